@@ -1,0 +1,58 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "StatusGraph",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "statusgraph", targets: ["statusgraph"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // The OData entity data model (EDM): types, properties, containment. Foundation only.
+        .target(name: "ODataModel"),
+        // OData machinery that knows neither HTTP nor SQL: JSON, URL parsing, binding, errors.
+        .target(name: "ODataCore", dependencies: ["ODataModel"]),
+        // The Graph deviceAppManagement schema for v1.0 and beta, built from a data file.
+        .target(
+            name: "GraphModel",
+            dependencies: ["ODataModel"],
+            resources: [.embedInCode("Resources/graph-model.json")]
+        ),
+        // The backend-neutral storage protocol, table layout and SQL translation.
+        .target(name: "Storage", dependencies: ["ODataModel", "ODataCore"]),
+        // The embedded default backend.
+        .target(name: "StorageSQLite", dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The Hummingbird application: generic handlers driven by the model.
+        .target(
+            name: "StatusGraphServer",
+            dependencies: [
+                "ODataCore", "GraphModel", "Storage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "statusgraph",
+            dependencies: [
+                "StatusGraphServer", "StorageSQLite", "GraphModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ODataCoreTests", dependencies: ["ODataCore", "GraphModel"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageSQLite", "GraphModel"]),
+        .testTarget(
+            name: "StatusGraphServerTests",
+            dependencies: [
+                "StatusGraphServer", "StorageSQLite", "GraphModel",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,76 @@
+import ODataModel
+
+/// A resource path bound to the model: the containment steps from the singleton to the target,
+/// the kind of target, and its type.
+public struct ResourcePath: Sendable {
+    /// A navigation from an entity to a contained collection (with the key of one member, if addressed)
+    /// or to a single-valued contained entity.
+    public struct Step: Sendable {
+        public let navigation: NavigationProperty
+        public let key: String?
+    }
+
+    public enum Target: Sendable {
+        /// The service's singleton itself.
+        case singleton
+        /// A contained collection (the last step has no key).
+        case collection
+        /// One member of a contained collection (the last step has its key).
+        case entity
+        /// A single-valued navigation the service computes (a summary).
+        case summary(Summary)
+        /// `/$count` of a collection.
+        case count
+        /// `/$ref` of a collection, accepted as a plain collection POST (the seed pages' form).
+        case reference
+    }
+
+    /// The singleton the path starts from, e.g. `deviceAppManagement`.
+    public let singleton: String
+    public let steps: [Step]
+    public let target: Target
+    /// The type the target declares: the navigation's type, or the cast's.
+    public let type: StructuredType
+    /// Set when the path casts the target to a derived type (`.../microsoft.graph.webApp`).
+    public let cast: StructuredType?
+
+    /// The navigation names from the singleton to the addressed collection or entity:
+    /// the identity of a stored collection, the same in every version.
+    public var collectionPath: [String] {
+        switch target {
+        case .summary: return steps.dropLast().map(\.navigation.name)
+        default: return steps.map(\.navigation.name)
+        }
+    }
+
+    /// The keys of every keyed step, outermost first.
+    public var keys: [String] { steps.compactMap(\.key) }
+
+    /// The keys of the entities that contain the addressed collection.
+    public var parentKeys: [String] {
+        switch target {
+        case .entity: return Array(keys.dropLast())
+        default: return keys
+        }
+    }
+
+    /// The canonical path of the entity that contains the addressed collection or entity.
+    public var containerCanonical: String {
+        var s = singleton
+        for step in steps.dropLast() {
+            s += "/" + step.navigation.name
+            if let key = step.key { s += "('\(key.replacingOccurrences(of: "'", with: "''"))')" }
+        }
+        return s
+    }
+
+    /// The path as written canonically, e.g. `deviceAppManagement/mobileApps('a')/userStatuses('b')`.
+    public var canonical: String {
+        var s = singleton
+        for step in steps {
+            s += "/" + step.navigation.name
+            if let key = step.key { s += "('\(key.replacingOccurrences(of: "'", with: "''"))')" }
+        }
+        return s
+    }
+}

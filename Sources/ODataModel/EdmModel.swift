@@ -1,0 +1,121 @@
+/// One version of a service's entity data model: its types and entity container, resolved and checked.
+public struct EdmModel: Sendable {
+    public let namespace: String
+    /// The service version this model describes, e.g. `v1.0` or `beta`.
+    public let version: String
+    public let entityTypes: [String: StructuredType]
+    public let complexTypes: [String: StructuredType]
+    public let enumTypes: [String: EnumType]
+    /// Singleton name → entity type name.
+    public let singletons: [String: String]
+
+    public init(
+        namespace: String, version: String, structuredTypes: [StructuredType], enumTypes: [EnumType],
+        singletons: [String: String]
+    ) throws(ModelError) {
+        self.namespace = namespace
+        self.version = version
+        self.enumTypes = Dictionary(enumTypes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        self.singletons = singletons
+        var byName: [String: StructuredType] = [:]
+        for type in structuredTypes {
+            guard byName[type.name] == nil else { throw ModelError("\(version): type '\(type.name)' is declared twice") }
+            byName[type.name] = type
+        }
+        try Self.resolve(&byName, version: version, enums: self.enumTypes)
+        self.entityTypes = byName.filter { $0.value.kind == .entity }
+        self.complexTypes = byName.filter { $0.value.kind == .complex }
+        for (name, type) in singletons where entityTypes[type] == nil {
+            throw ModelError("\(version): singleton '\(name)' has unknown type '\(type)'")
+        }
+    }
+
+    public func structuredType(named name: String) -> StructuredType? {
+        entityTypes[name] ?? complexTypes[name]
+    }
+
+    /// Resolves a qualified or unqualified type name (`microsoft.graph.webApp`, `#microsoft.graph.webApp`, `webApp`).
+    public func structuredType(qualified name: Substring) -> StructuredType? {
+        var name = name
+        if name.first == "#" { name = name.dropFirst() }
+        if name.hasPrefix(namespace + ".") { name = name.dropFirst(namespace.count + 1) }
+        else if name.hasPrefix("graph.") { name = name.dropFirst(6) }  // Graph accepts the short alias too
+        return structuredType(named: String(name))
+    }
+
+    /// `#microsoft.graph.name`, as `@odata.type` spells it.
+    public func odataType(of name: String) -> String { "#\(namespace).\(name)" }
+
+    private static func resolve(
+        _ types: inout [String: StructuredType], version: String, enums: [String: EnumType]
+    ) throws(ModelError) {
+        func lineage(_ name: String) throws(ModelError) -> [String] {
+            var chain: [String] = []
+            var current: String? = name
+            while let c = current {
+                guard !chain.contains(c) else { throw ModelError("\(version): '\(name)' inherits from itself") }
+                guard let t = types[c] else { throw ModelError("\(version): unknown base type '\(c)'") }
+                chain.append(c)
+                current = t.baseName
+            }
+            return chain
+        }
+        let names = types.keys.sorted()
+        for name in names {
+            let chain = try lineage(name)
+            var properties: [Property] = []
+            var navigations: [NavigationProperty] = []
+            for ancestor in chain.reversed() {
+                let t = types[ancestor]!
+                guard t.kind == types[name]!.kind else {
+                    throw ModelError("\(version): '\(name)' and its base '\(ancestor)' are of different kinds")
+                }
+                for p in t.declaredProperties {
+                    guard !properties.contains(where: { $0.name == p.name }) else {
+                        throw ModelError("\(version): '\(name)' declares '\(p.name)' twice")
+                    }
+                    try check(p.type, in: types, enums: enums, version: version, owner: name)
+                    properties.append(p)
+                }
+                for n in t.declaredNavigationProperties {
+                    guard types[n.target]?.kind == .entity else {
+                        throw ModelError("\(version): navigation '\(ancestor).\(n.name)' targets unknown type '\(n.target)'")
+                    }
+                    navigations.append(n)
+                }
+            }
+            types[name]!.resolve(properties: properties, navigations: navigations, lineage: chain)
+        }
+        for name in names {
+            for ancestor in types[name]!.lineage.dropFirst() {
+                types[ancestor]!.derivedTypes.append(name)
+            }
+        }
+    }
+
+    private static func check(
+        _ type: TypeReference, in types: [String: StructuredType], enums: [String: EnumType], version: String,
+        owner: String
+    ) throws(ModelError) {
+        switch type {
+        case .primitive: return
+        case .enumeration(let name):
+            guard enums[name] != nil else { throw ModelError("\(version): '\(owner)' uses unknown enum '\(name)'") }
+        case .complex(let name):
+            guard types[name]?.kind == .complex else {
+                throw ModelError("\(version): '\(owner)' uses unknown complex type '\(name)'")
+            }
+        case .entity(let name):
+            throw ModelError("\(version): '\(owner)' has a structural property of entity type '\(name)'")
+        case .collection(let inner):
+            guard !inner.isCollection else { throw ModelError("\(version): '\(owner)' nests collections") }
+            try check(inner, in: types, enums: enums, version: version, owner: owner)
+        }
+    }
+}
+
+/// A model that does not hold together; found at start-up, never while serving.
+public struct ModelError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

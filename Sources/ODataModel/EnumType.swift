@@ -1,0 +1,29 @@
+/// An enumeration type. Members travel as names; flags values as comma-separated names.
+public struct EnumType: Sendable {
+    public struct Member: Sendable, Equatable {
+        public let name: String
+        /// Nil where the sources do not give the value (a name-only member).
+        public let value: Int64?
+    }
+
+    public let name: String
+    public let isFlags: Bool
+    public let members: [Member]
+    private let index: [String: Int]
+
+    public init(name: String, isFlags: Bool, members: [Member]) {
+        self.name = name
+        self.isFlags = isFlags
+        self.members = members
+        self.index = Dictionary(members.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    public func member(named name: String) -> Member? {
+        index[name].map { members[$0] }
+    }
+
+    /// The value a non-nullable property of this type takes when none is given: the member worth 0, or the first.
+    public var defaultMember: Member {
+        members.first { $0.value == 0 } ?? members[0]
+    }
+}

@@ -1,0 +1,65 @@
+/// A versioned service: one model per version, plus the service's own annotations of them.
+public struct ServiceModel: Sendable {
+    /// Version name → model, e.g. `v1.0`, `beta`.
+    public let versions: [String: EdmModel]
+    /// Versions in the order they are declared.
+    public let versionNames: [String]
+    /// Property name → how the server keeps it, for every type that has such a property.
+    public let serverManaged: [String: ServerManagedProperty]
+    public let summaries: [Summary]
+
+    public init(
+        versions: [EdmModel], serverManaged: [String: ServerManagedProperty], summaries: [Summary]
+    ) throws(ModelError) {
+        self.versionNames = versions.map(\.version)
+        self.versions = Dictionary(versions.map { ($0.version, $0) }, uniquingKeysWith: { a, _ in a })
+        self.serverManaged = serverManaged
+        self.summaries = summaries
+        for summary in summaries { try check(summary) }
+    }
+
+    /// The summary computed for `navigation` on `type` or one of its bases.
+    public func summary(for navigation: String, on type: StructuredType) -> Summary? {
+        summaries.first { $0.navigation == navigation && type.lineage.contains($0.parentType) }
+    }
+
+    private func check(_ summary: Summary) throws(ModelError) {
+        var seen = false
+        for model in versions.values {
+            guard let parent = model.entityTypes[summary.parentType],
+                let nav = parent.navigationProperty(named: summary.navigation)
+            else { continue }
+            seen = true
+            guard !nav.isCollection, let target = model.entityTypes[nav.target] else {
+                throw ModelError("summary \(summary.parentType).\(summary.navigation) must be single-valued")
+            }
+            for source in summary.sources {
+                guard let sourceNav = parent.navigationProperty(named: source.navigation), sourceNav.isCollection,
+                    let sourceType = model.entityTypes[sourceNav.target]
+                else { throw ModelError("summary source \(summary.parentType).\(source.navigation) is not a collection") }
+                for rule in source.rules {
+                    if let p = target.property(named: rule.count), p.type != .primitive(.int32) {
+                        throw ModelError("summary count '\(rule.count)' must be Edm.Int32")
+                    }
+                    switch rule.condition {
+                    case .always: break
+                    case .oneOf(let property, let values):
+                        guard let p = sourceType.property(named: property) else {
+                            throw ModelError("summary rule uses unknown property '\(property)'")
+                        }
+                        if case .enumeration(let e) = p.type, let en = model.enumTypes[e] {
+                            for v in values where en.member(named: v) == nil {
+                                throw ModelError("summary rule: '\(v)' is not a member of \(e)")
+                            }
+                        }
+                    case .greaterThan(let property, _):
+                        guard let p = sourceType.property(named: property),
+                            p.type == .primitive(.int32) || p.type == .primitive(.int64)
+                        else { throw ModelError("summary rule: '\(property)' is not an integer") }
+                    }
+                }
+            }
+        }
+        guard seen else { throw ModelError("summary \(summary.parentType).\(summary.navigation) is in no version") }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ODataCore
+
+/// The HTTP face of the service: limits, request ids and common headers; then one call into
+/// `ODataService`. Errors become Graph error bodies here and nowhere else.
+public struct StatusGraphResponder: HTTPResponder {
+    public typealias Context = BasicRequestContext
+
+    let service: ODataService
+    let configuration: ServerConfiguration
+    let logger: Logger
+    private let versionPrefixes: [(prefix: String, version: String)]
+
+    public init(service: ODataService, configuration: ServerConfiguration, logger: Logger) {
+        self.service = service
+        self.configuration = configuration
+        self.logger = logger
+        self.versionPrefixes = service.versionNames.map { ("/\($0)", $0) }
+    }
+
+    static let clientRequestID = HTTPField.Name("client-request-id")!
+    static let requestID = HTTPField.Name("request-id")!
+    static let odataVersion = HTTPField.Name("OData-Version")!
+    static let prefer = HTTPField.Name("Prefer")!
+    static let jsonType = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        let requestID = UUID().uuidString.lowercased()
+        let clientRequestID = request.headers[Self.clientRequestID] ?? requestID
+        let result = await serve(request, context: context)
+        var headers = HTTPFields()
+        headers[Self.requestID] = requestID
+        headers[Self.clientRequestID] = clientRequestID
+        headers[Self.odataVersion] = "4.0"
+        headers[.cacheControl] = "no-cache"
+        for (name, value) in result.headers {
+            if let n = HTTPField.Name(name) { headers[n] = value }
+        }
+        let body: ByteBuffer
+        switch result.body {
+        case .empty:
+            body = ByteBuffer()
+        case .json(let bytes):
+            headers[.contentType] = Self.jsonType
+            body = ByteBuffer(bytes: bytes)
+        case .text(let text):
+            headers[.contentType] = "text/plain;charset=utf-8"
+            body = ByteBuffer(string: text)
+        case .error(let error):
+            headers[.contentType] = Self.jsonType
+            if error.kind == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+            body = ByteBuffer(
+                bytes: ErrorMapping.body(error, requestID: requestID, clientRequestID: clientRequestID, date: Self.errorDate()))
+        }
+        headers[.contentLength] = String(body.readableBytes)
+        return Response(status: .init(code: result.status), headers: headers, body: .init(byteBuffer: body))
+    }
+
+    private func serve(_ request: Request, context: Context) async -> ServiceResponse {
+        let path = request.uri.path
+        if path == "/health" {
+            return ServiceResponse(status: 200, body: .text("ok"))
+        }
+        guard request.uri.string.utf8.count <= configuration.limits.maxURLLength else {
+            return Self.error(.badRequest("The request URL is longer than \(configuration.limits.maxURLLength) bytes."))
+        }
+        guard let (prefix, version) = versionPrefixes.first(where: { path == $0.prefix || path.hasPrefix($0.prefix + "/") }) else {
+            let first = path.split(separator: "/").first.map(String.init) ?? ""
+            return Self.error(.badRequest("Invalid version: '\(first)'. This service serves \(service.versionNames.joined(separator: " and ")).", target: first))
+        }
+        guard let method = ServiceRequest.Method(rawValue: request.method.rawValue) else {
+            return Self.error(.methodNotAllowed(request.method.rawValue, path: path))
+        }
+        var body: [UInt8] = []
+        if method == .post || method == .patch || method == .put {
+            do {
+                var buffer = try await request.body.collect(upTo: configuration.limits.maxBodyBytes)
+                body = buffer.readBytes(length: buffer.readableBytes) ?? []
+            } catch is NIOTooManyBytesError {
+                return Self.error(
+                    ODataError(
+                        .payloadTooLarge, code: "RequestEntityTooLarge",
+                        message: "The request body is larger than the limit of \(configuration.limits.maxBodyBytes) bytes."))
+            } catch {
+                return Self.error(.badRequest("The request body could not be read."))
+            }
+        }
+        let query = request.uri.query.map { Substring($0) }
+        let prefer = request.headers[values: Self.prefer].joined(separator: ",").lowercased()
+        let serviceRequest = ServiceRequest(
+            method: method, version: version, path: path.dropFirst(prefix.count), query: query, body: body,
+            contentType: request.headers[.contentType], preferMinimal: prefer.contains("return=minimal"),
+            baseURL: baseURL(request), tenant: configuration.defaultTenant)
+        return await service.handle(serviceRequest)
+    }
+
+    private func baseURL(_ request: Request) -> String {
+        if let configured = configuration.publicBaseURL { return configured }
+        let host = request.head.authority ?? "\(configuration.host):\(configuration.port)"
+        return "http://\(host)"
+    }
+
+    private static func error(_ e: ODataError) -> ServiceResponse {
+        ServiceResponse(status: ErrorMapping.httpStatus(e.kind), body: .error(e))
+    }
+
+    /// `2023-06-23T12:19:44`: UTC, no offset or fraction, as Graph's innerError writes it.
+    static func errorDate() -> String {
+        let d = ODataService.now().description
+        return String(d.prefix(19))
+    }
+}

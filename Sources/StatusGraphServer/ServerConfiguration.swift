@@ -1,0 +1,28 @@
+/// Everything the server can be told, with its defaults; the CLI fills it from flags in one place.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Where the SQLite file and other state live.
+    public var dataDirectory = "./.statusgraph"
+    /// The base URL clients use, e.g. `https://graph.example.com`; from the `Host` header when nil.
+    public var publicBaseURL: String?
+    public var limits = ServiceLimits()
+    /// The tenant requests act for until identity (bearer tokens) selects one per request.
+    public var defaultTenant = "00000000-0000-0000-0000-000000000001"
+
+    public init() {}
+}
+
+/// Every bound on client input, in one place. Each violation is a 4xx Graph error.
+public struct ServiceLimits: Sendable {
+    /// Request bodies above this many bytes get 413.
+    public var maxBodyBytes = 4 * 1024 * 1024
+    /// JSON bodies nested deeper than this get 400.
+    public var maxJSONDepth = 32
+    /// Members per page of a collection (Intune's page size); more follow through `@odata.nextLink`.
+    public var pageSize = 1000
+    /// Request targets (path and query) longer than this get 400 (`414` is not a Graph answer).
+    public var maxURLLength = 8 * 1024
+
+    public init() {}
+}

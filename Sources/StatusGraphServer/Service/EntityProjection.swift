@@ -1,0 +1,49 @@
+import ODataCore
+import ODataModel
+import Storage
+
+/// How one concrete type of one table is written as JSON in one version: keys pre-encoded, each
+/// property's column resolved. Built once at start-up; writing a row is a walk over this list.
+struct EntityProjection: Sendable {
+    struct Field: Sendable {
+        let key: [UInt8]
+        let column: Int
+        let kind: ColumnKind
+        let type: TypeReference
+    }
+
+    let typeName: String
+    let odataType: String
+    let fields: [Field]
+
+    init(table: StorageTable, type: StructuredType, model: EdmModel) {
+        typeName = type.name
+        odataType = model.odataType(of: type.name)
+        fields = type.properties.compactMap { p in
+            guard p.name != "id", let column = table.columnIndex(p.name) else { return nil }
+            return Field(key: JSONWriter.encodedKey(p.name), column: column, kind: table.columns[column].kind, type: p.type)
+        }
+    }
+
+    /// Writes the entity as a JSON object, with `@odata.context` first when given.
+    func write(_ entity: StoredEntity, context: String?, model: EdmModel, to w: inout JSONWriter) {
+        w.beginObject()
+        if let context {
+            w.key(encoded: Self.contextKey)
+            w.string(context)
+        }
+        w.key(encoded: Self.typeKey)
+        w.string(odataType)
+        w.key(encoded: Self.idKey)
+        w.string(entity.id)
+        for field in fields {
+            w.key(encoded: field.key)
+            ColumnCodec.write(entity.values[field.column], kind: field.kind, type: field.type, model: model, to: &w)
+        }
+        w.endObject()
+    }
+
+    static let contextKey = JSONWriter.encodedKey("@odata.context")
+    static let typeKey = JSONWriter.encodedKey("@odata.type")
+    static let idKey = JSONWriter.encodedKey("id")
+}

@@ -1,0 +1,75 @@
+import Logging
+import ODataCore
+import Storage
+
+/// The one place that turns any error into the OData error a client sees. Anything unexpected is
+/// logged and answered with a generic 500 that reveals nothing.
+enum ErrorMapping {
+    static func odataError(for error: any Error, logger: Logger) -> ODataError {
+        switch error {
+        case let e as ODataError:
+            return e
+        case let e as StorageError:
+            switch e.code {
+            case .parentNotFound:
+                return .notFound("The entity that should contain the new one does not exist.")
+            case .conflict:
+                return ODataError(.conflict, code: "Conflict", message: "An entity with this key exists already.")
+            case .unavailable:
+                logger.error("storage unavailable: \(e)")
+                return ODataError(
+                    .serviceUnavailable, code: "ServiceUnavailable",
+                    message: "The store is unavailable at the moment; retry later.")
+            case .internalError:
+                logger.error("storage failure: \(e)")
+                return internalError
+            }
+        default:
+            logger.error("unexpected error: \(String(reflecting: error))")
+            return internalError
+        }
+    }
+
+    static let internalError = ODataError(
+        .internalError, code: "InternalServerError", message: "An unexpected error occurred; it has been logged.")
+
+    static func httpStatus(_ kind: ODataError.Kind) -> Int {
+        switch kind {
+        case .badRequest: return 400
+        case .unauthorized: return 401
+        case .forbidden: return 403
+        case .notFound: return 404
+        case .methodNotAllowed: return 405
+        case .notAcceptable: return 406
+        case .conflict: return 409
+        case .preconditionFailed: return 412
+        case .payloadTooLarge: return 413
+        case .unsupportedMediaType: return 415
+        case .failedDependency: return 424
+        case .tooManyRequests: return 429
+        case .internalError: return 500
+        case .notImplemented: return 501
+        case .serviceUnavailable: return 503
+        }
+    }
+
+    /// The Graph error body: `{"error":{"code","message","target"?,"innerError":{"date","request-id","client-request-id"}}}`.
+    static func body(_ error: ODataError, requestID: String, clientRequestID: String, date: String) -> [UInt8] {
+        var w = JSONWriter(capacity: 256)
+        w.beginObject()
+        w.key("error")
+        w.beginObject()
+        w.key("code"); w.string(error.code)
+        w.key("message"); w.string(error.message)
+        if let target = error.target { w.key("target"); w.string(target) }
+        w.key("innerError")
+        w.beginObject()
+        w.key("date"); w.string(date)
+        w.key("request-id"); w.string(requestID)
+        w.key("client-request-id"); w.string(clientRequestID)
+        w.endObject()
+        w.endObject()
+        w.endObject()
+        return w.bytes
+    }
+}

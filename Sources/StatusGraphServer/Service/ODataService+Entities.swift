@@ -1,0 +1,77 @@
+import ODataCore
+import ODataModel
+import Storage
+
+extension ODataService {
+    private func id(_ call: Call) -> String { call.path.keys.last ?? "" }
+
+    func get(_ call: Call) async throws -> ServiceResponse {
+        let table = try table(call)
+        guard
+            let row = try await store.get(
+                table, in: call.scope, id: id(call), types: call.version.types(table, cast: call.path.cast)),
+            let projection = call.version.projection(table, type: row.type)
+        else { throw notFound(call) }
+        return json(200) { w in projection.write(row, context: call.context, model: call.model, to: &w) }
+    }
+
+    /// PATCH: sets the properties the body gives; 200 with the entity, or 204 with `Prefer: return=minimal`.
+    func update(_ call: Call) async throws -> ServiceResponse {
+        let table = try table(call)
+        let types = call.version.types(table, cast: call.path.cast)
+        guard let existing = try await store.get(table, in: call.scope, id: id(call), types: types),
+            let type = call.model.entityTypes[existing.type]
+        else { throw notFound(call) }
+        let payload = try call.version.reader.readEntity(readJSON(call.request), declared: type, mode: .update)
+        let set = try changes(table, payload: payload, type: type, model: call.model, now: Self.now(), creating: false)
+        guard let row = try await store.update(table, in: call.scope, id: existing.id, types: types, set: set),
+            let projection = call.version.projection(table, type: row.type)
+        else { throw notFound(call) }
+        if call.request.preferMinimal {
+            return ServiceResponse(status: 204, headers: [("Preference-Applied", "return=minimal")])
+        }
+        return json(200) { w in projection.write(row, context: call.context, model: call.model, to: &w) }
+    }
+
+    /// DELETE: removes the entity and everything it contains; 204.
+    func delete(_ call: Call) async throws -> ServiceResponse {
+        let table = try table(call)
+        guard try await store.delete(table, in: call.scope, id: id(call), types: call.version.types(table, cast: call.path.cast))
+        else { throw notFound(call) }
+        return ServiceResponse(status: 204)
+    }
+
+    private func singletonTable(_ call: Call) throws -> StorageTable {
+        guard let table = store.layout.table(path: []), call.path.steps.isEmpty else { throw notFound(call) }
+        return table
+    }
+
+    private func singletonRow(_ call: Call, _ table: StorageTable) async throws -> StoredEntity {
+        let type = call.path.type
+        let initial = StoredEntity(
+            id: call.request.tenant, type: type.name, values: defaultRow(table, type: type, model: call.model))
+        return try await store.singleton(table, tenant: call.request.tenant, initial: initial)
+    }
+
+    func getSingleton(_ call: Call) async throws -> ServiceResponse {
+        let table = try singletonTable(call)
+        let row = try await singletonRow(call, table)
+        guard let projection = call.version.projection(table, type: row.type) else { throw notFound(call) }
+        return json(200) { w in projection.write(row, context: call.context, model: call.model, to: &w) }
+    }
+
+    func updateSingleton(_ call: Call) async throws -> ServiceResponse {
+        let table = try singletonTable(call)
+        let existing = try await singletonRow(call, table)
+        guard let type = call.model.entityTypes[existing.type] else { throw notFound(call) }
+        let payload = try call.version.reader.readEntity(readJSON(call.request), declared: type, mode: .update)
+        let set = try changes(table, payload: payload, type: type, model: call.model, now: Self.now(), creating: false)
+        guard let row = try await store.update(table, in: Scope(tenant: call.request.tenant, parents: []), id: existing.id, types: nil, set: set),
+            let projection = call.version.projection(table, type: row.type)
+        else { throw notFound(call) }
+        if call.request.preferMinimal {
+            return ServiceResponse(status: 204, headers: [("Preference-Applied", "return=minimal")])
+        }
+        return json(200) { w in projection.write(row, context: call.context, model: call.model, to: &w) }
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import Logging
+import ODataCore
+import ODataModel
+import Storage
+
+/// The OData service, independent of HTTP: a request in, a response out. Every resource of every
+/// version goes through the same pipeline — parse, bind, read, execute, serialize — driven by the model;
+/// no handler is specific to an entity type.
+public struct ODataService: Sendable {
+    public let service: ServiceModel
+    public let store: any EntityStore
+    let limits: ServiceLimits
+    let versions: [String: VersionContext]
+    let logger: Logger
+
+    public init(service: ServiceModel, store: any EntityStore, limits: ServiceLimits, logger: Logger) {
+        self.service = service
+        self.store = store
+        self.limits = limits
+        self.logger = logger
+        self.versions = service.versions.mapValues { VersionContext(model: $0, service: service, layout: store.layout) }
+    }
+
+    /// The versions served, e.g. `v1.0` and `beta`.
+    public var versionNames: [String] { service.versionNames }
+
+    public func handle(_ request: ServiceRequest) async -> ServiceResponse {
+        do {
+            return try await dispatch(request)
+        } catch {
+            let e = ErrorMapping.odataError(for: error, logger: logger)
+            return ServiceResponse(status: ErrorMapping.httpStatus(e.kind), body: .error(e))
+        }
+    }
+
+    private func dispatch(_ r: ServiceRequest) async throws -> ServiceResponse {
+        guard let version = versions[r.version] else { throw ODataError.badRequest("Invalid version: '\(r.version)'.") }
+        let path = try version.binder.bind(try PathParser.parse(r.path))
+        let call = Call(request: r, version: version, path: path, options: try QueryOptions(parsing: r.query))
+        switch (path.target, r.method) {
+        case (.singleton, .get): return try await getSingleton(call)
+        case (.singleton, .patch): return try await updateSingleton(call)
+        case (.collection, .get): return try await list(call)
+        case (.collection, .post), (.reference, .post): return try await create(call)
+        case (.count, .get): return try await count(call)
+        case (.entity, .get): return try await get(call)
+        case (.entity, .patch): return try await update(call)
+        case (.entity, .delete): return try await delete(call)
+        case (.summary, .get): return try await summary(call)
+        case (.summary(let s), _):
+            throw ODataError(
+                .methodNotAllowed, code: "Request_BadRequest",
+                message: "'\(s.navigation)' is computed from the stored statuses and cannot be changed with \(r.method.rawValue); change the statuses instead.")
+        case (.reference, _):
+            throw ODataError(
+                .methodNotAllowed, code: "Request_BadRequest",
+                message: "'$ref' on a contained collection is accepted only with POST, which creates an entity as POST to the collection does.")
+        default:
+            throw ODataError.methodNotAllowed(r.method.rawValue, path: path.canonical)
+        }
+    }
+}
+
+/// One request on its way through the pipeline.
+struct Call: Sendable {
+    let request: ServiceRequest
+    let version: VersionContext
+    let path: ResourcePath
+    let options: QueryOptions
+
+    var model: EdmModel { version.model }
+    var scope: Scope { Scope(tenant: request.tenant, parents: path.parentKeys) }
+    var serviceRoot: String { "\(request.baseURL)/\(request.version)" }
+    var context: String { "\(serviceRoot)/$metadata#\(path.contextFragment)" }
+}
+
+extension ODataService {
+    func table(_ call: Call) throws -> StorageTable {
+        guard let table = store.layout.table(path: call.path.collectionPath) else {
+            throw ODataError.segmentNotFound(call.path.steps.last?.navigation.name ?? call.path.singleton)
+        }
+        return table
+    }
+
+    /// Reads the request body as JSON, or says what is wrong with it.
+    func readJSON(_ r: ServiceRequest) throws -> JSONValue {
+        if let contentType = r.contentType {
+            let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            guard mediaType == "application/json" || mediaType.hasSuffix("+json") else {
+                throw ODataError(
+                    .unsupportedMediaType, code: "UnsupportedMediaType",
+                    message: "The Content-Type '\(contentType)' is not supported; send application/json.")
+            }
+        }
+        guard !r.body.isEmpty else { throw ODataError.badRequest("The request body is empty; send a JSON object.") }
+        do {
+            return try JSONParser.parse(r.body, maxDepth: limits.maxJSONDepth)
+        } catch {
+            throw ODataError.badRequest("The request body is not valid JSON: \(error.message) (at byte \(error.offset)).")
+        }
+    }
+
+    func notFound(_ call: Call) -> ODataError {
+        .notFound("The resource '\(call.path.canonical)' does not exist.")
+    }
+
+    /// A JSON response.
+    func json(_ status: Int, headers: [(String, String)] = [], _ write: (inout JSONWriter) -> Void) -> ServiceResponse {
+        var w = JSONWriter(capacity: 1024)
+        write(&w)
+        return ServiceResponse(status: status, headers: headers, body: .json(w.bytes))
+    }
+
+    static func now() -> DateTimeOffset {
+        let t = Date().timeIntervalSince1970
+        return DateTimeOffset(ticks: Int64((t * 10_000_000).rounded()))
+    }
+
+    /// The column values of a new entity: the defaults of its type, then the body's values, then the server's.
+    func newRow(_ table: StorageTable, type: StructuredType, payload: EntityPayload, model: EdmModel, now: DateTimeOffset)
+        throws -> [SQLValue]
+    {
+        var values = defaultRow(table, type: type, model: model)
+        for (i, value) in try changes(table, payload: payload, type: type, model: model, now: now, creating: true) {
+            values[i] = value
+        }
+        return values
+    }
+
+    /// A row of `type` that no one has set anything in: non-nullable properties hold their type's default,
+    /// collections are empty (never null), everything else is null.
+    func defaultRow(_ table: StorageTable, type: StructuredType, model: EdmModel) -> [SQLValue] {
+        var values = [SQLValue](repeating: .null, count: table.columns.count)
+        for p in type.properties where p.name != "id" && (!p.nullable || p.type.isCollection) {
+            guard let i = table.columnIndex(p.name) else { continue }
+            values[i] = ColumnCodec.encode(.defaultValue(of: p.type, in: model), column: table.columns[i], model: model)
+        }
+        return values
+    }
+
+    /// The columns a body sets, plus the properties the server keeps.
+    func changes(
+        _ table: StorageTable, payload: EntityPayload, type: StructuredType, model: EdmModel, now: DateTimeOffset,
+        creating: Bool
+    ) throws -> [(column: Int, value: SQLValue)] {
+        var out: [(column: Int, value: SQLValue)] = []
+        for nv in payload.values {
+            guard let i = table.columnIndex(nv.name) else {
+                throw ODataError.badRequest("The property '\(nv.name)' cannot be stored.", target: nv.name)
+            }
+            out.append((i, ColumnCodec.encode(nv.value, column: table.columns[i], model: model)))
+        }
+        for (name, kind) in service.serverManaged where type.property(named: name) != nil {
+            guard let i = table.columnIndex(name) else { continue }
+            switch kind {
+            case .creation where creating, .modification:
+                out.append((i, .integer(now.ticks)))
+            case .creation:
+                continue
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,45 @@
+import ODataCore
+import ODataModel
+import Storage
+
+/// What the service derives once per version: binder, reader, and the JSON projection of every
+/// stored type this version knows.
+struct VersionContext: Sendable {
+    let model: EdmModel
+    let binder: PathBinder
+    let reader: PayloadReader
+    /// Table → concrete type → projection.
+    private let projections: [String: [String: EntityProjection]]
+    /// Table → the stored types this version shows, or nil when it knows them all.
+    private let visibleTypes: [String: Set<String>]
+
+    init(model: EdmModel, service: ServiceModel, layout: StorageLayout) {
+        self.model = model
+        binder = PathBinder(service: service, model: model)
+        reader = PayloadReader(model: model, ignored: Set(service.serverManaged.keys))
+        var projections: [String: [String: EntityProjection]] = [:]
+        var visible: [String: Set<String>] = [:]
+        for table in layout.tables {
+            var byType: [String: EntityProjection] = [:]
+            for name in table.family {
+                guard let type = model.entityTypes[name] else { continue }
+                byType[name] = EntityProjection(table: table, type: type, model: model)
+            }
+            projections[table.name] = byType
+            if byType.count < table.family.count { visible[table.name] = Set(byType.keys) }
+        }
+        self.projections = projections
+        self.visibleTypes = visible
+    }
+
+    func projection(_ table: StorageTable, type: String) -> EntityProjection? {
+        projections[table.name]?[type]
+    }
+
+    /// The concrete types a request may see in `table`: those this version knows, narrowed by a cast.
+    func types(_ table: StorageTable, cast: StructuredType?) -> Set<String>? {
+        guard let cast else { return visibleTypes[table.name] }
+        let family = Set([cast.name] + cast.derivedTypes)
+        return family.intersection(visibleTypes[table.name] ?? table.family)
+    }
+}

@@ -1,0 +1,22 @@
+/// What differs between SQL databases: quoting, placeholders, column types, and the few
+/// statements whose syntax is not shared (triggers, upserts, the current time).
+public protocol SQLDialect: Sendable {
+    var name: String { get }
+    func quote(_ identifier: String) -> String
+    /// The placeholder of the `n`th binding (1-based).
+    func placeholder(_ n: Int) -> String
+    func columnType(_ kind: ColumnKind) -> String
+    /// An expression giving the current time in ticks (100 ns since 1970).
+    var nowTicks: String { get }
+    /// Statements that run `body` (statements using `NEW.`/`OLD.` rows) after each `event` on `table`.
+    func trigger(name: String, table: String, event: TriggerEvent, body: [String]) -> [String]
+}
+
+public enum TriggerEvent: String, Sendable {
+    case insert = "INSERT", update = "UPDATE", delete = "DELETE"
+}
+
+extension SQLDialect {
+    /// Quotes a constant from the model (never user input) as a SQL string literal.
+    public func literal(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
+}

@@ -1,0 +1,27 @@
+/// SQLite 3.35 or later (RETURNING, upsert in triggers).
+public struct SQLiteDialect: SQLDialect {
+    public init() {}
+    public var name: String { "sqlite" }
+
+    public func quote(_ identifier: String) -> String {
+        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    public func placeholder(_ n: Int) -> String { "?" }
+
+    public func columnType(_ kind: ColumnKind) -> String {
+        switch kind {
+        case .text, .enumName, .json: return "TEXT"
+        case .integer, .timestamp, .flags, .boolean: return "INTEGER"
+        case .real: return "REAL"
+        case .blob: return "BLOB"
+        }
+    }
+
+    public var nowTicks: String { "CAST((julianday('now') - 2440587.5) * 864000000000 AS INTEGER)" }
+
+    public func trigger(name: String, table: String, event: TriggerEvent, body: [String]) -> [String] {
+        ["CREATE TRIGGER IF NOT EXISTS \(quote(name)) AFTER \(event.rawValue) ON \(quote(table)) FOR EACH ROW BEGIN "
+            + body.map { $0 + "; " }.joined() + "END"]
+    }
+}

@@ -1,0 +1,55 @@
+/// The one storage protocol the server uses. Every call is scoped to a tenant; an entity of another
+/// tenant is indistinguishable from one that does not exist. Backends differ only in the
+/// `SQLDatabase` below `SQLEntityStore`, or implement this protocol whole.
+public protocol EntityStore: Sendable {
+    var layout: StorageLayout { get }
+
+    /// Creates or upgrades the schema.
+    func prepare() async throws
+
+    /// Members of a collection, ordered by key, after the key `after` if given, at most `limit`.
+    /// `types` restricts the concrete types (nil: all).
+    func list(_ table: StorageTable, in scope: Scope, types: Set<String>?, after: String?, limit: Int) async throws
+        -> [StoredEntity]
+
+    func get(_ table: StorageTable, in scope: Scope, id: String, types: Set<String>?) async throws -> StoredEntity?
+
+    /// How many members a collection has.
+    func count(_ table: StorageTable, in scope: Scope, types: Set<String>?) async throws -> Int
+
+    /// Whether the entity that `scope` names as container exists (true for top-level collections).
+    func containerExists(_ table: StorageTable, in scope: Scope) async throws -> Bool
+
+    /// Adds an entity; `StorageError.parentNotFound` when its container does not exist.
+    func insert(_ table: StorageTable, in scope: Scope, _ entity: StoredEntity) async throws
+
+    /// Sets the given columns; the entity after the change, or nil when there is none.
+    func update(_ table: StorageTable, in scope: Scope, id: String, types: Set<String>?, set: [(column: Int, value: SQLValue)])
+        async throws -> StoredEntity?
+
+    /// Removes an entity and everything it contains; false when there was none.
+    func delete(_ table: StorageTable, in scope: Scope, id: String, types: Set<String>?) async throws -> Bool
+
+    /// The summary counts kept for the collections `sources` contained in one entity.
+    func counts(tenant: String, parentKey: String, sources: [String]) async throws -> [SummaryCount]
+
+    /// The singleton's row for a tenant, created with `initial` on first use.
+    func singleton(_ table: StorageTable, tenant: String, initial: StoredEntity) async throws -> StoredEntity
+
+    func close() async throws
+}
+
+/// One kept count: how many rows of `source` fall under `bucket`, and when that last changed.
+public struct SummaryCount: Sendable, Equatable {
+    public let source: String
+    public let bucket: String
+    public let count: Int64
+    public let updatedTicks: Int64
+
+    public init(source: String, bucket: String, count: Int64, updatedTicks: Int64) {
+        self.source = source
+        self.bucket = bucket
+        self.count = count
+        self.updatedTicks = updatedTicks
+    }
+}

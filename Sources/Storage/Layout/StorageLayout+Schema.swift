@@ -1,0 +1,94 @@
+/// The DDL of a layout: tables, foreign keys that cascade deletes to contained entities, the summary
+/// counts table and the triggers that keep it exact in the same transaction as every write.
+extension StorageLayout {
+    public static let countsTable = "_summary_counts"
+
+    public func schema(_ d: any SQLDialect) -> [String] {
+        var out: [String] = []
+        for table in tables {
+            var cols = ["\(d.quote("_tenant")) TEXT NOT NULL"]
+            cols += table.parentKeyColumns.map { "\(d.quote($0)) TEXT NOT NULL" }
+            cols += ["\(d.quote("id")) TEXT NOT NULL", "\(d.quote("_type")) TEXT NOT NULL"]
+            cols += table.columns.map { "\(d.quote($0.name)) \(d.columnType($0.kind))" }
+            let key = (["_tenant"] + table.parentKeyColumns + (table.isSingleton ? [] : ["id"])).map(d.quote)
+            cols.append("PRIMARY KEY (\(key.joined(separator: ", ")))")
+            if let parentName = table.parent, let parent = self.table(named: parentName) {
+                let mine = (["_tenant"] + table.parentKeyColumns).map(d.quote)
+                let theirs = (["_tenant"] + parent.parentKeyColumns + ["id"]).map(d.quote)
+                cols.append(
+                    "FOREIGN KEY (\(mine.joined(separator: ", "))) REFERENCES \(d.quote(parent.name)) (\(theirs.joined(separator: ", "))) ON DELETE CASCADE")
+            }
+            out.append("CREATE TABLE IF NOT EXISTS \(d.quote(table.name)) (\(cols.joined(separator: ", ")))")
+        }
+        let c = { (s: String) in d.quote(s) }
+        out.append(
+            "CREATE TABLE IF NOT EXISTS \(c(Self.countsTable)) (\(c("_tenant")) TEXT NOT NULL, \(c("source")) TEXT NOT NULL, "
+                + "\(c("parent")) TEXT NOT NULL, \(c("bucket")) TEXT NOT NULL, \(c("n")) \(d.columnType(.integer)) NOT NULL, "
+                + "\(c("updated")) \(d.columnType(.timestamp)) NOT NULL, "
+                + "PRIMARY KEY (\(c("_tenant")), \(c("source")), \(c("parent")), \(c("bucket"))))")
+        for table in tables {
+            out += counterTriggers(table, d)
+            out += cleanupTrigger(table, d)
+        }
+        return out
+    }
+
+    /// `CASE WHEN … THEN 'count' … END` over `row` (`NEW` or `OLD`): the count a row falls under.
+    func bucketExpression(_ feed: StorageTable.Feed, row: String, _ d: any SQLDialect) -> String {
+        var s = "CASE"
+        for rule in feed.source.rules {
+            switch rule.condition {
+            case .always:
+                s += " WHEN 1 = 1 THEN \(d.literal(rule.count))"
+            case .oneOf(let property, let values):
+                s += " WHEN \(row).\(d.quote(property)) IN (\(values.map(d.literal).joined(separator: ", "))) THEN \(d.literal(rule.count))"
+            case .greaterThan(let property, let bound):
+                s += " WHEN \(row).\(d.quote(property)) > \(bound) THEN \(d.literal(rule.count))"
+            }
+        }
+        return s + " END"
+    }
+
+    private func parentExpression(_ columns: [String], row: String, _ d: any SQLDialect) -> String {
+        columns.map { "\(row).\(d.quote($0))" }.joined(separator: " || '/' || ")
+    }
+
+    private func counterTriggers(_ table: StorageTable, _ d: any SQLDialect) -> [String] {
+        guard table.depth > 0, !table.feeds.isEmpty else { return [] }
+        let counts = d.quote(Self.countsTable)
+        var out: [String] = []
+        for (i, feed) in table.feeds.enumerated() {
+            let source = d.literal(table.name)
+            func increment(_ row: String) -> String {
+                let bucket = bucketExpression(feed, row: row, d)
+                return "INSERT INTO \(counts) (\(d.quote("_tenant")), \(d.quote("source")), \(d.quote("parent")), \(d.quote("bucket")), \(d.quote("n")), \(d.quote("updated"))) "
+                    + "SELECT \(row).\(d.quote("_tenant")), \(source), \(parentExpression(table.parentKeyColumns, row: row, d)), \(bucket), 1, \(d.nowTicks) "
+                    + "WHERE (\(bucket)) IS NOT NULL "
+                    + "ON CONFLICT (\(d.quote("_tenant")), \(d.quote("source")), \(d.quote("parent")), \(d.quote("bucket"))) "
+                    + "DO UPDATE SET \(d.quote("n")) = \(counts).\(d.quote("n")) + 1, \(d.quote("updated")) = excluded.\(d.quote("updated"))"
+            }
+            func decrement(_ row: String) -> String {
+                "UPDATE \(counts) SET \(d.quote("n")) = \(d.quote("n")) - 1, \(d.quote("updated")) = \(d.nowTicks) "
+                    + "WHERE \(d.quote("_tenant")) = \(row).\(d.quote("_tenant")) AND \(d.quote("source")) = \(source) "
+                    + "AND \(d.quote("parent")) = \(parentExpression(table.parentKeyColumns, row: row, d)) "
+                    + "AND \(d.quote("bucket")) = (\(bucketExpression(feed, row: row, d)))"
+            }
+            let prefix = "\(table.name)_count\(i)"
+            out += d.trigger(name: "\(prefix)_insert", table: table.name, event: .insert, body: [increment("NEW")])
+            out += d.trigger(name: "\(prefix)_update", table: table.name, event: .update, body: [decrement("OLD"), increment("NEW")])
+            out += d.trigger(name: "\(prefix)_delete", table: table.name, event: .delete, body: [decrement("OLD")])
+        }
+        return out
+    }
+
+    /// When an entity goes, so do the counts kept for the collections it contains.
+    private func cleanupTrigger(_ table: StorageTable, _ d: any SQLDialect) -> [String] {
+        let fed = children(of: table).filter { !$0.feeds.isEmpty }
+        guard !fed.isEmpty, !table.isSingleton else { return [] }
+        let sources = fed.map { d.literal($0.name) }.joined(separator: ", ")
+        let body = "DELETE FROM \(d.quote(Self.countsTable)) WHERE \(d.quote("_tenant")) = OLD.\(d.quote("_tenant")) "
+            + "AND \(d.quote("source")) IN (\(sources)) "
+            + "AND \(d.quote("parent")) = \(parentExpression(table.parentKeyColumns + ["id"], row: "OLD", d))"
+        return d.trigger(name: "\(table.name)_counts_cleanup", table: table.name, event: .delete, body: [body])
+    }
+}

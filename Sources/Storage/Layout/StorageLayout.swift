@@ -1,0 +1,97 @@
+import ODataModel
+
+/// Every table the service model needs, derived once from all its versions.
+public struct StorageLayout: Sendable {
+    public let tables: [StorageTable]
+    private let byPath: [[String]: Int]
+    private let byName: [String: Int]
+
+    public init(service: ServiceModel) throws(ModelError) {
+        var tables: [String: Builder] = [:]
+        var order: [String] = []
+        for version in service.versionNames {
+            let model = service.versions[version]!
+            for (singleton, typeName) in model.singletons.sorted(by: { $0.key < $1.key }) {
+                try Self.walk(
+                    model: model, service: service, path: [], tableName: singleton, typeName: typeName, parent: nil,
+                    parentFamily: [], into: &tables, order: &order)
+            }
+        }
+        self.tables = order.map { tables[$0]!.build() }
+        self.byPath = Dictionary(self.tables.enumerated().map { ($1.path, $0) }, uniquingKeysWith: { a, _ in a })
+        self.byName = Dictionary(self.tables.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The table of a containment path (navigation names from the singleton; empty for the singleton).
+    public func table(path: [String]) -> StorageTable? { byPath[path].map { tables[$0] } }
+
+    public func table(named name: String) -> StorageTable? { byName[name].map { tables[$0] } }
+
+    /// The tables directly contained in `table`.
+    public func children(of table: StorageTable) -> [StorageTable] { tables.filter { $0.parent == table.name } }
+
+    private struct Builder {
+        var name: String
+        var path: [String]
+        var baseType: String
+        var family: Set<String> = []
+        var columns: [StorageTable.Column] = []
+        var parent: String?
+        var feeds: [StorageTable.Feed] = []
+
+        func build() -> StorageTable {
+            StorageTable(name: name, path: path, baseType: baseType, family: family, columns: columns, parent: parent, feeds: feeds)
+        }
+    }
+
+    private static func walk(
+        model: EdmModel, service: ServiceModel, path: [String], tableName: String, typeName: String, parent: String?,
+        parentFamily: [StructuredType], into tables: inout [String: Builder], order: inout [String]
+    ) throws(ModelError) {
+        guard let base = model.entityTypes[typeName] else { throw ModelError("unknown type \(typeName)") }
+        if tables[tableName] == nil {
+            tables[tableName] = Builder(name: tableName, path: path, baseType: typeName, parent: parent)
+            order.append(tableName)
+        }
+        var builder = tables[tableName]!
+        guard builder.baseType == typeName, builder.parent == parent else {
+            throw ModelError("table \(tableName) holds \(builder.baseType) in one version and \(typeName) in another")
+        }
+        let family = [base] + base.derivedTypes.compactMap { model.entityTypes[$0] }
+        for type in family {
+            builder.family.insert(type.name)
+            for property in type.properties where property.name != "id" {
+                let kind = ColumnKind(property.type) { model.enumTypes[$0]?.isFlags ?? false }
+                if let existing = builder.columns.first(where: { $0.name == property.name }) {
+                    guard existing.kind == kind else {
+                        throw ModelError("\(tableName).\(property.name) is \(existing.kind) in one type and \(kind) in another")
+                    }
+                } else {
+                    builder.columns.append(.init(name: property.name, kind: kind, type: property.type))
+                }
+            }
+        }
+        if let last = path.last {
+            for summary in service.summaries where parentFamily.contains(where: { $0.lineage.contains(summary.parentType) }) {
+                for source in summary.sources where source.navigation == last {
+                    if !builder.feeds.contains(where: { $0.summary == summary && $0.source == source }) {
+                        builder.feeds.append(.init(summary: summary, source: source))
+                    }
+                }
+            }
+        }
+        tables[tableName] = builder
+        var navigations: [NavigationProperty] = []
+        for type in family {
+            for nav in type.navigationProperties where nav.containsTarget && nav.isCollection {
+                if !navigations.contains(where: { $0.name == nav.name }) { navigations.append(nav) }
+            }
+        }
+        for nav in navigations {
+            let childPath = path + [nav.name]
+            try walk(
+                model: model, service: service, path: childPath, tableName: childPath.joined(separator: "_"),
+                typeName: nav.target, parent: path.isEmpty ? nil : tableName, parentFamily: family, into: &tables, order: &order)
+        }
+    }
+}

@@ -1,0 +1,12 @@
+/// A SQL database a backend provides: statements in, rows out. Every entity operation is one
+/// statement (counts are kept by triggers), so no transaction spans Swift code.
+public protocol SQLDatabase: Sendable {
+    var dialect: any SQLDialect { get }
+    /// Runs a query on a reader; rows as values in select-list order.
+    func query(_ statement: SQLStatement) async throws -> [[SQLValue]]
+    /// Runs a write, durable when it returns; the rows it returns (RETURNING) and how many rows it changed.
+    func write(_ statement: SQLStatement) async throws -> (rows: [[SQLValue]], changes: Int)
+    /// Applies the schema statements in one transaction.
+    func migrate(_ statements: [String]) async throws
+    func close() async throws
+}

@@ -1,0 +1,27 @@
+/// What can go wrong in a store, whatever the backend; backends translate their native errors into it.
+public struct StorageError: Error, Sendable, CustomStringConvertible {
+    public enum Code: Sendable, Equatable {
+        /// The containing entity does not exist (in this tenant).
+        case parentNotFound
+        /// A row with this key exists already.
+        case conflict
+        /// The database cannot be reached or is shutting down; worth retrying later.
+        case unavailable
+        /// Anything else: a bug or a broken database.
+        case internalError
+    }
+
+    public let code: Code
+    public let message: String
+    public let underlying: (any Error)?
+
+    public init(_ code: Code, _ message: String, underlying: (any Error)? = nil) {
+        self.code = code
+        self.message = message
+        self.underlying = underlying
+    }
+
+    public var description: String {
+        "StorageError(\(code)): \(message)" + (underlying.map { " (\($0))" } ?? "")
+    }
+}

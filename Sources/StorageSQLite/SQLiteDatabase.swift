@@ -1,0 +1,116 @@
+import Foundation
+import GRDB
+import Storage
+
+/// The embedded default backend: one SQLite file in WAL mode, a writer plus a pool of readers (GRDB),
+/// `synchronous=FULL` so that an acknowledged write survives a crash or power loss, and prepared
+/// statements cached per connection.
+public final class SQLiteDatabase: SQLDatabase {
+    public let dialect: any SQLDialect = SQLiteDialect()
+    private let pool: DatabasePool
+
+    /// Opens (creating if needed) the database file at `path`.
+    public init(path: String, readers: Int = 4) throws {
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.maximumReaderCount = readers
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw StorageError(.unavailable, "cannot open the SQLite database at \(path)", underlying: error)
+        }
+    }
+
+    /// Opens `statusgraph.sqlite` in a data directory, creating the directory if needed.
+    public static func open(dataDirectory: String) throws -> SQLiteDatabase {
+        do {
+            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw StorageError(.unavailable, "cannot create the data directory \(dataDirectory)", underlying: error)
+        }
+        return try SQLiteDatabase(path: (dataDirectory as NSString).appendingPathComponent("statusgraph.sqlite"))
+    }
+
+    public func query(_ statement: SQLStatement) async throws -> [[SQLValue]] {
+        try await run { try await pool.read { db in try Self.fetch(db, statement) } }
+    }
+
+    public func write(_ statement: SQLStatement) async throws -> (rows: [[SQLValue]], changes: Int) {
+        try await run {
+            try await pool.write { db in
+                let rows = try Self.fetch(db, statement)
+                return (rows, db.changesCount)
+            }
+        }
+    }
+
+    public func migrate(_ statements: [String]) async throws {
+        try await run {
+            try await pool.write { db in
+                for sql in statements { try db.execute(sql: sql) }
+            }
+        }
+    }
+
+    public func close() async throws {
+        try pool.close()
+    }
+
+    private static func fetch(_ db: Database, _ statement: SQLStatement) throws -> [[SQLValue]] {
+        let prepared = try db.cachedStatement(sql: statement.sql)
+        try prepared.setArguments(StatementArguments(statement.bindings.map(Self.databaseValue)))
+        var out: [[SQLValue]] = []
+        let cursor = try Row.fetchCursor(prepared)
+        while let row = try cursor.next() {
+            var values: [SQLValue] = []
+            values.reserveCapacity(row.count)
+            for i in 0..<row.count { values.append(Self.value(row[i] as DatabaseValue)) }
+            out.append(values)
+        }
+        return out
+    }
+
+    private static func databaseValue(_ v: SQLValue) -> DatabaseValue {
+        switch v {
+        case .null: return .null
+        case .integer(let n): return n.databaseValue
+        case .real(let d): return d.databaseValue
+        case .text(let s): return s.databaseValue
+        case .blob(let b): return Data(b).databaseValue
+        case .boolean(let b): return (b ? 1 : 0 as Int64).databaseValue
+        }
+    }
+
+    private static func value(_ v: DatabaseValue) -> SQLValue {
+        switch v.storage {
+        case .null: return .null
+        case .int64(let n): return .integer(n)
+        case .double(let d): return .real(d)
+        case .string(let s): return .text(s)
+        case .blob(let data): return .blob([UInt8](data))
+        }
+    }
+
+    /// Translates SQLite's errors into `StorageError`.
+    private func run<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_CONSTRAINT:
+                if error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
+                    throw StorageError(.parentNotFound, "the containing entity does not exist", underlying: error)
+                }
+                throw StorageError(.conflict, "an entity with this key exists already", underlying: error)
+            case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN:
+                throw StorageError(.unavailable, "the SQLite database is unavailable", underlying: error)
+            default:
+                throw StorageError(.internalError, "SQLite failed", underlying: error)
+            }
+        }
+    }
+}

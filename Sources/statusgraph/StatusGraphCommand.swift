@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct StatusGraphCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "statusgraph",
+        abstract: "A Microsoft Graph-compatible server for Intune app install and app configuration status.",
+        subcommands: [Serve.self],
+        defaultSubcommand: Serve.self)
+}
