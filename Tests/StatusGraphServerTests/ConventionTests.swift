@@ -1,0 +1,223 @@
+import Foundation
+import Testing
+
+/// Graph's HTTP conventions: status codes, headers, context URLs, server-kept properties, errors.
+@Suite struct ConventionTests {
+    @Test func headersOnEveryResponse() async throws {
+        try await withApp { client in
+            let ok = try await client.send(.get, "/v1.0/deviceAppManagement", headers: ["client-request-id": "my-id-1"])
+            #expect(ok.status == 200)
+            #expect(ok.header("client-request-id") == "my-id-1")
+            #expect(UUID(uuidString: ok.header("request-id") ?? "") != nil)
+            #expect(ok.header("OData-Version") == "4.0")
+            #expect(ok.header("Content-Type")?.hasPrefix("application/json") == true)
+            let err = try await client.send(.get, "/v1.0/deviceAppManagement/nothing")
+            #expect(err.header("OData-Version") == "4.0")
+            #expect(err.header("client-request-id") == err.header("request-id"))
+            let inner = err.error["innerError"] as? [String: Any]
+            #expect(inner?["request-id"] as? String == err.header("request-id"))
+            #expect((inner?["date"] as? String)?.count == 19)
+        }
+    }
+
+    @Test(arguments: [
+        ("/beta/deviceAppManagement/nothing", "nothing"),
+        ("/beta/deviceAppManagement/mobileApps/x/nothing", "nothing"),
+        ("/beta/nothing", "nothing"),
+        // v1.0 has neither the install-status navigations nor iosLobAppProvisioningConfigurations
+        ("/v1.0/deviceAppManagement/mobileApps/x/userStatuses", "userStatuses"),
+        ("/v1.0/deviceAppManagement/mobileApps/x/installSummary", "installSummary"),
+        ("/v1.0/deviceAppManagement/iosLobAppProvisioningConfigurations", "iosLobAppProvisioningConfigurations"),
+        // and iosLobAppProvisioningConfiguration has no summaries in beta either
+        ("/beta/deviceAppManagement/iosLobAppProvisioningConfigurations/x/userStatusSummary", "userStatusSummary"),
+    ])
+    func unknownSegmentIs400(path: String, segment: String) async throws {
+        try await withApp { client in
+            let reply = try await client.send(.get, path)
+            #expect(reply.status == 400)
+            #expect(reply.error["code"] as? String == "BadRequest")
+            #expect(reply.errorMessage == "Resource not found for the segment '\(segment)'.")
+        }
+    }
+
+    @Test func unknownVersionIs400() async throws {
+        try await withApp { client in
+            let reply = try await client.send(.get, "/v2.0/deviceAppManagement")
+            #expect(reply.status == 400)
+            #expect(reply.errorMessage.contains("Invalid version"))
+        }
+    }
+
+    @Test func createGetUpdateDeleteWithGraphStatuses() async throws {
+        try await withApp { client in
+            let base = "/v1.0/deviceAppManagement/mobileApps"
+            let created = try await client.send(.post, base, json: Bodies.webApp)
+            #expect(created.status == 201)
+            let id = try #require(created.json["id"] as? String)
+            #expect(created.header("Location") == "https://graph.test/v1.0/deviceAppManagement/mobileApps('\(id)')")
+            #expect(created.json["@odata.context"] as? String == "https://graph.test/v1.0/$metadata#deviceAppManagement/mobileApps/$entity")
+            let createdAt = try #require(created.json["createdDateTime"] as? String)
+            #expect(created.json["lastModifiedDateTime"] as? String == createdAt)
+
+            // The server picks the id and keeps the times; a body's values for them are ignored.
+            let other = try await client.send(
+                .post, base, json: ##"{"@odata.type":"#microsoft.graph.webApp","id":"mine","createdDateTime":"2000-01-01T00:00:00Z"}"##)
+            #expect(other.json["id"] as? String != "mine")
+            #expect(other.json["createdDateTime"] as? String != "2000-01-01T00:00:00Z")
+
+            try await Task.sleep(for: .milliseconds(5))
+            let patched = try await client.send(.patch, "\(base)/\(id)", json: #"{"displayName":"Renamed"}"#)
+            #expect(patched.status == 200)
+            #expect(patched.json["displayName"] as? String == "Renamed")
+            #expect(patched.json["appUrl"] as? String == "https://contoso.example")
+            #expect(patched.json["createdDateTime"] as? String == createdAt)
+            #expect((patched.json["lastModifiedDateTime"] as? String ?? "") > createdAt)
+
+            let minimal = try await client.send(
+                .patch, "\(base)('\(id)')", json: #"{"displayName":"Again"}"#, headers: ["Prefer": "return=minimal"])
+            #expect(minimal.status == 204)
+            #expect(minimal.text.isEmpty)
+            let read = try await client.send(.get, "\(base)('\(id)')")
+            #expect(read.json["displayName"] as? String == "Again")
+            #expect(read.json["@odata.context"] as? String == "https://graph.test/v1.0/$metadata#deviceAppManagement/mobileApps/$entity")
+
+            let deleted = try await client.send(.delete, "\(base)/\(id)")
+            #expect(deleted.status == 204)
+            #expect(try await client.send(.get, "\(base)/\(id)").status == 404)
+            #expect(try await client.send(.delete, "\(base)/\(id)").status == 404)
+            #expect(try await client.send(.patch, "\(base)/\(id)", json: "{}").status == 404)
+        }
+    }
+
+    @Test func unknownIdIs404WithGraphError() async throws {
+        try await withApp { client in
+            for path in [
+                "/beta/deviceAppManagement/mobileApps/nope",
+                "/beta/deviceAppManagement/mobileApps/nope/userStatuses",
+                "/beta/deviceAppManagement/mobileApps/nope/installSummary",
+                "/v1.0/deviceAppManagement/mobileAppConfigurations/nope/userStatusSummary",
+            ] {
+                let reply = try await client.send(.get, path)
+                #expect(reply.status == 404, "\(path): \(reply.text)")
+                #expect(reply.error["code"] as? String == "ResourceNotFound")
+            }
+            let create = try await client.send(
+                .post, "/beta/deviceAppManagement/mobileApps/nope/userStatuses", json: SeedPageTests.userAppInstallStatusBody)
+            #expect(create.status == 404)
+        }
+    }
+
+    @Test func unsupportedMethodsAreGraphErrors() async throws {
+        try await withApp { client in
+            let app = try await client.create("/beta/deviceAppManagement/mobileApps", Bodies.iosLobApp)
+            for (method, path) in [
+                (HTTPRequestMethod.put, "/beta/deviceAppManagement/mobileApps/\(app)"),
+                (.delete, "/beta/deviceAppManagement/mobileApps"),
+                (.patch, "/beta/deviceAppManagement/mobileApps"),
+                (.post, "/beta/deviceAppManagement/mobileApps/\(app)"),
+                (.delete, "/beta/deviceAppManagement"),
+                (.patch, "/beta/deviceAppManagement/mobileApps/\(app)/installSummary"),
+                (.get, "/beta/deviceAppManagement/mobileApps/\(app)/userStatuses/$ref"),
+            ] {
+                let reply = try await client.send(method.method, path, json: method == .delete ? nil : "{}")
+                #expect(reply.status == 405, "\(method) \(path): \(reply.text)")
+                #expect(reply.error["code"] as? String == "Request_BadRequest")
+            }
+        }
+    }
+
+    @Test func singletonGetAndPatch() async throws {
+        try await withApp { client in
+            let first = try await client.send(.get, "/beta/deviceAppManagement")
+            #expect(first.status == 200)
+            #expect(first.json["@odata.context"] as? String == "https://graph.test/beta/$metadata#deviceAppManagement")
+            #expect(first.json["microsoftStoreForBusinessPortalSelection"] as? String == "none")
+            let patched = try await client.send(
+                .patch, "/beta/deviceAppManagement",
+                json: #"{"microsoftStoreForBusinessLanguage":"en-us","microsoftStoreForBusinessPortalSelection":"companyPortal,privateStore"}"#)
+            #expect(patched.status == 200, "\(patched.text)")
+            #expect(patched.json["microsoftStoreForBusinessPortalSelection"] as? String == "companyPortal,privateStore")
+            let v1 = try await client.send(.get, "/v1.0/deviceAppManagement")
+            #expect(v1.json["microsoftStoreForBusinessLanguage"] as? String == "en-us")
+            #expect(v1.json["microsoftStoreForBusinessPortalSelection"] == nil)  // beta-only property
+            #expect(v1.json["id"] as? String == first.json["id"] as? String)
+        }
+    }
+
+    @Test func typeCastSegmentsNarrowCollections() async throws {
+        try await withApp { client in
+            let web = try await client.create("/beta/deviceAppManagement/mobileApps", Bodies.webApp)
+            let ios = try await client.create("/beta/deviceAppManagement/mobileApps", Bodies.iosLobApp)
+            let cast = try await client.send(.get, "/beta/deviceAppManagement/mobileApps/microsoft.graph.webApp")
+            let ids = (cast.json["value"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
+            #expect(ids == [web])
+            #expect(try await client.send(.get, "/beta/deviceAppManagement/mobileApps/\(ios)/microsoft.graph.webApp").status == 404)
+            #expect(try await client.send(.get, "/beta/deviceAppManagement/mobileApps/\(web)/graph.webApp").status == 200)
+            let count = try await client.send(.get, "/beta/deviceAppManagement/mobileApps/$count")
+            #expect(count.text == "2")
+            #expect(count.header("Content-Type")?.hasPrefix("text/plain") == true)
+        }
+    }
+
+    @Test func betaOnlyTypesAreHiddenFromV1() async throws {
+        try await withApp { client in
+            _ = try await client.create(
+                "/beta/deviceAppManagement/mobileAppConfigurations",
+                ##"{"@odata.type":"#microsoft.graph.androidManagedStoreAppConfiguration","displayName":"Android"}"##)
+            let ios = try await client.create("/beta/deviceAppManagement/mobileAppConfigurations", Bodies.iosConfiguration)
+            let v1 = try await client.send(.get, "/v1.0/deviceAppManagement/mobileAppConfigurations")
+            #expect((v1.json["value"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [ios])
+            let beta = try await client.send(.get, "/beta/deviceAppManagement/mobileAppConfigurations")
+            #expect((beta.json["value"] as? [Any])?.count == 2)
+            let refused = try await client.send(
+                .post, "/v1.0/deviceAppManagement/mobileAppConfigurations",
+                json: ##"{"@odata.type":"#microsoft.graph.androidManagedStoreAppConfiguration","displayName":"Android"}"##)
+            #expect(refused.status == 400)
+        }
+    }
+
+    @Test func serverDrivenPagingFollowsNextLink() async throws {
+        try await withApp(configure: { $0.limits.pageSize = 3 }) { client in
+            let cfg = try await client.create("/v1.0/deviceAppManagement/mobileAppConfigurations", Bodies.iosConfiguration)
+            var created: Set<String> = []
+            for i in 0..<8 {
+                created.insert(
+                    try await client.create(
+                        "/v1.0/deviceAppManagement/mobileAppConfigurations/\(cfg)/deviceStatuses", #"{"deviceDisplayName":"d\#(i)"}"#))
+            }
+            var seen: [String] = []
+            var next: String? = "/v1.0/deviceAppManagement/mobileAppConfigurations/\(cfg)/deviceStatuses"
+            var pages = 0
+            while let uri = next {
+                let page = try await client.send(.get, uri)
+                #expect(page.status == 200, "\(page.text)")
+                seen += (page.json["value"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+                next = (page.json["@odata.nextLink"] as? String).map { $0.replacingOccurrences(of: "https://graph.test", with: "") }
+                pages += 1
+            }
+            #expect(pages == 3)
+            #expect(seen.count == 8 && Set(seen) == created)
+            let tampered = try await client.send(
+                .get, "/v1.0/deviceAppManagement/mobileAppConfigurations/\(cfg)/deviceStatuses?$skiptoken=garbage")
+            #expect(tampered.status == 400)
+            let unsupported = try await client.send(.get, "/v1.0/deviceAppManagement/mobileApps?%24search=x")
+            #expect(unsupported.status == 400)
+        }
+    }
+}
+
+/// The methods the table tests use, with a name that reads well in arguments.
+enum HTTPRequestMethod: Equatable {
+    case get, post, put, patch, delete
+    var method: HTTPRequest.Method {
+        switch self {
+        case .get: return .get
+        case .post: return .post
+        case .put: return .put
+        case .patch: return .patch
+        case .delete: return .delete
+        }
+    }
+}
+
+import HTTPTypes

@@ -1,0 +1,86 @@
+import Foundation
+import GraphModel
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import StatusGraphServer
+import Storage
+import StorageSQLite
+import Testing
+
+/// A fresh data directory, removed when the test ends.
+func withDataDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("statusgraph-test-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    return try await body(dir)
+}
+
+/// Runs `body` against the app in-process, on a SQLite store in `dataDirectory` (a fresh one if nil).
+func withApp<T: Sendable>(
+    dataDirectory: String? = nil, configure: (inout ServerConfiguration) -> Void = { _ in },
+    _ body: @escaping @Sendable (any TestClientProtocol) async throws -> T
+) async throws -> T {
+    if let dataDirectory { return try await runApp(dataDirectory, configure, body) }
+    return try await withDataDirectory { dir in try await runApp(dir, configure, body) }
+}
+
+private func runApp<T: Sendable>(
+    _ dir: String, _ configure: (inout ServerConfiguration) -> Void,
+    _ body: @escaping @Sendable (any TestClientProtocol) async throws -> T
+) async throws -> T {
+    var config = ServerConfiguration()
+    config.dataDirectory = dir
+    config.publicBaseURL = "https://graph.test"
+    configure(&config)
+    let store = SQLEntityStore(layout: try StorageLayout(service: GraphModel.service), database: try SQLiteDatabase.open(dataDirectory: dir))
+    var logger = Logger(label: "test")
+    logger.logLevel = .warning
+    let app = buildApplication(configuration: config, service: GraphModel.service, store: store, logger: logger)
+    let result = try await app.test(.router) { client in try await body(client) }
+    try await store.close()
+    return result
+}
+
+/// A response with its JSON body parsed.
+struct Reply: @unchecked Sendable {  // holds only JSONSerialization values, read on one task
+    let status: Int
+    let headers: HTTPFields
+    let text: String
+    var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:] }
+    var error: [String: Any] { json["error"] as? [String: Any] ?? [:] }
+    var errorMessage: String { error["message"] as? String ?? "" }
+    func header(_ name: String) -> String? { headers[HTTPField.Name(name)!] }
+}
+
+extension TestClientProtocol {
+    func send(
+        _ method: HTTPRequest.Method, _ uri: String, json: String? = nil, headers extra: [String: String] = [:]
+    ) async throws -> Reply {
+        var headers = HTTPFields()
+        if json != nil { headers[.contentType] = "application/json" }
+        for (k, v) in extra { headers[HTTPField.Name(k)!] = v }
+        return try await execute(
+            uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }
+        ) { response in
+            Reply(status: Int(response.status.code), headers: response.headers, text: String(buffer: response.body))
+        }
+    }
+
+    /// Creates an entity and returns its id, failing the test unless the answer is 201.
+    func create(_ uri: String, _ json: String) async throws -> String {
+        let reply = try await send(.post, uri, json: json)
+        #expect(reply.status == 201, "POST \(uri): \(reply.text)")
+        return reply.json["id"] as? String ?? ""
+    }
+}
+
+enum Bodies {
+    static let webApp = ##"{"@odata.type":"#microsoft.graph.webApp","displayName":"Contoso Web","appUrl":"https://contoso.example"}"##
+    static let iosLobApp = ##"{"@odata.type":"#microsoft.graph.iosLobApp","displayName":"Contoso iOS","bundleId":"com.contoso.app"}"##
+    static let iosConfiguration =
+        ##"{"@odata.type":"#microsoft.graph.iosMobileAppConfiguration","displayName":"Contoso settings","version":3,"targetedMobileApps":["a"],"settings":[{"appConfigKey":"k","appConfigKeyType":"stringType","appConfigKeyValue":"v"}]}"##
+    static let provisioning =
+        ##"{"@odata.type":"#microsoft.graph.iosLobAppProvisioningConfiguration","displayName":"Profile","payloadFileName":"p.mobileprovision","payload":"cGF5bG9hZA==","version":1}"##
+}
