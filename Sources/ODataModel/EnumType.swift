@@ -22,8 +22,9 @@ public struct EnumType: Sendable {
         index[name].map { members[$0] }
     }
 
-    /// The value a non-nullable property of this type takes when none is given: the member worth 0, or the first.
+    /// The value a non-nullable property of this type takes when none is given: the member worth 0 (as .NET's
+    /// default), else `unknown` where the enum has no 0 (`resultantAppState`), else the first member.
     public var defaultMember: Member {
-        members.first { $0.value == 0 } ?? members[0]
+        members.first { $0.value == 0 } ?? member(named: "unknown") ?? members[0]
     }
 }
