@@ -1,0 +1,186 @@
+import Foundation
+import GraphModel
+import Storage
+import StorageSQLite
+import Testing
+
+/// A backend under test: how to open a store on fresh (or the same) storage.
+struct Backend: CustomTestStringConvertible, Sendable {
+    let name: String
+    /// Opens a store on the storage named by `key` (the same key reopens the same data).
+    let open: @Sendable (_ key: String) async throws -> any EntityStore
+    /// Removes the storage named by `key`.
+    let drop: @Sendable (_ key: String) async throws -> Void
+    var testDescription: String { name }
+
+    static let sqlite = Backend(
+        name: "SQLite",
+        open: { key in
+            SQLEntityStore(
+                layout: try StorageLayout(service: GraphModel.service), database: try SQLiteDatabase.open(dataDirectory: sqliteDirectory(key)))
+        },
+        drop: { key in try? FileManager.default.removeItem(atPath: sqliteDirectory(key)) })
+
+    private static func sqliteDirectory(_ key: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("statusgraph-store-\(key)").path
+    }
+
+    /// Every backend this machine can run; PostgreSQL joins when its backend exists.
+    static let all: [Backend] = [.sqlite]
+}
+
+/// The storage conformance suite: the same behaviour, checked the same way, on every backend.
+@Suite struct StoreConformanceTests {
+    let layout = try! StorageLayout(service: GraphModel.service)
+    var apps: StorageTable { layout.table(path: ["mobileApps"])! }
+    var userStatuses: StorageTable { layout.table(path: ["mobileApps", "userStatuses"])! }
+    var deviceStatuses: StorageTable { layout.table(path: ["mobileApps", "userStatuses", "deviceStatuses"])! }
+    var appDeviceStatuses: StorageTable { layout.table(path: ["mobileApps", "deviceStatuses"])! }
+
+    func withStore<T>(_ backend: Backend, _ body: (any EntityStore) async throws -> T) async throws -> T {
+        let key = UUID().uuidString
+        let store = try await backend.open(key)
+        try await store.prepare()
+        do {
+            let result = try await body(store)
+            try await store.close()
+            try await backend.drop(key)
+            return result
+        } catch {
+            try? await store.close()
+            try? await backend.drop(key)
+            throw error
+        }
+    }
+
+    func row(_ table: StorageTable, id: String, type: String, _ values: [String: SQLValue] = [:]) -> StoredEntity {
+        var row = [SQLValue](repeating: .null, count: table.columns.count)
+        for (name, value) in values { row[table.columnIndex(name)!] = value }
+        return StoredEntity(id: id, type: type, values: row)
+    }
+
+    @Test(arguments: Backend.all)
+    func insertGetListUpdateDelete(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let a = Scope(tenant: "t1", parents: [])
+            let entity = row(
+                apps, id: "b", type: "webApp",
+                ["displayName": .text("Web"), "isFeatured": .boolean(true), "size": .integer(1 << 40), "createdDateTime": .integer(-5),
+                 "largeIcon": .text(#"{"type":"x"}"#)])
+            try await store.insert(apps, in: a, entity)
+            try await store.insert(apps, in: a, row(apps, id: "a", type: "iosLobApp"))
+            try await store.insert(apps, in: a, row(apps, id: "c", type: "iosLobApp"))
+            let read = try #require(try await store.get(apps, in: a, id: "b", types: nil))
+            #expect(read.id == "b" && read.type == "webApp")
+            #expect(read.values[apps.columnIndex("displayName")!] == .text("Web"))
+            #expect([.integer(1), .boolean(true)].contains(read.values[apps.columnIndex("isFeatured")!]))
+            #expect(read.values[apps.columnIndex("size")!] == .integer(1 << 40))
+            #expect(read.values[apps.columnIndex("createdDateTime")!] == .integer(-5))
+
+            #expect(try await store.list(apps, in: a, types: nil, after: nil, limit: 10).map(\.id) == ["a", "b", "c"])
+            #expect(try await store.list(apps, in: a, types: nil, after: "a", limit: 1).map(\.id) == ["b"])
+            #expect(try await store.list(apps, in: a, types: ["iosLobApp"], after: nil, limit: 10).map(\.id) == ["a", "c"])
+            #expect(try await store.count(apps, in: a, types: nil) == 3)
+            #expect(try await store.get(apps, in: a, id: "b", types: ["iosLobApp"]) == nil)
+
+            let updated = try await store.update(
+                apps, in: a, id: "b", types: nil, set: [(apps.columnIndex("displayName")!, .text("Renamed"))])
+            #expect(updated?.values[apps.columnIndex("displayName")!] == .text("Renamed"))
+            #expect(updated?.values[apps.columnIndex("size")!] == .integer(1 << 40))
+            #expect(try await store.update(apps, in: a, id: "zz", types: nil, set: []) == nil)
+
+            #expect(try await store.delete(apps, in: a, id: "b", types: nil))
+            #expect(try await !store.delete(apps, in: a, id: "b", types: nil))
+            #expect(try await store.get(apps, in: a, id: "b", types: nil) == nil)
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func containmentAndCounts(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let t = "t1"
+            try await store.insert(apps, in: Scope(tenant: t, parents: []), row(apps, id: "app", type: "iosLobApp"))
+            let inApp = Scope(tenant: t, parents: ["app"])
+            await #expect(throws: StorageError.self) {
+                try await store.insert(self.userStatuses, in: Scope(tenant: t, parents: ["none"]), self.row(self.userStatuses, id: "u", type: "userAppInstallStatus"))
+            }
+            #expect(try await store.containerExists(userStatuses, in: inApp))
+            #expect(try await !store.containerExists(userStatuses, in: Scope(tenant: t, parents: ["none"])))
+            try await store.insert(
+                userStatuses, in: inApp, row(userStatuses, id: "u1", type: "userAppInstallStatus", ["failedDeviceCount": .integer(2)]))
+            try await store.insert(
+                userStatuses, in: inApp, row(userStatuses, id: "u2", type: "userAppInstallStatus", ["installedDeviceCount": .integer(1)]))
+            for (i, state) in ["installed", "installed", "failed"].enumerated() {
+                try await store.insert(
+                    appDeviceStatuses, in: inApp, row(appDeviceStatuses, id: "d\(i)", type: "mobileAppInstallStatus", ["installState": .text(state)]))
+            }
+            try await store.insert(
+                deviceStatuses, in: Scope(tenant: t, parents: ["app", "u1"]), row(deviceStatuses, id: "x", type: "mobileAppInstallStatus"))
+
+            func counts() async throws -> [String: Int64] {
+                let rows = try await store.counts(tenant: t, parentKey: "app", sources: [userStatuses.name, appDeviceStatuses.name])
+                return Dictionary(rows.map { ($0.bucket, $0.count) }, uniquingKeysWith: +).filter { $0.value != 0 }
+            }
+            #expect(try await counts() == ["failedUserCount": 1, "installedUserCount": 1, "installedDeviceCount": 2, "failedDeviceCount": 1])
+            _ = try await store.update(
+                appDeviceStatuses, in: inApp, id: "d2", types: nil, set: [(appDeviceStatuses.columnIndex("installState")!, .text("installed"))])
+            _ = try await store.delete(userStatuses, in: inApp, id: "u1", types: nil)
+            #expect(try await counts() == ["installedUserCount": 1, "installedDeviceCount": 3])
+            #expect(try await store.get(deviceStatuses, in: Scope(tenant: t, parents: ["app", "u1"]), id: "x", types: nil) == nil)
+
+            _ = try await store.delete(apps, in: Scope(tenant: t, parents: []), id: "app", types: nil)
+            #expect(try await store.count(appDeviceStatuses, in: inApp, types: nil) == 0)
+            #expect(try await counts() == [:])
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func tenantsNeverSeeEachOther(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let a = Scope(tenant: "A", parents: [])
+            let b = Scope(tenant: "B", parents: [])
+            try await store.insert(apps, in: a, row(apps, id: "app", type: "iosLobApp"))
+            try await store.insert(userStatuses, in: Scope(tenant: "A", parents: ["app"]), row(userStatuses, id: "u", type: "userAppInstallStatus"))
+            #expect(try await store.get(apps, in: b, id: "app", types: nil) == nil)
+            #expect(try await store.list(apps, in: b, types: nil, after: nil, limit: 10).isEmpty)
+            #expect(try await store.count(apps, in: b, types: nil) == 0)
+            #expect(try await store.update(apps, in: b, id: "app", types: nil, set: []) == nil)
+            #expect(try await !store.delete(apps, in: b, id: "app", types: nil))
+            #expect(try await !store.containerExists(userStatuses, in: Scope(tenant: "B", parents: ["app"])))
+            await #expect(throws: StorageError.self) {
+                try await store.insert(self.userStatuses, in: Scope(tenant: "B", parents: ["app"]), self.row(self.userStatuses, id: "v", type: "userAppInstallStatus"))
+            }
+            // The same id in both tenants is two entities.
+            try await store.insert(apps, in: b, row(apps, id: "app", type: "webApp"))
+            #expect(try await store.get(apps, in: a, id: "app", types: nil)?.type == "iosLobApp")
+            #expect(try await store.get(apps, in: b, id: "app", types: nil)?.type == "webApp")
+            #expect(try await store.counts(tenant: "B", parentKey: "app", sources: [userStatuses.name]).isEmpty)
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func singletonIsCreatedOnce(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let table = layout.table(path: [])!
+            let first = try await store.singleton(table, tenant: "t", initial: row(table, id: "one", type: "deviceAppManagement"))
+            let second = try await store.singleton(table, tenant: "t", initial: row(table, id: "two", type: "deviceAppManagement"))
+            #expect(first.id == "one" && second.id == "one")
+            let other = try await store.singleton(table, tenant: "u", initial: row(table, id: "three", type: "deviceAppManagement"))
+            #expect(other.id == "three")
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func dataSurvivesReopening(_ backend: Backend) async throws {
+        let key = UUID().uuidString
+        let first = try await backend.open(key)
+        try await first.prepare()
+        try await first.insert(apps, in: Scope(tenant: "t", parents: []), row(apps, id: "kept", type: "webApp"))
+        try await first.close()
+        let second = try await backend.open(key)
+        try await second.prepare()  // preparing an existing schema changes nothing
+        #expect(try await second.get(apps, in: Scope(tenant: "t", parents: []), id: "kept", types: nil)?.type == "webApp")
+        try await second.close()
+        try await backend.drop(key)
+    }
+}
