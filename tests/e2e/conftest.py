@@ -1,0 +1,75 @@
+"""Runs the real `statusgraph` binary (built by `swift build`) for end-to-end tests."""
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+import requests
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BINARY = os.environ.get("STATUSGRAPH_BINARY", os.path.join(ROOT, ".build", "debug", "statusgraph"))
+
+
+class Server:
+    """One server process on a data directory; `restart(kill=True)` sends SIGKILL, as a crash would."""
+
+    def __init__(self, data_dir):
+        self.data_dir = data_dir
+        self.process = None
+        self.url = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [BINARY, "serve", "--port", "0", "--data-dir", self.data_dir],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            line = self.process.stdout.readline()
+            if not line:
+                raise RuntimeError("statusgraph exited before listening")
+            m = re.search(r"listening on (http://\S+)", line)
+            if m:
+                self.url = m.group(1)
+                return self
+        raise RuntimeError("statusgraph did not start within 30 s")
+
+    def stop(self, kill=False):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+            self.process.wait(timeout=30)
+        self.process = None
+
+    def restart(self, kill=False):
+        self.stop(kill=kill)
+        return self.start()
+
+    def get(self, path, **kw):
+        return requests.get(self.url + path, timeout=10, **kw)
+
+    def post(self, path, body=None, **kw):
+        return requests.post(self.url + path, timeout=10, json=body, **kw)
+
+    def post_raw(self, path, text, **kw):
+        return requests.post(self.url + path, timeout=10, data=text.encode(),
+                             headers={"Content-Type": "application/json"}, **kw)
+
+    def patch(self, path, body, **kw):
+        return requests.patch(self.url + path, timeout=10, json=body, **kw)
+
+    def delete(self, path, **kw):
+        return requests.delete(self.url + path, timeout=10, **kw)
+
+
+@pytest.fixture
+def server():
+    if not os.path.exists(BINARY):
+        pytest.fail(f"{BINARY} is missing: run `swift build` first (scripts/test does)")
+    with tempfile.TemporaryDirectory() as data_dir:
+        s = Server(data_dir).start()
+        try:
+            yield s
+        finally:
+            s.stop()

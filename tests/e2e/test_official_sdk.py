@@ -1,0 +1,72 @@
+"""The official Python Graph SDKs (Kiota-based) against StatusGraph, changing only the base URL."""
+import asyncio
+
+import httpx
+from kiota_abstractions.authentication import AnonymousAuthenticationProvider
+from kiota_http.httpx_request_adapter import HttpxRequestAdapter
+
+
+def beta_client(url):
+    from msgraph_beta import GraphServiceClient
+    adapter = HttpxRequestAdapter(AnonymousAuthenticationProvider(), http_client=httpx.AsyncClient(), base_url=f"{url}/beta")
+    return GraphServiceClient(request_adapter=adapter)
+
+
+def v1_client(url):
+    from msgraph import GraphServiceClient
+    adapter = HttpxRequestAdapter(AnonymousAuthenticationProvider(), http_client=httpx.AsyncClient(), base_url=f"{url}/v1.0")
+    return GraphServiceClient(request_adapter=adapter)
+
+
+def test_v1_sdk_creates_configuration_statuses_and_reads_summary(server):
+    from msgraph.generated.models.ios_mobile_app_configuration import IosMobileAppConfiguration
+    from msgraph.generated.models.managed_device_mobile_app_configuration_user_status import \
+        ManagedDeviceMobileAppConfigurationUserStatus
+    from msgraph.generated.models.compliance_status import ComplianceStatus
+
+    async def run():
+        client = v1_client(server.url)
+        dam = client.device_app_management
+        cfg = await dam.mobile_app_configurations.post(IosMobileAppConfiguration(display_name="SDK config", version=2))
+        assert cfg.id and cfg.odata_type == "#microsoft.graph.iosMobileAppConfiguration"
+        statuses = dam.mobile_app_configurations.by_managed_device_mobile_app_configuration_id(cfg.id).user_statuses
+        for status in (ComplianceStatus.Compliant, ComplianceStatus.Compliant, ComplianceStatus.Error):
+            created = await statuses.post(ManagedDeviceMobileAppConfigurationUserStatus(
+                user_display_name="Ada", status=status, devices_count=1))
+            assert created.status == status
+        page = await statuses.get()
+        assert len(page.value) == 3
+        summary = await dam.mobile_app_configurations.by_managed_device_mobile_app_configuration_id(cfg.id) \
+            .user_status_summary.get()
+        assert summary.success_count == 2 and summary.error_count == 1 and summary.configuration_version == 2
+        listed = await dam.mobile_app_configurations.get()
+        assert [c.id for c in listed.value] == [cfg.id]
+
+    asyncio.run(run())
+
+
+def test_beta_sdk_reads_apps_and_provisioning_statuses(server):
+    from msgraph_beta.generated.models.web_app import WebApp
+    from msgraph_beta.generated.models.ios_lob_app_provisioning_configuration import IosLobAppProvisioningConfiguration
+    from msgraph_beta.generated.models.managed_device_mobile_app_configuration_device_status import \
+        ManagedDeviceMobileAppConfigurationDeviceStatus
+
+    async def run():
+        client = beta_client(server.url)
+        dam = client.device_app_management
+        app = await dam.mobile_apps.post(WebApp(display_name="Web", app_url="https://contoso.example"))
+        assert isinstance(app, WebApp) and app.app_url == "https://contoso.example"
+        read = await dam.mobile_apps.by_mobile_app_id(app.id).get()
+        assert isinstance(read, WebApp) and read.display_name == "Web"
+        prov = await dam.ios_lob_app_provisioning_configurations.post(IosLobAppProvisioningConfiguration(
+            display_name="Profile", payload_file_name="p", payload=b"payload"))
+        devices = dam.ios_lob_app_provisioning_configurations.by_ios_lob_app_provisioning_configuration_id(prov.id).device_statuses
+        created = await devices.post(ManagedDeviceMobileAppConfigurationDeviceStatus(device_display_name="iPhone"))
+        assert created.device_display_name == "iPhone"
+        page = await devices.get()
+        assert [d.id for d in page.value] == [created.id]
+        await dam.mobile_apps.by_mobile_app_id(app.id).delete()
+        remaining = await dam.mobile_apps.get()
+        assert remaining.value == []
+
+    asyncio.run(run())

@@ -1,0 +1,145 @@
+"""The five seed pages replayed over real HTTP against the real binary, exactly as a user would with curl."""
+import json
+
+SEED_000_001_BODY = """{
+  "@odata.type": "#microsoft.graph.userAppInstallStatus",
+  "userName": "User Name value",
+  "userPrincipalName": "User Principal Name value",
+  "installedDeviceCount": 4,
+  "failedDeviceCount": 1,
+  "notInstalledDeviceCount": 7
+}"""
+
+SEED_002_BODY = """{
+  "@odata.type": "#microsoft.graph.managedDeviceMobileAppConfigurationUserStatus",
+  "userDisplayName": "User Display Name value",
+  "devicesCount": 12,
+  "status": "String",
+  "lastReportedDateTime": "2017-01-01T00:03:19.2710393+03:00",
+  "userPrincipalName": "User Principal Name value"
+}"""
+
+SEED_003_BODY = """{
+  "@odata.type": "#microsoft.graph.managedDeviceMobileAppConfigurationUserStatus",
+  "userDisplayName": "String",
+  "devicesCount": "Integer",
+  "status": "String",
+  "lastReportedDateTime": "String (timestamp)",
+  "userPrincipalName": "String"
+}"""
+
+SEED_004_BODY = """{
+  "@odata.type": "#microsoft.graph.mobileAppInstallStatus",
+  "deviceName": "Device Name value",
+  "deviceId": "Device Id value",
+  "lastSyncDateTime": "2016-12-31T23:59:56.035751+03:00",
+  "mobileAppInstallStatusValue": "String",
+  "installState": "String",
+  "installStateDetail": "String",
+  "errorCode": 9,
+  "osVersion": "Os Version value",
+  "osDescription": "Os Description value",
+  "userName": "User Name value",
+  "userPrincipalName": "User Principal Name value",
+  "displayVersion": "Display Version value"
+}"""
+
+
+def create(server, path, body):
+    r = server.post(path, body)
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def assert_echoed(response_body, request_text, overrides=None):
+    expected = json.loads(request_text)
+    expected.update(overrides or {})
+    for key, value in expected.items():
+        assert response_body[key] == value, key
+
+
+def test_seed_000_and_001_create_user_install_status(server):
+    app = create(server, "/beta/deviceAppManagement/mobileApps",
+                 {"@odata.type": "#microsoft.graph.iosLobApp", "displayName": "Contoso"})
+    for suffix in ("/userStatuses/$ref", "/userStatuses"):
+        r = server.post_raw(f"/beta/deviceAppManagement/mobileApps/{app}{suffix}", SEED_000_001_BODY)
+        assert r.status_code == 201, r.text
+        body = r.json()
+        assert_echoed(body, SEED_000_001_BODY)
+        assert body["@odata.context"] == f"{server.url}/beta/$metadata#deviceAppManagement/mobileApps('{app}')/userStatuses/$entity"
+        assert r.headers["Location"].endswith(f"/userStatuses('{body['id']}')")
+
+
+def test_seed_002_placeholder_then_valid(server):
+    cfg = create(server, "/beta/deviceAppManagement/iosLobAppProvisioningConfigurations",
+                 {"@odata.type": "#microsoft.graph.iosLobAppProvisioningConfiguration", "displayName": "P",
+                  "payloadFileName": "p.mobileprovision", "payload": "cGF5bG9hZA=="})
+    path = f"/beta/deviceAppManagement/iosLobAppProvisioningConfigurations/{cfg}/userStatuses/$ref"
+    bad = server.post_raw(path, SEED_002_BODY)
+    assert bad.status_code == 400
+    assert bad.json()["error"]["target"] == "status"
+    good = server.post_raw(path, SEED_002_BODY.replace('"String"', '"compliant"'))
+    assert good.status_code == 201, good.text
+    assert_echoed(good.json(), SEED_002_BODY,
+                  {"status": "compliant", "lastReportedDateTime": "2016-12-31T21:03:19.2710393Z"})
+
+
+def test_seed_003_placeholder_then_valid(server):
+    cfg = create(server, "/v1.0/deviceAppManagement/mobileAppConfigurations",
+                 {"@odata.type": "#microsoft.graph.iosMobileAppConfiguration", "displayName": "C"})
+    path = f"/v1.0/deviceAppManagement/mobileAppConfigurations/{cfg}/userStatuses"
+    bad = server.post_raw(path, SEED_003_BODY)
+    assert bad.status_code == 400
+    error = bad.json()["error"]
+    assert error["target"] == "devicesCount" and "'devicesCount'" in error["message"]
+    valid = (SEED_003_BODY.replace('"Integer"', "12").replace('"status": "String"', '"status": "error"')
+             .replace('"String (timestamp)"', '"2017-01-01T00:03:19.2710393+03:00"'))
+    good = server.post_raw(path, valid)
+    assert good.status_code == 201, good.text
+    assert_echoed(good.json(), valid, {"lastReportedDateTime": "2016-12-31T21:03:19.2710393Z"})
+
+
+def test_seed_004_placeholder_then_valid(server):
+    app = create(server, "/beta/deviceAppManagement/mobileApps", {"@odata.type": "#microsoft.graph.win32LobApp"})
+    user = create(server, f"/beta/deviceAppManagement/mobileApps/{app}/userStatuses", json.loads(SEED_000_001_BODY))
+    path = f"/beta/deviceAppManagement/mobileApps/{app}/userStatuses/{user}/deviceStatuses/$ref"
+    bad = server.post_raw(path, SEED_004_BODY)
+    assert bad.status_code == 400
+    assert bad.json()["error"]["target"] == "mobileAppInstallStatusValue"
+    valid = (SEED_004_BODY.replace('"mobileAppInstallStatusValue": "String"', '"mobileAppInstallStatusValue": "installed"')
+             .replace('"installState": "String"', '"installState": "installed"')
+             .replace('"installStateDetail": "String"', '"installStateDetail": "noAdditionalDetails"'))
+    good = server.post_raw(path, valid)
+    assert good.status_code == 201, good.text
+    assert_echoed(good.json(), valid, {"lastSyncDateTime": "2016-12-31T20:59:56.035751Z"})
+
+
+def test_acknowledged_writes_survive_kill_9(server):
+    cfg = create(server, "/v1.0/deviceAppManagement/mobileAppConfigurations",
+                 {"@odata.type": "#microsoft.graph.iosMobileAppConfiguration", "displayName": "C"})
+    ids = [create(server, f"/v1.0/deviceAppManagement/mobileAppConfigurations/{cfg}/deviceStatuses",
+                  {"status": "compliant", "deviceDisplayName": f"d{i}"}) for i in range(50)]
+    server.restart(kill=True)
+    listed = server.get(f"/v1.0/deviceAppManagement/mobileAppConfigurations/{cfg}/deviceStatuses").json()["value"]
+    assert sorted(s["id"] for s in listed) == sorted(ids)
+    summary = server.get(f"/v1.0/deviceAppManagement/mobileAppConfigurations/{cfg}/deviceStatusSummary").json()
+    assert summary["successCount"] == 50
+
+
+def test_errors_are_graph_json_never_500(server):
+    cases = [
+        ("GET", "/beta/deviceAppManagement/nothing", None, 400),
+        ("GET", "/beta/deviceAppManagement/mobileApps/none", None, 404),
+        ("PUT", "/beta/deviceAppManagement/mobileApps/none", "{}", 405),
+        ("POST", "/beta/deviceAppManagement/mobileApps", "{not json", 400),
+        ("POST", "/beta/deviceAppManagement/mobileApps", "[]", 400),
+        ("GET", "/v9/deviceAppManagement", None, 400),
+        ("GET", "/beta/deviceAppManagement/mobileApps('x", None, 400),
+    ]
+    import requests
+    for method, path, body, status in cases:
+        r = requests.request(method, server.url + path, data=body, timeout=10,
+                             headers={"Content-Type": "application/json"} if body else {})
+        assert r.status_code == status, (method, path, r.text)
+        assert r.headers["Content-Type"].startswith("application/json")
+        assert r.json()["error"]["message"]
