@@ -11,7 +11,7 @@ public struct SQLEntityStore<Database: SQLDatabase>: EntityStore {
     }
 
     public func prepare() async throws {
-        try await database.migrate(layout.schema(database.dialect))
+        try await database.migrate(layout.schemaPlan(database.dialect))
     }
 
     public func close() async throws { try await database.close() }

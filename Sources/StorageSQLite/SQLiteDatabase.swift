@@ -48,10 +48,19 @@ public final class SQLiteDatabase: SQLDatabase {
         }
     }
 
-    public func migrate(_ statements: [String]) async throws {
+    public func migrate(_ plan: SchemaPlan) async throws {
         try await run {
             try await pool.write { db in
-                for sql in statements { try db.execute(sql: sql) }
+                for sql in plan.tables { try db.execute(sql: sql) }
+                let schema = dialect.quote(StorageLayout.schemaTable)
+                let stored = try String.fetchOne(db, sql: "SELECT \"value\" FROM \(schema) WHERE \"key\" = 'derived'")
+                guard stored != plan.fingerprint else { return }
+                let existing = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'")
+                for name in existing { try db.execute(sql: "DROP TRIGGER \(dialect.quote(name))") }
+                for sql in plan.triggers + plan.recount { try db.execute(sql: sql) }
+                try db.execute(
+                    sql: "INSERT INTO \(schema) (\"key\", \"value\") VALUES ('derived', ?) ON CONFLICT (\"key\") DO UPDATE SET \"value\" = excluded.\"value\"",
+                    arguments: [plan.fingerprint])
             }
         }
     }

@@ -19,7 +19,7 @@ final class RecordingDatabase: SQLDatabase {
         recorded.withLock { $0.append(statement) }
         return ([], 1)
     }
-    func migrate(_ statements: [String]) async throws {}
+    func migrate(_ plan: SchemaPlan) async throws {}
     func close() async throws {}
 }
 

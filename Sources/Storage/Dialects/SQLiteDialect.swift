@@ -21,7 +21,7 @@ public struct SQLiteDialect: SQLDialect {
     public var nowTicks: String { "CAST((julianday('now') - 2440587.5) * 864000000000 AS INTEGER)" }
 
     public func trigger(name: String, table: String, event: TriggerEvent, body: [String]) -> [String] {
-        ["CREATE TRIGGER IF NOT EXISTS \(quote(name)) AFTER \(event.rawValue) ON \(quote(table)) FOR EACH ROW BEGIN "
+        ["CREATE TRIGGER \(quote(name)) AFTER \(event.rawValue) ON \(quote(table)) FOR EACH ROW BEGIN "
             + body.map { $0 + "; " }.joined() + "END"]
     }
 }

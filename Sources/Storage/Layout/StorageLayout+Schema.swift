@@ -3,8 +3,13 @@
 extension StorageLayout {
     public static let countsTable = "_summary_counts"
 
-    public func schema(_ d: any SQLDialect) -> [String] {
-        var out: [String] = []
+    public static let schemaTable = "_schema"
+
+    /// The schema of this layout for a dialect: tables (created if missing), and the triggers and
+    /// counts derived from the model's summary rules (replaced, and the counts recomputed, whenever
+    /// the rules change — they are code, not data).
+    public func schemaPlan(_ d: any SQLDialect) -> SchemaPlan {
+        var tablesDDL: [String] = []
         for table in tables {
             var cols = ["\(d.quote("_tenant")) TEXT NOT NULL"]
             cols += table.parentKeyColumns.map { "\(d.quote($0)) TEXT NOT NULL" }
@@ -18,19 +23,43 @@ extension StorageLayout {
                 cols.append(
                     "FOREIGN KEY (\(mine.joined(separator: ", "))) REFERENCES \(d.quote(parent.name)) (\(theirs.joined(separator: ", "))) ON DELETE CASCADE")
             }
-            out.append("CREATE TABLE IF NOT EXISTS \(d.quote(table.name)) (\(cols.joined(separator: ", ")))")
+            tablesDDL.append("CREATE TABLE IF NOT EXISTS \(d.quote(table.name)) (\(cols.joined(separator: ", ")))")
         }
         let c = { (s: String) in d.quote(s) }
-        out.append(
+        tablesDDL.append(
             "CREATE TABLE IF NOT EXISTS \(c(Self.countsTable)) (\(c("_tenant")) TEXT NOT NULL, \(c("source")) TEXT NOT NULL, "
                 + "\(c("parent")) TEXT NOT NULL, \(c("bucket")) TEXT NOT NULL, \(c("n")) \(d.columnType(.integer)) NOT NULL, "
                 + "\(c("updated")) \(d.columnType(.timestamp)) NOT NULL, "
                 + "PRIMARY KEY (\(c("_tenant")), \(c("source")), \(c("parent")), \(c("bucket"))))")
+        tablesDDL.append(
+            "CREATE TABLE IF NOT EXISTS \(c(Self.schemaTable)) (\(c("key")) TEXT NOT NULL PRIMARY KEY, \(c("value")) TEXT NOT NULL)")
+        var triggers: [String] = []
+        var recount = ["DELETE FROM \(c(Self.countsTable))"]
         for table in tables {
-            out += counterTriggers(table, d)
-            out += cleanupTrigger(table, d)
+            triggers += counterTriggers(table, d)
+            triggers += cleanupTrigger(table, d)
+            recount += recountStatements(table, d)
         }
-        return out
+        return SchemaPlan(tables: tablesDDL, triggers: triggers, recount: recount)
+    }
+
+    /// Every statement of the schema, in order (for reading and golden tests).
+    public func schema(_ d: any SQLDialect) -> [String] {
+        let plan = schemaPlan(d)
+        return plan.tables + plan.triggers
+    }
+
+    /// Recomputes the counts of a table's rows from scratch (after the rules changed).
+    private func recountStatements(_ table: StorageTable, _ d: any SQLDialect) -> [String] {
+        guard table.depth > 0 else { return [] }
+        let row = d.quote(table.name)
+        return table.feeds.map { feed in
+            let bucket = bucketExpression(feed, row: row, d)
+            let parent = parentExpression(table.parentKeyColumns, row: row, d)
+            return "INSERT INTO \(d.quote(Self.countsTable)) (\(d.quote("_tenant")), \(d.quote("source")), \(d.quote("parent")), \(d.quote("bucket")), \(d.quote("n")), \(d.quote("updated"))) "
+                + "SELECT \(row).\(d.quote("_tenant")), \(d.literal(table.name)), \(parent), \(bucket), COUNT(*), \(d.nowTicks) FROM \(row) "
+                + "WHERE (\(bucket)) IS NOT NULL GROUP BY \(row).\(d.quote("_tenant")), \(parent), \(bucket)"
+        }
     }
 
     /// `CASE WHEN … THEN 'count' … END` over `row` (`NEW` or `OLD`): the count a row falls under.

@@ -6,7 +6,7 @@ public protocol SQLDatabase: Sendable {
     func query(_ statement: SQLStatement) async throws -> [[SQLValue]]
     /// Runs a write, durable when it returns; the rows it returns (RETURNING) and how many rows it changed.
     func write(_ statement: SQLStatement) async throws -> (rows: [[SQLValue]], changes: Int)
-    /// Applies the schema statements in one transaction.
-    func migrate(_ statements: [String]) async throws
+    /// Applies a schema plan in one transaction (see `SchemaPlan`); safe to run on every start.
+    func migrate(_ plan: SchemaPlan) async throws
     func close() async throws
 }
