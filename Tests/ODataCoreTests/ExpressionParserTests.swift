@@ -1,0 +1,72 @@
+import ODataCore
+import Testing
+
+/// `$filter` / `$orderby` text → canonical syntax tree text, and each syntax error.
+@Suite struct ExpressionParserTests {
+    @Test(arguments: [
+        ("installState eq 'failed'", "(installState eq 'failed')"),
+        ("a eq 1 and b ne 2 or c gt 3", "(((a eq 1) and (b ne 2)) or (c gt 3))"),
+        ("a eq 1 and (b ne 2 or c gt 3)", "((a eq 1) and ((b ne 2) or (c gt 3)))"),
+        ("not contains(displayName,'x')", "(not contains(displayName, 'x'))"),
+        ("not (a eq 1)", "(not (a eq 1))"),
+        ("status in ('compliant', 'error')", "(status in ['compliant', 'error'])"),
+        ("startswith(tolower(userName),'o''neil')", "startswith(tolower(userName), 'o''neil')"),
+        ("lastSyncDateTime ge 2017-01-01T00:03:19.2710393+03:00", "(lastSyncDateTime ge datetime:2017-01-01T00:03:19.2710393+03:00)"),
+        ("installState eq microsoft.graph.resultantAppState'failed'", "(installState eq microsoft.graph.resultantAppState'failed')"),
+        ("applicableArchitectures has microsoft.graph.windowsArchitecture'x64'", "(applicableArchitectures has microsoft.graph.windowsArchitecture'x64')"),
+        ("largeIcon/type eq 'image/png'", "(largeIcon/type eq 'image/png')"),
+        ("roleScopeTagIds/any(t: t eq '0')", "roleScopeTagIds/any(t: (t eq '0'))"),
+        ("roleScopeTagIds/all(t:t ne '0')", "roleScopeTagIds/all(t: (t ne '0'))"),
+        ("roleScopeTagIds/any()", "roleScopeTagIds/any()"),
+        ("errorCode lt -5 and size ge 1.5e3", "((errorCode lt -5) and (size ge 1.5e3))"),
+        ("id eq 0f5e4a2c-1111-2222-3333-444455556666", "(id eq guid:0f5e4a2c-1111-2222-3333-444455556666)"),
+        ("description eq null", "(description eq null)"),
+        ("isFeatured eq true", "(isFeatured eq true)"),
+        ("devicesCount add 1 gt 2 mul 3", "((devicesCount add 1) gt (2 mul 3))"),
+    ])
+    func parsesFilters(_ text: String, _ canonical: String) throws {
+        #expect(try ExpressionParser.parseFilter(text).description == canonical)
+    }
+
+    @Test(arguments: [
+        ("", "empty"),
+        ("a eq", "ends too early"),
+        ("a eq 'x", "not closed"),
+        ("a eq 1)", "unexpected ')'"),
+        ("(a eq 1", "expected ')'"),
+        ("a eq # 1", "unexpected character '#'"),
+        ("a in 1", "expected '(' after in"),
+        ("f(a,", "ends too early"),
+        ("a/any(t t eq 1)", "expected ':'"),
+        ("a/all()", "all() needs"),
+        ("a eq 1 b", "unexpected 'b'"),
+    ])
+    func rejectsSyntax(_ text: String, _ phrase: String) {
+        do {
+            let tree = try ExpressionParser.parseFilter(text)
+            Issue.record("parsed \(text) as \(tree)")
+        } catch {
+            #expect(error.kind == .badRequest)
+            #expect(error.message.contains(phrase), "\(error.message)")
+        }
+    }
+
+    @Test func limitsDepthNodesAndInLists() {
+        var limits = ExpressionParser.Limits()
+        limits.maxDepth = 5
+        limits.maxNodes = 10
+        limits.maxInItems = 3
+        let deep = String(repeating: "(", count: 10) + "a eq 1" + String(repeating: ")", count: 10)
+        #expect(throws: ODataError.self) { try ExpressionParser.parseFilter(deep, limits: limits) }
+        let wide = (0..<6).map { "a eq \($0)" }.joined(separator: " or ")
+        #expect(throws: ODataError.self) { try ExpressionParser.parseFilter(wide, limits: limits) }
+        #expect(throws: ODataError.self) { try ExpressionParser.parseFilter("a in (1,2,3,4)", limits: limits) }
+        #expect((try? ExpressionParser.parseFilter("a in (1,2,3)", limits: limits)) != nil)
+    }
+
+    @Test func parsesOrderBy() throws {
+        let items = try ExpressionParser.parseOrderBy("installState desc,deviceName, lastSyncDateTime asc")
+        #expect(items.map(\.description) == ["installState desc", "deviceName asc", "lastSyncDateTime asc"])
+        #expect(throws: ODataError.self) { try ExpressionParser.parseOrderBy("a desc desc") }
+    }
+}
