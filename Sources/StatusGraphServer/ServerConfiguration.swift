@@ -13,8 +13,12 @@ public struct ServerConfiguration: Sendable {
     public init() {}
 }
 
+import ODataCore
+
 /// Every bound on client input, in one place. Each violation is a 4xx Graph error.
 public struct ServiceLimits: Sendable {
+    /// Bounds on query options: `$top`, `$skip`, `$expand`, `$filter` depth, nodes and `in` lists, query length.
+    public var query = QueryLimits()
     /// Request bodies above this many bytes get 413.
     public var maxBodyBytes = 4 * 1024 * 1024
     /// JSON bodies nested deeper than this get 400.
@@ -22,7 +26,7 @@ public struct ServiceLimits: Sendable {
     /// Members per page of a collection (Intune's page size); more follow through `@odata.nextLink`.
     public var pageSize = 1000
     /// Request targets (path and query) longer than this get 400 (`414` is not a Graph answer).
-    public var maxURLLength = 8 * 1024
+    public var maxURLLength = 16 * 1024
 
     public init() {}
 }

@@ -7,15 +7,18 @@ public protocol EntityStore: Sendable {
     /// Creates or upgrades the schema.
     func prepare() async throws
 
-    /// Members of a collection, ordered by key, after the key `after` if given, at most `limit`.
-    /// `types` restricts the concrete types (nil: all).
-    func list(_ table: StorageTable, in scope: Scope, types: Set<String>?, after: String?, limit: Int) async throws
-        -> [StoredEntity]
+    /// Members of a collection that the query selects, in its order (always ending with the key).
+    func list(_ table: StorageTable, in scope: Scope, _ query: ListQuery) async throws -> [StoredEntity]
+
+    /// Members of the same collection in several containers at once (for `$expand`): the last parent
+    /// key varies over `containers`; `offset` and `limit` apply to each container.
+    func list(_ table: StorageTable, tenant: String, parents: [String], containers: [String], _ query: ListQuery) async throws
+        -> [String: [StoredEntity]]
 
     func get(_ table: StorageTable, in scope: Scope, id: String, types: Set<String>?) async throws -> StoredEntity?
 
-    /// How many members a collection has.
-    func count(_ table: StorageTable, in scope: Scope, types: Set<String>?) async throws -> Int
+    /// How many members the query selects (order, offset and limit aside).
+    func count(_ table: StorageTable, in scope: Scope, _ query: ListQuery) async throws -> Int
 
     /// Whether the entity that `scope` names as container exists (true for top-level collections).
     func containerExists(_ table: StorageTable, in scope: Scope) async throws -> Bool
@@ -30,23 +33,29 @@ public protocol EntityStore: Sendable {
     /// Removes an entity and everything it contains; false when there was none.
     func delete(_ table: StorageTable, in scope: Scope, id: String, types: Set<String>?) async throws -> Bool
 
-    /// The summary counts kept for the collections `sources` contained in one entity.
-    func counts(tenant: String, parentKey: String, sources: [String]) async throws -> [SummaryCount]
+    /// The summary counts kept for the collections `sources` contained in the entities `parentKeys`.
+    func counts(tenant: String, parentKeys: [String], sources: [String]) async throws -> [SummaryCount]
 
     /// The singleton's row for a tenant, created with `initial` on first use.
     func singleton(_ table: StorageTable, tenant: String, initial: StoredEntity) async throws -> StoredEntity
+
+    /// A random secret shared by every instance on this store, created on first use (e.g. to sign paging tokens).
+    func secret(named name: String) async throws -> [UInt8]
 
     func close() async throws
 }
 
 /// One kept count: how many rows of `source` fall under `bucket`, and when that last changed.
 public struct SummaryCount: Sendable, Equatable {
+    /// The key of the entity whose collection was counted (`Scope.parentKey` of the counted rows).
+    public let parent: String
     public let source: String
     public let bucket: String
     public let count: Int64
     public let updatedTicks: Int64
 
-    public init(source: String, bucket: String, count: Int64, updatedTicks: Int64) {
+    public init(parent: String, source: String, bucket: String, count: Int64, updatedTicks: Int64) {
+        self.parent = parent
         self.source = source
         self.bucket = bucket
         self.count = count

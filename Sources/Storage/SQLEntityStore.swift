@@ -47,16 +47,104 @@ public struct SQLEntityStore<Database: SQLDatabase>: EntityStore {
 
     // MARK: EntityStore
 
-    public func list(_ table: StorageTable, in scope: Scope, types: Set<String>?, after: String?, limit: Int) async throws
-        -> [StoredEntity]
-    {
+    /// The WHERE conditions a query adds: its filter (and nothing else; scope and types come first).
+    private func filterCondition(_ table: StorageTable, _ query: ListQuery) throws -> SQLFragment? {
+        guard let filter = query.filter else { return nil }
+        var translator = ExpressionTranslator(table: table, dialect: d, model: query.model)
+        return try translator.predicate(filter)
+    }
+
+    /// The order keys' SQL, then `id`.
+    private func orderKeys(_ table: StorageTable, _ query: ListQuery) throws -> [(sql: SQLFragment, descending: Bool)] {
+        var translator = ExpressionTranslator(table: table, dialect: d, model: query.model)
+        var keys: [(SQLFragment, Bool)] = []
+        for key in query.order { keys.append((try translator.orderValue(key.expression), key.descending)) }
+        keys.append((SQLFragment("\(d.quote(table.name)).\(d.quote("id"))"), false))
+        return keys
+    }
+
+    /// `ORDER BY k1 ASC NULLS FIRST, …, id ASC` (null sorts first ascending, as OData says).
+    private func orderClause(_ keys: [(sql: SQLFragment, descending: Bool)]) -> SQLFragment {
+        SQLFragment.join(keys.map { $0.sql + ($0.descending ? " DESC NULLS LAST" : " ASC NULLS FIRST") }, ", ")
+    }
+
+    /// Rows strictly after `values` in the order of `keys` (null being the smallest value).
+    private func keysetCondition(_ keys: [(sql: SQLFragment, descending: Bool)], after values: [SQLValue]) throws -> SQLFragment {
+        guard values.count == keys.count else {
+            throw StorageError(.internalError, "a position has \(values.count) values for \(keys.count) keys")
+        }
+        var alternatives: [SQLFragment] = []
+        for i in keys.indices {
+            var terms: [SQLFragment] = []
+            for j in 0..<i {
+                terms.append(values[j] == .null ? keys[j].sql + " IS NULL" : keys[j].sql + " = " + .bind(values[j]))
+            }
+            let (key, descending) = keys[i]
+            let v = values[i]
+            switch (descending, v == .null) {
+            case (false, true): terms.append(key + " IS NOT NULL")
+            case (false, false): terms.append(key + " > " + .bind(v))
+            case (true, true): continue  // nothing sorts after null descending
+            case (true, false): terms.append("(" + key + " < " + .bind(v) + " OR " + key + " IS NULL)")
+            }
+            alternatives.append("(" + SQLFragment.join(terms, " AND ") + ")")
+        }
+        guard !alternatives.isEmpty else { return SQLFragment("1 = 0") }
+        return "(" + SQLFragment.join(alternatives, " OR ") + ")"
+    }
+
+    private func entity(from row: [SQLValue], table: StorageTable, keyCount: Int) throws -> StoredEntity {
+        var e = try entity(from: Array(row.prefix(2 + table.columns.count)))
+        e.sortKeys = Array(row.dropFirst(2 + table.columns.count).prefix(keyCount)) + [.text(e.id)]
+        return e
+    }
+
+    public func list(_ table: StorageTable, in scope: Scope, _ query: ListQuery) async throws -> [StoredEntity] {
+        let keys = try orderKeys(table, query)
         var b = SQLBuilder(d)
-        b.append("SELECT \(selectList(table)) FROM "); b.identifier(table.name); b.append(" WHERE ")
+        b.append("SELECT \(selectList(table))")
+        for key in keys.dropLast() { b.append(", "); b.append(key.sql) }
+        b.append(" FROM "); b.identifier(table.name); b.append(" WHERE ")
         scopeCondition(&b, table, scope)
-        typeCondition(&b, types)
-        if let after { b.append(" AND "); b.identifier("id"); b.append(" > "); b.bind(.text(after)) }
-        b.append(" ORDER BY "); b.identifier("id"); b.append(" LIMIT "); b.bind(.integer(Int64(limit)))
-        return try await database.query(b.statement).map(entity(from:))
+        typeCondition(&b, query.types)
+        if let filter = try filterCondition(table, query) { b.append(" AND "); b.append(filter) }
+        if let after = query.after { b.append(" AND "); b.append(try keysetCondition(keys, after: after)) }
+        b.append(" ORDER BY "); b.append(orderClause(keys))
+        b.append(" LIMIT "); b.bind(.integer(Int64(query.limit)))
+        if query.offset > 0 { b.append(" OFFSET "); b.bind(.integer(Int64(query.offset))) }
+        return try await database.query(b.statement).map { try entity(from: $0, table: table, keyCount: keys.count - 1) }
+    }
+
+    public func list(_ table: StorageTable, tenant: String, parents: [String], containers: [String], _ query: ListQuery)
+        async throws -> [String: [StoredEntity]]
+    {
+        guard !containers.isEmpty, table.depth == parents.count + 1 else { return [:] }
+        let keys = try orderKeys(table, query)
+        let group = d.quote(table.parentKeyColumns.last!)
+        var b = SQLBuilder(d)
+        b.append("SELECT * FROM (SELECT \(selectList(table))")
+        for key in keys.dropLast() { b.append(", "); b.append(key.sql) }
+        b.append(", \(d.quote(table.name)).\(group) AS \(d.quote("_group")), ROW_NUMBER() OVER (PARTITION BY \(d.quote(table.name)).\(group) ORDER BY ")
+        b.append(orderClause(keys))
+        b.append(") AS \(d.quote("_rank")) FROM "); b.identifier(table.name); b.append(" WHERE ")
+        scopeCondition(&b, table, Scope(tenant: tenant, parents: parents))
+        b.append(" AND \(d.quote(table.name)).\(group) IN (")
+        b.list(containers) { b, c in b.bind(.text(c)) }
+        b.append(")")
+        typeCondition(&b, query.types)
+        if let filter = try filterCondition(table, query) { b.append(" AND "); b.append(filter) }
+        b.append(") AS \(d.quote("_ranked")) WHERE \(d.quote("_rank")) > "); b.bind(.integer(Int64(query.offset)))
+        b.append(" AND \(d.quote("_rank")) <= "); b.bind(.integer(Int64(query.offset + query.limit)))
+        b.append(" ORDER BY \(d.quote("_group")), \(d.quote("_rank"))")
+        var out: [String: [StoredEntity]] = [:]
+        let width = 2 + table.columns.count + keys.count - 1
+        for row in try await database.query(b.statement) {
+            guard row.count == width + 2, case .text(let container) = row[width] else {
+                throw StorageError(.internalError, "malformed grouped row")
+            }
+            out[container, default: []].append(try entity(from: Array(row.prefix(width)), table: table, keyCount: keys.count - 1))
+        }
+        return out
     }
 
     public func get(_ table: StorageTable, in scope: Scope, id: String, types: Set<String>?) async throws -> StoredEntity? {
@@ -68,11 +156,12 @@ public struct SQLEntityStore<Database: SQLDatabase>: EntityStore {
         return try await database.query(b.statement).first.map(entity(from:))
     }
 
-    public func count(_ table: StorageTable, in scope: Scope, types: Set<String>?) async throws -> Int {
+    public func count(_ table: StorageTable, in scope: Scope, _ query: ListQuery) async throws -> Int {
         var b = SQLBuilder(d)
         b.append("SELECT COUNT(*) FROM "); b.identifier(table.name); b.append(" WHERE ")
         scopeCondition(&b, table, scope)
-        typeCondition(&b, types)
+        typeCondition(&b, query.types)
+        if let filter = try filterCondition(table, query) { b.append(" AND "); b.append(filter) }
         guard case .integer(let n)? = try await database.query(b.statement).first?.first else {
             throw StorageError(.internalError, "COUNT returned no number")
         }
@@ -145,21 +234,54 @@ public struct SQLEntityStore<Database: SQLDatabase>: EntityStore {
         return try await database.write(b.statement).changes > 0
     }
 
-    public func counts(tenant: String, parentKey: String, sources: [String]) async throws -> [SummaryCount] {
+    public func counts(tenant: String, parentKeys: [String], sources: [String]) async throws -> [SummaryCount] {
+        guard !parentKeys.isEmpty, !sources.isEmpty else { return [] }
         var b = SQLBuilder(d)
-        b.append("SELECT "); b.list(["source", "bucket", "n", "updated"]) { b, c in b.identifier(c) }
+        b.append("SELECT "); b.list(["parent", "source", "bucket", "n", "updated"]) { b, c in b.identifier(c) }
         b.append(" FROM "); b.identifier(StorageLayout.countsTable)
         b.append(" WHERE "); b.identifier("_tenant"); b.append(" = "); b.bind(.text(tenant))
-        b.append(" AND "); b.identifier("parent"); b.append(" = "); b.bind(.text(parentKey))
+        b.append(" AND "); b.identifier("parent")
+        if parentKeys.count == 1 {
+            b.append(" = "); b.bind(.text(parentKeys[0]))
+        } else {
+            b.append(" IN ("); b.list(parentKeys) { b, k in b.bind(.text(k)) }; b.append(")")
+        }
         b.append(" AND "); b.identifier("source"); b.append(" IN (")
         b.list(sources) { b, s in b.bind(.text(s)) }
         b.append(")")
         return try await database.query(b.statement).map { row in
-            guard row.count == 4, case .text(let source) = row[0], case .text(let bucket) = row[1],
-                case .integer(let n) = row[2], case .integer(let updated) = row[3]
+            guard row.count == 5, case .text(let parent) = row[0], case .text(let source) = row[1], case .text(let bucket) = row[2],
+                case .integer(let n) = row[3], case .integer(let updated) = row[4]
             else { throw StorageError(.internalError, "malformed summary count row") }
-            return SummaryCount(source: source, bucket: bucket, count: n, updatedTicks: updated)
+            return SummaryCount(parent: parent, source: source, bucket: bucket, count: n, updatedTicks: updated)
         }
+    }
+
+    public func secret(named name: String) async throws -> [UInt8] {
+        let key = "secret:" + name
+        var rng = SystemRandomNumberGenerator()
+        let fresh = (0..<32).map { _ in String(format2(UInt8.random(in: 0...255, using: &rng))) }.joined()
+        var i = SQLBuilder(d)
+        i.append("INSERT INTO "); i.identifier(StorageLayout.schemaTable); i.append(" (")
+        i.identifier("key"); i.append(", "); i.identifier("value"); i.append(") VALUES (")
+        i.bind(.text(key)); i.append(", "); i.bind(.text(fresh)); i.append(") ON CONFLICT (")
+        i.identifier("key"); i.append(") DO NOTHING")
+        _ = try await database.write(i.statement)
+        var q = SQLBuilder(d)
+        q.append("SELECT "); q.identifier("value"); q.append(" FROM "); q.identifier(StorageLayout.schemaTable)
+        q.append(" WHERE "); q.identifier("key"); q.append(" = "); q.bind(.text(key))
+        guard case .text(let hex)? = try await database.query(q.statement).first?.first, hex.count == 64 else {
+            throw StorageError(.internalError, "the secret \(name) could not be stored")
+        }
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            guard let byte = UInt8(hex[index..<next], radix: 16) else { throw StorageError(.internalError, "a stored secret is malformed") }
+            bytes.append(byte)
+            index = next
+        }
+        return bytes
     }
 
     public func singleton(_ table: StorageTable, tenant: String, initial: StoredEntity) async throws -> StoredEntity {
@@ -179,4 +301,10 @@ public struct SQLEntityStore<Database: SQLDatabase>: EntityStore {
         }
         return try entity(from: row)
     }
+}
+
+/// Two lower-case hex digits.
+private func format2(_ byte: UInt8) -> String {
+    let digits = Array("0123456789abcdef")
+    return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
 }

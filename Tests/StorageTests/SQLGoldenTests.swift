@@ -1,4 +1,5 @@
 import GraphModel
+import ODataCore
 import Synchronization
 import Storage
 import Testing
@@ -39,9 +40,11 @@ final class RecordingDatabase: SQLDatabase {
         let cols = #""id", "_type", "devicesCount", "lastReportedDateTime", "status", "userDisplayName", "userPrincipalName""#
         #expect(table.columns.map(\.name) == ["devicesCount", "lastReportedDateTime", "status", "userDisplayName", "userPrincipalName"])
 
-        let list = try await record { _ = try await $0.list(table, in: scope, types: nil, after: "k", limit: 51) }
+        let list = try await record { var q = ListQuery(model: GraphModel.service.versions["v1.0"]!, types: nil, limit: 51)
+            q.after = [.text("k")]
+            _ = try await $0.list(table, in: scope, q) }
         #expect(list == [SQLStatement(
-            #"SELECT \#(cols) FROM "mobileAppConfigurations_userStatuses" WHERE "_tenant" = ? AND "_p1" = ? AND "id" > ? ORDER BY "id" LIMIT ?"#,
+            #"SELECT \#(cols) FROM "mobileAppConfigurations_userStatuses" WHERE "_tenant" = ? AND "_p1" = ? AND (("mobileAppConfigurations_userStatuses"."id" > ?)) ORDER BY "mobileAppConfigurations_userStatuses"."id" ASC NULLS FIRST LIMIT ?"#,
             [.text("t"), .text("cfg"), .text("k"), .integer(51)])])
 
         let get = try await record { _ = try await $0.get(table, in: scope, id: "u", types: ["x", "a"]) }
@@ -67,10 +70,82 @@ final class RecordingDatabase: SQLDatabase {
             #"DELETE FROM "mobileAppConfigurations_userStatuses" WHERE "_tenant" = ? AND "_p1" = ? AND "id" = ?"#,
             [.text("t"), .text("cfg"), .text("u")])])
 
-        let counts = try await record { _ = try await $0.counts(tenant: "t", parentKey: "cfg", sources: ["a", "b"]) }
+        let counts = try await record { _ = try await $0.counts(tenant: "t", parentKeys: ["cfg"], sources: ["a", "b"]) }
         #expect(counts == [SQLStatement(
-            #"SELECT "source", "bucket", "n", "updated" FROM "_summary_counts" WHERE "_tenant" = ? AND "parent" = ? AND "source" IN (?, ?)"#,
+            #"SELECT "parent", "source", "bucket", "n", "updated" FROM "_summary_counts" WHERE "_tenant" = ? AND "parent" = ? AND "source" IN (?, ?)"#,
             [.text("t"), .text("cfg"), .text("a"), .text("b")])])
+    }
+
+    /// `$filter` and `$orderby` trees → SQL and bindings (through the binder, so the literals are typed).
+    @Test(arguments: [
+        ("installState eq 'failed'", nil as String?,
+         #"("T"."installState" = ?)"#, [SQLValue.text("failed")]),
+        ("installState ne 'failed'", nil,
+         #"("T"."installState" <> ? OR "T"."installState" IS NULL)"#, [.text("failed")]),
+        ("deviceName eq null or errorCode gt 3", nil,
+         #"(("T"."deviceName" IS NULL) OR ("T"."errorCode" > ?))"#, [.integer(3)]),
+        ("not (deviceName eq 'x')", nil,
+         #"NOT COALESCE(("T"."deviceName" = ?), 0)"#, [.text("x")]),
+        ("lastSyncDateTime ge 2017-01-01T00:00:00.5+01:00", nil,
+         #"("T"."lastSyncDateTime" >= ?)"#, [.integer(14_832_252_005_000_000)]),
+        ("installState in ('failed', microsoft.graph.resultantAppState'installed')", nil,
+         #"("T"."installState" IN (?, ?))"#, [.text("failed"), .text("installed")]),
+        ("startswith(tolower(deviceName), 'ab')", nil,
+         #"substr(lower("T"."deviceName"), 1, length(?)) = ?"#, [.text("ab"), .text("ab")]),
+        ("contains(deviceName, 'x') and endswith(osVersion, '1')", nil,
+         #"(instr("T"."deviceName", ?) > 0 AND (length("T"."osVersion") >= length(?) AND substr("T"."osVersion", length("T"."osVersion") - length(?) + 1) = ?))"#,
+         [.text("x"), .text("1"), .text("1"), .text("1")]),
+        ("installState gt 'failed'", nil,
+         #"(CASE "T"."installState" WHEN 'notApplicable' THEN 0 WHEN 'installed' THEN 1 WHEN 'failed' THEN 2 WHEN 'notInstalled' THEN 3 WHEN 'uninstallFailed' THEN 4 WHEN 'pendingInstall' THEN 5 WHEN 'unknown' THEN 6 END > ?)"#,
+         [.integer(2)]),
+        ("deviceName eq userName", nil,
+         #"("T"."deviceName" IS "T"."userName")"#, []),
+    ] as [(String, String?, String, [SQLValue])])
+    func filterTranslation(_ filter: String, _ unused: String?, _ sql: String, _ bindings: [SQLValue]) throws {
+        let model = GraphModel.service.versions["beta"]!
+        let table = layout.table(path: ["mobileApps", "deviceStatuses"])!
+        let bound = try ExpressionBinder(model: model, type: model.entityTypes["mobileAppInstallStatus"]!)
+            .bindFilter(try ExpressionParser.parseFilter(filter))
+        var translator = ExpressionTranslator(table: table, dialect: SQLiteDialect(), model: model, row: #""T""#)
+        let fragment = try translator.predicate(bound)
+        #expect(fragment.sql == sql)
+        #expect(fragment.bindings == bindings)
+    }
+
+    @Test func lambdaAndComplexPaths() throws {
+        let model = GraphModel.service.versions["beta"]!
+        let table = layout.table(path: ["mobileApps"])!
+        let type = model.entityTypes["mobileApp"]!
+        func sql(_ f: String) throws -> SQLFragment {
+            var t = ExpressionTranslator(table: table, dialect: SQLiteDialect(), model: model, row: #""T""#)
+            return try t.predicate(try ExpressionBinder(model: model, type: type).bindFilter(try ExpressionParser.parseFilter(f)))
+        }
+        #expect(try sql("roleScopeTagIds/any(t: t eq '0')") == SQLFragment(
+            #"EXISTS (SELECT 1 FROM json_each("T"."roleScopeTagIds") AS "_e1" WHERE ("_e1"."value" = ?))"#, [.text("0")]))
+        #expect(try sql("roleScopeTagIds/all(t: t ne '0')") == SQLFragment(
+            #"NOT EXISTS (SELECT 1 FROM json_each("T"."roleScopeTagIds") AS "_e1" WHERE NOT COALESCE(("_e1"."value" <> ? OR "_e1"."value" IS NULL), 0))"#,
+            [.text("0")]))
+        #expect(try sql("largeIcon/type eq 'image/png'") == SQLFragment(
+            #"(json_extract("T"."largeIcon", '$.type') = ?)"#, [.text("image/png")]))
+    }
+
+    @Test func keysetPagingAfterAPosition() async throws {
+        let table = layout.table(path: ["mobileApps", "deviceStatuses"])!
+        let model = GraphModel.service.versions["beta"]!
+        let binder = ExpressionBinder(model: model, type: model.entityTypes["mobileAppInstallStatus"]!, option: "$orderby")
+        var q = ListQuery(model: model, types: nil, limit: 50)
+        q.order = [
+            OrderKey(expression: try binder.bindOrderKey(.member(["installState"])), descending: true),
+            OrderKey(expression: try binder.bindOrderKey(.member(["deviceName"])), descending: false),
+        ]
+        q.after = [.integer(2), .null, .text("last-id")]
+        let statements = try await record { _ = try await $0.list(table, in: Scope(tenant: "t", parents: ["app"]), q) }
+        let t = #""mobileApps_deviceStatuses""#
+        let rank = #"CASE \#(t)."installState" WHEN 'notApplicable' THEN 0 WHEN 'installed' THEN 1 WHEN 'failed' THEN 2 WHEN 'notInstalled' THEN 3 WHEN 'uninstallFailed' THEN 4 WHEN 'pendingInstall' THEN 5 WHEN 'unknown' THEN 6 END"#
+        #expect(statements.first?.sql.hasSuffix(
+            #"AND (((\#(rank) < ? OR \#(rank) IS NULL)) OR (\#(rank) = ? AND \#(t)."deviceName" IS NOT NULL) OR (\#(rank) = ? AND \#(t)."deviceName" IS NULL AND \#(t)."id" > ?)) ORDER BY \#(rank) DESC NULLS LAST, \#(t)."deviceName" ASC NULLS FIRST, \#(t)."id" ASC NULLS FIRST LIMIT ?"#) == true,
+            "\(statements)")
+        #expect(statements.first?.bindings.suffix(5) == [.integer(2), .integer(2), .integer(2), .text("last-id"), .integer(50)])
     }
 
     @Test func sqliteSchemaOfAStatusTable() {

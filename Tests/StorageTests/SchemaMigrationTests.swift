@@ -18,7 +18,7 @@ import Testing
         }
         func counts(_ store: SQLEntityStore<SQLiteDatabase>) async throws -> [String: Int64] {
             Dictionary(
-                try await store.counts(tenant: "t", parentKey: "c", sources: [statuses.name]).map { ($0.bucket, $0.count) },
+                try await store.counts(tenant: "t", parentKeys: ["c"], sources: [statuses.name]).map { ($0.bucket, $0.count) },
                 uniquingKeysWith: +)
         }
         let first = try open()

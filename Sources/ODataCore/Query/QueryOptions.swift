@@ -15,30 +15,53 @@ public struct QueryOptions: Sendable, Equatable {
     ]
 
     /// The options this server implements.
-    public static let supported: Set<String> = ["$skiptoken"]
+    public static let supported: Set<String> = [
+        "$filter", "$select", "$expand", "$orderby", "$top", "$skip", "$count", "$skiptoken", "$format",
+    ]
 
     public init() {}
 
+    /// Parses a raw (percent-encoded) query string.
     public init(parsing raw: Substring?) throws(ODataError) {
-        guard let raw, !raw.isEmpty else { return }
+        guard let raw, !raw.isEmpty else {
+            self.init()
+            return
+        }
+        var pairs: [(String, String)] = []
         for pair in raw.split(separator: "&", omittingEmptySubsequences: true) {
             let eq = pair.firstIndex(of: "=")
             let rawName = eq.map { pair[..<$0] } ?? pair
             let rawValue = eq.map { pair[pair.index(after: $0)...] } ?? ""
-            guard let decodedName = PercentDecoding.decode(rawName, plusAsSpace: true),
+            guard let name = PercentDecoding.decode(rawName, plusAsSpace: true),
                 let value = PercentDecoding.decode(rawValue, plusAsSpace: true)
             else { throw .badRequest("The query string is not validly percent-encoded near '\(pair.prefix(60))'.") }
-            var name = decodedName.trimmingCharacters(in: " ")
-            guard name.hasPrefix("$") || name.lowercased().hasPrefix("$") else { continue }  // custom options are ignored
-            name = name.lowercased()
+            pairs.append((name, value))
+        }
+        try self.init(pairs: pairs)
+    }
+
+    /// Parses the options nested in an `$expand` item: `$select=a,b;$filter=…`.
+    public init(nested text: Substring) throws(ODataError) {
+        var pairs: [(String, String)] = []
+        for part in QueryOptions.splitTopLevel(text, separator: ";") where !part.isEmpty {
+            guard let eq = part.firstIndex(of: "=") else { throw .badRequest("The $expand option '\(part)' has no value.", target: "$expand") }
+            pairs.append((String(part[..<eq]), String(part[part.index(after: eq)...])))
+        }
+        try self.init(pairs: pairs, nested: true)
+    }
+
+    private init(pairs: [(String, String)], nested: Bool = false) throws(ODataError) {
+        for (decodedName, value) in pairs {
+            let name = decodedName.trimmingCharacters(in: " ").lowercased()
+            guard name.hasPrefix("$") else { continue }  // custom options are ignored
             guard Self.known.contains(name) else {
                 throw .badRequest("The query parameter '\(decodedName)' is not supported.", target: decodedName)
             }
             if name == "$search" {
                 throw .badRequest("The query option '$search' is not supported on this resource.", target: name)
             }
-            guard Self.supported.contains(name) else {
-                throw .badRequest("The query option '\(name)' is not supported by StatusGraph yet.", target: name)
+            guard Self.supported.contains(name), !(nested && (name == "$skiptoken" || name == "$format")) else {
+                throw .badRequest("The query option '\(name)' is not supported\(nested ? " inside $expand" : "").", target: name)
             }
             guard values[name] == nil else {
                 throw .badRequest("The query option '\(name)' is given more than once.", target: name)
@@ -46,6 +69,30 @@ public struct QueryOptions: Sendable, Equatable {
             values[name] = value
             if name != "$skiptoken" { passthrough.append((name, value)) }
         }
+    }
+
+    /// Splits at `separator` outside parentheses and quotes.
+    public static func splitTopLevel(_ text: Substring, separator: Character) -> [Substring] {
+        var parts: [Substring] = []
+        var depth = 0
+        var quoted = false
+        var start = text.startIndex
+        var i = text.startIndex
+        while i < text.endIndex {
+            let c = text[i]
+            if c == "'" { quoted.toggle() }
+            if !quoted {
+                if c == "(" { depth += 1 }
+                if c == ")" { depth -= 1 }
+                if c == separator, depth == 0 {
+                    parts.append(text[start..<i])
+                    start = text.index(after: i)
+                }
+            }
+            i = text.index(after: i)
+        }
+        parts.append(text[start...])
+        return parts
     }
 
     public subscript(name: String) -> String? { values[name] }
@@ -60,20 +107,33 @@ extension String {
     }
 }
 
-/// The opaque `$skiptoken` of server-driven paging: the key of the last member of the previous page.
-public enum SkipToken {
-    private static let prefix = "k1:"
+/// The opaque `$skiptoken` of server-driven paging: a payload only this service can read back,
+/// signed so that a tampered or forged token is refused.
+public struct SkipTokenCodec: Sendable {
+    private let sign: @Sendable ([UInt8]) -> [UInt8]
 
-    public static func encode(lastKey: String) -> String {
-        Base64.encode(Array((prefix + lastKey).utf8))
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+    /// `sign` computes a message authentication code (the service uses HMAC-SHA256 with a stored secret).
+    public init(sign: @escaping @Sendable ([UInt8]) -> [UInt8]) { self.sign = sign }
+
+    public func encode(_ payload: [UInt8]) -> String {
+        Self.base64URL(payload) + "." + Self.base64URL(sign(payload))
     }
 
-    public static func decode(_ token: String) throws(ODataError) -> String {
-        guard let bytes = Base64.decode(token), let text = String(validating: bytes, as: UTF8.self),
-            text.hasPrefix(prefix)
-        else { throw .badRequest("The $skiptoken is not valid; use @odata.nextLink as the service returned it.", target: "$skiptoken") }
-        return String(text.dropFirst(prefix.count))
+    public func decode(_ token: String) throws(ODataError) -> [UInt8] {
+        let invalid = ODataError.badRequest(
+            "The $skiptoken is not valid here; use @odata.nextLink exactly as the service returned it.", target: "$skiptoken")
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, let payload = Base64.decode(String(parts[0])), let mac = Base64.decode(String(parts[1])) else {
+            throw invalid
+        }
+        let expected = sign(payload)
+        // Constant-time comparison.
+        guard mac.count == expected.count, zip(mac, expected).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else { throw invalid }
+        return payload
+    }
+
+    static func base64URL(_ bytes: [UInt8]) -> String {
+        Base64.encode(bytes).replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
     }
 }

@@ -6,6 +6,7 @@ import Storage
 /// property's column resolved. Built once at start-up; writing a row is a walk over this list.
 struct EntityProjection: Sendable {
     struct Field: Sendable {
+        let name: String
         let key: [UInt8]
         let column: Int
         let kind: ColumnKind
@@ -21,12 +22,16 @@ struct EntityProjection: Sendable {
         odataType = model.odataType(of: type.name)
         fields = type.properties.compactMap { p in
             guard p.name != "id", let column = table.columnIndex(p.name) else { return nil }
-            return Field(key: JSONWriter.encodedKey(p.name), column: column, kind: table.columns[column].kind, type: p.type)
+            return Field(name: p.name, key: JSONWriter.encodedKey(p.name), column: column, kind: table.columns[column].kind, type: p.type)
         }
     }
 
-    /// Writes the entity as a JSON object, with `@odata.context` first when given.
-    func write(_ entity: StoredEntity, context: String?, model: EdmModel, to w: inout JSONWriter) {
+    /// Writes the entity as a JSON object, with `@odata.context` first when given, only the `selected`
+    /// properties when given (the id always), and what `expanded` adds before the object closes.
+    func write(
+        _ entity: StoredEntity, context: String?, model: EdmModel, selected: Set<String>? = nil, to w: inout JSONWriter,
+        expanded: (inout JSONWriter) -> Void = { _ in }
+    ) {
         w.beginObject()
         if let context {
             w.key(encoded: Self.contextKey)
@@ -36,10 +41,11 @@ struct EntityProjection: Sendable {
         w.string(odataType)
         w.key(encoded: Self.idKey)
         w.string(entity.id)
-        for field in fields {
+        for field in fields where selected?.contains(field.name) ?? true {
             w.key(encoded: field.key)
             ColumnCodec.write(entity.values[field.column], kind: field.kind, type: field.type, model: model, to: &w)
         }
+        expanded(&w)
         w.endObject()
     }
 

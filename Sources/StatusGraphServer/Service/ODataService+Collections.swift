@@ -4,31 +4,66 @@ import ODataModel
 import Storage
 
 extension ODataService {
-    /// GET on a collection: one page, keyset-paged by key, with `@odata.nextLink` while more remain.
+    /// GET on a collection: `$filter`, `$orderby`, `$select`, `$expand`, `$count`, `$top`, `$skip`, and
+    /// server-driven paging by key with a signed `$skiptoken` in `@odata.nextLink`.
     func list(_ call: Call) async throws -> ServiceResponse {
         let table = try table(call)
-        let types = call.version.types(table, cast: call.path.cast)
-        let after = try call.options["$skiptoken"].map { token throws(ODataError) in try SkipToken.decode(token) }
-        let pageSize = limits.pageSize
-        var rows = try await store.list(table, in: call.scope, types: types, after: after, limit: pageSize + 1)
+        let q = try bindQuery(call, collection: true)
+        var lq = listQuery(call, table, q, type: call.path.cast)
+        let fp = fingerprint(
+            tenant: call.request.tenant, version: call.request.version, path: call.path.canonical + (call.path.cast.map { "/" + $0.name } ?? ""),
+            filter: call.options["$filter"], orderBy: call.options["$orderby"])
+        var returned = 0
+        if let token = q.skipToken {
+            let payload = try await tokenCodec().decode(token)
+            guard let position = PagingToken(payload: payload), position.fingerprint == fp, position.keys.count == q.orderBy.count + 1
+            else {
+                throw ODataError.badRequest(
+                    "The $skiptoken belongs to another query; use @odata.nextLink exactly as the service returned it.", target: "$skiptoken")
+            }
+            lq.after = position.keys
+            returned = position.returned
+        } else {
+            lq.offset = q.skip ?? 0
+        }
+        let remaining = q.top.map { max($0 - returned, 0) }
+        let pageLimit = min(limits.pageSize, remaining ?? Int.max)
+        let mayContinue = remaining.map { $0 > pageLimit } ?? true
+        var rows: [StoredEntity] = []
+        if pageLimit > 0 {
+            lq.limit = pageLimit + (mayContinue ? 1 : 0)
+            rows = try await store.list(table, in: call.scope, lq)
+        }
         if rows.isEmpty, !call.scope.parents.isEmpty, try await !store.containerExists(table, in: call.scope) {
             throw ODataError.notFound("The resource '\(call.path.canonical)' does not exist: its container was not found.")
         }
         var nextLink: String?
-        if rows.count > pageSize {
-            rows.removeLast()
+        if rows.count > pageLimit {
+            rows.removeLast(rows.count - pageLimit)
+            let position = PagingToken(keys: rows.last!.sortKeys, returned: returned + rows.count, fingerprint: fp)
+            let token = try await tokenCodec().encode(position.payload())
             var query = call.options.passthrough.map { "\($0.name)=\(PercentEncoding.encodeQueryComponent($0.value))" }
-            query.append("$skiptoken=\(SkipToken.encode(lastKey: rows.last!.id))")
+            query.append("$skiptoken=\(token)")
             nextLink = "\(call.serviceRoot)\(call.request.path)?\(query.joined(separator: "&"))"
         }
+        let count = q.count ? try await store.count(table, in: call.scope, lq) : nil
+        let expansions = try await expand(call, q.expand, table: table, groups: [(call.scope.parents, rows)])
+        if !q.expand.isEmpty { _ = try await tokenCodec() }  // expanded collections may need tokens too
+        let selected = q.select.map(Set.init)
+        let context = contextURL(call, q, entity: false)
         return json(200) { w in
             w.beginObject()
-            w.key("@odata.context"); w.string(call.context)
+            w.key("@odata.context"); w.string(context)
+            if let count { w.key("@odata.count"); w.int(Int64(count)) }
             if let nextLink { w.key("@odata.nextLink"); w.string(nextLink) }
             w.key("value")
             w.beginArray()
             for row in rows {
-                call.version.projection(table, type: row.type)?.write(row, context: nil, model: call.model, to: &w)
+                call.version.projection(table, type: row.type)?.write(
+                    row, context: nil, model: call.model, selected: selected, to: &w
+                ) { w in
+                    writeExpansions(call, expansions, id: row.id, path: call.path.memberPath(id: row.id), to: &w)
+                }
             }
             w.endArray()
             w.endObject()
@@ -62,10 +97,11 @@ extension ODataService {
         }
     }
 
-    /// GET `/$count`: the number of members, as text.
+    /// GET `/$count`: the number of members (that `$filter` selects), as text.
     func count(_ call: Call) async throws -> ServiceResponse {
         let table = try table(call)
-        let n = try await store.count(table, in: call.scope, types: call.version.types(table, cast: call.path.cast))
+        let q = try bindQuery(call, collection: true)
+        let n = try await store.count(table, in: call.scope, listQuery(call, table, q, type: call.path.cast))
         if n == 0, !call.scope.parents.isEmpty, try await !store.containerExists(table, in: call.scope) {
             throw ODataError.notFound("The resource '\(call.path.canonical)' does not exist: its container was not found.")
         }

@@ -5,14 +5,23 @@ import Storage
 extension ODataService {
     private func id(_ call: Call) -> String { call.path.keys.last ?? "" }
 
+    /// GET on an entity, with `$select` and `$expand`.
     func get(_ call: Call) async throws -> ServiceResponse {
         let table = try table(call)
+        let q = try bindQuery(call, collection: false)
         guard
             let row = try await store.get(
                 table, in: call.scope, id: id(call), types: call.version.types(table, cast: call.path.cast)),
             let projection = call.version.projection(table, type: row.type)
         else { throw notFound(call) }
-        return json(200) { w in projection.write(row, context: call.context, model: call.model, to: &w) }
+        let expansions = try await expand(call, q.expand, table: table, groups: [(call.scope.parents, [row])])
+        if !q.expand.isEmpty { _ = try await tokenCodec() }
+        let context = contextURL(call, q, entity: true)
+        return json(200) { w in
+            projection.write(row, context: context, model: call.model, selected: q.select.map(Set.init), to: &w) { w in
+                writeExpansions(call, expansions, id: row.id, path: call.path.canonical, to: &w)
+            }
+        }
     }
 
     /// PATCH: sets the properties the body gives; 200 with the entity, or 204 with `Prefer: return=minimal`.

@@ -3,6 +3,7 @@ import Logging
 import ODataCore
 import ODataModel
 import Storage
+import Synchronization
 
 /// The OData service, independent of HTTP: a request in, a response out. Every resource of every
 /// version goes through the same pipeline — parse, bind, read, execute, serialize — driven by the model;
@@ -13,13 +14,17 @@ public struct ODataService: Sendable {
     let limits: ServiceLimits
     let versions: [String: VersionContext]
     let logger: Logger
+    /// The paging token codec, made once the store's secret is read.
+    let codecCache = Cached<SkipTokenCodec>()
 
     public init(service: ServiceModel, store: any EntityStore, limits: ServiceLimits, logger: Logger) {
         self.service = service
         self.store = store
         self.limits = limits
         self.logger = logger
-        self.versions = service.versions.mapValues { VersionContext(model: $0, service: service, layout: store.layout) }
+        self.versions = service.versions.mapValues {
+            VersionContext(model: $0, service: service, layout: store.layout, queryLimits: limits.query)
+        }
     }
 
     /// The versions served, e.g. `v1.0` and `beta`.
@@ -37,6 +42,9 @@ public struct ODataService: Sendable {
     private func dispatch(_ r: ServiceRequest) async throws -> ServiceResponse {
         guard let version = versions[r.version] else { throw ODataError.badRequest("Invalid version: '\(r.version)'.") }
         let path = try version.binder.bind(try PathParser.parse(r.path))
+        guard r.query.map({ $0.utf8.count <= limits.query.maxQueryLength }) ?? true else {
+            throw ODataError.badRequest("The query string is longer than \(limits.query.maxQueryLength) bytes.")
+        }
         let call = Call(request: r, version: version, path: path, options: try QueryOptions(parsing: r.query))
         switch (path.target, r.method) {
         case (.singleton, .get): return try await getSingleton(call)
@@ -162,4 +170,11 @@ extension ODataService {
         }
         return out
     }
+}
+
+/// A value computed once and shared, behind a lock.
+final class Cached<Value: Sendable>: Sendable {
+    private let value = Mutex<Value?>(nil)
+
+    func withLock<T>(_ body: (inout Value?) -> T) -> T { value.withLock { body(&$0) } }
 }

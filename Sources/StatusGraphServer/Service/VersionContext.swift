@@ -8,13 +8,15 @@ struct VersionContext: Sendable {
     let model: EdmModel
     let binder: PathBinder
     let reader: PayloadReader
+    let queryBinder: QueryBinder
     /// Table → concrete type → projection.
     private let projections: [String: [String: EntityProjection]]
     /// Table → the stored types this version shows, or nil when it knows them all.
     private let visibleTypes: [String: Set<String>]
 
-    init(model: EdmModel, service: ServiceModel, layout: StorageLayout) {
+    init(model: EdmModel, service: ServiceModel, layout: StorageLayout, queryLimits: QueryLimits) {
         self.model = model
+        queryBinder = QueryBinder(service: service, model: model, limits: queryLimits)
         binder = PathBinder(service: service, model: model)
         reader = PayloadReader(model: model, ignored: Set(service.serverManaged.keys))
         var projections: [String: [String: EntityProjection]] = [:]

@@ -8,6 +8,21 @@ public protocol SQLDialect: Sendable {
     func columnType(_ kind: ColumnKind) -> String
     /// An expression giving the current time in ticks (100 ns since 1970).
     var nowTicks: String { get }
+    /// The value at `path` inside the JSON text `json`, as a SQL value of `kind`.
+    func jsonValue(_ json: String, path: [String], kind: ColumnKind) -> String
+    /// A table expression yielding one row per element of the JSON array `json`, and the element's value.
+    func jsonElements(_ json: String, alias: String) -> (from: String, value: String)
+    /// The element itself when it is an object or array (for paths into it).
+    func jsonElementDocument(alias: String) -> String
+    /// Whether `a` contains `b` (text, case-sensitive).
+    func contains(_ a: String, _ b: String) -> String
+    /// The 0-based position of `b` in `a`, or -1.
+    func indexOf(_ a: String, _ b: String) -> String
+    /// `a = b`, true also when both are null.
+    func nullSafeEqual(_ a: String, _ b: String) -> String
+    /// The boolean false literal.
+    var falseLiteral: String { get }
+
     /// Statements that run `body` (statements using `NEW.`/`OLD.` rows) after each `event` on `table`.
     func trigger(name: String, table: String, event: TriggerEvent, body: [String]) -> [String]
 }

@@ -18,6 +18,21 @@ public struct SQLiteDialect: SQLDialect {
         }
     }
 
+    public func jsonValue(_ json: String, path: [String], kind: ColumnKind) -> String {
+        "json_extract(\(json), \(literal("$" + path.map { "." + $0 }.joined())))"
+    }
+
+    public func jsonElements(_ json: String, alias: String) -> (from: String, value: String) {
+        ("json_each(\(json)) AS \(quote(alias))", "\(quote(alias)).\"value\"")
+    }
+
+    public func jsonElementDocument(alias: String) -> String { "\(quote(alias)).\"value\"" }
+
+    public func contains(_ a: String, _ b: String) -> String { "instr(\(a), \(b)) > 0" }
+    public func indexOf(_ a: String, _ b: String) -> String { "(instr(\(a), \(b)) - 1)" }
+    public func nullSafeEqual(_ a: String, _ b: String) -> String { "(\(a) IS \(b))" }
+    public var falseLiteral: String { "0" }
+
     public var nowTicks: String { "CAST((julianday('now') - 2440587.5) * 864000000000 AS INTEGER)" }
 
     public func trigger(name: String, table: String, event: TriggerEvent, body: [String]) -> [String] {

@@ -74,6 +74,8 @@ public struct StoredEntity: Sendable, Equatable {
     public var id: String
     public var type: String
     public var values: [SQLValue]
+    /// The values of a list's order keys for this row, then its id: where the next page starts.
+    public var sortKeys: [SQLValue] = []
 
     public init(id: String, type: String, values: [SQLValue]) {
         self.id = id

@@ -1,0 +1,133 @@
+import ODataModel
+
+/// Bounds on query options; each violation is a 400 naming the option.
+public struct QueryLimits: Sendable {
+    public var expression = ExpressionParser.Limits()
+    /// Largest `$top`.
+    public var maxTop = 100_000
+    /// Largest `$skip` (deep offsets are slow; `@odata.nextLink` pages by key instead).
+    public var maxSkip = 100_000
+    /// How deep `$expand` may nest.
+    public var maxExpandDepth = 2
+    /// How many navigations one `$expand` may name.
+    public var maxExpandItems = 4
+    /// Longest query string, in bytes (after the `?`).
+    public var maxQueryLength = 8 * 1024
+    public init() {}
+}
+
+/// Binds parsed query options to the type of the addressed collection or entity.
+public struct QueryBinder: Sendable {
+    public let service: ServiceModel
+    public let model: EdmModel
+    public let limits: QueryLimits
+
+    public init(service: ServiceModel, model: EdmModel, limits: QueryLimits) {
+        self.service = service
+        self.model = model
+        self.limits = limits
+    }
+
+    /// `collection` is false for a single entity, which takes only `$select` and `$expand`.
+    public func bind(_ options: QueryOptions, type: StructuredType, collection: Bool, depth: Int = 0) throws(ODataError) -> ODataQuery {
+        var query = ODataQuery()
+        if !collection {
+            for name in ["$filter", "$orderby", "$top", "$skip", "$count", "$skiptoken"] where options[name] != nil {
+                throw .badRequest("The query option '\(name)' applies to collections, not to a single entity.", target: name)
+            }
+        }
+        if let format = options["$format"], format.lowercased() != "json", !format.lowercased().hasPrefix("application/json") {
+            throw ODataError(.notAcceptable, code: "NotAcceptable", message: "$format '\(format)' is not supported; use json.", target: "$format")
+        }
+        if let text = options["$filter"] {
+            let syntax = try ExpressionParser.parseFilter(text, limits: limits.expression)
+            query.filter = try ExpressionBinder(model: model, type: type, option: "$filter").bindFilter(syntax)
+        }
+        if let text = options["$orderby"] {
+            let binder = ExpressionBinder(model: model, type: type, option: "$orderby")
+            let items = try ExpressionParser.parseOrderBy(text, limits: limits.expression)
+            guard items.count <= 8 else { throw .badRequest("$orderby names more than 8 keys.", target: "$orderby") }
+            for item in items {
+                query.orderBy.append(OrderKey(expression: try binder.bindOrderKey(item.expression), descending: item.descending))
+            }
+        }
+        query.top = try integer(options, "$top", max: limits.maxTop)
+        query.skip = try integer(options, "$skip", max: limits.maxSkip)
+        if let text = options["$count"] {
+            switch text.lowercased() {
+            case "true": query.count = true
+            case "false": query.count = false
+            default: throw .badRequest("$count must be true or false, not '\(text)'.", target: "$count")
+            }
+        }
+        if let text = options["$select"] { query.select = try select(text, type: type) }
+        if let text = options["$expand"] { query.expand = try expand(text, type: type, depth: depth) }
+        query.skipToken = options["$skiptoken"]
+        return query
+    }
+
+    private func integer(_ options: QueryOptions, _ name: String, max: Int) throws(ODataError) -> Int? {
+        guard let text = options[name] else { return nil }
+        guard let n = Int(text), n >= 0 else { throw .badRequest("\(name) must be a whole number of 0 or more, not '\(text)'.", target: name) }
+        guard n <= max else { throw .badRequest("\(name) must not exceed \(max).", target: name) }
+        return n
+    }
+
+    private func select(_ text: String, type: StructuredType) throws(ODataError) -> [String]? {
+        var names: [String] = []
+        for raw in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let item = raw.trimmingSpaces()
+            if item == "*" { return nil }
+            var name = String(item)
+            if let slash = item.lastIndex(of: "/"), model.structuredType(qualified: item[..<slash]) != nil {
+                name = String(item[item.index(after: slash)...])  // microsoft.graph.webApp/appUrl
+            }
+            guard !name.isEmpty else { throw .badRequest("$select has an empty item.", target: "$select") }
+            if type.property(named: name) != nil || type.derivedTypes.contains(where: { model.entityTypes[$0]?.property(named: name) != nil }) {
+                if !names.contains(name) { names.append(name) }
+                continue
+            }
+            if type.navigationProperty(named: name) != nil {
+                throw .badRequest("'\(name)' is a navigation property: use $expand=\(name) to include it.", target: "$select")
+            }
+            throw .badRequest(
+                "$select: could not find a property named '\(name)' on type '\(model.namespace).\(type.name)'.", target: "$select")
+        }
+        return names
+    }
+
+    private func expand(_ text: String, type: StructuredType, depth: Int) throws(ODataError) -> [ExpandItem] {
+        guard depth < limits.maxExpandDepth else {
+            throw .badRequest("$expand nests deeper than \(limits.maxExpandDepth) levels.", target: "$expand")
+        }
+        var items: [ExpandItem] = []
+        for raw in QueryOptions.splitTopLevel(Substring(text), separator: ",") {
+            let item = raw.trimmingSpaces()
+            var name = item
+            var nested = QueryOptions()
+            if let open = item.firstIndex(of: "(") {
+                guard item.hasSuffix(")") else { throw .badRequest("$expand: '\(item)' is not closed with ')'.", target: "$expand") }
+                name = item[..<open]
+                nested = try QueryOptions(nested: item[item.index(after: open)..<item.index(before: item.endIndex)])
+            }
+            if name == "*" { throw .badRequest("$expand=* is not supported; name the navigation properties.", target: "$expand") }
+            guard let nav = type.navigationProperty(named: String(name)), nav.containsTarget, let target = model.entityTypes[nav.target] else {
+                throw .badRequest(
+                    "$expand: could not find a navigation property named '\(name)' on type '\(model.namespace).\(type.name)'.", target: "$expand")
+            }
+            if !nav.isCollection, service.summary(for: nav.name, on: type) == nil {
+                throw .badRequest("$expand: '\(name)' cannot be expanded.", target: "$expand")
+            }
+            guard !items.contains(where: { $0.navigation.name == nav.name }) else {
+                throw .badRequest("$expand names '\(name)' twice.", target: "$expand")
+            }
+            let query = try bind(nested, type: target, collection: nav.isCollection, depth: depth + 1)
+            if query.count { throw .badRequest("$count inside $expand is not supported.", target: "$expand") }
+            items.append(ExpandItem(navigation: nav, type: target, query: query, options: nested.passthrough))
+        }
+        guard items.count <= limits.maxExpandItems else {
+            throw .badRequest("$expand names more than \(limits.maxExpandItems) navigation properties.", target: "$expand")
+        }
+        return items
+    }
+}

@@ -1,0 +1,96 @@
+import ODataModel
+
+/// A `$filter` or `$orderby` expression bound to the model: every property resolved, every literal
+/// typed. Storage translates it to SQL; nothing here knows SQL.
+public indirect enum BoundExpression: Sendable, Equatable {
+    /// A typed constant.
+    case constant(ODataValue, TypeReference?)
+    /// A property of the entity (`name`, stored in one column), and a path into it when it is complex.
+    case property(name: String, path: [String], type: TypeReference)
+    /// An element of the collection a lambda ranges over (or a path into it).
+    case element(variable: String, path: [String], type: TypeReference)
+    case comparison(ComparisonOperator, BoundExpression, BoundExpression)
+    case and(BoundExpression, BoundExpression)
+    case or(BoundExpression, BoundExpression)
+    case not(BoundExpression)
+    /// `x in (constants)`.
+    case membership(BoundExpression, [ODataValue])
+    case call(FunctionName, [BoundExpression])
+    /// `flagsProperty has mask`.
+    case has(BoundExpression, mask: Int64)
+    /// `collection/any(v: body)` / `all`; `body` nil for `any()`.
+    case lambda(LambdaKind, collection: BoundExpression, variable: String, body: BoundExpression?)
+    case arithmetic(ArithmeticOperator, BoundExpression, BoundExpression)
+
+    /// The expression's type; nil for `null`.
+    public var type: TypeReference? {
+        switch self {
+        case .constant(_, let t): return t
+        case .property(_, _, let t), .element(_, _, let t): return t
+        case .comparison, .and, .or, .not, .membership, .has, .lambda: return .primitive(.boolean)
+        case .call(let f, let args): return f.resultType(args)
+        case .arithmetic(_, let a, let b):
+            if a.type == .primitive(.double) || b.type == .primitive(.double) { return .primitive(.double) }
+            return .primitive(.int64)
+        }
+    }
+}
+
+public enum ComparisonOperator: String, Sendable, Equatable { case eq, ne, gt, ge, lt, le }
+
+public enum ArithmeticOperator: String, Sendable, Equatable { case add, sub, mul, div, mod }
+
+/// The canonical functions StatusGraph supports in `$filter` and `$orderby`.
+public enum FunctionName: String, Sendable, Equatable, CaseIterable {
+    case contains, startswith, endswith, tolower, toupper, trim, length, concat, indexof
+
+    var arity: Int {
+        switch self {
+        case .tolower, .toupper, .trim, .length: return 1
+        case .contains, .startswith, .endswith, .concat, .indexof: return 2
+        }
+    }
+
+    func resultType(_ args: [BoundExpression]) -> TypeReference {
+        switch self {
+        case .contains, .startswith, .endswith: return .primitive(.boolean)
+        case .tolower, .toupper, .trim, .concat: return .primitive(.string)
+        case .length, .indexof: return .primitive(.int32)
+        }
+    }
+}
+
+extension BoundExpression: CustomStringConvertible {
+    /// Canonical text, for golden tests.
+    public var description: String {
+        switch self {
+        case .constant(let v, let t): return "\(Self.describe(v)):\(t.map(\.description) ?? "null")"
+        case .property(let name, let path, _): return "$it/" + ([name] + path).joined(separator: "/")
+        case .element(let v, let path, _): return ([v] + path).joined(separator: "/")
+        case .comparison(let op, let a, let b): return "(\(a) \(op.rawValue) \(b))"
+        case .and(let a, let b): return "(\(a) and \(b))"
+        case .or(let a, let b): return "(\(a) or \(b))"
+        case .not(let e): return "(not \(e))"
+        case .membership(let e, let values): return "(\(e) in [\(values.map(Self.describe).joined(separator: ", "))])"
+        case .call(let f, let args): return "\(f.rawValue)(\(args.map(\.description).joined(separator: ", ")))"
+        case .has(let e, let mask): return "(\(e) has \(mask))"
+        case .lambda(let kind, let c, let v, let body): return "\(c)/\(kind.rawValue)(\(v): \(body.map(\.description) ?? ""))"
+        case .arithmetic(let op, let a, let b): return "(\(a) \(op.rawValue) \(b))"
+        }
+    }
+
+    static func describe(_ v: ODataValue) -> String {
+        switch v {
+        case .null: return "null"
+        case .boolean(let b): return String(b)
+        case .integer(let n): return String(n)
+        case .double(let d): return String(d)
+        case .string(let s): return "'\(s)'"
+        case .dateTimeOffset(let d): return d.description
+        case .binary(let b): return "binary(\(b.count))"
+        case .enumMember(let m): return "#\(m)"
+        case .flags(let f): return "flags(\(f))"
+        case .complex, .collection, .rawJSON: return "…"
+        }
+    }
+}

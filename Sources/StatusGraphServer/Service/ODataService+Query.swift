@@ -1,0 +1,155 @@
+import Crypto
+import ODataCore
+import ODataModel
+import Storage
+
+/// Members read for one `$expand` item of a set of entities, and their own expansions.
+struct Expansion {
+    let item: ExpandItem
+    /// Parent id → members (collection navigations).
+    var members: [String: [StoredEntity]] = [:]
+    /// Parents that have more members than were expanded.
+    var more: Set<String> = []
+    /// Expansions of the members.
+    var nested: [Expansion] = []
+    /// Parent id → summary JSON (single-valued navigations).
+    var summaries: [String: [UInt8]] = [:]
+    let table: StorageTable?
+}
+
+extension ODataService {
+    func bindQuery(_ call: Call, collection: Bool) throws -> ODataQuery {
+        try call.version.queryBinder.bind(call.options, type: call.path.cast ?? call.path.type, collection: collection)
+    }
+
+    /// Identifies a query for its paging tokens: tenant, version, path, cast, filter and order.
+    func fingerprint(tenant: String, version: String, path: String, filter: String?, orderBy: String?) -> String {
+        let text = [tenant, version, path, filter ?? "", orderBy ?? ""].joined(separator: "\u{1F}")
+        return SHA256.hash(data: Array(text.utf8)).prefix(12).map { String($0, radix: 16) }.joined()
+    }
+
+    func tokenCodec() async throws -> SkipTokenCodec {
+        if let codec = codecCache.withLock({ $0 }) { return codec }
+        let key = SymmetricKey(data: try await store.secret(named: "paging"))
+        let codec = SkipTokenCodec { payload in Array(HMAC<SHA256>.authenticationCode(for: payload, using: key)) }
+        codecCache.withLock { $0 = codec }
+        return codec
+    }
+
+    func listQuery(_ call: Call, _ table: StorageTable, _ q: ODataQuery, type: StructuredType?) -> ListQuery {
+        var lq = ListQuery(model: call.model, types: call.version.types(table, cast: type), limit: limits.pageSize)
+        lq.filter = q.filter
+        lq.order = q.orderBy
+        return lq
+    }
+
+    /// The `@odata.context` URL, with `(a,b,nav())` when the query selects or expands.
+    func contextURL(_ call: Call, _ q: ODataQuery, entity: Bool) -> String {
+        var fragment = call.path.contextFragment
+        var items = q.select ?? []
+        items += q.expand.map { "\($0.navigation.name)()" }
+        if q.select != nil || !q.expand.isEmpty {
+            let list = "(" + items.joined(separator: ",") + ")"
+            if entity, fragment.hasSuffix("/$entity") {
+                fragment = String(fragment.dropLast(8)) + list + "/$entity"
+            } else {
+                fragment += list
+            }
+        }
+        return "\(call.serviceRoot)/$metadata#\(fragment)"
+    }
+
+    /// Reads the `$expand` items for `rows` of `table`, which all sit under the containers `prefix`.
+    func expand(
+        _ call: Call, _ items: [ExpandItem], table: StorageTable, groups: [(prefix: [String], rows: [StoredEntity])]
+    ) async throws -> [Expansion] {
+        var out: [Expansion] = []
+        let tenant = call.request.tenant
+        for item in items {
+            if !item.navigation.isCollection {
+                var expansion = Expansion(item: item, table: nil)
+                guard let summary = service.summary(for: item.navigation.name, on: call.path.cast ?? call.path.type)
+                    ?? service.summaries.first(where: { $0.navigation == item.navigation.name })
+                else { continue }
+                for group in groups {
+                    for row in group.rows {
+                        expansion.summaries[row.id] = try await summaryJSON(
+                            call, summary: summary, type: item.type, parentTable: table, parentPrefix: group.prefix, parent: row,
+                            context: nil)
+                    }
+                }
+                out.append(expansion)
+                continue
+            }
+            guard let child = store.layout.table(path: table.path + [item.navigation.name]) else { continue }
+            var expansion = Expansion(item: item, table: child)
+            var lq = ListQuery(model: call.model, types: call.version.types(child, cast: nil), limit: 0)
+            lq.filter = item.query.filter
+            lq.order = item.query.orderBy
+            lq.offset = item.query.skip ?? 0
+            let shown = min(item.query.top ?? limits.pageSize, limits.pageSize)
+            lq.limit = shown + 1
+            var nestedGroups: [(prefix: [String], rows: [StoredEntity])] = []
+            for group in groups where !group.rows.isEmpty {
+                let found = try await store.list(
+                    child, tenant: tenant, parents: group.prefix, containers: group.rows.map(\.id), lq)
+                for (parent, members) in found {
+                    var members = members
+                    if members.count > shown {
+                        members.removeLast(members.count - shown)
+                        if item.query.top.map({ $0 > shown }) ?? true { expansion.more.insert(parent) }
+                    }
+                    expansion.members[parent] = members
+                    nestedGroups.append((group.prefix + [parent], members))
+                }
+            }
+            if !item.query.expand.isEmpty {
+                expansion.nested = try await expand(call, item.query.expand, table: child, groups: nestedGroups)
+            }
+            out.append(expansion)
+        }
+        return out
+    }
+
+    /// Writes the expanded navigations of the entity `id` (whose canonical path is `path`).
+    func writeExpansions(_ call: Call, _ expansions: [Expansion], id: String, path: String, to w: inout JSONWriter) {
+        for e in expansions {
+            let name = e.item.navigation.name
+            if !e.item.navigation.isCollection {
+                if let json = e.summaries[id] {
+                    w.key(name)
+                    w.raw(json)
+                }
+                continue
+            }
+            guard let table = e.table else { continue }
+            let members = e.members[id] ?? []
+            w.key(name)
+            w.beginArray()
+            let selected = e.item.query.select.map(Set.init)
+            for member in members {
+                let memberPath = "\(path)/\(name)('\(member.id.replacingOccurrences(of: "'", with: "''"))')"
+                call.version.projection(table, type: member.type)?.write(
+                    member, context: nil, model: call.model, selected: selected, to: &w
+                ) { w in
+                    writeExpansions(call, e.nested, id: member.id, path: memberPath, to: &w)
+                }
+            }
+            w.endArray()
+            if e.more.contains(id), let last = members.last {
+                let collectionPath = "\(path)/\(name)"
+                let options = e.item.options
+                let fp = fingerprint(
+                    tenant: call.request.tenant, version: call.request.version, path: collectionPath,
+                    filter: options.first { $0.name == "$filter" }?.value, orderBy: options.first { $0.name == "$orderby" }?.value)
+                if let codec = codecCache.withLock({ $0 }) {
+                    let token = codec.encode(PagingToken(keys: last.sortKeys, returned: members.count, fingerprint: fp).payload())
+                    var query = options.map { "\($0.name)=\(PercentEncoding.encodeQueryComponent($0.value))" }
+                    query.append("$skiptoken=\(token)")
+                    w.key("\(name)@odata.nextLink")
+                    w.string("\(call.serviceRoot)/\(collectionPath)?\(query.joined(separator: "&"))")
+                }
+            }
+        }
+    }
+}

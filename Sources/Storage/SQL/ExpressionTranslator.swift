@@ -1,0 +1,200 @@
+import ODataCore
+import ODataModel
+
+/// Translates bound `$filter` / `$orderby` expressions over one table into SQL fragments, with every
+/// value bound. OData's null semantics are kept: a comparison with a null property is false (also under
+/// `not`), `ne` is true for null, `eq null` is `IS NULL`.
+public struct ExpressionTranslator {
+    public let table: StorageTable
+    public let dialect: any SQLDialect
+    public let model: EdmModel
+    /// The SQL that names the table's row (its name, or an alias).
+    public let row: String
+
+    public init(table: StorageTable, dialect: any SQLDialect, model: EdmModel, row: String? = nil) {
+        self.table = table
+        self.dialect = dialect
+        self.model = model
+        self.row = row ?? dialect.quote(table.name)
+    }
+
+    /// Lambda variables in scope: name → SQL of the current element.
+    private var elements: [String: String] = [:]
+    private var lambdaCount = 0
+
+    public mutating func predicate(_ e: BoundExpression) throws(ODataError) -> SQLFragment {
+        switch e {
+        case .and(let a, let b): return "(" + (try predicate(a)) + " AND " + (try predicate(b)) + ")"
+        case .or(let a, let b): return "(" + (try predicate(a)) + " OR " + (try predicate(b)) + ")"
+        case .not(let a): return "NOT COALESCE(" + (try predicate(a)) + ", \(dialect.falseLiteral))"
+        case .comparison(let op, let a, let b): return try comparison(op, a, b)
+        case .membership(let a, let values):
+            guard !values.isEmpty else { return SQLFragment(dialect.falseLiteral + " = 1") }
+            let kind = kindOf(a)
+            let items = values.map { SQLFragment.bind(kind.encode($0, type: a.type ?? .primitive(.string), model: model)) }
+            return "(" + (try value(a)) + " IN (" + SQLFragment.join(items, ", ") + "))"
+        case .has(let a, let mask):
+            let v = try value(a)
+            return "((" + v + " & " + SQLFragment.bind(.integer(mask)) + ") = " + SQLFragment.bind(.integer(mask)) + ")"
+        case .call(let f, let args):
+            let a = try value(args[0])
+            let b = args.count > 1 ? try value(args[1]) : SQLFragment("")
+            switch f {
+            case .contains: return combine(a, b) { dialect.contains($0, $1) }
+            case .startswith: return combine(a, b) { "substr(\($0), 1, length(\($1))) = \($1)" }
+            case .endswith: return combine(a, b) { "(length(\($0)) >= length(\($1)) AND substr(\($0), length(\($0)) - length(\($1)) + 1) = \($1))" }
+            default: throw .badRequest("'\(f.rawValue)' does not give true or false.")
+            }
+        case .lambda(let kind, let collection, let variable, let body):
+            let source = try value(collection)
+            lambdaCount += 1
+            let alias = "_e\(lambdaCount)"
+            let (from, element) = dialect.jsonElements(source.sql, alias: alias)
+            guard let body else {
+                return SQLFragment("EXISTS (SELECT 1 FROM \(from))", source.bindings)
+            }
+            let saved = elements
+            elements[variable] = alias
+            defer { elements = saved }
+            _ = element
+            let inner = try predicate(body)
+            switch kind {
+            case .any:
+                return SQLFragment("EXISTS (SELECT 1 FROM \(from) WHERE ", source.bindings) + inner + ")"
+            case .all:
+                return SQLFragment("NOT EXISTS (SELECT 1 FROM \(from) WHERE NOT COALESCE(", source.bindings) + inner
+                    + ", \(dialect.falseLiteral)))"
+            }
+        case .property(_, _, .primitive(.boolean)), .element(_, _, .primitive(.boolean)):
+            return "(" + (try value(e)) + " = " + SQLFragment.bind(.boolean(true)) + ")"
+        case .constant(.boolean(let b), _):
+            return SQLFragment(b ? "1 = 1" : "1 = 0")
+        default:
+            throw .badRequest("The expression '\(e)' is not true or false.")
+        }
+    }
+
+    /// Applies `body` to the SQL texts of two fragments, carrying bindings in the order they appear.
+    private func combine(_ a: SQLFragment, _ b: SQLFragment, _ body: (String, String) -> String) -> SQLFragment {
+        // Fragments may repeat; spell each as a marker, then expand markers in order of appearance.
+        let text = body("\u{1}A\u{1}", "\u{1}B\u{1}")
+        var out = SQLFragment("")
+        var rest = Substring(text)
+        while let r = rest.range(of: "\u{1}") {
+            out = out + String(rest[..<r.lowerBound])
+            rest = rest[r.upperBound...]
+            let which = rest.first!
+            rest = rest.dropFirst(2)
+            out = out + (which == "A" ? a : b)
+        }
+        return out + String(rest)
+    }
+
+    private mutating func comparison(_ op: ComparisonOperator, _ a: BoundExpression, _ b: BoundExpression) throws(ODataError)
+        -> SQLFragment
+    {
+        let lhs = try value(a)
+        if case .constant(.null, _) = b {
+            switch op {
+            case .eq: return "(" + lhs + " IS NULL)"
+            case .ne: return "(" + lhs + " IS NOT NULL)"
+            default: throw .badRequest("'\(op.rawValue)' cannot compare with null.")
+            }
+        }
+        if case .constant(.null, _) = a { return try comparison(op, b, a) }
+        let kind = kindOf(a)
+        var left = lhs
+        var right: SQLFragment
+        if case .constant(let v, let t) = b {
+            right = .bind(kind.encode(v, type: t ?? a.type ?? .primitive(.string), model: model))
+        } else {
+            right = try value(b)
+            if op == .eq || op == .ne {  // two expressions: null equals null, as in OData
+                let eq = combine(lhs, right) { dialect.nullSafeEqual($0, $1) }
+                return op == .eq ? eq : "NOT " + eq
+            }
+        }
+        // Ordering comparisons of enums kept by name compare their members' values.
+        if kind == .enumName, op != .eq, op != .ne, case .enumeration(let name)? = a.type, let e = model.enumTypes[name] {
+            left = enumRank(left, e)
+            if case .constant(.enumMember(let m), _) = b {
+                right = .bind(.integer(Int64(e.members.firstIndex { $0.name == m } ?? 0)))
+            } else {
+                right = enumRank(right, e)
+            }
+        }
+        let symbol: String
+        switch op {
+        case .eq: symbol = "="
+        case .ne: return "(" + left + " <> " + right + " OR " + lhs + " IS NULL)"
+        case .gt: symbol = ">"
+        case .ge: symbol = ">="
+        case .lt: symbol = "<"
+        case .le: symbol = "<="
+        }
+        return "(" + left + " \(symbol) " + right + ")"
+    }
+
+    /// Members ranked by declaration order (their values are not all known).
+    private func enumRank(_ v: SQLFragment, _ e: EnumType) -> SQLFragment {
+        var out = "CASE " + v
+        for (i, m) in e.members.enumerated() { out = out + " WHEN \(dialect.literal(m.name)) THEN \(i)" }
+        return out + " END"
+    }
+
+    /// The SQL of an `$orderby` key: enums kept by name sort by their members' order, as OData sorts them.
+    public mutating func orderValue(_ e: BoundExpression) throws(ODataError) -> SQLFragment {
+        let v = try value(e)
+        if kindOf(e) == .enumName, case .enumeration(let name)? = e.type, let en = model.enumTypes[name] {
+            return enumRank(v, en)
+        }
+        return v
+    }
+
+    /// The SQL of a value expression.
+    public mutating func value(_ e: BoundExpression) throws(ODataError) -> SQLFragment {
+        switch e {
+        case .property(let name, let path, let type):
+            guard let index = table.columnIndex(name) else { throw .badRequest("'\(name)' cannot be queried.") }
+            let column = "\(row).\(dialect.quote(table.columns[index].name))"
+            guard !path.isEmpty else { return SQLFragment(column) }
+            return SQLFragment(dialect.jsonValue(column, path: path, kind: ColumnKind(type) { model.enumTypes[$0]?.isFlags ?? false }))
+        case .element(let variable, let path, let type):
+            guard let alias = elements[variable] else { throw .badRequest("'\(variable)' is not a lambda variable in scope.") }
+            let (_, element) = dialect.jsonElements("", alias: alias)
+            guard !path.isEmpty else { return SQLFragment(element) }
+            return SQLFragment(
+                dialect.jsonValue(dialect.jsonElementDocument(alias: alias), path: path, kind: ColumnKind(type) { model.enumTypes[$0]?.isFlags ?? false }))
+        case .constant(let v, let t):
+            let kind = t.map { ColumnKind($0) { model.enumTypes[$0]?.isFlags ?? false } } ?? .text
+            return .bind(kind.encode(v, type: t ?? .primitive(.string), model: model))
+        case .call(let f, let args):
+            let a = try value(args[0])
+            switch f {
+            case .tolower: return "lower(" + a + ")"
+            case .toupper: return "upper(" + a + ")"
+            case .trim: return "trim(" + a + ")"
+            case .length: return "length(" + a + ")"
+            case .concat: return "(" + a + " || " + (try value(args[1])) + ")"
+            case .indexof: return combine(a, try value(args[1])) { dialect.indexOf($0, $1) }
+            case .contains, .startswith, .endswith: return "(" + (try predicate(e)) + ")"
+            }
+        case .arithmetic(let op, let a, let b):
+            let symbol = ["add": "+", "sub": "-", "mul": "*", "div": "/", "mod": "%"][op.rawValue]!
+            return "(" + (try value(a)) + " \(symbol) " + (try value(b)) + ")"
+        default:
+            return "(" + (try predicate(e)) + ")"
+        }
+    }
+
+    private func kindOf(_ e: BoundExpression) -> ColumnKind {
+        switch e {
+        case .property(let name, let path, _) where path.isEmpty:
+            return table.columnIndex(name).map { table.columns[$0].kind } ?? .text
+        case .property(_, _, .primitive(.dateTimeOffset)), .element(_, _, .primitive(.dateTimeOffset)):
+            return .text  // inside JSON a DateTimeOffset is its text
+        default:
+            return e.type.map { ColumnKind($0) { model.enumTypes[$0]?.isFlags ?? false } } ?? .text
+        }
+    }
+}
