@@ -1,0 +1,224 @@
+import Foundation
+import HummingbirdTesting
+import Testing
+
+/// Every query option end to end through the app, on both versions' collections.
+@Suite struct QueryTests {
+    /// An app with device statuses in known states, names and times.
+    static func seed(_ client: any TestClientProtocol) async throws -> (app: String, devices: [String: String]) {
+        let app = try await client.create("/beta/deviceAppManagement/mobileApps", Bodies.iosLobApp)
+        var devices: [String: String] = [:]
+        let rows: [(String, String, String?, Int)] = [
+            ("alpha", "installed", "Alpha Phone", 0), ("bravo", "failed", "Bravo Pad", 5), ("charlie", "failed", nil, 7),
+            ("delta", "pendingInstall", "delta phone", 0), ("echo", "installed", "Echo", 0), ("foxtrot", "notApplicable", "Foxtrot", 1),
+        ]
+        for (i, (key, state, name, code)) in rows.enumerated() {
+            let nameJSON = name.map { "\"\($0)\"" } ?? "null"
+            devices[key] = try await client.create(
+                "/beta/deviceAppManagement/mobileApps/\(app)/deviceStatuses",
+                #"{"deviceId":"\#(key)","installState":"\#(state)","deviceName":\#(nameJSON),"errorCode":\#(code),"lastSyncDateTime":"2024-01-0\#(i + 1)T10:00:00Z","osVersion":"\#(17 - i % 3).0"}"#)
+        }
+        return (app, devices)
+    }
+
+    static func ids(_ reply: Reply) -> [String] {
+        (reply.json["value"] as? [[String: Any]] ?? []).compactMap { $0["deviceId"] as? String }
+    }
+
+    @Test(arguments: [
+        ("installState eq 'failed'", ["bravo", "charlie"]),
+        ("installState eq microsoft.graph.resultantAppState'installed'", ["alpha", "echo"]),
+        ("installState ne 'installed' and errorCode gt 0", ["bravo", "charlie", "foxtrot"]),
+        ("not (installState eq 'installed')", ["bravo", "charlie", "delta", "foxtrot"]),
+        ("deviceName eq null", ["charlie"]),
+        ("deviceName ne 'Echo'", ["alpha", "bravo", "charlie", "delta", "foxtrot"]),
+        ("startswith(deviceName,'Bra')", ["bravo"]),
+        ("startswith(tolower(deviceName),'delta')", ["delta"]),
+        ("contains(deviceName,'Pho')", ["alpha"]),
+        ("endswith(toupper(deviceName),'PHONE')", ["alpha", "delta"]),
+        ("installState in ('pendingInstall', 'notApplicable')", ["delta", "foxtrot"]),
+        ("lastSyncDateTime ge 2024-01-04T10:00:00Z", ["delta", "echo", "foxtrot"]),
+        ("lastSyncDateTime lt 2024-01-02T11:00:00+01:00", ["alpha"]),
+        ("lastSyncDateTime le 2024-01-02T11:00:00+01:00", ["alpha", "bravo"]),
+        ("(errorCode eq 0 or errorCode eq 7) and installState ne 'installed'", ["charlie", "delta"]),
+        ("osVersion eq '17.0'", ["alpha", "delta"]),
+    ])
+    func filters(filter: String, expected: [String]) async throws {
+        try await withApp { client in
+            let (app, _) = try await Self.seed(client)
+            let encoded = filter.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "+&=")))!
+            let reply = try await client.send(.get, "/beta/deviceAppManagement/mobileApps/\(app)/deviceStatuses?$filter=\(encoded)")
+            #expect(reply.status == 200, "\(reply.text)")
+            #expect(Self.ids(reply).sorted() == expected, "\(filter)")
+        }
+    }
+
+    @Test func orderByTopSkipCountAndSelect() async throws {
+        try await withApp { client in
+            let (app, _) = try await Self.seed(client)
+            let base = "/beta/deviceAppManagement/mobileApps/\(app)/deviceStatuses"
+            let ordered = try await client.send(.get, "\(base)?$orderby=installState desc,deviceId")
+            // resultantAppState in member order: notApplicable, installed, failed, notInstalled, uninstallFailed, pendingInstall, unknown
+            #expect(Self.ids(ordered) == ["delta", "bravo", "charlie", "alpha", "echo", "foxtrot"])
+            let byName = try await client.send(.get, "\(base)?$orderby=deviceName")
+            #expect(Self.ids(byName).first == "charlie")  // null sorts first ascending
+            let page = try await client.send(.get, "\(base)?%24orderby=deviceId+desc&%24top=2&%24skip=1&%24count=true&%24select=deviceId,installState")
+            #expect(page.status == 200, "\(page.text)")
+            #expect(Self.ids(page) == ["echo", "delta"])
+            #expect(page.json["@odata.count"] as? Int == 6)
+            let first = (page.json["value"] as? [[String: Any]])?.first
+            #expect(Set(first?.keys.map { $0 } ?? []) == ["@odata.type", "id", "deviceId", "installState"])
+            #expect((page.json["@odata.context"] as? String)?.hasSuffix("/deviceStatuses(deviceId,installState)") == true)
+            #expect(page.json["@odata.nextLink"] == nil)
+            let count = try await client.send(.get, "\(base)/$count?$filter=installState eq 'failed'")
+            #expect(count.text == "2")
+            let single = try await client.send(.get, "\(base)/\(try #require((page.json["value"] as? [[String: Any]])?.first?["id"] as? String))?$select=errorCode")
+            #expect(single.json["errorCode"] as? Int == 0)
+            #expect(single.json["deviceName"] == nil)
+        }
+    }
+
+    @Test func pagingWithTopAndOrderFollowsNextLinks() async throws {
+        try await withApp(configure: { $0.limits.pageSize = 2 }) { client in
+            let (app, _) = try await Self.seed(client)
+            var next: String? = "/beta/deviceAppManagement/mobileApps/\(app)/deviceStatuses?$orderby=lastSyncDateTime desc&$top=5&$filter=errorCode ge 0&$count=true"
+            var seen: [String] = []
+            var counts: [Int] = []
+            while let uri = next {
+                let page = try await client.send(.get, uri)
+                #expect(page.status == 200, "\(page.text)")
+                seen += Self.ids(page)
+                counts.append(page.json["@odata.count"] as? Int ?? -1)
+                next = (page.json["@odata.nextLink"] as? String).map { $0.replacingOccurrences(of: "https://graph.test", with: "") }
+                if let n = next { #expect(n.contains("$top=5") && n.contains("$orderby=lastSyncDateTime") && n.contains("$skiptoken=")) }
+            }
+            #expect(seen == ["foxtrot", "echo", "delta", "charlie", "bravo"])
+            #expect(counts == [6, 6, 6])
+        }
+    }
+
+    @Test func skipTokensAreBoundToTheirQuery() async throws {
+        try await withApp(configure: { $0.limits.pageSize = 2 }) { client in
+            let (app, _) = try await Self.seed(client)
+            let base = "/beta/deviceAppManagement/mobileApps/\(app)/deviceStatuses"
+            let page = try await client.send(.get, "\(base)?$orderby=deviceId")
+            let link = try #require(page.json["@odata.nextLink"] as? String)
+            let token = String(link[link.range(of: "$skiptoken=")!.upperBound...])
+            // The same token with another filter, order or collection is refused.
+            for uri in ["\(base)?$orderby=deviceName&$skiptoken=\(token)", "\(base)?$skiptoken=\(token)",
+                        "\(base)?$orderby=deviceId&$filter=errorCode eq 0&$skiptoken=\(token)"] {
+                let reply = try await client.send(.get, uri)
+                #expect(reply.status == 400, "\(uri): \(reply.text)")
+            }
+            let ok = try await client.send(.get, "\(base)?$orderby=deviceId&$skiptoken=\(token)")
+            #expect(Self.ids(ok) == ["charlie", "delta"])
+        }
+    }
+
+    @Test func expandWithNestedOptions() async throws {
+        try await withApp(configure: { $0.limits.pageSize = 2 }) { client in
+            let app = try await client.create("/beta/deviceAppManagement/mobileApps", Bodies.iosLobApp)
+            let base = "/beta/deviceAppManagement/mobileApps/\(app)/userStatuses"
+            var users: [String] = []
+            for u in 0..<3 {
+                let user = try await client.create(base, #"{"userName":"u\#(u)","failedDeviceCount":\#(u)}"#)
+                users.append(user)
+                for (i, state) in ["failed", "installed", "failed", "failed"].enumerated() where i <= u + 1 {
+                    _ = try await client.create("\(base)/\(user)/deviceStatuses", #"{"deviceName":"d\#(u)-\#(i)","installState":"\#(state)"}"#)
+                }
+            }
+            let top1 = try await client.send(
+                .get, "\(base)?$orderby=userName&$top=3&$expand=deviceStatuses($select=deviceName;$filter=installState eq 'failed';$orderby=deviceName desc;$top=1)")
+            #expect(top1.status == 200, "\(top1.text)")
+            let value = top1.json["value"] as? [[String: Any]] ?? []
+            #expect(value.count == 2)  // the page size
+            let expanded = value.map { ($0["deviceStatuses"] as? [[String: Any]] ?? []).compactMap { $0["deviceName"] as? String } }
+            #expect(expanded == [["d0-0"], ["d1-2"]])
+            #expect((value[1]["deviceStatuses"] as? [[String: Any]])?.first?["installState"] == nil)
+            #expect(value[1]["deviceStatuses@odata.nextLink"] == nil)  // $top=1 asked for one
+            // Expanded members beyond a page link to the rest.
+            let paged = try await client.send(
+                .get, "\(base)/\(users[2])?$expand=deviceStatuses($filter=installState eq 'failed';$orderby=deviceName desc)")
+            #expect((paged.json["deviceStatuses"] as? [[String: Any]])?.compactMap { $0["deviceName"] as? String } == ["d2-3", "d2-2"])
+            let link = try #require(paged.json["deviceStatuses@odata.nextLink"] as? String)
+            let rest = try await client.send(.get, link.replacingOccurrences(of: "https://graph.test", with: ""))
+            #expect(rest.status == 200, "\(rest.text)")
+            #expect((rest.json["value"] as? [[String: Any]])?.compactMap { $0["deviceName"] as? String } == ["d2-0"])
+        }
+        try await withApp { client in
+            let app = try await client.create("/beta/deviceAppManagement/mobileApps", Bodies.iosLobApp)
+            let base = "/beta/deviceAppManagement/mobileApps/\(app)/userStatuses"
+            var users: [String] = []
+            for u in 0..<3 {
+                let user = try await client.create(base, #"{"userName":"u\#(u)","failedDeviceCount":\#(u)}"#)
+                users.append(user)
+                for i in 0...u + 1 {
+                    _ = try await client.create("\(base)/\(user)/deviceStatuses", #"{"deviceName":"d\#(u)-\#(i)"}"#)
+                }
+            }
+            // Expanding a summary, and expanding on a single entity.
+            let apps = try await client.send(.get, "/beta/deviceAppManagement/mobileApps?$expand=installSummary,userStatuses($select=userName)")
+            let first = (apps.json["value"] as? [[String: Any]])?.first
+            #expect((first?["installSummary"] as? [String: Any])?["failedUserCount"] as? Int == 2)
+            #expect((first?["userStatuses"] as? [Any])?.count == 3)
+            let one = try await client.send(.get, "/beta/deviceAppManagement/mobileApps/\(app)/userStatuses/\(users[1])?$expand=deviceStatuses")
+            #expect((one.json["deviceStatuses"] as? [Any])?.count == 3)
+            #expect((one.json["@odata.context"] as? String)?.hasSuffix("userStatuses(deviceStatuses())/$entity") == true)
+        }
+    }
+
+    @Test(arguments: [
+        ("$filter=nothing eq 1", "could not find a property named 'nothing'"),
+        ("$filter=installState eq 'bogus'", "'bogus' is not a member of microsoft.graph.resultantAppState"),
+        ("$filter=errorCode eq 'x'", "cannot compare"),
+        ("$filter=deviceName", "must be true or false"),
+        ("$filter=lastSyncDateTime gt '2024-01-01'", "quoted"),
+        ("$filter=substringof('a',deviceName)", "not supported"),
+        ("$filter=installState eq 'failed'&$filter=errorCode eq 1", "more than once"),
+        ("$orderby=nothing", "could not find a property"),
+        ("$select=nothing", "could not find a property named 'nothing'"),
+        ("$top=-1", "whole number"),
+        ("$top=1000001", "must not exceed"),
+        ("$skip=abc", "whole number"),
+        ("$count=yes", "true or false"),
+        ("$expand=nothing", "could not find a navigation property named 'nothing'"),
+        ("$search=phone", "'$search' is not supported"),
+        ("$skiptoken=forged.token", "not valid"),
+        ("$filter=(((((((((((((((((((((((((((((((((((errorCode eq 1)))))))))))))))))))))))))))))))))))", "nested deeper"),
+    ])
+    func badQueriesAre400(query: String, phrase: String) async throws {
+        try await withApp { client in
+            let (app, _) = try await Self.seed(client)
+            let reply = try await client.send(.get, "/beta/deviceAppManagement/mobileApps/\(app)/deviceStatuses?\(query.replacingOccurrences(of: " ", with: "%20"))")
+            #expect(reply.status == 400, "\(query): \(reply.text)")
+            #expect(reply.errorMessage.contains(phrase), "\(reply.errorMessage)")
+        }
+    }
+
+    @Test func filtersOnTheV1CollectionsAndAnyAll() async throws {
+        try await withApp { client in
+            let cfgs = "/v1.0/deviceAppManagement/mobileAppConfigurations"
+            let a = try await client.create(cfgs, ##"{"@odata.type":"#microsoft.graph.iosMobileAppConfiguration","displayName":"A","targetedMobileApps":["x","y"]}"##)
+            let b = try await client.create(cfgs, ##"{"@odata.type":"#microsoft.graph.iosMobileAppConfiguration","displayName":"B","targetedMobileApps":[]}"##)
+            func ids(_ filter: String) async throws -> [String] {
+                let r = try await client.send(.get, "\(cfgs)?$filter=\(filter.replacingOccurrences(of: " ", with: "%20"))")
+                #expect(r.status == 200, "\(r.text)")
+                return (r.json["value"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+            }
+            #expect(try await ids("targetedMobileApps/any(t: t eq 'y')") == [a])
+            #expect(try await ids("targetedMobileApps/any()") == [a])
+            #expect(try await Set(ids("targetedMobileApps/all(t: t eq 'x')")) == [b])
+            #expect(try await ids("displayName eq 'B'") == [b])
+            let apps = "/beta/deviceAppManagement/mobileApps"
+            let win = try await client.create(apps, ##"{"@odata.type":"#microsoft.graph.win32LobApp","applicableArchitectures":"x86,x64","largeIcon":{"type":"image/png","value":"AA=="}}"##)
+            _ = try await client.create(apps, Bodies.webApp)
+            func appIDs(_ filter: String) async throws -> [String] {
+                let r = try await client.send(.get, "\(apps)?$filter=\(filter.replacingOccurrences(of: " ", with: "%20"))")
+                #expect(r.status == 200, "\(r.text)")
+                return (r.json["value"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+            }
+            #expect(try await appIDs("microsoft.graph.win32LobApp/applicableArchitectures has microsoft.graph.windowsArchitecture'x64'") == [win])
+            #expect(try await appIDs("largeIcon/type eq 'image/png'") == [win])
+        }
+    }
+}
