@@ -25,6 +25,7 @@ extension StorageLayout {
             }
             tablesDDL.append("CREATE TABLE IF NOT EXISTS \(d.quote(table.name)) (\(cols.joined(separator: ", ")))")
         }
+        tablesDDL += indexes(d)
         let c = { (s: String) in d.quote(s) }
         tablesDDL.append(
             "CREATE TABLE IF NOT EXISTS \(c(Self.countsTable)) (\(c("_tenant")) TEXT NOT NULL, \(c("source")) TEXT NOT NULL, "
@@ -41,6 +42,28 @@ extension StorageLayout {
             recount += recountStatements(table, d)
         }
         return SchemaPlan(tables: tablesDDL, triggers: triggers, recount: recount)
+    }
+
+    /// Indexes for the common queries, derived from the model: every contained collection is read by
+    /// container (the primary key) and by container and state — the enum properties the summary rules
+    /// count by (`status`, `installState`) — ordered by key within.
+    func indexes(_ d: any SQLDialect) -> [String] {
+        var stateProperties: Set<String> = []
+        for table in tables {
+            for feed in table.feeds {
+                for rule in feed.source.rules {
+                    if case .oneOf(let property, _) = rule.condition { stateProperties.insert(property) }
+                }
+            }
+        }
+        var out: [String] = []
+        for table in tables where table.depth > 0 {
+            for column in table.columns where column.kind == .enumName && stateProperties.contains(column.name) {
+                let key = (["_tenant"] + table.parentKeyColumns + [column.name, "id"]).map(d.quote).joined(separator: ", ")
+                out.append("CREATE INDEX IF NOT EXISTS \(d.quote("\(table.name)_by_\(column.name)")) ON \(d.quote(table.name)) (\(key))")
+            }
+        }
+        return out
     }
 
     /// Every statement of the schema, in order (for reading and golden tests).
