@@ -25,6 +25,8 @@ public struct ServiceLimits: Sendable {
     public var maxJSONDepth = 32
     /// Members per page of a collection (Intune's page size); more follow through `@odata.nextLink`.
     public var pageSize = 1000
+    /// Requests in one `$batch` (Graph's limit).
+    public var maxBatchRequests = 20
     /// Request targets (path and query) longer than this get 400 (`414` is not a Graph answer).
     public var maxURLLength = 16 * 1024
 

@@ -50,6 +50,9 @@ public struct StatusGraphResponder: HTTPResponder {
         case .text(let text):
             headers[.contentType] = "text/plain;charset=utf-8"
             body = ByteBuffer(string: text)
+        case .xml(let xml):
+            headers[.contentType] = "application/xml;charset=utf-8"
+            body = ByteBuffer(string: xml)
         case .error(let error):
             headers[.contentType] = Self.jsonType
             if error.kind == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }

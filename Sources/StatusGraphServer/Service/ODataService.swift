@@ -41,7 +41,16 @@ public struct ODataService: Sendable {
 
     private func dispatch(_ r: ServiceRequest) async throws -> ServiceResponse {
         guard let version = versions[r.version] else { throw ODataError.badRequest("Invalid version: '\(r.version)'.") }
-        let path = try version.binder.bind(try PathParser.parse(r.path))
+        let segments = try PathParser.parse(r.path)
+        switch (segments.first?.name, segments.count, r.method) {
+        case (nil, _, .get): return serviceDocument(r, version)
+        case ("$metadata", 1, .get): return ServiceResponse(status: 200, body: .xml(version.csdl))
+        case ("$batch", 1, .post): return try await batch(r)
+        case ("$metadata", 1, _), ("$batch", 1, _), (nil, _, _):
+            throw ODataError.methodNotAllowed(r.method.rawValue, path: "/\(r.version)\(r.path)")
+        default: break
+        }
+        let path = try version.binder.bind(segments)
         guard r.query.map({ $0.utf8.count <= limits.query.maxQueryLength }) ?? true else {
             throw ODataError.badRequest("The query string is longer than \(limits.query.maxQueryLength) bytes.")
         }
@@ -66,6 +75,27 @@ public struct ODataService: Sendable {
                 message: "'$ref' on a contained collection is accepted only with POST, which creates an entity as POST to the collection does.")
         default:
             throw ODataError.methodNotAllowed(r.method.rawValue, path: path.canonical)
+        }
+    }
+}
+
+extension ODataService {
+    /// The service document: what the service root offers.
+    func serviceDocument(_ r: ServiceRequest, _ version: VersionContext) -> ServiceResponse {
+        json(200) { w in
+            w.beginObject()
+            w.key("@odata.context"); w.string("\(r.baseURL)/\(r.version)/$metadata")
+            w.key("value")
+            w.beginArray()
+            for name in version.model.singletons.keys.sorted() {
+                w.beginObject()
+                w.key("name"); w.string(name)
+                w.key("kind"); w.string("Singleton")
+                w.key("url"); w.string(name)
+                w.endObject()
+            }
+            w.endArray()
+            w.endObject()
         }
     }
 }

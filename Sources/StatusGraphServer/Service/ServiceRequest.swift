@@ -46,6 +46,8 @@ public struct ServiceResponse: Sendable {
         case empty
         case json([UInt8])
         case text(String)
+        /// CSDL (`$metadata`).
+        case xml(String)
         /// An error; the HTTP layer writes the Graph error body with its request ids.
         case error(ODataError)
     }

@@ -9,6 +9,8 @@ struct VersionContext: Sendable {
     let binder: PathBinder
     let reader: PayloadReader
     let queryBinder: QueryBinder
+    /// `$metadata`, written once.
+    let csdl: String
     /// Table → concrete type → projection.
     private let projections: [String: [String: EntityProjection]]
     /// Table → the stored types this version shows, or nil when it knows them all.
@@ -17,6 +19,7 @@ struct VersionContext: Sendable {
     init(model: EdmModel, service: ServiceModel, layout: StorageLayout, queryLimits: QueryLimits) {
         self.model = model
         queryBinder = QueryBinder(service: service, model: model, limits: queryLimits)
+        csdl = model.csdl()
         binder = PathBinder(service: service, model: model)
         reader = PayloadReader(model: model, ignored: Set(service.serverManaged.keys))
         var projections: [String: [String: EntityProjection]] = [:]

@@ -1,0 +1,171 @@
+import Foundation
+import ODataCore
+
+/// JSON batching (`POST /{version}/$batch`), as Graph does it: up to 20 requests, unique ids,
+/// relative URLs, `dependsOn` ordering (a request whose dependency failed gets 424), each response
+/// with `id`, `status`, `headers` and `body`. Inner requests go through the same pipeline as direct
+/// ones; the batch itself answers 200 once it parses.
+extension ODataService {
+    struct BatchPart {
+        let id: String
+        let method: ServiceRequest.Method
+        let url: String
+        let headers: [(String, String)]
+        let body: [UInt8]
+        let dependsOn: [String]
+    }
+
+    func batch(_ r: ServiceRequest) async throws -> ServiceResponse {
+        let parts = try batchParts(readJSON(r))
+        var results: [String: ServiceResponse] = [:]
+        var order: [String] = []
+        // Requests run in order of their dependencies; independent ones run in the order given
+        // (Graph may run them in any order; running them one by one keeps writes deterministic).
+        var pending = parts
+        while !pending.isEmpty {
+            guard let index = pending.firstIndex(where: { p in p.dependsOn.allSatisfy { results[$0.lowercased()] != nil } }) else {
+                throw ODataError.badRequest("The batch's dependsOn references form a cycle.")
+            }
+            let part = pending.remove(at: index)
+            let key = part.id.lowercased()
+            order.append(part.id)
+            if part.dependsOn.contains(where: { dep in !(200..<300).contains(results[dep.lowercased()]!.status) }) {
+                results[key] = ServiceResponse(
+                    status: 424,
+                    body: .error(ODataError(.failedDependency, code: "FailedDependency", message: "A request this one depends on failed.")))
+                continue
+            }
+            let request = inner(part, outer: r)
+            if request.path.hasPrefix("/$batch") {
+                results[key] = ServiceResponse(status: 400, body: .error(.badRequest("A batch cannot contain another batch.")))
+                continue
+            }
+            results[key] = await handle(request)
+        }
+        return json(200) { w in
+            w.beginObject()
+            w.key("responses")
+            w.beginArray()
+            for id in order {
+                let response = results[id.lowercased()]!
+                w.beginObject()
+                w.key("id"); w.string(id)
+                w.key("status"); w.int(Int64(response.status))
+                w.key("headers")
+                w.beginObject()
+                for (name, value) in response.headers { w.key(name); w.string(value) }
+                switch response.body {
+                case .json, .error: w.key("Content-Type"); w.string("application/json")
+                case .text: w.key("Content-Type"); w.string("text/plain")
+                case .xml: w.key("Content-Type"); w.string("application/xml")
+                case .empty: break
+                }
+                w.endObject()
+                switch response.body {
+                case .empty: break
+                case .json(let bytes): w.key("body"); w.raw(bytes)
+                case .text(let text): w.key("body"); w.string(text)
+                case .xml(let xml): w.key("body"); w.string(xml)
+                case .error(let e):
+                    w.key("body")
+                    w.raw(ErrorMapping.body(e, requestID: UUID().uuidString.lowercased(), clientRequestID: id, date: StatusGraphResponder.errorDate()))
+                }
+                w.endObject()
+            }
+            w.endArray()
+            w.endObject()
+        }
+    }
+
+    /// The service request a batch part makes, in the outer request's tenant and version.
+    private func inner(_ part: BatchPart, outer: ServiceRequest) -> ServiceRequest {
+        var url = Substring(part.url)
+        // Relative to the service root; a leading version segment that names this batch's version is allowed.
+        if url.hasPrefix("/\(outer.version)/") { url = url.dropFirst(outer.version.count + 1) }
+        let query = url.firstIndex(of: "?").map { url[url.index(after: $0)...] }
+        let path = url.firstIndex(of: "?").map { url[..<$0] } ?? url
+        let header = { (name: String) in part.headers.first { $0.0.lowercased() == name }?.1 }
+        return ServiceRequest(
+            method: part.method, version: outer.version, path: path, query: query, body: part.body,
+            contentType: header("content-type"), preferMinimal: header("prefer")?.lowercased().contains("return=minimal") ?? false,
+            baseURL: outer.baseURL, tenant: outer.tenant)
+    }
+
+    private func batchParts(_ json: JSONValue) throws -> [BatchPart] {
+        guard case .object(let root) = json, case .array(let requests)? = root["requests"] else {
+            throw ODataError.badRequest("A batch body must be an object with a 'requests' array.")
+        }
+        guard !requests.isEmpty else { throw ODataError.badRequest("The batch has no requests.") }
+        guard requests.count <= limits.maxBatchRequests else {
+            throw ODataError.badRequest("A batch holds at most \(limits.maxBatchRequests) requests; this one has \(requests.count).")
+        }
+        var parts: [BatchPart] = []
+        var ids = Set<String>()
+        for (i, request) in requests.enumerated() {
+            guard case .object(let o) = request else { throw ODataError.badRequest("Batch request \(i) is not an object.") }
+            guard case .string(let id)? = o["id"], !id.isEmpty else {
+                throw ODataError.badRequest("Batch request \(i) has no 'id'.", target: "requests[\(i)].id")
+            }
+            guard ids.insert(id.lowercased()).inserted else {
+                throw ODataError.badRequest("The batch request id '\(id)' is used more than once.", target: "requests[\(i)].id")
+            }
+            guard case .string(let methodName)? = o["method"], let method = ServiceRequest.Method(rawValue: methodName.uppercased()) else {
+                throw ODataError.badRequest("Batch request '\(id)' has no valid 'method'.", target: "requests[\(i)].method")
+            }
+            guard case .string(let url)? = o["url"], url.hasPrefix("/") || !url.contains("://") else {
+                throw ODataError.badRequest(
+                    "Batch request '\(id)' needs a 'url' relative to the service root, such as /deviceAppManagement/mobileApps.",
+                    target: "requests[\(i)].url")
+            }
+            var headers: [(String, String)] = []
+            if let h = o["headers"] {
+                guard case .object(let ho) = h else { throw ODataError.badRequest("The headers of batch request '\(id)' must be an object.") }
+                for (name, value) in ho.members {
+                    guard case .string(let v) = value else { throw ODataError.badRequest("Header '\(name)' of batch request '\(id)' is not a string.") }
+                    headers.append((name, v))
+                }
+            }
+            var body: [UInt8] = []
+            if let b = o["body"] {
+                guard headers.contains(where: { $0.0.lowercased() == "content-type" }) else {
+                    throw ODataError.badRequest("Batch request '\(id)' has a body but no Content-Type header.", target: "requests[\(i)].headers")
+                }
+                var w = JSONWriter()
+                write(b, to: &w)
+                body = w.bytes
+            }
+            var dependsOn: [String] = []
+            if let d = o["dependsOn"] {
+                guard case .array(let items) = d else { throw ODataError.badRequest("dependsOn of batch request '\(id)' must be an array.") }
+                for item in items {
+                    guard case .string(let dep) = item else { throw ODataError.badRequest("dependsOn of batch request '\(id)' must hold ids.") }
+                    dependsOn.append(dep)
+                }
+            }
+            parts.append(BatchPart(id: id, method: method, url: url, headers: headers, body: body, dependsOn: dependsOn))
+        }
+        for part in parts {
+            for dep in part.dependsOn where !ids.contains(dep.lowercased()) || dep.lowercased() == part.id.lowercased() {
+                throw ODataError.badRequest("Batch request '\(part.id)' depends on '\(dep)', which is not another request of the batch.")
+            }
+        }
+        return parts
+    }
+
+    private func write(_ value: JSONValue, to w: inout JSONWriter) {
+        switch value {
+        case .null: w.null()
+        case .bool(let b): w.bool(b)
+        case .number(let n): w.raw(n.utf8)
+        case .string(let s): w.string(s)
+        case .array(let items):
+            w.beginArray()
+            for item in items { write(item, to: &w) }
+            w.endArray()
+        case .object(let o):
+            w.beginObject()
+            for (k, v) in o.members { w.key(k); write(v, to: &w) }
+            w.endObject()
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import HummingbirdTesting
+import Testing
+
+@Suite struct MetadataAndBatchTests {
+    @Test func metadataPerVersion() async throws {
+        try await withApp { client in
+            let beta = try await client.send(.get, "/beta/$metadata")
+            #expect(beta.status == 200)
+            #expect(beta.header("Content-Type")?.hasPrefix("application/xml") == true)
+            for line in [
+                #"<Schema Namespace="microsoft.graph" Alias="graph" xmlns="http://docs.oasis-open.org/odata/ns/edm">"#,
+                #"<EntityType Name="mobileAppInstallStatus" BaseType="microsoft.graph.entity">"#,
+                #"<Property Name="installState" Type="microsoft.graph.resultantAppState" Nullable="false"/>"#,
+                #"<NavigationProperty Name="userStatuses" Type="Collection(microsoft.graph.userAppInstallStatus)" ContainsTarget="true"/>"#,
+                #"<NavigationProperty Name="installSummary" Type="microsoft.graph.mobileAppInstallSummary" Nullable="false" ContainsTarget="true"/>"#,
+                #"<EnumType Name="windowsArchitecture" UnderlyingType="Edm.Int32" IsFlags="true">"#,
+                #"<Member Name="unknown" Value="99"/>"#,
+                #"<Singleton Name="deviceAppManagement" Type="microsoft.graph.deviceAppManagement"/>"#,
+                #"<EntityType Name="mobileLobApp" BaseType="microsoft.graph.mobileApp" Abstract="true">"#,
+            ] {
+                #expect(beta.text.contains(line), "beta $metadata lacks \(line)")
+            }
+            let v1 = try await client.send(.get, "/v1.0/$metadata")
+            #expect(!v1.text.contains("userAppInstallStatus"))
+            #expect(v1.text.contains(#"<EntityType Name="managedDeviceMobileAppConfigurationUserSummary""#))
+            let root = try await client.send(.get, "/v1.0/")
+            #expect(root.json["@odata.context"] as? String == "https://graph.test/v1.0/$metadata")
+            #expect((root.json["value"] as? [[String: Any]])?.first?["name"] as? String == "deviceAppManagement")
+            #expect(try await client.send(.post, "/v1.0/$metadata", json: "{}").status == 405)
+        }
+    }
+
+    @Test func batchRunsRequestsWithDependencies() async throws {
+        try await withApp { client in
+            let cfg = try await client.create("/v1.0/deviceAppManagement/mobileAppConfigurations", Bodies.iosConfiguration)
+            let base = "/deviceAppManagement/mobileAppConfigurations/\(cfg)"
+            var requests: [String] = []
+            for i in 1...17 {
+                requests.append(#"{"id":"\#(i)","method":"POST","url":"\#(base)/userStatuses","headers":{"Content-Type":"application/json"},"body":{"status":"compliant","userPrincipalName":"u\#(i)@contoso.com"}}"#)
+            }
+            requests.append(#"{"id":"bad","method":"POST","url":"\#(base)/userStatuses","headers":{"Content-Type":"application/json"},"body":{"status":"String"}}"#)
+            requests.append(#"{"id":"after-bad","dependsOn":["bad"],"method":"GET","url":"\#(base)/userStatuses"}"#)
+            requests.append(#"{"id":"summary","dependsOn":["17"],"method":"GET","url":"\#(base)/userStatusSummary"}"#)
+            let reply = try await client.send(.post, "/v1.0/$batch", json: #"{"requests":[\#(requests.joined(separator: ","))]}"#)
+            #expect(reply.status == 200, "\(reply.text)")
+            let responses = reply.json["responses"] as? [[String: Any]] ?? []
+            #expect(responses.count == 20)
+            var byID: [String: [String: Any]] = [:]
+            for r in responses { byID[r["id"] as? String ?? ""] = r }
+            #expect(byID["1"]?["status"] as? Int == 201)
+            #expect(((byID["1"]?["body"] as? [String: Any])?["userPrincipalName"] as? String) == "u1@contoso.com")
+            #expect(((byID["1"]?["headers"] as? [String: Any])?["Location"] as? String)?.contains("/userStatuses('") == true)
+            #expect(byID["bad"]?["status"] as? Int == 400)
+            #expect((((byID["bad"]?["body"] as? [String: Any])?["error"]) as? [String: Any])?["target"] as? String == "status")
+            #expect(byID["after-bad"]?["status"] as? Int == 424)
+            #expect(byID["summary"]?["status"] as? Int == 200)
+            #expect(((byID["summary"]?["body"] as? [String: Any])?["successCount"] as? Int) == 17)
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"requests":[]}"#, "no requests"),
+        (#"{"requests":[{"id":"1","method":"GET","url":"/deviceAppManagement"},{"id":"1","method":"GET","url":"/deviceAppManagement"}]}"#, "more than once"),
+        (#"{"requests":[{"id":"1","method":"GET","url":"/deviceAppManagement","dependsOn":["9"]}]}"#, "not another request"),
+        (#"{"requests":[{"method":"GET","url":"/deviceAppManagement"}]}"#, "no 'id'"),
+        (#"{"requests":[{"id":"1","method":"POST","url":"/deviceAppManagement/mobileApps","body":{}}]}"#, "no Content-Type"),
+        (#"{"requests":[{"id":"1","method":"GET","url":"https://elsewhere.example/x"}]}"#, "relative"),
+        (#"{"requests":[{"id":"a","method":"GET","url":"/deviceAppManagement","dependsOn":["b"]},{"id":"b","method":"GET","url":"/deviceAppManagement","dependsOn":["a"]}]}"#, "cycle"),
+        (#"{"nothing":1}"#, "'requests' array"),
+    ])
+    func malformedBatchesAre400(body: String, phrase: String) async throws {
+        try await withApp { client in
+            let reply = try await client.send(.post, "/beta/$batch", json: body)
+            #expect(reply.status == 400, "\(reply.text)")
+            #expect(reply.errorMessage.contains(phrase), "\(reply.errorMessage)")
+        }
+    }
+
+    @Test func batchOfMoreThanTwentyIs400() async throws {
+        try await withApp { client in
+            let parts = (1...21).map { #"{"id":"\#($0)","method":"GET","url":"/deviceAppManagement"}"# }
+            let reply = try await client.send(.post, "/beta/$batch", json: #"{"requests":[\#(parts.joined(separator: ","))]}"#)
+            #expect(reply.status == 400)
+            #expect(reply.errorMessage.contains("at most 20"))
+        }
+    }
+}
