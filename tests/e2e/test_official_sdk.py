@@ -70,3 +70,52 @@ def test_beta_sdk_reads_apps_and_provisioning_statuses(server):
         assert remaining.value == []
 
     asyncio.run(run())
+
+
+def test_beta_sdk_filtered_ordered_counted_query_follows_next_links(server):
+    """The Kiota request builder writes $filter/$orderby/$count/$top/$select as %24-encoded options;
+    the SDK's PageIterator follows @odata.nextLink verbatim to the end."""
+    import requests
+    from msgraph_beta.generated.device_app_management.mobile_app_configurations.item.device_statuses.device_statuses_request_builder import \
+        DeviceStatusesRequestBuilder
+    from kiota_abstractions.base_request_configuration import RequestConfiguration
+    from msgraph_core import PageIterator
+
+    # 2,500 statuses, sent as 125 $batch requests of 20 creates.
+    cfg = requests.post(f"{server.url}/beta/deviceAppManagement/mobileAppConfigurations",
+                        json={"@odata.type": "#microsoft.graph.iosMobileAppConfiguration", "displayName": "C"}).json()["id"]
+    states = ["compliant", "error", "nonCompliant", "unknown"]
+    for b in range(125):
+        reqs = [{"id": str(i), "method": "POST", "url": f"/deviceAppManagement/mobileAppConfigurations/{cfg}/deviceStatuses",
+                 "headers": {"Content-Type": "application/json"},
+                 "body": {"deviceDisplayName": f"device-{b * 20 + i:05d}", "status": states[(b * 20 + i) % 4]}}
+                for i in range(20)]
+        r = requests.post(f"{server.url}/beta/$batch", json={"requests": reqs})
+        assert r.status_code == 200 and all(x["status"] == 201 for x in r.json()["responses"])
+
+    async def run():
+        client = beta_client(server.url)
+        builder = client.device_app_management.mobile_app_configurations \
+            .by_managed_device_mobile_app_configuration_id(cfg).device_statuses
+        params = DeviceStatusesRequestBuilder.DeviceStatusesRequestBuilderGetQueryParameters(
+            filter="status eq 'error' or status eq 'compliant'", orderby=["deviceDisplayName desc"], count=True,
+            select=["deviceDisplayName", "status"], top=1100)
+        first = await builder.get(RequestConfiguration(query_parameters=params))
+        assert first.odata_count == 1250
+        assert first.odata_next_link and "%24skiptoken=" in first.odata_next_link or "$skiptoken=" in first.odata_next_link
+        names = []
+
+        def collect(item):
+            names.append(item.device_display_name)
+            return True
+
+        iterator = PageIterator(first, client.request_adapter)  # parses later pages as the first one's type
+        await iterator.iterate(collect)
+        assert len(names) == 1100 and len(set(names)) == 1100
+        assert names == sorted(names, reverse=True)
+        assert names[0] == "device-02497"
+        summary = await client.device_app_management.mobile_app_configurations \
+            .by_managed_device_mobile_app_configuration_id(cfg).device_status_summary.get()
+        assert summary.success_count == 625 and summary.error_count == 625 and summary.failed_count == 625
+
+    asyncio.run(run())
