@@ -28,7 +28,11 @@ extension ServiceModel {
                         })
                 })
         }
-        try self.init(versions: models, serverManaged: document.service.serverManaged, summaries: summaries)
+        let permissions = (document.service.permissions ?? []).map {
+            PermissionRule(path: $0.path, read: $0.read ?? [], create: $0.create ?? [], update: $0.update ?? [], delete: $0.delete ?? [])
+        }
+        try self.init(
+            versions: models, serverManaged: document.service.serverManaged, summaries: summaries, permissions: permissions)
     }
 }
 
@@ -130,6 +134,15 @@ private struct Document: Decodable {
     struct Service: Decodable {
         let serverManaged: [String: ServerManagedProperty]
         let summaries: [SummaryEntry]
+        let permissions: [PermissionEntry]?
+    }
+
+    struct PermissionEntry: Decodable {
+        let path: String
+        let read: [String]?
+        let create: [String]?
+        let update: [String]?
+        let delete: [String]?
     }
 
     struct SummaryEntry: Decodable {

@@ -7,15 +7,22 @@ public struct ServiceModel: Sendable {
     /// Property name → how the server keeps it, for every type that has such a property.
     public let serverManaged: [String: ServerManagedProperty]
     public let summaries: [Summary]
+    /// What each operation requires, by navigation path.
+    public let permissions: [PermissionRule]
 
     public init(
-        versions: [EdmModel], serverManaged: [String: ServerManagedProperty], summaries: [Summary]
+        versions: [EdmModel], serverManaged: [String: ServerManagedProperty], summaries: [Summary],
+        permissions: [PermissionRule] = []
     ) throws(ModelError) {
         self.versionNames = versions.map(\.version)
         self.versions = Dictionary(versions.map { ($0.version, $0) }, uniquingKeysWith: { a, _ in a })
         self.serverManaged = serverManaged
         self.summaries = summaries
+        self.permissions = permissions
         for summary in summaries { try check(summary) }
+        if !permissions.isEmpty, !permissions.contains(where: { $0.path == "*" }) {
+            throw ModelError("the permission rules need a '*' rule for the paths they do not list")
+        }
     }
 
     /// The summary computed for `navigation` on `type` or one of its bases.

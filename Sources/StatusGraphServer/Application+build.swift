@@ -8,9 +8,10 @@ import Storage
 public func buildApplication(
     configuration: ServerConfiguration, service: ServiceModel, store: any EntityStore, logger: Logger,
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
-) -> some ApplicationProtocol {
+) async throws -> some ApplicationProtocol {
     let odata = ODataService(service: service, store: store, limits: configuration.limits, logger: logger)
-    let responder = StatusGraphResponder(service: odata, configuration: configuration, logger: logger)
+    let verifier = try await TokenVerifier(configuration: configuration.identity)
+    let responder = StatusGraphResponder(service: odata, configuration: configuration, verifier: verifier, logger: logger)
     var app = Application(
         responder: responder,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "StatusGraph"),

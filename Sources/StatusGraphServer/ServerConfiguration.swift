@@ -7,8 +7,8 @@ public struct ServerConfiguration: Sendable {
     /// The base URL clients use, e.g. `https://graph.example.com`; from the `Host` header when nil.
     public var publicBaseURL: String?
     public var limits = ServiceLimits()
-    /// The tenant requests act for until identity (bearer tokens) selects one per request.
-    public var defaultTenant = "00000000-0000-0000-0000-000000000001"
+    /// How bearer tokens are checked.
+    public var identity = IdentityConfiguration()
 
     public init() {}
 }

@@ -16,7 +16,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one).")
     var port = 8080
 
-    @Option(name: .customLong("data-dir"), help: "Directory for the SQLite database and other state.")
+    @Option(name: .customLong("data-dir"), help: "Directory for the SQLite database, the token signing key and other state.")
     var dataDirectory = "./.statusgraph"
 
     @Option(name: .customLong("public-url"), help: "Base URL clients reach the server at (default: from the Host header).")
@@ -27,6 +27,8 @@ struct Serve: AsyncParsableCommand {
 
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted; larger ones get 413.")
     var maxBodyBytes = 4 * 1024 * 1024
+
+    @OptionGroup var identity: IdentityOptions
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
@@ -42,6 +44,8 @@ struct Serve: AsyncParsableCommand {
         config.publicBaseURL = publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         config.limits.pageSize = pageSize
         config.limits.maxBodyBytes = maxBodyBytes
+        let secret = try TokenIssuer.secret(dataDirectory: dataDirectory)
+        config.identity = try identity.configuration(secret: secret)
         var logger = Logger(label: "statusgraph")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let service = GraphModel.service
@@ -52,14 +56,53 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("\(error)")
         }
         let store = SQLEntityStore(layout: try StorageLayout(service: service), database: database)
+        // A ready-to-use token for the default tenant, kept in the data directory too.
+        let token = try await TokenIssuer(secret: secret).token(
+            scopes: ["DeviceManagementApps.ReadWrite.All"], expiresIn: 30 * 24 * 3600)
+        let tokenFile = (dataDirectory as NSString).appendingPathComponent("dev-token")
+        FileManager.default.createFile(atPath: tokenFile, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
         let host = self.host
-        let dataDirectory = self.dataDirectory
-        let app = buildApplication(configuration: config, service: service, store: store, logger: logger) { port in
-            let banner = "StatusGraph listening on http://\(host):\(port) (data in \(dataDirectory))\n"
-                + "Try: curl http://\(host):\(port)/beta/deviceAppManagement\n"
+        let app = try await buildApplication(configuration: config, service: service, store: store, logger: logger) { port in
+            let url = "http://\(host):\(port)"
+            let banner = """
+                StatusGraph listening on \(url) (data in \(dataDirectory))
+                Development token (tenant \(TokenIssuer.developmentTenant), DeviceManagementApps.ReadWrite.All, 30 days), also in \(tokenFile):
+                \(token)
+                Try: curl -H "Authorization: Bearer $(cat \(tokenFile))" \(url)/beta/deviceAppManagement
+
+                """
             FileHandle.standardOutput.write(Data(banner.utf8))
         }
         try await app.runService()
         try await store.close()
+    }
+}
+
+/// How bearer tokens are checked; shared by `serve`.
+struct IdentityOptions: ParsableArguments {
+    @Option(name: .customLong("jwks-file"), help: "A JSON Web Key Set file whose RS256/ES256 keys sign accepted tokens.")
+    var jwksFile: String?
+
+    @Option(name: .customLong("jwks-url"), help: "An https URL of a JSON Web Key Set (e.g. Entra ID's), refreshed hourly and on unknown key ids.")
+    var jwksURL: String?
+
+    @Option(name: .customLong("audience"), help: "An accepted `aud` (repeatable; default: Graph's).")
+    var audiences: [String] = []
+
+    @Option(name: .customLong("issuer"), help: "An accepted `iss`; {tenantid} stands for the token's tenant (repeatable; default: Microsoft identity platform v1 and v2).")
+    var issuers: [String] = []
+
+    @Option(name: .customLong("unlicensed-tenant"), help: "A tenant with no Intune licence: its requests get 403 (repeatable).")
+    var unlicensedTenants: [String] = []
+
+    func configuration(secret: [UInt8]) throws -> IdentityConfiguration {
+        var c = IdentityConfiguration()
+        c.hmacSecret = secret
+        c.jwksFile = jwksFile
+        c.jwksURL = jwksURL
+        if !audiences.isEmpty { c.audiences = audiences }
+        if !issuers.isEmpty { c.issuers = issuers }
+        c.unlicensedTenants = Set(unlicensedTenants.map { $0.lowercased() })
+        return c
     }
 }

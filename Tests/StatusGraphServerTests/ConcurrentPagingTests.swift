@@ -15,7 +15,7 @@ import Testing
             try await writer.prepare()
             let apps = writer.layout.table(path: ["mobileApps"])!
             let statuses = writer.layout.table(path: ["mobileApps", "deviceStatuses"])!
-            let tenant = ServerConfiguration().defaultTenant
+            let tenant = defaultTenant
             try await writer.insert(apps, in: Scope(tenant: tenant, parents: []), StoredEntity(id: "app", type: "iosLobApp", values: Array(repeating: .null, count: apps.columns.count)))
             let scope = Scope(tenant: tenant, parents: ["app"])
             @Sendable func row(_ id: String) -> StoredEntity {

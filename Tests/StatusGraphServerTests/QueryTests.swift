@@ -5,7 +5,7 @@ import Testing
 /// Every query option end to end through the app, on both versions' collections.
 @Suite struct QueryTests {
     /// An app with device statuses in known states, names and times.
-    static func seed(_ client: any TestClientProtocol) async throws -> (app: String, devices: [String: String]) {
+    static func seed(_ client: Client) async throws -> (app: String, devices: [String: String]) {
         let app = try await client.create("/beta/deviceAppManagement/mobileApps", Bodies.iosLobApp)
         var devices: [String: String] = [:]
         let rows: [(String, String, String?, Int)] = [

@@ -17,10 +17,58 @@ func withDataDirectory<T>(_ body: (String) async throws -> T) async throws -> T 
     return try await body(dir)
 }
 
+/// The secret test servers sign their tokens with.
+let testSecret = Array("statusgraph-test-secret-32-bytes!".utf8)
+let testIssuer = TokenIssuer(secret: testSecret)
+let defaultTenant = TokenIssuer.developmentTenant
+
+/// A client of the app under test that sends a bearer token (read-write on the default tenant unless told otherwise).
+struct Client: Sendable {
+    let inner: any TestClientProtocol
+    let token: String
+
+    /// The `Authorization` header a request sends.
+    enum Authorization: Sendable, ExpressibleByStringLiteral, ExpressibleByStringInterpolation {
+        /// The client's read-write token.
+        case standard
+        case none
+        case header(String)
+        init(stringLiteral value: String) { self = .header(value) }
+        init(_ value: String?) { self = value.map { .header($0) } ?? .none }
+    }
+
+    /// Sends a request with the client's token, another `Authorization` header, or none.
+    func send(
+        _ method: HTTPRequest.Method, _ uri: String, json: String? = nil, headers extra: [String: String] = [:],
+        authorization: Authorization = .standard
+    ) async throws -> Reply {
+        var headers = HTTPFields()
+        if json != nil { headers[.contentType] = "application/json" }
+        switch authorization {
+        case .standard: headers[.authorization] = "Bearer \(token)"
+        case .header(let value): headers[.authorization] = value
+        case .none: break
+        }
+        for (k, v) in extra { headers[HTTPField.Name(k)!] = v }
+        return try await inner.execute(
+            uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }
+        ) { response in
+            Reply(status: Int(response.status.code), headers: response.headers, text: String(buffer: response.body))
+        }
+    }
+
+    /// Creates an entity and returns its id, failing the test unless the answer is 201.
+    func create(_ uri: String, _ json: String) async throws -> String {
+        let reply = try await send(.post, uri, json: json)
+        #expect(reply.status == 201, "POST \(uri): \(reply.text)")
+        return reply.json["id"] as? String ?? ""
+    }
+}
+
 /// Runs `body` against the app in-process, on a SQLite store in `dataDirectory` (a fresh one if nil).
 func withApp<T: Sendable>(
     dataDirectory: String? = nil, configure: (inout ServerConfiguration) -> Void = { _ in },
-    _ body: @escaping @Sendable (any TestClientProtocol) async throws -> T
+    _ body: @escaping @Sendable (Client) async throws -> T
 ) async throws -> T {
     if let dataDirectory { return try await runApp(dataDirectory, configure, body) }
     return try await withDataDirectory { dir in try await runApp(dir, configure, body) }
@@ -28,17 +76,19 @@ func withApp<T: Sendable>(
 
 private func runApp<T: Sendable>(
     _ dir: String, _ configure: (inout ServerConfiguration) -> Void,
-    _ body: @escaping @Sendable (any TestClientProtocol) async throws -> T
+    _ body: @escaping @Sendable (Client) async throws -> T
 ) async throws -> T {
     var config = ServerConfiguration()
     config.dataDirectory = dir
     config.publicBaseURL = "https://graph.test"
+    config.identity.hmacSecret = testSecret
     configure(&config)
     let store = SQLEntityStore(layout: try StorageLayout(service: GraphModel.service), database: try SQLiteDatabase.open(dataDirectory: dir))
     var logger = Logger(label: "test")
     logger.logLevel = .warning
-    let app = buildApplication(configuration: config, service: GraphModel.service, store: store, logger: logger)
-    let result = try await app.test(.router) { client in try await body(client) }
+    let app = try await buildApplication(configuration: config, service: GraphModel.service, store: store, logger: logger)
+    let token = try await testIssuer.token(scopes: ["DeviceManagementApps.ReadWrite.All"])
+    let result = try await app.test(.router) { client in try await body(Client(inner: client, token: token)) }
     try await store.close()
     return result
 }
@@ -52,28 +102,6 @@ struct Reply: @unchecked Sendable {  // holds only JSONSerialization values, rea
     var error: [String: Any] { json["error"] as? [String: Any] ?? [:] }
     var errorMessage: String { error["message"] as? String ?? "" }
     func header(_ name: String) -> String? { headers[HTTPField.Name(name)!] }
-}
-
-extension TestClientProtocol {
-    func send(
-        _ method: HTTPRequest.Method, _ uri: String, json: String? = nil, headers extra: [String: String] = [:]
-    ) async throws -> Reply {
-        var headers = HTTPFields()
-        if json != nil { headers[.contentType] = "application/json" }
-        for (k, v) in extra { headers[HTTPField.Name(k)!] = v }
-        return try await execute(
-            uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }
-        ) { response in
-            Reply(status: Int(response.status.code), headers: response.headers, text: String(buffer: response.body))
-        }
-    }
-
-    /// Creates an entity and returns its id, failing the test unless the answer is 201.
-    func create(_ uri: String, _ json: String) async throws -> String {
-        let reply = try await send(.post, uri, json: json)
-        #expect(reply.status == 201, "POST \(uri): \(reply.text)")
-        return reply.json["id"] as? String ?? ""
-    }
 }
 
 enum Bodies {

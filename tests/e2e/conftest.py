@@ -33,6 +33,8 @@ class Server:
             m = re.search(r"listening on (http://\S+)", line)
             if m:
                 self.url = m.group(1)
+                with open(os.path.join(self.data_dir, "dev-token")) as f:
+                    self.token = f.read().strip()
                 return self
         raise RuntimeError("statusgraph did not start within 30 s")
 
@@ -46,21 +48,33 @@ class Server:
         self.stop(kill=kill)
         return self.start()
 
+    @property
+    def auth(self):
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def token_for(self, *args):
+        """`statusgraph token` with these arguments, on this server's data directory."""
+        return subprocess.run([BINARY, "token", "--data-dir", self.data_dir, *args], check=True,
+                              capture_output=True, text=True).stdout.strip()
+
+    def request(self, method, path, **kw):
+        headers = {**self.auth, **kw.pop("headers", {})}
+        return requests.request(method, self.url + path, timeout=30, headers=headers, **kw)
+
     def get(self, path, **kw):
-        return requests.get(self.url + path, timeout=10, **kw)
+        return self.request("GET", path, **kw)
 
     def post(self, path, body=None, **kw):
-        return requests.post(self.url + path, timeout=10, json=body, **kw)
+        return self.request("POST", path, json=body, **kw)
 
     def post_raw(self, path, text, **kw):
-        return requests.post(self.url + path, timeout=10, data=text.encode(),
-                             headers={"Content-Type": "application/json"}, **kw)
+        return self.request("POST", path, data=text.encode(), headers={"Content-Type": "application/json"}, **kw)
 
     def patch(self, path, body, **kw):
-        return requests.patch(self.url + path, timeout=10, json=body, **kw)
+        return self.request("PATCH", path, json=body, **kw)
 
     def delete(self, path, **kw):
-        return requests.delete(self.url + path, timeout=10, **kw)
+        return self.request("DELETE", path, **kw)
 
 
 @pytest.fixture

@@ -2,20 +2,36 @@
 import asyncio
 
 import httpx
-from kiota_abstractions.authentication import AnonymousAuthenticationProvider
+from kiota_abstractions.authentication import AccessTokenProvider, AllowedHostsValidator, BaseBearerTokenAuthenticationProvider
 from kiota_http.httpx_request_adapter import HttpxRequestAdapter
 
 
-def beta_client(url):
+class StaticToken(AccessTokenProvider):
+    """Hands the SDK a token minted by the server (what azure-identity would fetch from Entra ID)."""
+
+    def __init__(self, token):
+        self.token = token
+
+    async def get_authorization_token(self, uri, additional_authentication_context=None):
+        return self.token
+
+    def get_allowed_hosts_validator(self):
+        return AllowedHostsValidator([])
+
+
+def adapter(server, version, verify=True):
+    auth = BaseBearerTokenAuthenticationProvider(StaticToken(server.token))
+    return HttpxRequestAdapter(auth, http_client=httpx.AsyncClient(verify=verify), base_url=f"{server.url}/{version}")
+
+
+def beta_client(server, verify=True):
     from msgraph_beta import GraphServiceClient
-    adapter = HttpxRequestAdapter(AnonymousAuthenticationProvider(), http_client=httpx.AsyncClient(), base_url=f"{url}/beta")
-    return GraphServiceClient(request_adapter=adapter)
+    return GraphServiceClient(request_adapter=adapter(server, "beta", verify))
 
 
-def v1_client(url):
+def v1_client(server, verify=True):
     from msgraph import GraphServiceClient
-    adapter = HttpxRequestAdapter(AnonymousAuthenticationProvider(), http_client=httpx.AsyncClient(), base_url=f"{url}/v1.0")
-    return GraphServiceClient(request_adapter=adapter)
+    return GraphServiceClient(request_adapter=adapter(server, "v1.0", verify))
 
 
 def test_v1_sdk_creates_configuration_statuses_and_reads_summary(server):
@@ -25,7 +41,7 @@ def test_v1_sdk_creates_configuration_statuses_and_reads_summary(server):
     from msgraph.generated.models.compliance_status import ComplianceStatus
 
     async def run():
-        client = v1_client(server.url)
+        client = v1_client(server)
         dam = client.device_app_management
         cfg = await dam.mobile_app_configurations.post(IosMobileAppConfiguration(display_name="SDK config", version=2))
         assert cfg.id and cfg.odata_type == "#microsoft.graph.iosMobileAppConfiguration"
@@ -52,7 +68,7 @@ def test_beta_sdk_reads_apps_and_provisioning_statuses(server):
         ManagedDeviceMobileAppConfigurationDeviceStatus
 
     async def run():
-        client = beta_client(server.url)
+        client = beta_client(server)
         dam = client.device_app_management
         app = await dam.mobile_apps.post(WebApp(display_name="Web", app_url="https://contoso.example"))
         assert isinstance(app, WebApp) and app.app_url == "https://contoso.example"
@@ -82,19 +98,19 @@ def test_beta_sdk_filtered_ordered_counted_query_follows_next_links(server):
     from msgraph_core import PageIterator
 
     # 2,500 statuses, sent as 125 $batch requests of 20 creates.
-    cfg = requests.post(f"{server.url}/beta/deviceAppManagement/mobileAppConfigurations",
-                        json={"@odata.type": "#microsoft.graph.iosMobileAppConfiguration", "displayName": "C"}).json()["id"]
+    cfg = server.post("/beta/deviceAppManagement/mobileAppConfigurations",
+                      {"@odata.type": "#microsoft.graph.iosMobileAppConfiguration", "displayName": "C"}).json()["id"]
     states = ["compliant", "error", "nonCompliant", "unknown"]
     for b in range(125):
         reqs = [{"id": str(i), "method": "POST", "url": f"/deviceAppManagement/mobileAppConfigurations/{cfg}/deviceStatuses",
                  "headers": {"Content-Type": "application/json"},
                  "body": {"deviceDisplayName": f"device-{b * 20 + i:05d}", "status": states[(b * 20 + i) % 4]}}
                 for i in range(20)]
-        r = requests.post(f"{server.url}/beta/$batch", json={"requests": reqs})
+        r = server.post("/beta/$batch", {"requests": reqs})
         assert r.status_code == 200 and all(x["status"] == 201 for x in r.json()["responses"])
 
     async def run():
-        client = beta_client(server.url)
+        client = beta_client(server)
         builder = client.device_app_management.mobile_app_configurations \
             .by_managed_device_mobile_app_configuration_id(cfg).device_statuses
         params = DeviceStatusesRequestBuilder.DeviceStatusesRequestBuilderGetQueryParameters(

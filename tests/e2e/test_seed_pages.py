@@ -136,10 +136,37 @@ def test_errors_are_graph_json_never_500(server):
         ("GET", "/v9/deviceAppManagement", None, 400),
         ("GET", "/beta/deviceAppManagement/mobileApps('x", None, 400),
     ]
-    import requests
     for method, path, body, status in cases:
-        r = requests.request(method, server.url + path, data=body, timeout=10,
-                             headers={"Content-Type": "application/json"} if body else {})
+        r = server.request(method, path, data=body, headers={"Content-Type": "application/json"} if body else {})
         assert r.status_code == status, (method, path, r.text)
         assert r.headers["Content-Type"].startswith("application/json")
         assert r.json()["error"]["message"]
+
+
+def test_tokens_from_the_cli_carry_their_permissions(server):
+    """`statusgraph token` prints a token alone on standard output, for TOKEN=$(statusgraph token ...)."""
+    read_only = server.token_for("--scopes", "DeviceManagementApps.Read.All", "--user", "ada@contoso.com")
+    assert read_only.count(".") == 2 and "\n" not in read_only
+    headers = {"Authorization": f"Bearer {read_only}"}
+    assert server.get("/beta/deviceAppManagement/mobileApps", headers=headers).status_code == 200
+    denied = server.post("/beta/deviceAppManagement/mobileApps", {"@odata.type": "#microsoft.graph.webApp"}, headers=headers)
+    assert denied.status_code == 403 and "DeviceManagementApps.ReadWrite.All" in denied.json()["error"]["message"]
+    app_token = server.token_for("--roles", "DeviceManagementApps.ReadWrite.All", "--tenant", "aaaaaaaa-0000-0000-0000-000000000000")
+    created = server.post("/beta/deviceAppManagement/mobileApps", {"@odata.type": "#microsoft.graph.webApp"},
+                          headers={"Authorization": f"Bearer {app_token}"})
+    assert created.status_code == 201
+    # another tenant: the default token does not see it
+    assert server.get(f"/beta/deviceAppManagement/mobileApps/{created.json()['id']}").status_code == 404
+    expired = server.token_for("--expires-in", "1")
+    import time
+    time.sleep(1.5)
+    # within the 5-minute clock skew an expired-by-a-second token still passes, as Entra's validation does
+    assert server.get("/beta/deviceAppManagement", headers={"Authorization": f"Bearer {expired}"}).status_code == 200
+    assert server.get("/beta/deviceAppManagement", headers={}).status_code == 200  # the fixture's token
+    missing = requests_get_without_token(server)
+    assert missing.status_code == 401 and missing.headers["WWW-Authenticate"] == "Bearer"
+
+
+def requests_get_without_token(server):
+    import requests
+    return requests.get(server.url + "/beta/deviceAppManagement", timeout=10)

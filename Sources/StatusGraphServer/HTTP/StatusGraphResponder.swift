@@ -12,12 +12,14 @@ public struct StatusGraphResponder: HTTPResponder {
 
     let service: ODataService
     let configuration: ServerConfiguration
+    let verifier: TokenVerifier
     let logger: Logger
     private let versionPrefixes: [(prefix: String, version: String)]
 
-    public init(service: ODataService, configuration: ServerConfiguration, logger: Logger) {
+    public init(service: ODataService, configuration: ServerConfiguration, verifier: TokenVerifier, logger: Logger) {
         self.service = service
         self.configuration = configuration
+        self.verifier = verifier
         self.logger = logger
         self.versionPrefixes = service.versionNames.map { ("/\($0)", $0) }
     }
@@ -75,6 +77,22 @@ public struct StatusGraphResponder: HTTPResponder {
             let first = path.split(separator: "/").first.map(String.init) ?? ""
             return Self.error(.badRequest("Invalid version: '\(first)'. This service serves \(service.versionNames.joined(separator: " and ")).", target: first))
         }
+        let identity: Identity
+        do {
+            identity = try await verifier.identity(authorization: request.headers[.authorization])
+        } catch {
+            return Self.error(error)
+        }
+        if identity.tenant == Identity.consumerTenant {
+            return Self.error(ODataError(
+                .forbidden, code: "Forbidden",
+                message: "Personal Microsoft accounts are not supported: Intune's Graph API needs a work or school account."))
+        }
+        if configuration.identity.unlicensedTenants.contains(identity.tenant) {
+            return Self.error(ODataError(
+                .forbidden, code: "Forbidden",
+                message: "The tenant \(identity.tenant) does not have an active Intune license; the Microsoft Graph API for Intune requires one."))
+        }
         guard let method = ServiceRequest.Method(rawValue: request.method.rawValue) else {
             return Self.error(.methodNotAllowed(request.method.rawValue, path: path))
         }
@@ -97,7 +115,7 @@ public struct StatusGraphResponder: HTTPResponder {
         let serviceRequest = ServiceRequest(
             method: method, version: version, path: path.dropFirst(prefix.count), query: query, body: body,
             contentType: request.headers[.contentType], preferMinimal: prefer.contains("return=minimal"),
-            baseURL: baseURL(request), tenant: configuration.defaultTenant)
+            baseURL: baseURL(request), identity: identity)
         return await service.handle(serviceRequest)
     }
 

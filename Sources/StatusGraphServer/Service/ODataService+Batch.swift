@@ -88,7 +88,7 @@ extension ODataService {
         return ServiceRequest(
             method: part.method, version: outer.version, path: path, query: query, body: part.body,
             contentType: header("content-type"), preferMinimal: header("prefer")?.lowercased().contains("return=minimal") ?? false,
-            baseURL: outer.baseURL, tenant: outer.tenant)
+            baseURL: outer.baseURL, identity: outer.identity)
     }
 
     private func batchParts(_ json: JSONValue) throws -> [BatchPart] {

@@ -19,7 +19,9 @@ struct Expansion {
 
 extension ODataService {
     func bindQuery(_ call: Call, collection: Bool) throws -> ODataQuery {
-        try call.version.queryBinder.bind(call.options, type: call.path.cast ?? call.path.type, collection: collection)
+        let q = try call.version.queryBinder.bind(call.options, type: call.path.cast ?? call.path.type, collection: collection)
+        if !q.expand.isEmpty { try authorize(call, query: q.expand) }
+        return q
     }
 
     /// Identifies a query for its paging tokens: tenant, version, path, cast, filter and order.

@@ -55,6 +55,7 @@ public struct ODataService: Sendable {
             throw ODataError.badRequest("The query string is longer than \(limits.query.maxQueryLength) bytes.")
         }
         let call = Call(request: r, version: version, path: path, options: try QueryOptions(parsing: r.query))
+        try authorize(call)
         switch (path.target, r.method) {
         case (.singleton, .get): return try await getSingleton(call)
         case (.singleton, .patch): return try await updateSingleton(call)

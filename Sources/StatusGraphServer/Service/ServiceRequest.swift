@@ -21,12 +21,13 @@ public struct ServiceRequest: Sendable {
     public var preferMinimal: Bool
     /// `http(s)://host`, for `@odata.context`, `@odata.nextLink` and `Location`.
     public var baseURL: String
-    /// The tenant the request acts for.
-    public var tenant: String
+    /// Who the request acts for; its tenant scopes every row read or written.
+    public var identity: Identity
+    public var tenant: String { identity.tenant }
 
     public init(
         method: Method, version: String, path: Substring, query: Substring? = nil, body: [UInt8] = [],
-        contentType: String? = nil, preferMinimal: Bool = false, baseURL: String, tenant: String
+        contentType: String? = nil, preferMinimal: Bool = false, baseURL: String, identity: Identity
     ) {
         self.method = method
         self.version = version
@@ -36,7 +37,7 @@ public struct ServiceRequest: Sendable {
         self.contentType = contentType
         self.preferMinimal = preferMinimal
         self.baseURL = baseURL
-        self.tenant = tenant
+        self.identity = identity
     }
 }
 

@@ -1,0 +1,24 @@
+/// Who a request acts for, as its verified bearer token says.
+public struct Identity: Sendable, Equatable {
+    /// The tenant (`tid`): every row read or written belongs to it.
+    public let tenant: String
+    /// Delegated permissions (`scp`, space separated in the token).
+    public let scopes: Set<String>
+    /// Application permissions (`roles`).
+    public let roles: Set<String>
+    /// The signed-in user, for delegated tokens (`upn`, `unique_name` or `preferred_username`).
+    public let user: String?
+
+    public init(tenant: String, scopes: Set<String> = [], roles: Set<String> = [], user: String? = nil) {
+        self.tenant = tenant
+        self.scopes = scopes
+        self.roles = roles
+        self.user = user
+    }
+
+    /// Whether the token grants `permission`, as a delegated scope or an application role.
+    public func has(_ permission: String) -> Bool { scopes.contains(permission) || roles.contains(permission) }
+
+    /// The tenant of personal Microsoft accounts, which Intune does not support.
+    public static let consumerTenant = "9188040d-6c67-4c5b-b112-36a304b66dad"
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Crypto
+import JWTKit
+import ODataCore
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Checks bearer tokens as Graph does and says, in a 401, which check failed: the signature (HS256 with
+/// the data directory's secret; RS256/ES256 with keys from a JWKS file or URL, refreshed on schedule
+/// and when a token names a key id not yet known), the lifetime, the audience, the issuer and the tenant.
+public actor TokenVerifier {
+    private let configuration: IdentityConfiguration
+    private var keys: JWTKeyCollection
+    private var fetchedAt: Date?
+    private var lastUnknownKeyFetch: Date?
+
+    public init(configuration: IdentityConfiguration) async throws {
+        self.configuration = configuration
+        self.keys = JWTKeyCollection()
+        self.keys = try await Self.makeKeys(configuration, remoteJWKS: try await Self.fetchJWKS(configuration))
+        if configuration.jwksURL != nil { fetchedAt = Date() }
+    }
+
+    private static func makeKeys(_ configuration: IdentityConfiguration, remoteJWKS: String?) async throws -> JWTKeyCollection {
+        let keys = JWTKeyCollection()
+        if let secret = configuration.hmacSecret {
+            await keys.add(hmac: HMACKey(key: SymmetricKey(data: secret)), digestAlgorithm: .sha256)
+        }
+        if let file = configuration.jwksFile {
+            let json: String
+            do {
+                json = try String(contentsOfFile: file, encoding: .utf8)
+            } catch {
+                throw IdentityError("cannot read the JWKS file \(file): \(error.localizedDescription)")
+            }
+            do { try await keys.add(jwksJSON: json) } catch { throw IdentityError("the JWKS file \(file) is not a valid key set: \(error)") }
+        }
+        if let remoteJWKS {
+            do { try await keys.add(jwksJSON: remoteJWKS) } catch { throw IdentityError("the JWKS at \(configuration.jwksURL ?? "") is not a valid key set: \(error)") }
+        }
+        return keys
+    }
+
+    private static func fetchJWKS(_ configuration: IdentityConfiguration) async throws -> String? {
+        guard let text = configuration.jwksURL else { return nil }
+        guard let url = URL(string: text), url.scheme == "https" || url.host == "127.0.0.1" || url.host == "localhost" else {
+            throw IdentityError("--jwks-url must be an https URL: \(text)")
+        }
+        do {
+            let (data, response) = try await URLSession.shared.data(from: url)
+            guard let http = response as? HTTPURLResponse, http.statusCode == 200 else {
+                throw IdentityError("fetching the JWKS at \(text) answered \((response as? HTTPURLResponse)?.statusCode ?? 0)")
+            }
+            return String(decoding: data, as: UTF8.self)
+        } catch let e as IdentityError {
+            throw e
+        } catch {
+            throw IdentityError("cannot fetch the JWKS at \(text): \(error.localizedDescription)")
+        }
+    }
+
+    /// Re-reads the JWKS URL; keeps the current keys when that fails.
+    private func refresh() async {
+        guard let remote = try? await Self.fetchJWKS(configuration), let fresh = try? await Self.makeKeys(configuration, remoteJWKS: remote)
+        else { return }
+        keys = fresh
+        fetchedAt = Date()
+    }
+
+    /// The identity an `Authorization` header proves, or the 401 that says why it proves none.
+    public func identity(authorization: String?) async throws(ODataError) -> Identity {
+        guard let header = authorization?.trimmingCharacters(in: .whitespaces), !header.isEmpty else {
+            throw Self.unauthorized("Access token is empty.")
+        }
+        if header.lowercased() == "bearer" { throw Self.unauthorized("Access token is empty.") }
+        guard header.count > 7, header.prefix(7).lowercased() == "bearer " else {
+            throw Self.unauthorized("The Authorization header must be 'Bearer <access token>'.")
+        }
+        let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let algorithm = Self.algorithm(of: parts[0]) else {
+            throw Self.unauthorized("CompactToken parsing failed with error code: 80049217")
+        }
+        guard Self.acceptedAlgorithms.contains(algorithm) else {
+            throw Self.unauthorized("Access token validation failure: the signing algorithm '\(algorithm)' is not accepted.")
+        }
+        if configuration.jwksURL != nil, let fetchedAt, Date().timeIntervalSince(fetchedAt) > configuration.jwksRefreshInterval {
+            await refresh()
+        }
+        let claims: AccessTokenClaims
+        do {
+            claims = try await verifySignature(token)
+        } catch let error as JWTError where error.errorType == .unknownKID && configuration.jwksURL != nil
+            && (lastUnknownKeyFetch.map { Date().timeIntervalSince($0) > 60 } ?? true)
+        {
+            // A key id not seen yet: the issuer may have rotated its keys.
+            lastUnknownKeyFetch = Date()
+            await refresh()
+            do { claims = try await verifySignature(token) } catch { throw Self.failure(error) }
+        } catch {
+            throw Self.failure(error)
+        }
+        return try check(claims)
+    }
+
+    /// Signing algorithms accepted: HMAC for locally minted tokens, RSA and ECDSA for issuers' keys.
+    static let acceptedAlgorithms: Set<String> = ["HS256", "RS256", "RS384", "RS512", "PS256", "ES256", "ES384"]
+
+    /// The `alg` of a token's header, or nil when the header is not readable.
+    private static func algorithm(of header: Substring) -> String? {
+        var text = header.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while text.count % 4 != 0 { text += "=" }
+        guard let data = Data(base64Encoded: text), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
+        return object["alg"] as? String
+    }
+
+    private func verifySignature(_ token: String) async throws -> AccessTokenClaims {
+        try await keys.verify(token, as: AccessTokenClaims.self)
+    }
+
+    private static func failure(_ error: any Error) -> ODataError {
+        guard let jwt = error as? JWTError else {
+            return unauthorized("Access token validation failure: the token cannot be read.")
+        }
+        switch jwt.errorType {
+        case .signatureVerificationFailed:
+            return unauthorized("Access token validation failure: the signature is invalid.")
+        case .unknownKID, .missingKIDHeader, .noKeyProvided:
+            return unauthorized("Access token validation failure: the token is not signed with a trusted key.")
+        case .unsupportedAlgorithm:
+            return unauthorized("Access token validation failure: the signing algorithm is not accepted.")
+        default:
+            return unauthorized("CompactToken parsing failed with error code: 80049217")
+        }
+    }
+
+    private func check(_ claims: AccessTokenClaims) throws(ODataError) -> Identity {
+        let now = Date()
+        guard let exp = claims.exp?.value else { throw Self.unauthorized("Access token validation failure: the token has no expiry (exp).") }
+        guard exp.addingTimeInterval(configuration.clockSkew) > now else {
+            throw Self.unauthorized("Lifetime validation failed, the token is expired.")
+        }
+        if let nbf = claims.nbf?.value, nbf.addingTimeInterval(-configuration.clockSkew) > now {
+            throw Self.unauthorized("Lifetime validation failed, the token is not yet valid.")
+        }
+        guard let audiences = claims.aud?.value, audiences.contains(where: configuration.audiences.contains) else {
+            throw Self.unauthorized("Access token validation failure. Invalid audience.")
+        }
+        guard let tenant = claims.tid?.lowercased(), !tenant.isEmpty else {
+            throw Self.unauthorized("Access token validation failure: the token names no tenant (tid).")
+        }
+        let issuers = configuration.issuers.map { $0.replacingOccurrences(of: "{tenantid}", with: tenant) }
+        guard let issuer = claims.iss?.value, issuers.contains(where: { $0.caseInsensitiveCompare(issuer) == .orderedSame }) else {
+            throw Self.unauthorized("Access token validation failure. Invalid issuer.")
+        }
+        let scopes = Set((claims.scp ?? "").split(separator: " ").map(String.init))
+        return Identity(
+            tenant: tenant, scopes: scopes, roles: Set(claims.roles ?? []),
+            user: claims.upn ?? claims.unique_name ?? claims.preferred_username)
+    }
+
+    static func unauthorized(_ message: String) -> ODataError {
+        ODataError(.unauthorized, code: "InvalidAuthenticationToken", message: message)
+    }
+}
+
+/// An identity setting that cannot work (an unreadable key file, an unreachable JWKS), found at start.
+public struct IdentityError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
