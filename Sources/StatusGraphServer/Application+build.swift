@@ -1,4 +1,6 @@
 import Hummingbird
+import HummingbirdCore
+import HummingbirdHTTP2
 import Logging
 import NIOCore
 import ODataModel
@@ -12,8 +14,15 @@ public func buildApplication(
     let odata = ODataService(service: service, store: store, limits: configuration.limits, logger: logger)
     let verifier = try await TokenVerifier(configuration: configuration.identity)
     let responder = StatusGraphResponder(service: odata, configuration: configuration, verifier: verifier, logger: logger)
+    let server: HTTPServerBuilder
+    if let tls = configuration.tls {
+        server = try .http2Upgrade(tlsConfiguration: try tls.configuration())
+    } else {
+        server = .http1()
+    }
     var app = Application(
         responder: responder,
+        server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "StatusGraph"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)

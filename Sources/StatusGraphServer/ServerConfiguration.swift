@@ -9,6 +9,8 @@ public struct ServerConfiguration: Sendable {
     public var limits = ServiceLimits()
     /// How bearer tokens are checked.
     public var identity = IdentityConfiguration()
+    /// HTTPS (with HTTP/2) when set; plain HTTP/1.1 otherwise.
+    public var tls: TLSSettings?
 
     public init() {}
 }

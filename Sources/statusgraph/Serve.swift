@@ -30,10 +30,22 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var identity: IdentityOptions
 
+    @Option(help: "'auto' serves HTTPS with a certificate for localhost signed by a CA kept in the data directory.")
+    var tls: String?
+
+    @Option(name: .customLong("tls-cert"), help: "Serve HTTPS with this PEM certificate chain (with --tls-key).")
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert.")
+    var tlsKey: String?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard pageSize >= 1 else { throw ValidationError("--page-size must be at least 1") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
+        guard tls == nil || tls == "auto" else { throw ValidationError("--tls takes 'auto'; give --tls-cert and --tls-key for your own certificate") }
+        guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        guard tls == nil || tlsCertificate == nil else { throw ValidationError("give --tls auto or --tls-cert/--tls-key, not both") }
     }
 
     func run() async throws {
@@ -46,6 +58,16 @@ struct Serve: AsyncParsableCommand {
         config.limits.maxBodyBytes = maxBodyBytes
         let secret = try TokenIssuer.secret(dataDirectory: dataDirectory)
         config.identity = try identity.configuration(secret: secret)
+        var trustHint = ""
+        if let tlsCertificate, let tlsKey {
+            config.tls = TLSSettings(certificatePath: tlsCertificate, keyPath: tlsKey)
+        } else if tls == "auto" {
+            let authority = LocalCertificateAuthority(dataDirectory: dataDirectory)
+            let (certificate, key) = try authority.prepare()
+            config.tls = TLSSettings(certificatePath: certificate, keyPath: key)
+            trustHint = "TLS certificate for localhost signed by the CA \(authority.caCertificatePath): trust it with "
+                + "curl --cacert \(authority.caCertificatePath), or REQUESTS_CA_BUNDLE / SSL_CERT_FILE for Python clients.\n"
+        }
         var logger = Logger(label: "statusgraph")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let service = GraphModel.service
@@ -62,13 +84,15 @@ struct Serve: AsyncParsableCommand {
         let tokenFile = (dataDirectory as NSString).appendingPathComponent("dev-token")
         FileManager.default.createFile(atPath: tokenFile, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
         let host = self.host
+        let hint = trustHint
+        let scheme = config.tls == nil ? "http" : "https"
         let app = try await buildApplication(configuration: config, service: service, store: store, logger: logger) { port in
-            let url = "http://\(host):\(port)"
-            let banner = """
+            let url = "\(scheme)://\(host == "127.0.0.1" && scheme == "https" ? "localhost" : host):\(port)"
+            let banner = hint + """
                 StatusGraph listening on \(url) (data in \(dataDirectory))
                 Development token (tenant \(TokenIssuer.developmentTenant), DeviceManagementApps.ReadWrite.All, 30 days), also in \(tokenFile):
                 \(token)
-                Try: curl -H "Authorization: Bearer $(cat \(tokenFile))" \(url)/beta/deviceAppManagement
+                Try: curl\(scheme == "https" ? " --cacert \(LocalCertificateAuthority(dataDirectory: dataDirectory).caCertificatePath)" : "") -H "Authorization: Bearer $(cat \(tokenFile))" \(url)/beta/deviceAppManagement
 
                 """
             FileHandle.standardOutput.write(Data(banner.utf8))

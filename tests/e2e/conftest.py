@@ -16,21 +16,22 @@ BINARY = os.environ.get("STATUSGRAPH_BINARY", os.path.join(ROOT, ".build", "debu
 class Server:
     """One server process on a data directory; `restart(kill=True)` sends SIGKILL, as a crash would."""
 
-    def __init__(self, data_dir):
+    def __init__(self, data_dir, *extra):
         self.data_dir = data_dir
+        self.extra = list(extra)
         self.process = None
         self.url = None
 
     def start(self):
         self.process = subprocess.Popen(
-            [BINARY, "serve", "--port", "0", "--data-dir", self.data_dir],
+            [BINARY, "serve", "--port", "0", "--data-dir", self.data_dir, *self.extra],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         deadline = time.time() + 30
         while time.time() < deadline:
             line = self.process.stdout.readline()
             if not line:
                 raise RuntimeError("statusgraph exited before listening")
-            m = re.search(r"listening on (http://\S+)", line)
+            m = re.search(r"listening on (https?://\S+)", line)
             if m:
                 self.url = m.group(1)
                 with open(os.path.join(self.data_dir, "dev-token")) as f:
@@ -59,7 +60,13 @@ class Server:
 
     def request(self, method, path, **kw):
         headers = {**self.auth, **kw.pop("headers", {})}
+        if self.url.startswith("https:"):
+            kw.setdefault("verify", self.ca)
         return requests.request(method, self.url + path, timeout=30, headers=headers, **kw)
+
+    @property
+    def ca(self):
+        return os.path.join(self.data_dir, "tls", "ca.pem")
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)
@@ -83,6 +90,17 @@ def server():
         pytest.fail(f"{BINARY} is missing: run `swift build` first (scripts/test does)")
     with tempfile.TemporaryDirectory() as data_dir:
         s = Server(data_dir).start()
+        try:
+            yield s
+        finally:
+            s.stop()
+
+
+@pytest.fixture
+def tls_server():
+    """The server with --tls auto: HTTPS (and HTTP/2) with a certificate signed by the data directory's CA."""
+    with tempfile.TemporaryDirectory() as data_dir:
+        s = Server(data_dir, "--tls", "auto").start()
         try:
             yield s
         finally:

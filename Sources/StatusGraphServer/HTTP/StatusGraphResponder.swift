@@ -122,7 +122,7 @@ public struct StatusGraphResponder: HTTPResponder {
     private func baseURL(_ request: Request) -> String {
         if let configured = configuration.publicBaseURL { return configured }
         let host = request.head.authority ?? "\(configuration.host):\(configuration.port)"
-        return "http://\(host)"
+        return "\(configuration.tls == nil ? "http" : "https")://\(host)"
     }
 
     private static func error(_ e: ODataError) -> ServiceResponse {
