@@ -1,0 +1,64 @@
+import GraphModel
+import ODataCore
+import ODataModel
+import Testing
+
+/// `$filter` text → bound (typed) tree text, and each binding error.
+@Suite struct ExpressionBinderTests {
+    static let model = GraphModel.service.versions["beta"]!
+
+    static func bind(_ text: String, type: String = "mobileAppInstallStatus") throws(ODataError) -> String {
+        let binder = ExpressionBinder(model: model, type: model.entityTypes[type]!)
+        return try binder.bindFilter(try ExpressionParser.parseFilter(text)).description
+    }
+
+    @Test(arguments: [
+        ("installState eq 'failed'", "($it/installState eq #failed:microsoft.graph.resultantAppState)"),
+        ("'failed' eq installState", "($it/installState eq #failed:microsoft.graph.resultantAppState)"),
+        ("3 lt errorCode", "($it/errorCode gt 3:Edm.Int64)"),
+        ("installState in ('failed', 'installed')", "($it/installState in [#failed, #installed])"),
+        ("lastSyncDateTime ge 2017-01-01T03:00:00+03:00", "($it/lastSyncDateTime ge 2017-01-01T00:00:00Z:Edm.DateTimeOffset)"),
+        ("deviceName eq null and not (errorCode ne 0)", "(($it/deviceName eq null:null) and (not ($it/errorCode ne 0:Edm.Int64)))"),
+        ("startswith(tolower(deviceName), 'ab')", "startswith(tolower($it/deviceName), 'ab':Edm.String)"),
+        ("errorCode add 1 gt 2.5", "(($it/errorCode add 1:Edm.Int64) gt 2.5:Edm.Double)"),
+    ])
+    func binds(_ text: String, _ expected: String) throws {
+        #expect(try Self.bind(text) == expected)
+    }
+
+    @Test func bindsAcrossTypes() throws {
+        #expect(try Self.bind("roleScopeTagIds/any(t: t eq '0')", type: "mobileApp")
+            == "$it/roleScopeTagIds/any(t: (t eq '0':Edm.String))")
+        #expect(try Self.bind("largeIcon/type eq 'image/png'", type: "mobileApp") == "($it/largeIcon/type eq 'image/png':Edm.String)")
+        #expect(try Self.bind("microsoft.graph.win32LobApp/applicableArchitectures has 'x64'", type: "mobileApp")
+            == "($it/applicableArchitectures has 2)")
+        #expect(try Self.bind("status eq microsoft.graph.complianceStatus'error'", type: "managedDeviceMobileAppConfigurationUserStatus")
+            == "($it/status eq #error:microsoft.graph.complianceStatus)")
+    }
+
+    @Test(arguments: [
+        ("nothing eq 1", "could not find a property named 'nothing'"),
+        ("installState eq 'bogus'", "'bogus' is not a member of microsoft.graph.resultantAppState"),
+        ("installState eq microsoft.graph.complianceStatus'error'", "is not the type of the value"),
+        ("errorCode eq 'x'", "cannot compare a Edm.Int32 with a Edm.String"),
+        ("deviceName", "must be true or false"),
+        ("errorCode gt null", "cannot compare with null"),
+        ("not errorCode", "'not' needs a true/false operand"),
+        ("deviceName has 'x'", "'has' needs a flags enum"),
+        ("concat(deviceName)", "'concat' takes 2 arguments"),
+        ("length(errorCode) eq 1", "needs text arguments"),
+        ("deviceName/any(x: x eq 'a')", "is not a collection"),
+        ("lastSyncDateTime gt '2020-01-01T00:00:00Z'", "quoted"),
+        ("microsoft.graph.webApp/appUrl eq 'x'", "is not a type derived from"),
+    ])
+    func rejects(_ text: String, _ phrase: String) {
+        do {
+            let bound = try Self.bind(text)
+            Issue.record("bound \(text) as \(bound)")
+        } catch {
+            #expect(error.kind == .badRequest)
+            #expect(error.target == "$filter")
+            #expect(error.message.contains(phrase), "\(error.message)")
+        }
+    }
+}
