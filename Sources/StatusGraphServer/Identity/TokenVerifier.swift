@@ -12,14 +12,27 @@ import FoundationNetworking
 public actor TokenVerifier {
     private let configuration: IdentityConfiguration
     private var keys: JWTKeyCollection
+    /// The key ids of the JWKS keys loaded.
+    private var keyIDs: Set<String> = []
     private var fetchedAt: Date?
     private var lastUnknownKeyFetch: Date?
 
     public init(configuration: IdentityConfiguration) async throws {
         self.configuration = configuration
         self.keys = JWTKeyCollection()
-        self.keys = try await Self.makeKeys(configuration, remoteJWKS: try await Self.fetchJWKS(configuration))
+        let remote = try await Self.fetchJWKS(configuration)
+        self.keys = try await Self.makeKeys(configuration, remoteJWKS: remote)
+        self.keyIDs = Self.keyIDs(in: remote) ?? []
+        if let file = configuration.jwksFile { keyIDs.formUnion(Self.keyIDs(in: try? String(contentsOfFile: file, encoding: .utf8)) ?? []) }
         if configuration.jwksURL != nil { fetchedAt = Date() }
+    }
+
+    /// The `kid`s of a JWKS document.
+    private static func keyIDs(in jwks: String?) -> Set<String>? {
+        guard let jwks, let object = try? JSONSerialization.jsonObject(with: Data(jwks.utf8)) as? [String: Any],
+            let keys = object["keys"] as? [[String: Any]]
+        else { return nil }
+        return Set(keys.compactMap { $0["kid"] as? String })
     }
 
     private static func makeKeys(_ configuration: IdentityConfiguration, remoteJWKS: String?) async throws -> JWTKeyCollection {
@@ -65,6 +78,8 @@ public actor TokenVerifier {
         guard let remote = try? await Self.fetchJWKS(configuration), let fresh = try? await Self.makeKeys(configuration, remoteJWKS: remote)
         else { return }
         keys = fresh
+        keyIDs = Self.keyIDs(in: remote) ?? keyIDs
+        if let file = configuration.jwksFile { keyIDs.formUnion(Self.keyIDs(in: try? String(contentsOfFile: file, encoding: .utf8)) ?? []) }
         fetchedAt = Date()
     }
 
@@ -79,25 +94,26 @@ public actor TokenVerifier {
         }
         let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let algorithm = Self.algorithm(of: parts[0]) else {
+        guard parts.count == 3, let header = Self.header(of: parts[0]), let algorithm = header["alg"] as? String else {
             throw Self.unauthorized("CompactToken parsing failed with error code: 80049217")
         }
         guard Self.acceptedAlgorithms.contains(algorithm) else {
             throw Self.unauthorized("Access token validation failure: the signing algorithm '\(algorithm)' is not accepted.")
         }
-        if configuration.jwksURL != nil, let fetchedAt, Date().timeIntervalSince(fetchedAt) > configuration.jwksRefreshInterval {
-            await refresh()
+        if configuration.jwksURL != nil {
+            if let fetchedAt, Date().timeIntervalSince(fetchedAt) > configuration.jwksRefreshInterval {
+                await refresh()
+            } else if let kid = header["kid"] as? String, !keyIDs.contains(kid),
+                lastUnknownKeyFetch.map({ Date().timeIntervalSince($0) > 60 }) ?? true
+            {
+                // A key id not seen yet: the issuer may have rotated its keys (at most one fetch a minute).
+                lastUnknownKeyFetch = Date()
+                await refresh()
+            }
         }
         let claims: AccessTokenClaims
         do {
-            claims = try await verifySignature(token)
-        } catch let error as JWTError where error.errorType == .unknownKID && configuration.jwksURL != nil
-            && (lastUnknownKeyFetch.map { Date().timeIntervalSince($0) > 60 } ?? true)
-        {
-            // A key id not seen yet: the issuer may have rotated its keys.
-            lastUnknownKeyFetch = Date()
-            await refresh()
-            do { claims = try await verifySignature(token) } catch { throw Self.failure(error) }
+            claims = try await keys.verify(token, as: AccessTokenClaims.self)
         } catch {
             throw Self.failure(error)
         }
@@ -107,17 +123,12 @@ public actor TokenVerifier {
     /// Signing algorithms accepted: HMAC for locally minted tokens, RSA and ECDSA for issuers' keys.
     static let acceptedAlgorithms: Set<String> = ["HS256", "RS256", "RS384", "RS512", "PS256", "ES256", "ES384"]
 
-    /// The `alg` of a token's header, or nil when the header is not readable.
-    private static func algorithm(of header: Substring) -> String? {
-        var text = header.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+    /// A token's header, or nil when it is not readable.
+    private static func header(of part: Substring) -> [String: Any]? {
+        var text = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while text.count % 4 != 0 { text += "=" }
-        guard let data = Data(base64Encoded: text), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else { return nil }
-        return object["alg"] as? String
-    }
-
-    private func verifySignature(_ token: String) async throws -> AccessTokenClaims {
-        try await keys.verify(token, as: AccessTokenClaims.self)
+        guard let data = Data(base64Encoded: text) else { return nil }
+        return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
     }
 
     private static func failure(_ error: any Error) -> ODataError {
