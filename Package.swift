@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // The OData entity data model (EDM): types, properties, containment. Foundation only.
@@ -32,6 +34,19 @@ let package = Package(
         .target(name: "Storage", dependencies: ["ODataModel", "ODataCore"]),
         // The embedded default backend.
         .target(name: "StorageSQLite", dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The scale-out backend.
+        .target(
+            name: "StoragePostgres",
+            dependencies: ["Storage", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
+        // What the test suites share: the backends they run on.
+        .target(
+            name: "StatusGraphTestSupport",
+            dependencies: [
+                "Storage", "StorageSQLite", "StoragePostgres", "GraphModel",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         // The Hummingbird application: generic handlers driven by the model.
         .target(
             name: "StatusGraphServer",
@@ -45,21 +60,23 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
             name: "statusgraph",
             dependencies: [
-                "StatusGraphServer", "StorageSQLite", "GraphModel",
+                "StatusGraphServer", "StorageSQLite", "StoragePostgres", "GraphModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "ODataCoreTests", dependencies: ["ODataCore", "GraphModel"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageSQLite", "GraphModel"]),
+        .testTarget(
+            name: "StorageTests", dependencies: ["Storage", "StorageSQLite", "StoragePostgres", "GraphModel", "StatusGraphTestSupport"]),
         .testTarget(
             name: "StatusGraphServerTests",
             dependencies: [
-                "StatusGraphServer", "StorageSQLite", "GraphModel",
+                "StatusGraphServer", "StorageSQLite", "StoragePostgres", "GraphModel", "StatusGraphTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdHTTP2
 import Logging
+import ServiceLifecycle
 import NIOCore
 import ODataModel
 import Storage
@@ -9,6 +10,7 @@ import Storage
 /// Builds the server application over a store; the one composition root, used by the CLI and the tests.
 public func buildApplication(
     configuration: ServerConfiguration, service: ServiceModel, store: any EntityStore, logger: Logger,
+    services: [any Service] = [],
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let odata = ODataService(service: service, store: store, limits: configuration.limits, logger: logger)
@@ -24,6 +26,7 @@ public func buildApplication(
         responder: responder,
         server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "StatusGraph"),
+        services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     app.beforeServerStarts { try await store.prepare() }

@@ -184,8 +184,11 @@ public struct SQLEntityStore<Database: SQLDatabase>: EntityStore {
         var b = SQLBuilder(d)
         b.append("SELECT ")
         guard containerCondition(&b, table, scope) else { return true }
-        guard case .integer(let n)? = try await database.query(b.statement).first?.first else { return false }
-        return n != 0
+        switch try await database.query(b.statement).first?.first {
+        case .integer(let n)?: return n != 0
+        case .boolean(let b)?: return b
+        default: return false
+        }
     }
 
     public func insert(_ table: StorageTable, in scope: Scope, _ entity: StoredEntity) async throws {
@@ -195,8 +198,12 @@ public struct SQLEntityStore<Database: SQLDatabase>: EntityStore {
         let names = ["_tenant"] + table.parentKeyColumns + ["id", "_type"] + table.columns.map(\.name)
         b.list(names) { b, n in b.identifier(n) }
         b.append(") SELECT ")
-        let values: [SQLValue] = [.text(scope.tenant)] + scope.parents.map { .text($0) } + [.text(entity.id), .text(entity.type)] + entity.values
-        b.list(values) { b, v in b.bind(v) }
+        let keys: [SQLValue] = [.text(scope.tenant)] + scope.parents.map { .text($0) } + [.text(entity.id), .text(entity.type)]
+        b.list(keys) { b, v in b.bind(v, as: .text) }
+        for (column, value) in zip(table.columns, entity.values) {
+            b.append(", ")
+            b.bind(value, as: column.kind)
+        }
         var guarded = false
         if table.depth > 0 {
             b.append(" WHERE ")

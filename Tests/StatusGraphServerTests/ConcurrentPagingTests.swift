@@ -11,7 +11,8 @@ import Testing
 @Suite struct ConcurrentPagingTests {
     @Test func walkWhileWriting() async throws {
         try await withDataDirectory { dir in
-            let writer = SQLEntityStore(layout: try StorageLayout(service: GraphModel.service), database: try SQLiteDatabase.open(dataDirectory: dir))
+            let opened = try await openStore(dataDirectory: dir)
+            let writer = opened.store
             try await writer.prepare()
             let apps = writer.layout.table(path: ["mobileApps"])!
             let statuses = writer.layout.table(path: ["mobileApps", "deviceStatuses"])!
@@ -52,7 +53,7 @@ import Testing
                 #expect(stayed.isSubset(of: Set(seen)), "\(stayed.subtracting(seen).count) members that stayed were missed")
                 #expect(deleted.count > 300)
             }
-            try await writer.close()
+            try await opened.close()
         }
     }
 }

@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import StatusGraphServer
 import Storage
+import StatusGraphTestSupport
 import StorageSQLite
 import Testing
 
@@ -83,14 +84,25 @@ private func runApp<T: Sendable>(
     config.publicBaseURL = "https://graph.test"
     config.identity.hmacSecret = testSecret
     configure(&config)
-    let store = SQLEntityStore(layout: try StorageLayout(service: GraphModel.service), database: try SQLiteDatabase.open(dataDirectory: dir))
+    let opened = try await openStore(dataDirectory: dir)
     var logger = Logger(label: "test")
     logger.logLevel = .warning
-    let app = try await buildApplication(configuration: config, service: GraphModel.service, store: store, logger: logger)
+    let app = try await buildApplication(configuration: config, service: GraphModel.service, store: opened.store, logger: logger)
     let token = try await testIssuer.token(scopes: ["DeviceManagementApps.ReadWrite.All"])
     let result = try await app.test(.router) { client in try await body(Client(inner: client, token: token)) }
-    try await store.close()
+    try await opened.close()
     return result
+}
+
+/// The storage of a data directory, on the backend the run selects (`STATUSGRAPH_TEST_BACKEND`).
+func openStore(dataDirectory dir: String) async throws -> OpenedStore {
+    switch TestBackend.selected {
+    case .sqlite:
+        return OpenedStore(
+            store: SQLEntityStore(layout: try StorageLayout(service: GraphModel.service), database: try SQLiteDatabase.open(dataDirectory: dir)))
+    case .postgres:
+        return try await TestBackend.postgres.open(key: "app" + String(dir.hashValue.magnitude))
+    }
 }
 
 /// A response with its JSON body parsed.

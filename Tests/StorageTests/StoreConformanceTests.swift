@@ -1,34 +1,10 @@
 import Foundation
 import GraphModel
 import Storage
+import StatusGraphTestSupport
 import StorageSQLite
 import ODataModel
 import Testing
-
-/// A backend under test: how to open a store on fresh (or the same) storage.
-struct Backend: CustomTestStringConvertible, Sendable {
-    let name: String
-    /// Opens a store on the storage named by `key` (the same key reopens the same data).
-    let open: @Sendable (_ key: String) async throws -> any EntityStore
-    /// Removes the storage named by `key`.
-    let drop: @Sendable (_ key: String) async throws -> Void
-    var testDescription: String { name }
-
-    static let sqlite = Backend(
-        name: "SQLite",
-        open: { key in
-            SQLEntityStore(
-                layout: try StorageLayout(service: GraphModel.service), database: try SQLiteDatabase.open(dataDirectory: sqliteDirectory(key)))
-        },
-        drop: { key in try? FileManager.default.removeItem(atPath: sqliteDirectory(key)) })
-
-    private static func sqliteDirectory(_ key: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("statusgraph-store-\(key)").path
-    }
-
-    /// Every backend this machine can run; PostgreSQL joins when its backend exists.
-    static let all: [Backend] = [.sqlite]
-}
 
 /// The storage conformance suite: the same behaviour, checked the same way, on every backend.
 @Suite struct StoreConformanceTests {
@@ -38,18 +14,18 @@ struct Backend: CustomTestStringConvertible, Sendable {
     var deviceStatuses: StorageTable { layout.table(path: ["mobileApps", "userStatuses", "deviceStatuses"])! }
     var appDeviceStatuses: StorageTable { layout.table(path: ["mobileApps", "deviceStatuses"])! }
 
-    func withStore<T>(_ backend: Backend, _ body: (any EntityStore) async throws -> T) async throws -> T {
+    func withStore<T>(_ backend: TestBackend, _ body: (any EntityStore) async throws -> T) async throws -> T {
         let key = UUID().uuidString
-        let store = try await backend.open(key)
-        try await store.prepare()
+        let opened = try await backend.open(key: key)
         do {
-            let result = try await body(store)
-            try await store.close()
-            try await backend.drop(key)
+            try await opened.store.prepare()
+            let result = try await body(opened.store)
+            try await opened.close()
+            await backend.drop(key: key)
             return result
         } catch {
-            try? await store.close()
-            try? await backend.drop(key)
+            try? await opened.close()
+            await backend.drop(key: key)
             throw error
         }
     }
@@ -68,8 +44,8 @@ struct Backend: CustomTestStringConvertible, Sendable {
         return StoredEntity(id: id, type: type, values: row)
     }
 
-    @Test(arguments: Backend.all)
-    func insertGetListUpdateDelete(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.available)
+    func insertGetListUpdateDelete(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
             let a = Scope(tenant: "t1", parents: [])
             let entity = row(
@@ -104,8 +80,8 @@ struct Backend: CustomTestStringConvertible, Sendable {
         }
     }
 
-    @Test(arguments: Backend.all)
-    func containmentAndCounts(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.available)
+    func containmentAndCounts(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
             let t = "t1"
             try await store.insert(apps, in: Scope(tenant: t, parents: []), row(apps, id: "app", type: "iosLobApp"))
@@ -143,8 +119,8 @@ struct Backend: CustomTestStringConvertible, Sendable {
         }
     }
 
-    @Test(arguments: Backend.all)
-    func tenantsNeverSeeEachOther(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.available)
+    func tenantsNeverSeeEachOther(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
             let a = Scope(tenant: "A", parents: [])
             let b = Scope(tenant: "B", parents: [])
@@ -167,8 +143,8 @@ struct Backend: CustomTestStringConvertible, Sendable {
         }
     }
 
-    @Test(arguments: Backend.all)
-    func singletonIsCreatedOnce(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.available)
+    func singletonIsCreatedOnce(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
             let table = layout.table(path: [])!
             let first = try await store.singleton(table, tenant: "t", initial: row(table, id: "one", type: "deviceAppManagement"))
@@ -179,17 +155,17 @@ struct Backend: CustomTestStringConvertible, Sendable {
         }
     }
 
-    @Test(arguments: Backend.all)
-    func dataSurvivesReopening(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.available)
+    func dataSurvivesReopening(_ backend: TestBackend) async throws {
         let key = UUID().uuidString
-        let first = try await backend.open(key)
-        try await first.prepare()
-        try await first.insert(apps, in: Scope(tenant: "t", parents: []), row(apps, id: "kept", type: "webApp"))
+        let first = try await backend.open(key: key)
+        try await first.store.prepare()
+        try await first.store.insert(apps, in: Scope(tenant: "t", parents: []), row(apps, id: "kept", type: "webApp"))
         try await first.close()
-        let second = try await backend.open(key)
-        try await second.prepare()  // preparing an existing schema changes nothing
-        #expect(try await second.get(apps, in: Scope(tenant: "t", parents: []), id: "kept", types: nil)?.type == "webApp")
+        let second = try await backend.open(key: key)
+        try await second.store.prepare()  // preparing an existing schema changes nothing
+        #expect(try await second.store.get(apps, in: Scope(tenant: "t", parents: []), id: "kept", types: nil)?.type == "webApp")
         try await second.close()
-        try await backend.drop(key)
+        await backend.drop(key: key)
     }
 }

@@ -10,10 +10,14 @@ public protocol SQLDialect: Sendable {
     var nowTicks: String { get }
     /// The value at `path` inside the JSON text `json`, as a SQL value of `kind`.
     func jsonValue(_ json: String, path: [String], kind: ColumnKind) -> String
-    /// A table expression yielding one row per element of the JSON array `json`, and the element's value.
-    func jsonElements(_ json: String, alias: String) -> (from: String, value: String)
-    /// The element itself when it is an object or array (for paths into it).
+    /// A table expression yielding one row per element of the JSON array `json`, named `alias`.
+    func jsonElements(_ json: String, alias: String) -> String
+    /// The value of the current element of `alias`, as a SQL value of `kind`.
+    func jsonElementValue(alias: String, kind: ColumnKind) -> String
+    /// The current element of `alias` as a JSON document (for paths into it).
     func jsonElementDocument(alias: String) -> String
+    /// A placeholder whose value must be read as `kind` where the context does not say (e.g. `INSERT … SELECT`).
+    func typedPlaceholder(_ n: Int, kind: ColumnKind) -> String
     /// Whether `a` contains `b` (text, case-sensitive).
     func contains(_ a: String, _ b: String) -> String
     /// The 0-based position of `b` in `a`, or -1.
@@ -32,6 +36,8 @@ public enum TriggerEvent: String, Sendable {
 }
 
 extension SQLDialect {
+    public func typedPlaceholder(_ n: Int, kind: ColumnKind) -> String { placeholder(n) }
+
     /// Quotes a constant from the model (never user input) as a SQL string literal.
     public func literal(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
 }

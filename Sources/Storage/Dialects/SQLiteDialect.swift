@@ -22,9 +22,9 @@ public struct SQLiteDialect: SQLDialect {
         "json_extract(\(json), \(literal("$" + path.map { "." + $0 }.joined())))"
     }
 
-    public func jsonElements(_ json: String, alias: String) -> (from: String, value: String) {
-        ("json_each(\(json)) AS \(quote(alias))", "\(quote(alias)).\"value\"")
-    }
+    public func jsonElements(_ json: String, alias: String) -> String { "json_each(\(json)) AS \(quote(alias))" }
+
+    public func jsonElementValue(alias: String, kind: ColumnKind) -> String { "\(quote(alias)).\"value\"" }
 
     public func jsonElementDocument(alias: String) -> String { "\(quote(alias)).\"value\"" }
 

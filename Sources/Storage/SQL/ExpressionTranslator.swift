@@ -29,7 +29,7 @@ public struct ExpressionTranslator {
         case .not(let a): return "NOT COALESCE(" + (try predicate(a)) + ", \(dialect.falseLiteral))"
         case .comparison(let op, let a, let b): return try comparison(op, a, b)
         case .membership(let a, let values):
-            guard !values.isEmpty else { return SQLFragment(dialect.falseLiteral + " = 1") }
+            guard !values.isEmpty else { return SQLFragment("1 = 0") }
             let kind = kindOf(a)
             let items = values.map { SQLFragment.bind(kind.encode($0, type: a.type ?? .primitive(.string), model: model)) }
             return "(" + (try value(a)) + " IN (" + SQLFragment.join(items, ", ") + "))"
@@ -49,14 +49,13 @@ public struct ExpressionTranslator {
             let source = try value(collection)
             lambdaCount += 1
             let alias = "_e\(lambdaCount)"
-            let (from, element) = dialect.jsonElements(source.sql, alias: alias)
+            let from = dialect.jsonElements(source.sql, alias: alias)
             guard let body else {
                 return SQLFragment("EXISTS (SELECT 1 FROM \(from))", source.bindings)
             }
             let saved = elements
             elements[variable] = alias
             defer { elements = saved }
-            _ = element
             let inner = try predicate(body)
             switch kind {
             case .any:
@@ -161,8 +160,8 @@ public struct ExpressionTranslator {
             return SQLFragment(dialect.jsonValue(column, path: path, kind: ColumnKind(type) { model.enumTypes[$0]?.isFlags ?? false }))
         case .element(let variable, let path, let type):
             guard let alias = elements[variable] else { throw .badRequest("'\(variable)' is not a lambda variable in scope.") }
-            let (_, element) = dialect.jsonElements("", alias: alias)
-            guard !path.isEmpty else { return SQLFragment(element) }
+            let kind = ColumnKind(type) { model.enumTypes[$0]?.isFlags ?? false }
+            guard !path.isEmpty else { return SQLFragment(dialect.jsonElementValue(alias: alias, kind: kind == .timestamp ? .text : kind)) }
             return SQLFragment(
                 dialect.jsonValue(dialect.jsonElementDocument(alias: alias), path: path, kind: ColumnKind(type) { model.enumTypes[$0]?.isFlags ?? false }))
         case .constant(let v, let t):

@@ -34,6 +34,12 @@ public struct SQLBuilder {
         statement.sql += dialect.placeholder(statement.bindings.count)
     }
 
+    /// Appends a placeholder bound to `value`, read as `kind` where the context does not say.
+    public mutating func bind(_ value: SQLValue, as kind: ColumnKind) {
+        statement.bindings.append(value)
+        statement.sql += dialect.typedPlaceholder(statement.bindings.count, kind: kind)
+    }
+
     /// Appends `a, b, c` with `body` writing each element.
     public mutating func list<T>(_ items: some Sequence<T>, separator: String = ", ", _ body: (inout SQLBuilder, T) -> Void) {
         var first = true

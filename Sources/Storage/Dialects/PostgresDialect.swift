@@ -1,0 +1,62 @@
+/// PostgreSQL 12 or later (generated `CREATE OR REPLACE TRIGGER` needs 14; Debian 12 ships 15).
+public struct PostgresDialect: SQLDialect {
+    public init() {}
+    public var name: String { "postgresql" }
+
+    public func quote(_ identifier: String) -> String {
+        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    public func placeholder(_ n: Int) -> String { "$\(n)" }
+
+    public func typedPlaceholder(_ n: Int, kind: ColumnKind) -> String { "$\(n)::\(columnType(kind))" }
+
+    public func columnType(_ kind: ColumnKind) -> String {
+        switch kind {
+        case .text, .enumName, .json: return "TEXT"
+        case .integer, .timestamp, .flags: return "BIGINT"
+        case .real: return "DOUBLE PRECISION"
+        case .boolean: return "BOOLEAN"
+        case .blob: return "BYTEA"
+        }
+    }
+
+    public func jsonValue(_ json: String, path: [String], kind: ColumnKind) -> String {
+        let text = "((\(json))::jsonb #>> \(literal("{" + path.joined(separator: ",") + "}")))"
+        return cast(text, kind)
+    }
+
+    public func jsonElements(_ json: String, alias: String) -> String {
+        "jsonb_array_elements((\(json))::jsonb) AS \(quote(alias))(\"value\")"
+    }
+
+    public func jsonElementValue(alias: String, kind: ColumnKind) -> String {
+        cast("(\(quote(alias)).\"value\" #>> '{}')", kind)
+    }
+
+    public func jsonElementDocument(alias: String) -> String { "\(quote(alias)).\"value\"" }
+
+    private func cast(_ text: String, _ kind: ColumnKind) -> String {
+        switch kind {
+        case .integer, .timestamp, .flags: return "(\(text))::bigint"
+        case .real: return "(\(text))::double precision"
+        case .boolean: return "(\(text))::boolean"
+        case .text, .enumName, .json, .blob: return text
+        }
+    }
+
+    public func contains(_ a: String, _ b: String) -> String { "strpos(\(a), \(b)) > 0" }
+    public func indexOf(_ a: String, _ b: String) -> String { "(strpos(\(a), \(b)) - 1)" }
+    public func nullSafeEqual(_ a: String, _ b: String) -> String { "(\(a) IS NOT DISTINCT FROM \(b))" }
+    public var falseLiteral: String { "FALSE" }
+
+    public var nowTicks: String { "(EXTRACT(EPOCH FROM clock_timestamp()) * 10000000)::bigint" }
+
+    public func trigger(name: String, table: String, event: TriggerEvent, body: [String]) -> [String] {
+        [
+            "CREATE OR REPLACE FUNCTION \(quote(name))() RETURNS trigger LANGUAGE plpgsql AS $statusgraph$ BEGIN "
+                + body.map { $0 + "; " }.joined() + "RETURN NULL; END $statusgraph$",
+            "CREATE OR REPLACE TRIGGER \(quote(name)) AFTER \(event.rawValue) ON \(quote(table)) FOR EACH ROW EXECUTE FUNCTION \(quote(name))()",
+        ]
+    }
+}

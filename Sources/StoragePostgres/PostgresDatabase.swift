@@ -1,0 +1,180 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import Storage
+
+/// The scale-out backend: PostgreSQL through a PostgresNIO connection pool. Instances hold no state of
+/// their own, so any number of them can share one database. Every call is bounded by `timeout`; a
+/// database that cannot be reached answers `StorageError.unavailable` (503 with `Retry-After`), and the
+/// pool reconnects by itself when it returns.
+public final class PostgresDatabase: SQLDatabase {
+    public let dialect: any SQLDialect = PostgresDialect()
+    /// The pool; run it as a service (`PostgresClient.run()`) for as long as the database is used.
+    public let client: PostgresClient
+    /// The URL with its password hidden, for messages.
+    public let displayURL: String
+    private let timeout: Duration
+    private let logger: Logger
+
+    public struct Settings: Sendable {
+        public var url: String
+        public var maximumConnections = 20
+        public var connectTimeout: Duration = .seconds(5)
+        /// The longest any one statement may wait (for a connection and for its answer).
+        public var timeout: Duration = .seconds(10)
+        public init(url: String) { self.url = url }
+    }
+
+    public init(settings: Settings, logger: Logger) throws {
+        guard let components = URLComponents(string: settings.url), components.scheme == "postgres" || components.scheme == "postgresql",
+            let host = components.host, !host.isEmpty, let user = components.user
+        else {
+            throw StorageError(.unavailable, "--database must be a URL like postgres://user:password@host:5432/database")
+        }
+        var hidden = components
+        if hidden.password != nil { hidden.password = "***" }
+        displayURL = hidden.string ?? "postgres://\(host)"
+        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        let sslmode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
+        let tls: PostgresClient.Configuration.TLS
+        switch sslmode {
+        case "disable": tls = .disable
+        case "require", "verify-full", "verify-ca": tls = .require(.makeClientConfiguration())
+        default: tls = .prefer(.makeClientConfiguration())
+        }
+        var configuration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: user, password: components.password,
+            database: database.isEmpty ? nil : database, tls: tls)
+        configuration.options.maximumConnections = settings.maximumConnections
+        configuration.options.connectTimeout = settings.connectTimeout
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.timeout = settings.timeout
+        self.logger = logger
+    }
+
+    public func query(_ statement: SQLStatement) async throws -> [[SQLValue]] {
+        try await bounded {
+            var rows: [[SQLValue]] = []
+            for try await row in try await self.client.query(Self.query(statement), logger: self.logger) {
+                rows.append(try Self.values(row))
+            }
+            return rows
+        }
+    }
+
+    public func write(_ statement: SQLStatement) async throws -> (rows: [[SQLValue]], changes: Int) {
+        try await bounded {
+            try await self.client.withConnection { connection in
+                let future: EventLoopFuture<PostgresQueryResult> = connection.query(try Self.query(statement), logger: self.logger)
+                let result = try await future.get()
+                return (try result.rows.map(Self.values), result.metadata.rows ?? 0)
+            }
+        }
+    }
+
+    /// Applies the schema in one transaction, under an advisory lock so that instances starting
+    /// together migrate one after the other.
+    public func migrate(_ plan: SchemaPlan) async throws {
+        do {
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(7347001)", logger: self.logger)
+                for sql in plan.tables { try await connection.query(PostgresQuery(unsafeSQL: sql), logger: self.logger) }
+                let stored = try await connection.query(
+                    #"SELECT "value" FROM "_schema" WHERE "key" = 'derived'"#, logger: self.logger
+                ).collect().first.flatMap { try? $0.decode(String.self) }
+                guard stored != plan.fingerprint else { return }
+                let triggers = try await connection.query(
+                    "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND n.nspname = current_schema()",
+                    logger: self.logger
+                ).collect()
+                for row in triggers {
+                    let (trigger, table) = try row.decode((String, String).self)
+                    try await connection.query(
+                        PostgresQuery(unsafeSQL: "DROP TRIGGER IF EXISTS \(self.dialect.quote(trigger)) ON \(self.dialect.quote(table))"),
+                        logger: self.logger)
+                }
+                for sql in plan.triggers + plan.recount {
+                    try await connection.query(PostgresQuery(unsafeSQL: sql), logger: self.logger)
+                }
+                try await connection.query(
+                    #"INSERT INTO "_schema" ("key", "value") VALUES ('derived', \#(plan.fingerprint)) ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value""#,
+                    logger: self.logger)
+            }
+        } catch let error as PSQLError {
+            throw translate(error, context: "migrating \(displayURL)")
+        } catch let error as PostgresTransactionError {
+            if let e = error.closureError as? PSQLError { throw translate(e, context: "migrating \(displayURL)") }
+            throw StorageError(.unavailable, "cannot migrate the PostgreSQL database at \(displayURL)", underlying: error)
+        }
+    }
+
+    public func close() async throws {}
+
+    /// Runs `body` within the timeout, translating PostgreSQL's errors.
+    private func bounded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        do {
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { try await body() }
+                group.addTask {
+                    try await Task.sleep(for: self.timeout)
+                    return nil
+                }
+                guard let first = try await group.next() else { throw CancellationError() }
+                group.cancelAll()
+                guard let value = first else {
+                    throw StorageError(.unavailable, "PostgreSQL at \(self.displayURL) did not answer within \(self.timeout)")
+                }
+                return value
+            }
+        } catch let error as PSQLError {
+            throw translate(error, context: displayURL)
+        }
+    }
+
+    private func translate(_ error: PSQLError, context: String) -> StorageError {
+        switch error.serverInfo?[.sqlState] {
+        case "23505"?: return StorageError(.conflict, "an entity with this key exists already", underlying: error)
+        case "23503"?: return StorageError(.parentNotFound, "the containing entity does not exist", underlying: error)
+        case let state? where state.hasPrefix("08") || state.hasPrefix("57") || state == "53300":
+            return StorageError(.unavailable, "PostgreSQL at \(context) is unavailable (\(state))", underlying: error)
+        case nil:
+            return StorageError(.unavailable, "cannot reach PostgreSQL at \(context): \(error.code)", underlying: error)
+        default:
+            return StorageError(.internalError, "PostgreSQL failed (\(error.serverInfo?[.sqlState] ?? "?"))", underlying: error)
+        }
+    }
+
+    private static func query(_ statement: SQLStatement) throws -> PostgresQuery {
+        var binds = PostgresBindings(capacity: statement.bindings.count)
+        for value in statement.bindings {
+            switch value {
+            case .null: binds.appendNull()
+            case .integer(let n): binds.append(n)
+            case .real(let d): binds.append(d)
+            case .text(let s): binds.append(s)
+            case .blob(let b): binds.append(ByteBuffer(bytes: b))
+            case .boolean(let b): binds.append(b)
+            }
+        }
+        return PostgresQuery(unsafeSQL: statement.sql, binds: binds)
+    }
+
+    private static func values(_ row: PostgresRow) throws -> [SQLValue] {
+        var out: [SQLValue] = []
+        for cell in row {
+            guard cell.bytes != nil else {
+                out.append(.null)
+                continue
+            }
+            switch cell.dataType {
+            case .int8, .int4, .int2: out.append(.integer(try cell.decode(Int64.self)))
+            case .float8, .float4, .numeric: out.append(.real(try cell.decode(Double.self)))
+            case .bool: out.append(.boolean(try cell.decode(Bool.self)))
+            case .bytea: out.append(.blob(Array(buffer: try cell.decode(ByteBuffer.self))))
+            default: out.append(.text(try cell.decode(String.self)))
+            }
+        }
+        return out
+    }
+}
