@@ -68,6 +68,8 @@ let package = Package(
             dependencies: [
                 "StatusGraphServer", "StorageSQLite", "StoragePostgres", "GraphModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "ODataCoreTests", dependencies: ["ODataCore", "GraphModel"]),

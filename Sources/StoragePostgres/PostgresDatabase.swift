@@ -48,7 +48,9 @@ public final class PostgresDatabase: SQLDatabase {
             database: database.isEmpty ? nil : database, tls: tls)
         configuration.options.maximumConnections = settings.maximumConnections
         configuration.options.connectTimeout = settings.connectTimeout
-        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        var poolLogger = logger
+        poolLogger.logLevel = ProcessInfo.processInfo.environment["STATUSGRAPH_POOL_LOG"] == nil ? max(logger.logLevel, .error) : .trace  // PostgresNIO logs every failed connection attempt at info
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: poolLogger)
         self.timeout = settings.timeout
         self.logger = logger
     }
@@ -76,6 +78,14 @@ public final class PostgresDatabase: SQLDatabase {
     /// Applies the schema in one transaction, under an advisory lock so that instances starting
     /// together migrate one after the other.
     public func migrate(_ plan: SchemaPlan) async throws {
+        do {
+            try await bounded { try await self.migrateUnbounded(plan) }
+        } catch let error as StorageError where error.code == .unavailable && error.underlying == nil {
+            throw StorageError(.unavailable, "cannot reach PostgreSQL at \(displayURL): no answer within \(timeout)")
+        }
+    }
+
+    private func migrateUnbounded(_ plan: SchemaPlan) async throws {
         do {
             try await client.withTransaction(logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(7347001)", logger: self.logger)

@@ -30,6 +30,8 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var identity: IdentityOptions
 
+    @OptionGroup var storage: StorageOptions
+
     @Option(help: "'auto' serves HTTPS with a certificate for localhost signed by a CA kept in the data directory.")
     var tls: String?
 
@@ -71,13 +73,8 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "statusgraph")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let service = GraphModel.service
-        let database: SQLiteDatabase
-        do {
-            database = try SQLiteDatabase.open(dataDirectory: dataDirectory)
-        } catch {
-            throw ValidationError("\(error)")
-        }
-        let store = SQLEntityStore(layout: try StorageLayout(service: service), database: database)
+        let backend = try storage.open(dataDirectory: dataDirectory, logger: logger)
+        let store = backend.store
         // A ready-to-use token for the default tenant, kept in the data directory too.
         let token = try await TokenIssuer(secret: secret).token(
             scopes: ["DeviceManagementApps.ReadWrite.All"], expiresIn: 30 * 24 * 3600)
@@ -86,10 +83,13 @@ struct Serve: AsyncParsableCommand {
         let host = self.host
         let hint = trustHint
         let scheme = config.tls == nil ? "http" : "https"
-        let app = try await buildApplication(configuration: config, service: service, store: store, logger: logger) { port in
+        let where_ = backend.description
+        let app = try await buildApplication(
+            configuration: config, service: service, store: store, logger: logger, services: backend.services
+        ) { port in
             let url = "\(scheme)://\(host == "127.0.0.1" && scheme == "https" ? "localhost" : host):\(port)"
             let banner = hint + """
-                StatusGraph listening on \(url) (data in \(dataDirectory))
+                StatusGraph listening on \(url) (\(where_))
                 Development token (tenant \(TokenIssuer.developmentTenant), DeviceManagementApps.ReadWrite.All, 30 days), also in \(tokenFile):
                 \(token)
                 Try: curl\(scheme == "https" ? " --cacert \(LocalCertificateAuthority(dataDirectory: dataDirectory).caCertificatePath)" : "") -H "Authorization: Bearer $(cat \(tokenFile))" \(url)/beta/deviceAppManagement
@@ -97,7 +97,12 @@ struct Serve: AsyncParsableCommand {
                 """
             FileHandle.standardOutput.write(Data(banner.utf8))
         }
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch let error as StorageError {
+            // Most often: the database could not be reached at start (the message names it, password hidden).
+            throw StartupError(error.message)
+        }
         try await store.close()
     }
 }

@@ -5,20 +5,38 @@ import signal
 import subprocess
 import tempfile
 import time
+import uuid
 
 import pytest
 import requests
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BINARY = os.environ.get("STATUSGRAPH_BINARY", os.path.join(ROOT, ".build", "debug", "statusgraph"))
+# The suite runs on SQLite by default, on PostgreSQL with STATUSGRAPH_E2E_BACKEND=postgres
+# (under scripts/with-postgres, which provides STATUSGRAPH_TEST_POSTGRES_URL).
+BACKEND = os.environ.get("STATUSGRAPH_E2E_BACKEND", "sqlite")
+POSTGRES_URL = os.environ.get("STATUSGRAPH_TEST_POSTGRES_URL")
+
+
+def fresh_database():
+    """A new, empty PostgreSQL database on the test cluster; its URL."""
+    name = "e2e_" + uuid.uuid4().hex[:16]
+    subprocess.run(["psql", POSTGRES_URL, "-qc", f'CREATE DATABASE "{name}"'], check=True, capture_output=True)
+    base, _, query = POSTGRES_URL.partition("?")
+    return base.rsplit("/", 1)[0] + "/" + name + ("?" + query if query else "")
 
 
 class Server:
     """One server process on a data directory; `restart(kill=True)` sends SIGKILL, as a crash would."""
 
-    def __init__(self, data_dir, *extra):
+    def __init__(self, data_dir, *extra, database=None):
         self.data_dir = data_dir
         self.extra = list(extra)
+        if database is None and BACKEND == "postgres":
+            database = fresh_database()
+        self.database = database
+        if database:
+            self.extra += ["--database", database]
         self.process = None
         self.url = None
 
@@ -62,7 +80,8 @@ class Server:
         headers = {**self.auth, **kw.pop("headers", {})}
         if self.url.startswith("https:"):
             kw.setdefault("verify", self.ca)
-        return requests.request(method, self.url + path, timeout=30, headers=headers, **kw)
+        kw.setdefault("timeout", 30)
+        return requests.request(method, self.url + path, headers=headers, **kw)
 
     @property
     def ca(self):

@@ -58,6 +58,7 @@ public struct StatusGraphResponder: HTTPResponder {
         case .error(let error):
             headers[.contentType] = Self.jsonType
             if error.kind == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+            if error.kind == .serviceUnavailable { headers[.retryAfter] = "5" }
             body = ByteBuffer(
                 bytes: ErrorMapping.body(error, requestID: requestID, clientRequestID: clientRequestID, date: Self.errorDate()))
         }

@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import Storage
+import StoragePostgres
+import StorageSQLite
+import GraphModel
+
+/// Where entities are kept: the embedded SQLite file by default, or PostgreSQL. The only place that names a backend.
+struct StorageOptions: ParsableArguments {
+    @Option(help: "A PostgreSQL URL, postgres://user:password@host:5432/database[?sslmode=disable|require] (default: SQLite in --data-dir).")
+    var database: String?
+
+    @Option(name: .customLong("db-pool-size"), help: "PostgreSQL connections per instance.")
+    var poolSize = 20
+
+    @Option(name: .customLong("db-timeout"), help: "Seconds a request may wait for PostgreSQL before it gets 503.")
+    var timeout = 10.0
+
+    @Option(name: .customLong("db-connect-timeout"), help: "Seconds to wait for a new PostgreSQL connection.")
+    var connectTimeout = 5.0
+
+    func validate() throws {
+        guard poolSize >= 1 else { throw ValidationError("--db-pool-size must be at least 1") }
+        guard timeout > 0, connectTimeout > 0 else { throw ValidationError("--db-timeout and --db-connect-timeout must be positive") }
+    }
+
+    struct Opened {
+        let store: any EntityStore
+        /// What runs beside the server (the PostgreSQL pool).
+        let services: [any Service]
+        let description: String
+    }
+
+    func open(dataDirectory: String, logger: Logger) throws -> Opened {
+        let layout = try StorageLayout(service: GraphModel.service)
+        guard let database else {
+            do {
+                let sqlite = try SQLiteDatabase.open(dataDirectory: dataDirectory)
+                return Opened(store: SQLEntityStore(layout: layout, database: sqlite), services: [], description: "SQLite in \(dataDirectory)")
+            } catch let error as StorageError {
+                throw StartupError(error.message)
+            }
+        }
+        var settings = PostgresDatabase.Settings(url: database)
+        settings.maximumConnections = poolSize
+        settings.timeout = .milliseconds(Int64(timeout * 1000))
+        settings.connectTimeout = .milliseconds(Int64(connectTimeout * 1000))
+        do {
+            let postgres = try PostgresDatabase(settings: settings, logger: logger)
+            return Opened(
+                store: SQLEntityStore(layout: layout, database: postgres), services: [postgres.client],
+                description: "PostgreSQL at \(postgres.displayURL)")
+        } catch let error as StorageError {
+            throw StartupError(error.message)
+        }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create or upgrade the schema and exit (serve does this too on start; safe while other instances start).")
+
+    @Option(name: .customLong("data-dir"), help: "The data directory (for SQLite).")
+    var dataDirectory = "./.statusgraph"
+
+    @OptionGroup var storage: StorageOptions
+
+    func run() async throws {
+        var logger = Logger(label: "statusgraph")
+        logger.logLevel = .warning
+        let opened = try storage.open(dataDirectory: dataDirectory, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in opened.services { group.addTask { try await service.run() } }
+            defer { group.cancelAll() }
+            do {
+                try await opened.store.prepare()
+            } catch let error as StorageError {
+                throw StartupError(error.message)
+            }
+            print("schema ready (\(opened.description))")
+        }
+        try await opened.store.close()
+    }
+}
+
+/// A reason the server cannot start (an unreachable database, an unreadable file), printed as it is.
+struct StartupError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

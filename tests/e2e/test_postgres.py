@@ -1,0 +1,149 @@
+"""Many stateless instances on one PostgreSQL database, and the database failing under load."""
+import concurrent.futures
+import os
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.parse
+
+import pytest
+import requests
+
+from conftest import POSTGRES_URL, Server, fresh_database
+
+pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL: run under scripts/with-postgres")
+
+CFG = {"@odata.type": "#microsoft.graph.iosMobileAppConfiguration", "displayName": "Shared"}
+
+
+def relative(link):
+    """The path and query of an absolute nextLink, to follow it on any instance."""
+    parts = urllib.parse.urlsplit(link)
+    return parts.path + "?" + parts.query
+
+
+def pg_ctl(*args):
+    """pg_ctl on the test cluster, as its owner."""
+    command = [os.path.join(os.environ["STATUSGRAPH_TEST_POSTGRES_BIN"], "pg_ctl"), "-D", os.environ["STATUSGRAPH_TEST_POSTGRES_DATA"], *args]
+    if os.geteuid() == 0:
+        command = ["runuser", "-u", "postgres", "--"] + command
+    subprocess.run(command, check=True, capture_output=True)
+
+
+@pytest.fixture
+def two_instances():
+    database = fresh_database()
+    with tempfile.TemporaryDirectory() as data_dir:  # shared only for the token key
+        a = Server(data_dir, "--page-size", "7", database=database).start()
+        b = Server(data_dir, "--page-size", "7", database=database).start()
+        try:
+            yield a, b
+        finally:
+            a.stop()
+            b.stop()
+
+
+def test_two_instances_behave_as_one_service(two_instances):
+    a, b = two_instances
+    cfg = a.post("/v1.0/deviceAppManagement/mobileAppConfigurations", CFG).json()["id"]
+    base = f"/v1.0/deviceAppManagement/mobileAppConfigurations/{cfg}/userStatuses"
+    first = a.post(base, {"status": "compliant", "userPrincipalName": "first@contoso.com"}).json()["id"]
+    assert b.get(f"{base}/{first}").json()["userPrincipalName"] == "first@contoso.com"
+
+    # Concurrent creates through both instances lose nothing and duplicate nothing.
+    def create(args):
+        server, i = args
+        r = server.post(base, {"status": ["compliant", "error", "unknown"][i % 3], "userPrincipalName": f"u{i}@contoso.com"})
+        assert r.status_code == 201, r.text
+        return r.json()["id"]
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        ids = list(pool.map(create, [((a, b)[i % 2], i) for i in range(60)]))
+    assert len(set(ids)) == 60
+
+    # A page from A continues on B: paging tokens are self-contained and signed with a shared secret.
+    page = a.get(f"{base}?$orderby=userPrincipalName").json()
+    seen = [s["id"] for s in page["value"]]
+    link = page["@odata.nextLink"]
+    while link:
+        page = b.get(relative(link)).json()
+        seen += [s["id"] for s in page["value"]]
+        link = page.get("@odata.nextLink")
+    assert sorted(seen) == sorted(ids + [first])
+
+    # Update and delete through B; the summaries agree on both.
+    assert b.patch(f"{base}/{first}", {"status": "error"}).status_code == 200
+    assert b.delete(f"{base}/{ids[0]}").status_code == 204
+    summary_a = a.get(f"/v1.0/deviceAppManagement/mobileAppConfigurations/{cfg}/userStatusSummary").json()
+    summary_b = b.get(f"/v1.0/deviceAppManagement/mobileAppConfigurations/{cfg}/userStatusSummary").json()
+    for key in ("successCount", "errorCount", "pendingCount"):
+        assert summary_a[key] == summary_b[key]
+    assert summary_a["successCount"] + summary_a["errorCount"] + summary_a["pendingCount"] == 60
+
+
+def test_unreachable_database_at_start_exits_naming_it():
+    with tempfile.TemporaryDirectory() as data_dir:
+        from conftest import BINARY
+        r = subprocess.run([BINARY, "serve", "--port", "0", "--data-dir", data_dir, "--db-timeout", "2",
+                            "--database", "postgres://someone:hunter2@127.0.0.1:1/nowhere?sslmode=disable"],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode != 0
+        assert "postgres://someone:***@127.0.0.1:1/nowhere" in r.stderr and "hunter2" not in r.stderr + r.stdout
+
+
+def test_database_lost_under_load_loses_no_acknowledged_write():
+    database = fresh_database()
+    with tempfile.TemporaryDirectory() as data_dir:
+        server = Server(data_dir, "--db-timeout", "2", database=database).start()
+        try:
+            cfg = server.post("/v1.0/deviceAppManagement/mobileAppConfigurations", CFG).json()["id"]
+            base = f"/v1.0/deviceAppManagement/mobileAppConfigurations/{cfg}/deviceStatuses"
+            acknowledged, unavailable, stop = [], [], threading.Event()
+
+            def writer(n):
+                i = 0
+                while not stop.is_set():
+                    started = time.monotonic()
+                    try:
+                        r = server.post(base, {"deviceDisplayName": f"w{n}-{i}", "status": "compliant"}, timeout=10)
+                    except requests.RequestException:
+                        continue
+                    if r.status_code == 201:
+                        acknowledged.append(r.json()["id"])
+                    elif r.status_code == 503:
+                        unavailable.append((r.headers.get("Retry-After"), time.monotonic() - started))
+                        time.sleep(0.2)
+                    else:
+                        raise AssertionError(r.text)
+                    i += 1
+
+            threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+            for t in threads:
+                t.start()
+            time.sleep(1.5)
+            pg_ctl("-m", "immediate", "stop")
+            time.sleep(4)
+            pg_ctl("-w", "-l", os.path.join(os.path.dirname(os.environ["STATUSGRAPH_TEST_POSTGRES_DATA"]), "log"), "start")
+            time.sleep(4)
+            stop.set()
+            for t in threads:
+                t.join(timeout=30)
+            assert unavailable, "no request saw the database down"
+            assert all(retry == "5" and waited < 8 for retry, waited in unavailable), unavailable[:5]
+            # Recovers by itself (the pool reconnects with a backoff of seconds), and every acknowledged write is there.
+            deadline = time.monotonic() + 30
+            while (ok := server.post(base, {"deviceDisplayName": "after", "status": "compliant"})).status_code == 503:
+                assert time.monotonic() < deadline, "no recovery within 30 s"
+                time.sleep(0.5)
+            assert ok.status_code == 201, ok.text
+            stored, link = set(), base + "?$select=id"
+            while link:
+                page = server.get(relative(link)).json()
+                stored |= {s["id"] for s in page["value"]}
+                link = page.get("@odata.nextLink")
+            missing = set(acknowledged) - stored
+            assert not missing, f"{len(missing)} acknowledged writes lost"
+            assert len(acknowledged) > 20
+        finally:
+            server.stop()
