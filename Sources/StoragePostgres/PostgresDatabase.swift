@@ -90,6 +90,18 @@ public final class PostgresDatabase: SQLDatabase {
             try await client.withTransaction(logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(7347001)", logger: self.logger)
                 for sql in plan.tables { try await connection.query(PostgresQuery(unsafeSQL: sql), logger: self.logger) }
+                let present = try await connection.query(
+                    "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()",
+                    logger: self.logger
+                ).collect()
+                var existing = Set<String>()
+                for row in present {
+                    let (table, column) = try row.decode((String, String).self)
+                    existing.insert(table + "\u{1F}" + column)
+                }
+                for column in plan.columns where !existing.contains(column.table + "\u{1F}" + column.name) {
+                    try await connection.query(PostgresQuery(unsafeSQL: column.add), logger: self.logger)
+                }
                 let stored = try await connection.query(
                     #"SELECT "value" FROM "_schema" WHERE "key" = 'derived'"#, logger: self.logger
                 ).collect().first.flatMap { try? $0.decode(String.self) }

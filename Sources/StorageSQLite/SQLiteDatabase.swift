@@ -52,11 +52,19 @@ public final class SQLiteDatabase: SQLDatabase {
         try await run {
             try await pool.write { db in
                 for sql in plan.tables { try db.execute(sql: sql) }
+                var existing: [String: Set<String>] = [:]
+                for column in plan.columns {
+                    if existing[column.table] == nil {
+                        existing[column.table] = Set(
+                            try Row.fetchAll(db, sql: "PRAGMA table_info(\(dialect.quote(column.table)))").map { $0["name"] as String })
+                    }
+                    if !existing[column.table]!.contains(column.name) { try db.execute(sql: column.add) }
+                }
                 let schema = dialect.quote(StorageLayout.schemaTable)
                 let stored = try String.fetchOne(db, sql: "SELECT \"value\" FROM \(schema) WHERE \"key\" = 'derived'")
                 guard stored != plan.fingerprint else { return }
-                let existing = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'")
-                for name in existing { try db.execute(sql: "DROP TRIGGER \(dialect.quote(name))") }
+                let triggers = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'")
+                for name in triggers { try db.execute(sql: "DROP TRIGGER \(dialect.quote(name))") }
                 for sql in plan.triggers + plan.recount { try db.execute(sql: sql) }
                 try db.execute(
                     sql: "INSERT INTO \(schema) (\"key\", \"value\") VALUES ('derived', ?) ON CONFLICT (\"key\") DO UPDATE SET \"value\" = excluded.\"value\"",

@@ -1,6 +1,7 @@
 import Foundation
 import GraphModel
 import Storage
+import StatusGraphTestSupport
 import StorageSQLite
 import Testing
 
@@ -46,4 +47,37 @@ import Testing
         #expect(try await counts(third)["successCount"] == 7)
         try await third.close()
     }
+}
+
+/// A database made by an older model (a column missing) gains the column at the next start, on every backend.
+@Suite struct ColumnMigrationTests {
+    @Test(arguments: TestBackend.available)
+    func missingColumnsAreAdded(_ backend: TestBackend) async throws {
+        let key = UUID().uuidString
+        let layout = try StorageLayout(service: GraphModel.service)
+        let table = layout.table(path: ["mobileApps", "deviceStatuses"])!
+        let first = try await backend.open(key: key)
+        try await first.store.prepare()
+        guard let sql = first.store as? any SchemaTestAccess else { Issue.record("no SQL access"); return }
+        try await sql.execute(#"ALTER TABLE "mobileApps_deviceStatuses" DROP COLUMN "osVersion""#)
+        try await first.close()
+        let second = try await backend.open(key: key)
+        try await second.store.prepare()
+        let apps = layout.table(path: ["mobileApps"])!
+        try await second.store.insert(apps, in: Scope(tenant: "t", parents: []), StoredEntity(id: "a", type: "webApp", values: Array(repeating: .null, count: apps.columns.count)))
+        var values = [SQLValue](repeating: .null, count: table.columns.count)
+        values[table.columnIndex("osVersion")!] = .text("17.2")
+        try await second.store.insert(table, in: Scope(tenant: "t", parents: ["a"]), StoredEntity(id: "d", type: "mobileAppInstallStatus", values: values))
+        let read = try await second.store.get(table, in: Scope(tenant: "t", parents: ["a"]), id: "d", types: nil)
+        #expect(read?.values[table.columnIndex("osVersion")!] == .text("17.2"))
+        try await second.close()
+        await backend.drop(key: key)
+    }
+}
+
+/// Raw statements for tests that shape a database by hand.
+protocol SchemaTestAccess { func execute(_ sql: String) async throws }
+
+extension SQLEntityStore: SchemaTestAccess {
+    func execute(_ sql: String) async throws { _ = try await database.write(SQLStatement(sql)) }
 }

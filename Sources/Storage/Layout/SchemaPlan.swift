@@ -1,15 +1,26 @@
-/// What a backend applies at start, in one transaction: the tables (created where missing); then,
+/// What a backend applies at start, in one transaction: the tables (created where missing) and their
+/// columns (added where missing: a newer model may have more properties); then,
 /// when `fingerprint` differs from the one stored, every trigger replaced by `triggers` and the
 /// summary counts rebuilt by `recount`.
 public struct SchemaPlan: Sendable {
     public let tables: [String]
+    /// Every property column, for adding to tables made by an older model (tables only grow).
+    public let columns: [Column]
     public let triggers: [String]
     public let recount: [String]
     /// Identifies the derived part (triggers and recount); stored under `_schema.key = 'derived'`.
     public let fingerprint: String
 
-    public init(tables: [String], triggers: [String], recount: [String]) {
+    /// A column a table must have, and the statement that adds it.
+    public struct Column: Sendable {
+        public let table: String
+        public let name: String
+        public let add: String
+    }
+
+    public init(tables: [String], columns: [Column] = [], triggers: [String], recount: [String]) {
         self.tables = tables
+        self.columns = columns
         self.triggers = triggers
         self.recount = recount
         // FNV-1a: a stable fingerprint, not a security measure.

@@ -41,7 +41,14 @@ extension StorageLayout {
             triggers += cleanupTrigger(table, d)
             recount += recountStatements(table, d)
         }
-        return SchemaPlan(tables: tablesDDL, triggers: triggers, recount: recount)
+        let columns = tables.flatMap { table in
+            table.columns.map { column in
+                SchemaPlan.Column(
+                    table: table.name, name: column.name,
+                    add: "ALTER TABLE \(d.quote(table.name)) ADD COLUMN \(d.quote(column.name)) \(d.columnType(column.kind))")
+            }
+        }
+        return SchemaPlan(tables: tablesDDL, columns: columns, triggers: triggers, recount: recount)
     }
 
     /// Indexes for the common queries, derived from the model: every contained collection is read by
