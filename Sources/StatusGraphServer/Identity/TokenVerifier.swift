@@ -16,6 +16,11 @@ public actor TokenVerifier {
     private var keyIDs: Set<String> = []
     private var fetchedAt: Date?
     private var lastUnknownKeyFetch: Date?
+    /// Tokens verified lately: a client sends the same token for an hour, and checking its signature
+    /// and claims each time costs more than the rest of a small request. Kept until the token expires
+    /// or five minutes pass, whichever comes first; at most `cacheLimit` entries.
+    private var verified: [String: (identity: Identity, until: Date)] = [:]
+    private let cacheLimit = 10_000
 
     public init(configuration: IdentityConfiguration) async throws {
         self.configuration = configuration
@@ -85,6 +90,10 @@ public actor TokenVerifier {
 
     /// The identity an `Authorization` header proves, or the 401 that says why it proves none.
     public func identity(authorization: String?) async throws(ODataError) -> Identity {
+        if let authorization, let hit = verified[authorization] {
+            if hit.until > Date() { return hit.identity }
+            verified[authorization] = nil
+        }
         guard let header = authorization?.trimmingCharacters(in: .whitespaces), !header.isEmpty else {
             throw Self.unauthorized("Access token is empty.")
         }
@@ -117,7 +126,12 @@ public actor TokenVerifier {
         } catch {
             throw Self.failure(error)
         }
-        return try check(claims)
+        let identity = try check(claims)
+        if let authorization, let exp = claims.exp?.value {
+            if verified.count >= cacheLimit { verified.removeAll(keepingCapacity: true) }
+            verified[authorization] = (identity, min(exp.addingTimeInterval(configuration.clockSkew), Date().addingTimeInterval(300)))
+        }
+        return identity
     }
 
     /// Signing algorithms accepted: HMAC for locally minted tokens, RSA and ECDSA for issuers' keys.
