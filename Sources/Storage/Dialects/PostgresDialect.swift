@@ -3,10 +3,6 @@ public struct PostgresDialect: SQLDialect {
     public init() {}
     public var name: String { "postgresql" }
 
-    public func quote(_ identifier: String) -> String {
-        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
     public func placeholder(_ n: Int) -> String { "$\(n)" }
 
     public func typedPlaceholder(_ n: Int, kind: ColumnKind) -> String { "$\(n)::\(columnType(kind))" }

@@ -36,6 +36,11 @@ public enum TriggerEvent: String, Sendable {
 }
 
 extension SQLDialect {
+    /// Standard SQL quoting: `"name"`, a quote inside doubled.
+    public func quote(_ identifier: String) -> String {
+        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
     public func typedPlaceholder(_ n: Int, kind: ColumnKind) -> String { placeholder(n) }
 
     /// Quotes a constant from the model (never user input) as a SQL string literal.

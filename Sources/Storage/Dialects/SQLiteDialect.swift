@@ -3,10 +3,6 @@ public struct SQLiteDialect: SQLDialect {
     public init() {}
     public var name: String { "sqlite" }
 
-    public func quote(_ identifier: String) -> String {
-        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
     public func placeholder(_ n: Int) -> String { "?" }
 
     public func columnType(_ kind: ColumnKind) -> String {
