@@ -83,10 +83,7 @@ public final class SQLiteDatabase: SQLDatabase {
         var out: [[SQLValue]] = []
         let cursor = try Row.fetchCursor(prepared)
         while let row = try cursor.next() {
-            var values: [SQLValue] = []
-            values.reserveCapacity(row.count)
-            for i in 0..<row.count { values.append(Self.value(row[i] as DatabaseValue)) }
-            out.append(values)
+            out.append(row.databaseValues.map(Self.value))
         }
         return out
     }

@@ -6,7 +6,7 @@ extension ResourcePath {
         for (i, step) in steps.enumerated() {
             s += "/" + step.navigation.name
             let isLast = i == steps.count - 1
-            if let key = step.key, !isLast { s += "('\(key.replacingOccurrences(of: "'", with: "''"))')" }
+            if let key = step.key, !isLast { s += "('" + ResourcePath.quoted(key) + "')" }
         }
         switch target {
         case .singleton: return s
@@ -21,8 +21,13 @@ extension ResourcePath {
         for (i, step) in steps.enumerated() {
             s += "/" + step.navigation.name
             let key = i == steps.count - 1 ? id : step.key
-            if let key { s += "('\(key.replacingOccurrences(of: "'", with: "''"))')" }
+            if let key { s += "('" + ResourcePath.quoted(key) + "')" }
         }
         return s
+    }
+
+    /// A key as it stands inside `'…'`: quotes doubled (most keys have none and are returned as they are).
+    public static func quoted(_ key: String) -> String {
+        key.utf8.contains(UInt8(ascii: "'")) ? key.replacingOccurrences(of: "'", with: "''") : key
     }
 }

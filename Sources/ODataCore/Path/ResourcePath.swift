@@ -59,7 +59,7 @@ public struct ResourcePath: Sendable {
         var s = singleton
         for step in steps.dropLast() {
             s += "/" + step.navigation.name
-            if let key = step.key { s += "('\(key.replacingOccurrences(of: "'", with: "''"))')" }
+            if let key = step.key { s += "('" + ResourcePath.quoted(key) + "')" }
         }
         return s
     }
@@ -69,7 +69,7 @@ public struct ResourcePath: Sendable {
         var s = singleton
         for step in steps {
             s += "/" + step.navigation.name
-            if let key = step.key { s += "('\(key.replacingOccurrences(of: "'", with: "''"))')" }
+            if let key = step.key { s += "('" + ResourcePath.quoted(key) + "')" }
         }
         return s
     }

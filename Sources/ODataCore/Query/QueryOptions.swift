@@ -133,7 +133,13 @@ public struct SkipTokenCodec: Sendable {
     }
 
     static func base64URL(_ bytes: [UInt8]) -> String {
-        Base64.encode(bytes).replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        String(decoding: Base64.encode(bytes).utf8.compactMap { c -> UInt8? in
+            switch c {
+            case UInt8(ascii: "+"): return UInt8(ascii: "-")
+            case UInt8(ascii: "/"): return UInt8(ascii: "_")
+            case UInt8(ascii: "="): return nil
+            default: return c
+            }
+        }, as: UTF8.self)
     }
 }

@@ -58,11 +58,16 @@ extension ODataService {
             if let nextLink { w.key("@odata.nextLink"); w.string(nextLink) }
             w.key("value")
             w.beginArray()
+            let version = call.version
+            let model = call.model
             for row in rows {
-                call.version.projection(table, type: row.type)?.write(
-                    row, context: nil, model: call.model, selected: selected, to: &w
-                ) { w in
-                    writeExpansions(call, expansions, id: row.id, path: call.path.memberPath(id: row.id), to: &w)
+                guard let projection = version.projection(table, type: row.type) else { continue }
+                if expansions.isEmpty {
+                    projection.write(row, context: nil, model: model, selected: selected, to: &w)
+                } else {
+                    projection.write(row, context: nil, model: model, selected: selected, to: &w) { w in
+                        writeExpansions(call, expansions, id: row.id, path: call.path.memberPath(id: row.id), to: &w)
+                    }
                 }
             }
             w.endArray()

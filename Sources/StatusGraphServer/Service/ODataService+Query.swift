@@ -130,7 +130,7 @@ extension ODataService {
             w.beginArray()
             let selected = e.item.query.select.map(Set.init)
             for member in members {
-                let memberPath = "\(path)/\(name)('\(member.id.replacingOccurrences(of: "'", with: "''"))')"
+                let memberPath = "\(path)/\(name)('\(ResourcePath.quoted(member.id))')"
                 call.version.projection(table, type: member.type)?.write(
                     member, context: nil, model: call.model, selected: selected, to: &w
                 ) { w in

@@ -38,7 +38,8 @@ public enum TriggerEvent: String, Sendable {
 extension SQLDialect {
     /// Standard SQL quoting: `"name"`, a quote inside doubled.
     public func quote(_ identifier: String) -> String {
-        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        identifier.utf8.contains(UInt8(ascii: "\""))
+            ? "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : "\"" + identifier + "\""
     }
 
     public func typedPlaceholder(_ n: Int, kind: ColumnKind) -> String { placeholder(n) }

@@ -34,17 +34,28 @@ public struct SQLFragment: Sendable, Equatable, CustomStringConvertible {
 }
 
 extension SQLBuilder {
-    /// Appends a fragment, numbering its placeholders.
+    /// Appends a fragment, numbering its placeholders (a `?` outside quoted text).
     public mutating func append(_ fragment: SQLFragment) {
+        guard !fragment.bindings.isEmpty else {
+            append(fragment.sql)
+            return
+        }
         var values = fragment.bindings.makeIterator()
         var inQuote = false
-        for c in fragment.sql {
-            if c == "'" { inQuote.toggle() }
-            if c == "?", !inQuote, let v = values.next() {
+        let utf8 = fragment.sql.utf8
+        var start = utf8.startIndex
+        var i = start
+        while i < utf8.endIndex {
+            let c = utf8[i]
+            if c == UInt8(ascii: "'") {
+                inQuote.toggle()
+            } else if c == UInt8(ascii: "?"), !inQuote, let v = values.next() {
+                append(String(fragment.sql[start..<i]))
                 bind(v)
-            } else {
-                append(c)
+                start = utf8.index(after: i)
             }
+            i = utf8.index(after: i)
         }
+        append(String(fragment.sql[start...]))
     }
 }

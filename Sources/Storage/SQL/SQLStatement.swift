@@ -22,8 +22,6 @@ public struct SQLBuilder {
     /// Appends SQL text (never a value).
     public mutating func append(_ sql: String) { statement.sql += sql }
 
-    /// Appends SQL text (never a value).
-    public mutating func append(_ c: Character) { statement.sql.append(c) }
 
     /// Appends a quoted identifier.
     public mutating func identifier(_ name: String) { statement.sql += dialect.quote(name) }
