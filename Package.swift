@@ -33,7 +33,11 @@ let package = Package(
         // The backend-neutral storage protocol, table layout and SQL translation.
         .target(name: "Storage", dependencies: ["ODataModel", "ODataCore"]),
         // The embedded default backend.
-        .target(name: "StorageSQLite", dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "StorageSQLite",
+            dependencies: [
+                "Storage", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]),
         // The scale-out backend.
         .target(
             name: "StoragePostgres",

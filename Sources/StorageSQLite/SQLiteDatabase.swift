@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import Storage
 
 /// The embedded default backend: one SQLite file in WAL mode, a writer plus a pool of readers (GRDB),
@@ -82,8 +83,32 @@ public final class SQLiteDatabase: SQLDatabase {
         try prepared.setArguments(StatementArguments(statement.bindings.map(Self.databaseValue)))
         var out: [[SQLValue]] = []
         let cursor = try Row.fetchCursor(prepared)
-        while let row = try cursor.next() {
-            out.append(row.databaseValues.map(Self.value))
+        // Values are read straight from SQLite's statement while GRDB steps it: no per-value boxing.
+        let sqlite = prepared.sqliteStatement
+        let count = Int32(sqlite3_column_count(sqlite))
+        while try cursor.next() != nil {
+            var values: [SQLValue] = []
+            values.reserveCapacity(Int(count))
+            for i in 0..<count {
+                switch sqlite3_column_type(sqlite, i) {
+                case SQLITE_INTEGER: values.append(.integer(sqlite3_column_int64(sqlite, i)))
+                case SQLITE_FLOAT: values.append(.real(sqlite3_column_double(sqlite, i)))
+                case SQLITE_TEXT:
+                    let length = Int(sqlite3_column_bytes(sqlite, i))
+                    let text = sqlite3_column_text(sqlite, i).map {
+                        String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+                    }
+                    values.append(.text(text ?? ""))
+                case SQLITE_BLOB:
+                    let length = Int(sqlite3_column_bytes(sqlite, i))
+                    let bytes = sqlite3_column_blob(sqlite, i).map {
+                        Array(UnsafeRawBufferPointer(start: $0, count: length))
+                    }
+                    values.append(.blob(bytes ?? []))
+                default: values.append(.null)
+                }
+            }
+            out.append(values)
         }
         return out
     }
@@ -96,16 +121,6 @@ public final class SQLiteDatabase: SQLDatabase {
         case .text(let s): return s.databaseValue
         case .blob(let b): return Data(b).databaseValue
         case .boolean(let b): return (b ? 1 : 0 as Int64).databaseValue
-        }
-    }
-
-    private static func value(_ v: DatabaseValue) -> SQLValue {
-        switch v.storage {
-        case .null: return .null
-        case .int64(let n): return .integer(n)
-        case .double(let d): return .real(d)
-        case .string(let s): return .text(s)
-        case .blob(let data): return .blob([UInt8](data))
         }
     }
 
