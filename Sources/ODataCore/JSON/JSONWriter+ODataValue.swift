@@ -36,7 +36,7 @@ extension JSONWriter {
     }
 
     /// `x86,x64` for a mask; the member worth 0 (or `0`) when no bit is set.
-    static func flagNames(_ mask: Int64, _ e: EnumType) -> String {
+    public static func flagNames(_ mask: Int64, _ e: EnumType) -> String {
         if mask == 0 { return e.members.first { $0.value == 0 }?.name ?? "0" }
         var names: [String] = []
         for m in e.members {

@@ -8,14 +8,15 @@ enum ColumnCodec {
         column.kind.encode(value, type: column.type, model: model)
     }
 
-    /// Writes a stored value as JSON.
-    static func write(_ value: SQLValue, kind: ColumnKind, type: TypeReference, model: EdmModel, to w: inout JSONWriter) {
+    /// Writes a stored value as JSON; `flags` is the enum of a flags column (for its member names).
+    static func write(_ value: SQLValue, kind: ColumnKind, flags: EnumType?, to w: inout JSONWriter) {
         switch (kind, value) {
         case (_, .null): w.null()
         case (.boolean, .integer(let n)): w.bool(n != 0)
         case (.boolean, .boolean(let b)): w.bool(b)
         case (.timestamp, .integer(let ticks)): w.string(DateTimeOffset(ticks: ticks).description)
-        case (.flags, .integer(let mask)): w.value(.flags(mask), type: type, model: model)
+        case (.flags, .integer(let mask)):
+            if let flags { w.string(JSONWriter.flagNames(mask, flags)) } else { w.int(mask) }
         case (.json, .text(let json)): w.raw(json.utf8)
         case (.blob, .blob(let bytes)): w.string(Base64.encode(bytes))
         case (.real, .real(let d)): w.double(d)
@@ -26,5 +27,13 @@ enum ColumnCodec {
         case (_, .boolean(let b)): w.bool(b)
         case (_, .blob(let bytes)): w.string(Base64.encode(bytes))
         }
+    }
+}
+
+extension StorageTable.Column {
+    /// The enum of a flags column, in `model`.
+    func flagsEnum(in model: EdmModel) -> EnumType? {
+        guard kind == .flags, case .enumeration(let name) = type.element else { return nil }
+        return model.enumTypes[name]
     }
 }

@@ -10,7 +10,8 @@ struct EntityProjection: Sendable {
         let key: [UInt8]
         let column: Int
         let kind: ColumnKind
-        let type: TypeReference
+        /// The enum of a flags property (its member names are written), else nil.
+        let flags: EnumType?
     }
 
     let typeName: String
@@ -22,14 +23,16 @@ struct EntityProjection: Sendable {
         odataType = model.odataType(of: type.name)
         fields = type.properties.compactMap { p in
             guard p.name != "id", let column = table.columnIndex(p.name) else { return nil }
-            return Field(name: p.name, key: JSONWriter.encodedKey(p.name), column: column, kind: table.columns[column].kind, type: p.type)
+            return Field(
+                name: p.name, key: JSONWriter.encodedKey(p.name), column: column, kind: table.columns[column].kind,
+                flags: table.columns[column].flagsEnum(in: model))
         }
     }
 
     /// Writes the entity as a JSON object, with `@odata.context` first when given, only the `selected`
     /// properties when given (the id always), and what `expanded` adds before the object closes.
     func write(
-        _ entity: StoredEntity, context: String?, model: EdmModel, selected: Set<String>? = nil, to w: inout JSONWriter,
+        _ entity: StoredEntity, context: String?, selected: Set<String>? = nil, to w: inout JSONWriter,
         expanded: (inout JSONWriter) -> Void = { _ in }
     ) {
         w.beginObject()
@@ -43,7 +46,7 @@ struct EntityProjection: Sendable {
         w.string(entity.id)
         for field in fields where selected?.contains(field.name) ?? true {
             w.key(encoded: field.key)
-            ColumnCodec.write(entity.values[field.column], kind: field.kind, type: field.type, model: model, to: &w)
+            ColumnCodec.write(entity.values[field.column], kind: field.kind, flags: field.flags, to: &w)
         }
         expanded(&w)
         w.endObject()

@@ -59,13 +59,12 @@ extension ODataService {
             w.key("value")
             w.beginArray()
             let version = call.version
-            let model = call.model
             for row in rows {
                 guard let projection = version.projection(table, type: row.type) else { continue }
                 if expansions.isEmpty {
-                    projection.write(row, context: nil, model: model, selected: selected, to: &w)
+                    projection.write(row, context: nil, selected: selected, to: &w)
                 } else {
-                    projection.write(row, context: nil, model: model, selected: selected, to: &w) { w in
+                    projection.write(row, context: nil, selected: selected, to: &w) { w in
                         writeExpansions(call, expansions, id: row.id, path: call.path.memberPath(id: row.id), to: &w)
                     }
                 }
@@ -98,7 +97,7 @@ extension ODataService {
         }
         let context = "\(call.serviceRoot)/$metadata#\(call.path.contextFragment)/$entity"
         return json(201, headers: [("Location", location)]) { w in
-            projection.write(entity, context: context, model: call.model, to: &w)
+            projection.write(entity, context: context, to: &w)
         }
     }
 

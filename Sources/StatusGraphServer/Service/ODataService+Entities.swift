@@ -18,7 +18,7 @@ extension ODataService {
         if !q.expand.isEmpty { _ = try await tokenCodec() }
         let context = contextURL(call, q, entity: true)
         return json(200) { w in
-            projection.write(row, context: context, model: call.model, selected: q.select.map(Set.init), to: &w) { w in
+            projection.write(row, context: context, selected: q.select.map(Set.init), to: &w) { w in
                 writeExpansions(call, expansions, id: row.id, path: call.path.canonical, to: &w)
             }
         }
@@ -39,7 +39,7 @@ extension ODataService {
         if call.request.preferMinimal {
             return ServiceResponse(status: 204, headers: [("Preference-Applied", "return=minimal")])
         }
-        return json(200) { w in projection.write(row, context: call.context, model: call.model, to: &w) }
+        return json(200) { w in projection.write(row, context: call.context, to: &w) }
     }
 
     /// DELETE: removes the entity and everything it contains; 204.
@@ -66,7 +66,7 @@ extension ODataService {
         let table = try singletonTable(call)
         let row = try await singletonRow(call, table)
         guard let projection = call.version.projection(table, type: row.type) else { throw notFound(call) }
-        return json(200) { w in projection.write(row, context: call.context, model: call.model, to: &w) }
+        return json(200) { w in projection.write(row, context: call.context, to: &w) }
     }
 
     func updateSingleton(_ call: Call) async throws -> ServiceResponse {
@@ -81,6 +81,6 @@ extension ODataService {
         if call.request.preferMinimal {
             return ServiceResponse(status: 204, headers: [("Preference-Applied", "return=minimal")])
         }
-        return json(200) { w in projection.write(row, context: call.context, model: call.model, to: &w) }
+        return json(200) { w in projection.write(row, context: call.context, to: &w) }
     }
 }

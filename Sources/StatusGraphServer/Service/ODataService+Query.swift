@@ -132,7 +132,7 @@ extension ODataService {
             for member in members {
                 let memberPath = "\(path)/\(name)('\(ResourcePath.quoted(member.id))')"
                 call.version.projection(table, type: member.type)?.write(
-                    member, context: nil, model: call.model, selected: selected, to: &w
+                    member, context: nil, selected: selected, to: &w
                 ) { w in
                     writeExpansions(call, e.nested, id: member.id, path: memberPath, to: &w)
                 }

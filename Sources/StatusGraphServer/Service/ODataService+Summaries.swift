@@ -43,7 +43,7 @@ extension ODataService {
                 w.int(counts.filter { $0.bucket == p.name }.reduce(0) { $0 + $1.count })
             } else if let source = summary.fromParent[p.name], let i = parentTable.columnIndex(source) {
                 let column = parentTable.columns[i]
-                ColumnCodec.write(parent.values[i], kind: column.kind, type: column.type, model: call.model, to: &w)
+                ColumnCodec.write(parent.values[i], kind: column.kind, flags: column.flagsEnum(in: call.model), to: &w)
             } else if p.name == summary.lastUpdateProperty {
                 let latest = counts.map(\.updatedTicks).max()
                 let fallback = parentTable.columnIndex("lastModifiedDateTime").flatMap { i -> Int64? in
