@@ -100,3 +100,26 @@ public struct JSONWriter: Sendable {
         return w.bytes
     }
 }
+
+extension JSONWriter {
+    /// Writes a parsed JSON value back (numbers exactly as they were written).
+    public mutating func json(_ value: JSONValue) {
+        switch value {
+        case .null: null()
+        case .bool(let b): bool(b)
+        case .number(let n): raw(n.utf8)
+        case .string(let s): string(s)
+        case .array(let items):
+            beginArray()
+            for item in items { json(item) }
+            endArray()
+        case .object(let o):
+            beginObject()
+            for (k, v) in o.members {
+                key(k)
+                json(v)
+            }
+            endObject()
+        }
+    }
+}

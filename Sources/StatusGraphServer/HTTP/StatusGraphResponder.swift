@@ -71,6 +71,9 @@ public struct StatusGraphResponder: HTTPResponder {
         if path == "/health" {
             return ServiceResponse(status: 200, body: .text("ok"))
         }
+        if path == "/health/echo", request.method == .post {
+            return await echo(request)
+        }
         guard request.uri.string.utf8.count <= configuration.limits.maxURLLength else {
             return Self.error(.badRequest("The request URL is longer than \(configuration.limits.maxURLLength) bytes."))
         }
@@ -118,6 +121,17 @@ public struct StatusGraphResponder: HTTPResponder {
             contentType: request.headers[.contentType], preferMinimal: prefer.contains("return=minimal"),
             baseURL: baseURL(request), identity: identity)
         return await service.handle(serviceRequest)
+    }
+
+    /// `POST /health/echo`: parses a JSON body and writes it back, touching no storage — the benchmark's
+    /// second ceiling (the cost of JSON in and out on this server).
+    private func echo(_ request: Request) async -> ServiceResponse {
+        guard var buffer = try? await request.body.collect(upTo: configuration.limits.maxBodyBytes),
+            let value = try? JSONParser.parse(buffer.readBytes(length: buffer.readableBytes) ?? [], maxDepth: configuration.limits.maxJSONDepth)
+        else { return Self.error(.badRequest("The body is not JSON within the limits.")) }
+        var w = JSONWriter(capacity: 512)
+        w.json(value)
+        return ServiceResponse(status: 200, body: .json(w.bytes))
     }
 
     private func baseURL(_ request: Request) -> String {

@@ -131,7 +131,7 @@ extension ODataService {
                     throw ODataError.badRequest("Batch request '\(id)' has a body but no Content-Type header.", target: "requests[\(i)].headers")
                 }
                 var w = JSONWriter()
-                write(b, to: &w)
+                w.json(b)
                 body = w.bytes
             }
             var dependsOn: [String] = []
@@ -150,22 +150,5 @@ extension ODataService {
             }
         }
         return parts
-    }
-
-    private func write(_ value: JSONValue, to w: inout JSONWriter) {
-        switch value {
-        case .null: w.null()
-        case .bool(let b): w.bool(b)
-        case .number(let n): w.raw(n.utf8)
-        case .string(let s): w.string(s)
-        case .array(let items):
-            w.beginArray()
-            for item in items { write(item, to: &w) }
-            w.endArray()
-        case .object(let o):
-            w.beginObject()
-            for (k, v) in o.members { w.key(k); write(v, to: &w) }
-            w.endObject()
-        }
     }
 }
