@@ -40,6 +40,17 @@ import Testing
         }
     }
 
+    @Test func healthRoutesNeedNoToken() async throws {
+        try await withApp { client in
+            #expect(try await client.send(.get, "/health", authorization: .none).text == "ok")
+            let body = #"{"a":[1,2.50,-3e2,true,null],"b":{"c":"é\n"}}"#
+            let echo = try await client.send(.post, "/health/echo", json: body, authorization: .none)
+            #expect(echo.status == 200)
+            #expect(echo.text == body)
+            #expect(try await client.send(.post, "/health/echo", json: "{oops", authorization: .none).status == 400)
+        }
+    }
+
     @Test func unknownVersionIs400() async throws {
         try await withApp { client in
             let reply = try await client.send(.get, "/v2.0/deviceAppManagement")
