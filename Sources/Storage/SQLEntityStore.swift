@@ -54,22 +54,26 @@ public struct SQLEntityStore<Database: SQLDatabase>: EntityStore {
         return try translator.predicate(filter)
     }
 
-    /// The order keys' SQL, then `id`.
-    private func orderKeys(_ table: StorageTable, _ query: ListQuery) throws -> [(sql: SQLFragment, descending: Bool)] {
+    /// The order keys' SQL, then `id` (never null: it orders as the primary key does, so the index serves it).
+    private func orderKeys(_ table: StorageTable, _ query: ListQuery) throws -> [(sql: SQLFragment, descending: Bool, nullable: Bool)] {
         var translator = ExpressionTranslator(table: table, dialect: d, model: query.model)
-        var keys: [(SQLFragment, Bool)] = []
-        for key in query.order { keys.append((try translator.orderValue(key.expression), key.descending)) }
-        keys.append((SQLFragment("\(d.quote(table.name)).\(d.quote("id"))"), false))
+        var keys: [(SQLFragment, Bool, Bool)] = []
+        for key in query.order { keys.append((try translator.orderValue(key.expression), key.descending, true)) }
+        keys.append((SQLFragment("\(d.quote(table.name)).\(d.quote("id"))"), false, false))
         return keys
     }
 
     /// `ORDER BY k1 ASC NULLS FIRST, …, id ASC` (null sorts first ascending, as OData says).
-    private func orderClause(_ keys: [(sql: SQLFragment, descending: Bool)]) -> SQLFragment {
-        SQLFragment.join(keys.map { $0.sql + ($0.descending ? " DESC NULLS LAST" : " ASC NULLS FIRST") }, ", ")
+    private func orderClause(_ keys: [(sql: SQLFragment, descending: Bool, nullable: Bool)]) -> SQLFragment {
+        SQLFragment.join(
+            keys.map { key in
+                guard key.nullable else { return key.sql + (key.descending ? " DESC" : " ASC") }
+                return key.sql + (key.descending ? " DESC NULLS LAST" : " ASC NULLS FIRST")
+            }, ", ")
     }
 
     /// Rows strictly after `values` in the order of `keys` (null being the smallest value).
-    private func keysetCondition(_ keys: [(sql: SQLFragment, descending: Bool)], after values: [SQLValue]) throws -> SQLFragment {
+    private func keysetCondition(_ keys: [(sql: SQLFragment, descending: Bool, nullable: Bool)], after values: [SQLValue]) throws -> SQLFragment {
         guard values.count == keys.count else {
             throw StorageError(.internalError, "a position has \(values.count) values for \(keys.count) keys")
         }
@@ -79,7 +83,7 @@ public struct SQLEntityStore<Database: SQLDatabase>: EntityStore {
             for j in 0..<i {
                 terms.append(values[j] == .null ? keys[j].sql + " IS NULL" : keys[j].sql + " = " + .bind(values[j]))
             }
-            let (key, descending) = keys[i]
+            let (key, descending, _) = keys[i]
             let v = values[i]
             switch (descending, v == .null) {
             case (false, true): terms.append(key + " IS NOT NULL")

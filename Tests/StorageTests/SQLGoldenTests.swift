@@ -44,7 +44,7 @@ final class RecordingDatabase: SQLDatabase {
             q.after = [.text("k")]
             _ = try await $0.list(table, in: scope, q) }
         #expect(list == [SQLStatement(
-            #"SELECT \#(cols) FROM "mobileAppConfigurations_userStatuses" WHERE "_tenant" = ? AND "_p1" = ? AND (("mobileAppConfigurations_userStatuses"."id" > ?)) ORDER BY "mobileAppConfigurations_userStatuses"."id" ASC NULLS FIRST LIMIT ?"#,
+            #"SELECT \#(cols) FROM "mobileAppConfigurations_userStatuses" WHERE "_tenant" = ? AND "_p1" = ? AND (("mobileAppConfigurations_userStatuses"."id" > ?)) ORDER BY "mobileAppConfigurations_userStatuses"."id" ASC LIMIT ?"#,
             [.text("t"), .text("cfg"), .text("k"), .integer(51)])])
 
         let get = try await record { _ = try await $0.get(table, in: scope, id: "u", types: ["x", "a"]) }
@@ -143,7 +143,7 @@ final class RecordingDatabase: SQLDatabase {
         let t = #""mobileApps_deviceStatuses""#
         let rank = #"CASE \#(t)."installState" WHEN 'notApplicable' THEN 0 WHEN 'installed' THEN 1 WHEN 'failed' THEN 2 WHEN 'notInstalled' THEN 3 WHEN 'uninstallFailed' THEN 4 WHEN 'pendingInstall' THEN 5 WHEN 'unknown' THEN 6 END"#
         #expect(statements.first?.sql.hasSuffix(
-            #"AND (((\#(rank) < ? OR \#(rank) IS NULL)) OR (\#(rank) = ? AND \#(t)."deviceName" IS NOT NULL) OR (\#(rank) = ? AND \#(t)."deviceName" IS NULL AND \#(t)."id" > ?)) ORDER BY \#(rank) DESC NULLS LAST, \#(t)."deviceName" ASC NULLS FIRST, \#(t)."id" ASC NULLS FIRST LIMIT ?"#) == true,
+            #"AND (((\#(rank) < ? OR \#(rank) IS NULL)) OR (\#(rank) = ? AND \#(t)."deviceName" IS NOT NULL) OR (\#(rank) = ? AND \#(t)."deviceName" IS NULL AND \#(t)."id" > ?)) ORDER BY \#(rank) DESC NULLS LAST, \#(t)."deviceName" ASC NULLS FIRST, \#(t)."id" ASC LIMIT ?"#) == true,
             "\(statements)")
         #expect(statements.first?.bindings.suffix(5) == [.integer(2), .integer(2), .integer(2), .text("last-id"), .integer(50)])
     }
