@@ -37,7 +37,10 @@ public enum TestBackend: String, Sendable, CaseIterable, CustomStringConvertible
             let name = "sg_" + key.lowercased().filter { $0.isLetter || $0.isNumber }
             try await Self.createDatabase(name, adminURL: admin)
             var settings = PostgresDatabase.Settings(url: Self.url(admin, database: name))
-            settings.maximumConnections = 8
+            // Many tests run at once on two cores: small pools, generous waits (a slow test is not a failed one).
+            settings.maximumConnections = 4
+            settings.timeout = .seconds(60)
+            settings.connectTimeout = .seconds(30)
             var logger = Logger(label: "test-postgres")
             logger.logLevel = .critical
             let database = try PostgresDatabase(settings: settings, logger: logger)
@@ -81,7 +84,11 @@ public enum TestBackend: String, Sendable, CaseIterable, CustomStringConvertible
     static func admin(_ url: String, _ body: @Sendable (PostgresClient) async throws -> Void) async throws {
         var logger = Logger(label: "test-postgres-admin")
         logger.logLevel = .critical
-        let database = try PostgresDatabase(settings: .init(url: url), logger: logger)
+        var settings = PostgresDatabase.Settings(url: url)
+        settings.maximumConnections = 2
+        settings.timeout = .seconds(60)
+        settings.connectTimeout = .seconds(30)
+        let database = try PostgresDatabase(settings: settings, logger: logger)
         let client = database.client
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
