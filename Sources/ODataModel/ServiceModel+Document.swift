@@ -32,7 +32,8 @@ extension ServiceModel {
             PermissionRule(path: $0.path, read: $0.read ?? [], create: $0.create ?? [], update: $0.update ?? [], delete: $0.delete ?? [])
         }
         try self.init(
-            versions: models, serverManaged: document.service.serverManaged, summaries: summaries, permissions: permissions)
+            versions: models, serverManaged: document.service.serverManaged, summaries: summaries, permissions: permissions,
+            sortKeys: document.service.sortKeys ?? [:])
     }
 }
 
@@ -135,6 +136,7 @@ private struct Document: Decodable {
         let serverManaged: [String: ServerManagedProperty]
         let summaries: [SummaryEntry]
         let permissions: [PermissionEntry]?
+        let sortKeys: [String: [String]]?
     }
 
     struct PermissionEntry: Decodable {

@@ -9,16 +9,19 @@ public struct ServiceModel: Sendable {
     public let summaries: [Summary]
     /// What each operation requires, by navigation path.
     public let permissions: [PermissionRule]
+    /// Entity type → properties clients commonly order its collections by (each gets an index).
+    public let sortKeys: [String: [String]]
 
     public init(
         versions: [EdmModel], serverManaged: [String: ServerManagedProperty], summaries: [Summary],
-        permissions: [PermissionRule] = []
+        permissions: [PermissionRule] = [], sortKeys: [String: [String]] = [:]
     ) throws(ModelError) {
         self.versionNames = versions.map(\.version)
         self.versions = Dictionary(versions.map { ($0.version, $0) }, uniquingKeysWith: { a, _ in a })
         self.serverManaged = serverManaged
         self.summaries = summaries
         self.permissions = permissions
+        self.sortKeys = sortKeys
         for summary in summaries { try check(summary) }
         if !permissions.isEmpty, !permissions.contains(where: { $0.path == "*" }) {
             throw ModelError("the permission rules need a '*' rule for the paths they do not list")

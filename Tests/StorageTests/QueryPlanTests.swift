@@ -45,6 +45,14 @@ import Testing
         #expect(byState.contains("USING INDEX mobileApps_deviceStatuses_by_installState"), "\(byState)")
         #expect(!byState.contains("TEMP B-TREE"), "\(byState)")
 
+        let ordered = try await plan(filter: nil, orderBy: "deviceName", after: true)
+        #expect(ordered.contains("USING INDEX mobileApps_deviceStatuses_by_deviceName"), "\(ordered)")
+        #expect(!ordered.contains("TEMP B-TREE"), "\(ordered)")
+        // Descending, the index is read backwards; only ties on the name are sorted by key ("right part").
+        let filteredOrdered = try await plan(filter: "installState eq 'failed'", orderBy: "deviceName desc", after: false)
+        #expect(filteredOrdered.contains("USING INDEX mobileApps_deviceStatuses_by_deviceName"), "\(filteredOrdered)")
+        #expect(!filteredOrdered.contains("TEMP B-TREE FOR ORDER BY"), "\(filteredOrdered)")
+
         let count = try await database.query(SQLStatement(
             #"EXPLAIN QUERY PLAN SELECT COUNT(*) FROM "mobileApps_deviceStatuses" WHERE "_tenant" = ? AND "_p1" = ? AND ("mobileApps_deviceStatuses"."installState" = ?)"#,
             [.text("t"), .text("a"), .text("failed")]))

@@ -18,6 +18,8 @@ public protocol SQLDialect: Sendable {
     func jsonElementDocument(alias: String) -> String
     /// A placeholder whose value must be read as `kind` where the context does not say (e.g. `INSERT … SELECT`).
     func typedPlaceholder(_ n: Int, kind: ColumnKind) -> String
+    /// An index column ordered ascending with nulls first (as OData orders).
+    func ascendingNullsFirst(_ quotedColumn: String) -> String
     /// Whether `a` contains `b` (text, case-sensitive).
     func contains(_ a: String, _ b: String) -> String
     /// The 0-based position of `b` in `a`, or -1.
@@ -43,6 +45,8 @@ extension SQLDialect {
     }
 
     public func typedPlaceholder(_ n: Int, kind: ColumnKind) -> String { placeholder(n) }
+
+    public func ascendingNullsFirst(_ quotedColumn: String) -> String { quotedColumn + " ASC NULLS FIRST" }
 
     /// Quotes a constant from the model (never user input) as a SQL string literal.
     public func literal(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }

@@ -5,6 +5,9 @@ public struct SQLiteDialect: SQLDialect {
 
     public func placeholder(_ n: Int) -> String { "?" }
 
+    /// SQLite orders nulls first ascending already, and takes no NULLS clause in an index.
+    public func ascendingNullsFirst(_ quotedColumn: String) -> String { quotedColumn }
+
     public func columnType(_ kind: ColumnKind) -> String {
         switch kind {
         case .text, .enumName, .json: return "TEXT"

@@ -52,8 +52,9 @@ extension StorageLayout {
     }
 
     /// Indexes for the common queries, derived from the model: every contained collection is read by
-    /// container (the primary key) and by container and state — the enum properties the summary rules
-    /// count by (`status`, `installState`) — ordered by key within.
+    /// container (the primary key), by container and state — the enum properties the summary rules
+    /// count by (`status`, `installState`) — ordered by key within, and by container and each of the
+    /// model's sort keys (`deviceName`, `userPrincipalName`, …).
     func indexes(_ d: any SQLDialect) -> [String] {
         var stateProperties: Set<String> = []
         for table in tables {
@@ -68,6 +69,12 @@ extension StorageLayout {
             for column in table.columns where column.kind == .enumName && stateProperties.contains(column.name) {
                 let key = (["_tenant"] + table.parentKeyColumns + [column.name, "id"]).map(d.quote).joined(separator: ", ")
                 out.append("CREATE INDEX IF NOT EXISTS \(d.quote("\(table.name)_by_\(column.name)")) ON \(d.quote(table.name)) (\(key))")
+            }
+            // Sort keys: null first, as OData orders ascending (and as queries ask for it).
+            for name in table.sortColumns {
+                let key = (["_tenant"] + table.parentKeyColumns).map(d.quote) + [d.ascendingNullsFirst(d.quote(name)), d.quote("id")]
+                out.append(
+                    "CREATE INDEX IF NOT EXISTS \(d.quote("\(table.name)_by_\(name)")) ON \(d.quote(table.name)) (\(key.joined(separator: ", ")))")
             }
         }
         return out

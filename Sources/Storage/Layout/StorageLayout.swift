@@ -38,9 +38,12 @@ public struct StorageLayout: Sendable {
         var columns: [StorageTable.Column] = []
         var parent: String?
         var feeds: [StorageTable.Feed] = []
+        var sortColumns: [String] = []
 
         func build() -> StorageTable {
-            StorageTable(name: name, path: path, baseType: baseType, family: family, columns: columns, parent: parent, feeds: feeds)
+            StorageTable(
+                name: name, path: path, baseType: baseType, family: family, columns: columns, parent: parent, feeds: feeds,
+                sortColumns: sortColumns)
         }
     }
 
@@ -60,6 +63,10 @@ public struct StorageLayout: Sendable {
         let family = [base] + base.derivedTypes.compactMap { model.entityTypes[$0] }
         for type in family {
             builder.family.insert(type.name)
+            for key in service.sortKeys[type.name] ?? [] where !builder.sortColumns.contains(key) {
+                guard type.property(named: key) != nil else { throw ModelError("sort key \(type.name).\(key) is not a property") }
+                builder.sortColumns.append(key)
+            }
             for property in type.properties where property.name != "id" {
                 let kind = ColumnKind(property.type) { model.enumTypes[$0]?.isFlags ?? false }
                 if let existing = builder.columns.first(where: { $0.name == property.name }) {

@@ -31,9 +31,14 @@ public struct StorageTable: Sendable {
     public let parent: String?
     /// Summaries that count this table's rows.
     public let feeds: [Feed]
+    /// Columns clients commonly order by (from the model's sort keys), each indexed within the container.
+    public let sortColumns: [String]
     private let index: [String: Int]
 
-    init(name: String, path: [String], baseType: String, family: Set<String>, columns: [Column], parent: String?, feeds: [Feed]) {
+    init(
+        name: String, path: [String], baseType: String, family: Set<String>, columns: [Column], parent: String?, feeds: [Feed],
+        sortColumns: [String]
+    ) {
         self.name = name
         self.path = path
         self.baseType = baseType
@@ -41,6 +46,7 @@ public struct StorageTable: Sendable {
         self.columns = columns
         self.parent = parent
         self.feeds = feeds
+        self.sortColumns = sortColumns
         self.index = Dictionary(columns.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
