@@ -94,7 +94,12 @@ public struct SQLEntityStore<Database: SQLDatabase>: EntityStore {
             alternatives.append("(" + SQLFragment.join(terms, " AND ") + ")")
         }
         guard !alternatives.isEmpty else { return SQLFragment("1 = 0") }
-        return "(" + SQLFragment.join(alternatives, " OR ") + ")"
+        var condition = "(" + SQLFragment.join(alternatives, " OR ") + ")"
+        // The same bound on the first key alone, which an index can seek to (the OR above it cannot).
+        if keys.count > 1, !keys[0].descending, values[0] != .null {
+            condition = "(" + keys[0].sql + " >= " + .bind(values[0]) + " AND " + condition + ")"
+        }
+        return condition
     }
 
     private func entity(from row: [SQLValue], table: StorageTable, keyCount: Int) throws -> StoredEntity {

@@ -46,6 +46,7 @@ import Testing
         #expect(!byState.contains("TEMP B-TREE"), "\(byState)")
 
         let ordered = try await plan(filter: nil, orderBy: "deviceName", after: true)
+        #expect(ordered.contains("deviceName>?"), "a deep page seeks to its position: \(ordered)")
         #expect(ordered.contains("USING INDEX mobileApps_deviceStatuses_by_deviceName"), "\(ordered)")
         #expect(!ordered.contains("TEMP B-TREE"), "\(ordered)")
         // Descending, the index is read backwards; only ties on the name are sorted by key ("right part").
