@@ -200,8 +200,8 @@ import Testing
             let cfgs = "/v1.0/deviceAppManagement/mobileAppConfigurations"
             let a = try await client.create(cfgs, ##"{"@odata.type":"#microsoft.graph.iosMobileAppConfiguration","displayName":"A","targetedMobileApps":["x","y"]}"##)
             let b = try await client.create(cfgs, ##"{"@odata.type":"#microsoft.graph.iosMobileAppConfiguration","displayName":"B","targetedMobileApps":[]}"##)
-            func ids(_ filter: String) async throws -> [String] {
-                let r = try await client.send(.get, "\(cfgs)?$filter=\(filter.replacingOccurrences(of: " ", with: "%20"))")
+            func ids(_ filter: String, in collection: String = cfgs) async throws -> [String] {
+                let r = try await client.send(.get, "\(collection)?$filter=\(filter.replacingOccurrences(of: " ", with: "%20"))")
                 #expect(r.status == 200, "\(r.text)")
                 return (r.json["value"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
             }
@@ -212,13 +212,8 @@ import Testing
             let apps = "/beta/deviceAppManagement/mobileApps"
             let win = try await client.create(apps, ##"{"@odata.type":"#microsoft.graph.win32LobApp","applicableArchitectures":"x86,x64","largeIcon":{"type":"image/png","value":"AA=="}}"##)
             _ = try await client.create(apps, Bodies.webApp)
-            func appIDs(_ filter: String) async throws -> [String] {
-                let r = try await client.send(.get, "\(apps)?$filter=\(filter.replacingOccurrences(of: " ", with: "%20"))")
-                #expect(r.status == 200, "\(r.text)")
-                return (r.json["value"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
-            }
-            #expect(try await appIDs("microsoft.graph.win32LobApp/applicableArchitectures has microsoft.graph.windowsArchitecture'x64'") == [win])
-            #expect(try await appIDs("largeIcon/type eq 'image/png'") == [win])
+            #expect(try await ids("microsoft.graph.win32LobApp/applicableArchitectures has microsoft.graph.windowsArchitecture'x64'", in: apps) == [win])
+            #expect(try await ids("largeIcon/type eq 'image/png'", in: apps) == [win])
         }
     }
 }

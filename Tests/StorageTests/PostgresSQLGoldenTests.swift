@@ -9,9 +9,7 @@ import Testing
     let layout = try! StorageLayout(service: GraphModel.service)
 
     func record(_ body: (SQLEntityStore<RecordingDatabase>) async throws -> Void) async throws -> [SQLStatement] {
-        let db = RecordingDatabase(dialect: PostgresDialect())
-        try await body(SQLEntityStore(layout: layout, database: db))
-        return db.statements
+        try await RecordingDatabase.record(PostgresDialect(), body)
     }
 
     @Test func statements() async throws {

@@ -22,6 +22,15 @@ final class RecordingDatabase: SQLDatabase {
     }
     func migrate(_ plan: SchemaPlan) async throws {}
     func close() async throws {}
+
+    /// The statements `body` sends through a store on a recording database of `dialect`.
+    static func record(
+        _ dialect: any SQLDialect, _ body: (SQLEntityStore<RecordingDatabase>) async throws -> Void
+    ) async throws -> [SQLStatement] {
+        let db = RecordingDatabase(dialect: dialect)
+        try await body(SQLEntityStore(layout: try StorageLayout(service: GraphModel.service), database: db))
+        return db.statements
+    }
 }
 
 /// The exact SQL and bindings each store operation sends, per dialect.
@@ -29,9 +38,7 @@ final class RecordingDatabase: SQLDatabase {
     let layout = try! StorageLayout(service: GraphModel.service)
 
     func record(_ body: (SQLEntityStore<RecordingDatabase>) async throws -> Void) async throws -> [SQLStatement] {
-        let db = RecordingDatabase(dialect: SQLiteDialect())
-        try await body(SQLEntityStore(layout: layout, database: db))
-        return db.statements
+        try await RecordingDatabase.record(SQLiteDialect(), body)
     }
 
     @Test func sqliteStatements() async throws {

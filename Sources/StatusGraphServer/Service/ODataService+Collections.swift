@@ -10,13 +10,17 @@ extension ODataService {
         let table = try table(call)
         let q = try bindQuery(call, collection: true)
         var lq = listQuery(call, table, q, type: call.path.cast)
-        let fp = fingerprint(
-            tenant: call.request.tenant, version: call.request.version, path: call.path.canonical + (call.path.cast.map { "/" + $0.name } ?? ""),
-            filter: call.options["$filter"], orderBy: call.options["$orderby"])
+        // Only a request that reads or writes a paging token needs its fingerprint.
+        func fp() -> String {
+            fingerprint(
+                tenant: call.request.tenant, version: call.request.version,
+                path: call.path.canonical + (call.path.cast.map { "/" + $0.name } ?? ""),
+                filter: call.options["$filter"], orderBy: call.options["$orderby"])
+        }
         var returned = 0
         if let token = q.skipToken {
             let payload = try await tokenCodec().decode(token)
-            guard let position = PagingToken(payload: payload), position.fingerprint == fp, position.keys.count == q.orderBy.count + 1
+            guard let position = PagingToken(payload: payload), position.fingerprint == fp(), position.keys.count == q.orderBy.count + 1
             else {
                 throw ODataError.badRequest(
                     "The $skiptoken belongs to another query; use @odata.nextLink exactly as the service returned it.", target: "$skiptoken")
@@ -40,7 +44,7 @@ extension ODataService {
         var nextLink: String?
         if rows.count > pageLimit {
             rows.removeLast(rows.count - pageLimit)
-            let position = PagingToken(keys: rows.last!.sortKeys, returned: returned + rows.count, fingerprint: fp)
+            let position = PagingToken(keys: rows.last!.sortKeys, returned: returned + rows.count, fingerprint: fp())
             let token = try await tokenCodec().encode(position.payload())
             var query = call.options.passthrough.map { "\($0.name)=\(PercentEncoding.encodeQueryComponent($0.value))" }
             query.append("$skiptoken=\(token)")
