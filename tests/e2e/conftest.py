@@ -41,26 +41,42 @@ class Server:
         self.url = None
 
     def start(self):
+        # Output goes to a file, not a pipe: nobody drains a pipe while the test runs, and a full pipe
+        # (64 KiB of logs, e.g. while the database is down) would block the server's logger.
+        self.log_path = os.path.join(self.data_dir, f"server-{time.monotonic_ns()}.log")
+        self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [BINARY, "serve", "--port", "0", "--data-dir", self.data_dir, *self.extra],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            stdout=self.log, stderr=subprocess.STDOUT, text=True)
         deadline = time.time() + 30
         while time.time() < deadline:
-            line = self.process.stdout.readline()
-            if not line:
-                raise RuntimeError("statusgraph exited before listening")
-            m = re.search(r"listening on (https?://\S+)", line)
+            with open(self.log_path) as f:
+                m = re.search(r"listening on (https?://\S+)", f.read())
             if m:
                 self.url = m.group(1)
                 with open(os.path.join(self.data_dir, "dev-token")) as f:
                     self.token = f.read().strip()
                 return self
-        raise RuntimeError("statusgraph did not start within 30 s")
+            if self.process.poll() is not None:
+                raise RuntimeError("statusgraph exited before listening:\n" + self.output())
+            time.sleep(0.05)
+        raise RuntimeError("statusgraph did not start within 30 s:\n" + self.output())
+
+    def output(self, tail=4000):
+        with open(self.log_path) as f:
+            return f.read()[-tail:]
 
     def stop(self, kill=False):
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
-            self.process.wait(timeout=30)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                raise AssertionError("statusgraph did not stop within 30 s of SIGTERM:\n" + self.output())
+        if self.process:
+            self.log.close()
         self.process = None
 
     def restart(self, kill=False):
