@@ -3,12 +3,16 @@ import GRDB
 import GRDBSQLite
 import Storage
 
+/// SQLite copies bound text and blobs (`SQLITE_TRANSIENT`): the Swift buffers do not outlive the call.
+private let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
 /// The embedded default backend: one SQLite file in WAL mode, a writer plus a pool of readers (GRDB),
-/// `synchronous=FULL` so that an acknowledged write survives a crash or power loss, and prepared
-/// statements cached per connection.
+/// `synchronous=FULL` so that an acknowledged write survives a crash or power loss, concurrent writes
+/// sharing commits (`GroupCommit`), and prepared statements cached per connection.
 public final class SQLiteDatabase: SQLDatabase {
     public let dialect: any SQLDialect = SQLiteDialect()
     private let pool: DatabasePool
+    private let writes: GroupCommit
 
     /// Opens (creating if needed) the database file at `path`.
     public init(path: String, readers: Int = max(4, ProcessInfo.processInfo.activeProcessorCount * 2)) throws {
@@ -24,6 +28,10 @@ public final class SQLiteDatabase: SQLDatabase {
         } catch {
             throw StorageError(.unavailable, "cannot open the SQLite database at \(path)", underlying: error)
         }
+        writes = GroupCommit(pool: pool) { db, statement in
+            let rows = try Self.fetch(db, statement)
+            return (rows, db.changesCount)
+        }
     }
 
     /// Opens `statusgraph.sqlite` in a data directory, creating the directory if needed.
@@ -38,18 +46,17 @@ public final class SQLiteDatabase: SQLDatabase {
 
     /// Reads run on the calling thread: a read is a few microseconds of CPU in SQLite's page cache,
     /// less than hopping to a reader's dispatch queue and back. There are more readers than threads
-    /// in Swift's cooperative pool, so a read never waits for one.
+    /// in Swift's cooperative pool, so a read never waits for one. One statement is its own read
+    /// transaction (a consistent snapshot in WAL mode), so no BEGIN/COMMIT is wrapped around it.
     public func query(_ statement: SQLStatement) async throws -> [[SQLValue]] {
-        try await run { try pool.read { db in try Self.fetch(db, statement) } }
+        try await run { try pool.unsafeRead { db in try Self.fetch(db, statement) } }
     }
 
+    /// Writes share commits with the writes made at the same time (see `GroupCommit`); each returns once
+    /// its commit is durable.
     public func write(_ statement: SQLStatement) async throws -> (rows: [[SQLValue]], changes: Int) {
-        try await run {
-            try await pool.write { db in
-                let rows = try Self.fetch(db, statement)
-                return (rows, db.changesCount)
-            }
-        }
+        let outcome = await writes.write(statement)
+        return try await run { try outcome.get() }
     }
 
     public func migrate(_ plan: SchemaPlan) async throws {
@@ -81,15 +88,38 @@ public final class SQLiteDatabase: SQLDatabase {
         try pool.close()
     }
 
+    /// Runs a statement, prepared once per connection (GRDB's statement cache), with its parameters bound
+    /// and its rows read straight through SQLite's C API: no per-value boxing on the way in or out.
     private static func fetch(_ db: Database, _ statement: SQLStatement) throws -> [[SQLValue]] {
-        let prepared = try db.cachedStatement(sql: statement.sql)
-        try prepared.setArguments(StatementArguments(statement.bindings.map(Self.databaseValue)))
+        let sqlite = try db.cachedStatement(sql: statement.sql).sqliteStatement
+        defer {
+            // Ends the statement's read: an open statement would hold its snapshot (and block checkpoints).
+            sqlite3_reset(sqlite)
+            sqlite3_clear_bindings(sqlite)
+        }
+        sqlite3_reset(sqlite)
+        for (offset, value) in statement.bindings.enumerated() {
+            let index = Int32(offset + 1)
+            let code: Int32
+            switch value {
+            case .null: code = sqlite3_bind_null(sqlite, index)
+            case .integer(let n): code = sqlite3_bind_int64(sqlite, index, n)
+            case .real(let d): code = sqlite3_bind_double(sqlite, index, d)
+            case .boolean(let b): code = sqlite3_bind_int64(sqlite, index, b ? 1 : 0)
+            case .text(let text):
+                var text = text
+                code = text.withUTF8 { sqlite3_bind_text(sqlite, index, $0.baseAddress, Int32($0.count), transient) }
+            case .blob(let bytes):
+                code = bytes.withUnsafeBytes { sqlite3_bind_blob(sqlite, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32($0.count), transient) }
+            }
+            guard code == SQLITE_OK else { throw error(db, code, statement) }
+        }
         var out: [[SQLValue]] = []
-        let cursor = try Row.fetchCursor(prepared)
-        // Values are read straight from SQLite's statement while GRDB steps it: no per-value boxing.
-        let sqlite = prepared.sqliteStatement
-        let count = Int32(sqlite3_column_count(sqlite))
-        while try cursor.next() != nil {
+        let count = sqlite3_column_count(sqlite)
+        while true {
+            let code = sqlite3_step(sqlite)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else { throw error(db, code, statement) }
             var values: [SQLValue] = []
             values.reserveCapacity(Int(count))
             for i in 0..<count {
@@ -116,15 +146,10 @@ public final class SQLiteDatabase: SQLDatabase {
         return out
     }
 
-    private static func databaseValue(_ v: SQLValue) -> DatabaseValue {
-        switch v {
-        case .null: return .null
-        case .integer(let n): return n.databaseValue
-        case .real(let d): return d.databaseValue
-        case .text(let s): return s.databaseValue
-        case .blob(let b): return Data(b).databaseValue
-        case .boolean(let b): return (b ? 1 : 0 as Int64).databaseValue
-        }
+    /// SQLite's error for a failed step or bind, as GRDB reports errors (so `run` maps both alike).
+    private static func error(_ db: Database, _ code: Int32, _ statement: SQLStatement) -> DatabaseError {
+        let message = db.sqliteConnection.map { String(cString: sqlite3_errmsg($0)) }
+        return DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
     }
 
     /// Translates SQLite's errors into `StorageError`.

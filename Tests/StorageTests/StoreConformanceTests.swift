@@ -143,6 +143,50 @@ import Testing
         }
     }
 
+    /// Concurrent writes may share a commit (group commit on SQLite): each still gets its own outcome —
+    /// a duplicate key or a missing parent fails alone — and the summary counts match what was stored.
+    @Test(arguments: TestBackend.available)
+    func concurrentWritesKeepTheirOwnOutcomes(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let tenant = Scope(tenant: "t", parents: [])
+            try await store.insert(apps, in: tenant, row(apps, id: "app", type: "iosLobApp"))
+            let statuses = Scope(tenant: "t", parents: ["app"])
+            try await store.insert(
+                appDeviceStatuses, in: statuses, row(appDeviceStatuses, id: "taken", type: "mobileAppInstallStatus", ["installState": .text("installed")]))
+            enum Kind: Sendable { case fresh, duplicate, orphan }
+            let kinds: [Kind] = (0..<300).map { i in i % 10 == 3 ? .duplicate : i % 10 == 7 ? .orphan : .fresh }
+            let outcomes = try await withThrowingTaskGroup(of: (Int, StorageError.Code?).self) { group in
+                for (i, kind) in kinds.enumerated() {
+                    group.addTask {
+                        let id = kind == .duplicate ? "taken" : "s\(i)"
+                        let scope = kind == .orphan ? Scope(tenant: "t", parents: ["no-such-app"]) : statuses
+                        let values: [String: SQLValue] = ["installState": .text(i % 2 == 0 ? "installed" : "failed")]
+                        do {
+                            try await store.insert(self.appDeviceStatuses, in: scope, self.row(self.appDeviceStatuses, id: id, type: "mobileAppInstallStatus", values))
+                            return (i, nil)
+                        } catch let e as StorageError {
+                            return (i, e.code)
+                        }
+                    }
+                }
+                var all: [Int: StorageError.Code?] = [:]
+                for try await (i, kind) in group { all[i] = kind }
+                return all
+            }
+            for (i, kind) in kinds.enumerated() {
+                switch kind {
+                case .fresh: #expect(outcomes[i]! == nil, "write \(i)")
+                case .duplicate: #expect(outcomes[i]! == .conflict, "write \(i)")
+                case .orphan: #expect(outcomes[i]! == .parentNotFound, "write \(i)")
+                }
+            }
+            let stored = try await store.list(appDeviceStatuses, in: statuses, query(limit: 1000))
+            #expect(stored.count == kinds.filter { $0 == .fresh }.count + 1)
+            let counts = try await store.counts(tenant: "t", parentKeys: ["app"], sources: [appDeviceStatuses.name])
+            #expect(counts.reduce(0) { $0 + $1.count } == Int64(stored.count))
+        }
+    }
+
     @Test(arguments: TestBackend.available)
     func singletonIsCreatedOnce(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in

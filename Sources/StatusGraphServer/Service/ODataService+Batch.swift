@@ -11,7 +11,7 @@ extension ODataService {
         let method: ServiceRequest.Method
         let url: String
         let headers: [(String, String)]
-        let body: [UInt8]
+        let body: JSONValue?
         let dependsOn: [String]
     }
 
@@ -19,28 +19,36 @@ extension ODataService {
         let parts = try batchParts(readJSON(r))
         var results: [String: ServiceResponse] = [:]
         var order: [String] = []
-        // Requests run in order of their dependencies; independent ones run in the order given
-        // (Graph may run them in any order; running them one by one keeps writes deterministic).
+        // Requests run in waves: every request whose dependencies have answered runs in the next wave,
+        // and the requests of one wave run concurrently (Graph, too, runs requests without dependsOn in
+        // any order), so their writes share commits. A request whose dependency failed gets 424.
         var pending = parts
         while !pending.isEmpty {
-            guard let index = pending.firstIndex(where: { p in p.dependsOn.allSatisfy { results[$0.lowercased()] != nil } }) else {
-                throw ODataError.badRequest("The batch's dependsOn references form a cycle.")
+            let wave = pending.filter { p in p.dependsOn.allSatisfy { results[$0.lowercased()] != nil } }
+            pending.removeAll { p in p.dependsOn.allSatisfy { results[$0.lowercased()] != nil } }
+            var runnable: [(key: String, request: ServiceRequest)] = []
+            for part in wave {
+                let key = part.id.lowercased()
+                order.append(part.id)
+                if part.dependsOn.contains(where: { dep in !(200..<300).contains(results[dep.lowercased()]!.status) }) {
+                    results[key] = ServiceResponse(
+                        status: 424,
+                        body: .error(ODataError(.failedDependency, code: "FailedDependency", message: "A request this one depends on failed.")))
+                    continue
+                }
+                let request = inner(part, outer: r)
+                if request.path.utf8.starts(with: "/$batch".utf8) {
+                    results[key] = ServiceResponse(status: 400, body: .error(.badRequest("A batch cannot contain another batch.")))
+                    continue
+                }
+                runnable.append((key, request))
             }
-            let part = pending.remove(at: index)
-            let key = part.id.lowercased()
-            order.append(part.id)
-            if part.dependsOn.contains(where: { dep in !(200..<300).contains(results[dep.lowercased()]!.status) }) {
-                results[key] = ServiceResponse(
-                    status: 424,
-                    body: .error(ODataError(.failedDependency, code: "FailedDependency", message: "A request this one depends on failed.")))
-                continue
+            await withTaskGroup(of: (String, ServiceResponse).self) { group in
+                for (key, request) in runnable {
+                    group.addTask { (key, await handle(request)) }
+                }
+                for await (key, response) in group { results[key] = response }
             }
-            let request = inner(part, outer: r)
-            if request.path.hasPrefix("/$batch") {
-                results[key] = ServiceResponse(status: 400, body: .error(.badRequest("A batch cannot contain another batch.")))
-                continue
-            }
-            results[key] = await handle(request)
         }
         return json(200) { w in
             w.beginObject()
@@ -81,14 +89,16 @@ extension ODataService {
     private func inner(_ part: BatchPart, outer: ServiceRequest) -> ServiceRequest {
         var url = Substring(part.url)
         // Relative to the service root; a leading version segment that names this batch's version is allowed.
-        if url.hasPrefix("/\(outer.version)/") { url = url.dropFirst(outer.version.count + 1) }
+        if url.utf8.starts(with: "/\(outer.version)/".utf8) { url = url.dropFirst(outer.version.count + 1) }
         let query = url.firstIndex(of: "?").map { url[url.index(after: $0)...] }
         let path = url.firstIndex(of: "?").map { url[..<$0] } ?? url
         let header = { (name: String) in part.headers.first { $0.0.lowercased() == name }?.1 }
-        return ServiceRequest(
-            method: part.method, version: outer.version, path: path, query: query, body: part.body,
-            contentType: header("content-type"), preferMinimal: header("prefer")?.lowercased().contains("return=minimal") ?? false,
+        var request = ServiceRequest(
+            method: part.method, version: outer.version, path: path, query: query,
+            contentType: header("content-type"), preferMinimal: header("prefer").map { HeaderValues.contains($0, lowercased: "return=minimal") } ?? false,
             baseURL: outer.baseURL, identity: outer.identity)
+        request.parsedBody = part.body
+        return request
     }
 
     private func batchParts(_ json: JSONValue) throws -> [BatchPart] {
@@ -125,14 +135,9 @@ extension ODataService {
                     headers.append((name, v))
                 }
             }
-            var body: [UInt8] = []
-            if let b = o["body"] {
-                guard headers.contains(where: { $0.0.lowercased() == "content-type" }) else {
-                    throw ODataError.badRequest("Batch request '\(id)' has a body but no Content-Type header.", target: "requests[\(i)].headers")
-                }
-                var w = JSONWriter()
-                w.json(b)
-                body = w.bytes
+            let body = o["body"]
+            if body != nil, !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
+                throw ODataError.badRequest("Batch request '\(id)' has a body but no Content-Type header.", target: "requests[\(i)].headers")
             }
             var dependsOn: [String] = []
             if let d = o["dependsOn"] {
@@ -148,6 +153,18 @@ extension ODataService {
             for dep in part.dependsOn where !ids.contains(dep.lowercased()) || dep.lowercased() == part.id.lowercased() {
                 throw ODataError.badRequest("Batch request '\(part.id)' depends on '\(dep)', which is not another request of the batch.")
             }
+        }
+        // Every request must be reachable in some wave; what is left over waits on itself (a cycle).
+        var answered = Set<String>()
+        var waiting = parts
+        while !waiting.isEmpty {
+            let ready = waiting.filter { p in p.dependsOn.allSatisfy { answered.contains($0.lowercased()) } }
+            guard !ready.isEmpty else {
+                throw ODataError.badRequest(
+                    "The batch's dependsOn references form a cycle (among \(waiting.map { "'\($0.id)'" }.joined(separator: ", "))).")
+            }
+            answered.formUnion(ready.map { $0.id.lowercased() })
+            waiting.removeAll { p in answered.contains(p.id.lowercased()) }
         }
         return parts
     }

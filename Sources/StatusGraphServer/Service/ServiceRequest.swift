@@ -15,6 +15,8 @@ public struct ServiceRequest: Sendable {
     public var query: Substring?
     /// The body, if any.
     public var body: [UInt8]
+    /// The body already parsed, when it came that way (a `$batch` part's `body`, parsed with its batch).
+    public var parsedBody: JSONValue?
     /// The `Content-Type` header, if any.
     public var contentType: String?
     /// Whether the client sent `Prefer: return=minimal`.
