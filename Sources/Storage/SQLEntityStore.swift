@@ -3,11 +3,25 @@
 public struct SQLEntityStore<Database: SQLDatabase>: EntityStore {
     public let layout: StorageLayout
     public let database: Database
-    private var d: any SQLDialect { database.dialect }
+    private let d: any SQLDialect
+    /// Each table's select list and insert head, quoted once (they are in every read and create).
+    private let selectLists: [String: String]
+    private let insertHeads: [String: String]
 
     public init(layout: StorageLayout, database: Database) {
         self.layout = layout
         self.database = database
+        let d = database.dialect
+        self.d = d
+        self.selectLists = Dictionary(
+            uniqueKeysWithValues: layout.tables.map { table in
+                (table.name, ([d.quote("id"), d.quote("_type")] + table.columns.map { d.quote($0.name) }).joined(separator: ", "))
+            })
+        self.insertHeads = Dictionary(
+            uniqueKeysWithValues: layout.tables.map { table in
+                let names = ["_tenant"] + table.parentKeyColumns + ["id", "_type"] + table.columns.map(\.name)
+                return (table.name, "INSERT INTO \(d.quote(table.name)) (\(names.map(d.quote).joined(separator: ", "))) SELECT ")
+            })
     }
 
     public func prepare() async throws {
@@ -20,7 +34,7 @@ public struct SQLEntityStore<Database: SQLDatabase>: EntityStore {
 
     /// `"id", "_type", "col1", …` — the order `entity(from:)` reads.
     private func selectList(_ table: StorageTable) -> String {
-        ([d.quote("id"), d.quote("_type")] + table.columns.map { d.quote($0.name) }).joined(separator: ", ")
+        selectLists[table.name] ?? ([d.quote("id"), d.quote("_type")] + table.columns.map { d.quote($0.name) }).joined(separator: ", ")
     }
 
     /// `"_tenant" = ? AND "_p1" = ? …`
@@ -203,10 +217,7 @@ public struct SQLEntityStore<Database: SQLDatabase>: EntityStore {
     public func insert(_ table: StorageTable, in scope: Scope, _ entity: StoredEntity) async throws {
         precondition(entity.values.count == table.columns.count, "row does not match \(table.name)")
         var b = SQLBuilder(d)
-        b.append("INSERT INTO "); b.identifier(table.name); b.append(" (")
-        let names = ["_tenant"] + table.parentKeyColumns + ["id", "_type"] + table.columns.map(\.name)
-        b.list(names) { b, n in b.identifier(n) }
-        b.append(") SELECT ")
+        b.append(insertHeads[table.name]!)
         let keys: [SQLValue] = [.text(scope.tenant)] + scope.parents.map { .text($0) } + [.text(entity.id), .text(entity.type)]
         b.list(keys) { b, v in b.bind(v, as: .text) }
         for (column, value) in zip(table.columns, entity.values) {

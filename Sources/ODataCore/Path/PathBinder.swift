@@ -23,7 +23,7 @@ public struct PathBinder: Sendable {
         var rest = segments.dropFirst()[...]
 
         func castTo(_ name: String, from declared: StructuredType) throws(ODataError) -> StructuredType? {
-            guard name.contains("."), let derived = model.structuredType(qualified: Substring(name)) else { return nil }
+            guard name.utf8.contains(UInt8(ascii: ".")), let derived = model.structuredType(qualified: Substring(name)) else { return nil }
             guard derived.kind == .entity, declared.isAssignable(from: derived) else {
                 throw .badRequest("The type '\(name)' is not derived from '\(model.namespace).\(declared.name)'.")
             }

@@ -30,39 +30,39 @@ public enum PathParser {
         return segments
     }
 
+    /// One decoded segment: `name`, `name('key')`, `name(key)` or `name(id='key')`. Read as UTF-8 bytes
+    /// (every delimiter is ASCII), which keeps this per-request step free of Foundation's string searching.
     static func segment(_ text: String) throws(ODataError) -> PathSegment {
-        guard let open = text.firstIndex(of: "("), !text.hasPrefix("'") else { return PathSegment(text) }
-        guard text.hasSuffix(")") else { throw .badRequest("The key in the segment '\(text)' is not closed with ')'.") }
-        let name = String(text[..<open])
-        var inner = text[text.index(after: open)..<text.index(before: text.endIndex)]
-        if let eq = inner.firstIndex(of: "="), !inner.hasPrefix("'") {  // id='x'
-            inner = inner[inner.index(after: eq)...]
+        let bytes = Array(text.utf8)
+        let quote = UInt8(ascii: "'")
+        guard let open = bytes.firstIndex(of: UInt8(ascii: "(")), bytes.first != quote else { return PathSegment(text) }
+        guard bytes.last == UInt8(ascii: ")") else { throw .badRequest("The key in the segment '\(text)' is not closed with ')'.") }
+        let name = String(decoding: bytes[..<open], as: UTF8.self)
+        var inner = bytes[(open + 1)..<(bytes.count - 1)]
+        if inner.first != quote, let eq = inner.firstIndex(of: UInt8(ascii: "=")) {  // id='x'
+            inner = inner[(eq + 1)...]
         }
         guard !inner.isEmpty else { throw .badRequest("The segment '\(text)' has an empty key.") }
-        if inner.hasPrefix("'") {
-            guard inner.count >= 2, inner.hasSuffix("'") else {
-                throw .badRequest("The key in the segment '\(text)' is not a closed string literal.")
-            }
-            let body = inner.dropFirst().dropLast()
-            // Inside a string literal a quote is written twice.
-            var key = ""
-            var i = body.startIndex
-            while i < body.endIndex {
-                let c = body[i]
-                if c == "'" {
-                    let next = body.index(after: i)
-                    guard next < body.endIndex, body[next] == "'" else {
-                        throw .badRequest("The key in the segment '\(text)' has an unescaped quote.")
-                    }
-                    i = body.index(after: next)
-                } else {
-                    i = body.index(after: i)
-                }
-                key.append(c)
-            }
-            return PathSegment(name, key: key)
+        guard inner.first == quote else { return PathSegment(name, key: String(decoding: inner, as: UTF8.self)) }
+        guard inner.count >= 2, inner.last == quote else {
+            throw .badRequest("The key in the segment '\(text)' is not a closed string literal.")
         }
-        return PathSegment(name, key: String(inner))
+        // Inside a string literal a quote is written twice.
+        var key: [UInt8] = []
+        key.reserveCapacity(inner.count - 2)
+        var i = inner.startIndex + 1
+        let end = inner.endIndex - 1
+        while i < end {
+            if inner[i] == quote {
+                guard i + 1 < end, inner[i + 1] == quote else {
+                    throw .badRequest("The key in the segment '\(text)' has an unescaped quote.")
+                }
+                i += 1
+            }
+            key.append(inner[i])
+            i += 1
+        }
+        return PathSegment(name, key: String(decoding: key, as: UTF8.self))
     }
 }
 

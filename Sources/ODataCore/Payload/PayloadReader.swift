@@ -59,7 +59,7 @@ public struct PayloadReader: Sendable {
         }
         var values: [NamedValue] = []
         for (key, value) in object.members {
-            if key.hasPrefix("@") || key.contains("@") { continue }  // instance and property annotations
+            if key.utf8.contains(UInt8(ascii: "@")) { continue }  // instance and property annotations
             guard let property = type.property(named: key) else {
                 if type.navigationProperty(named: key) != nil {
                     throw .badRequest(
@@ -134,7 +134,7 @@ public struct PayloadReader: Sendable {
         }
         var given: [String: ODataValue] = [:]
         for (key, value) in object.members {
-            if key.contains("@") { continue }
+            if key.utf8.contains(UInt8(ascii: "@")) { continue }
             guard let property = type.property(named: key) else {
                 throw .badRequest(
                     "The property '\(key)' does not exist on type '\(model.namespace).\(type.name)' (at '\(path)/\(key)').",

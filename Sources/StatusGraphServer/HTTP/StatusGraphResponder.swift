@@ -115,10 +115,9 @@ public struct StatusGraphResponder: HTTPResponder {
             }
         }
         let query = request.uri.query.map { Substring($0) }
-        let prefer = request.headers[values: Self.prefer].joined(separator: ",").lowercased()
         let serviceRequest = ServiceRequest(
             method: method, version: version, path: path.dropFirst(prefix.count), query: query, body: body,
-            contentType: request.headers[.contentType], preferMinimal: prefer.contains("return=minimal"),
+            contentType: request.headers[.contentType], preferMinimal: request.headers[values: Self.prefer].contains { HeaderValues.contains($0, lowercased: "return=minimal") },
             baseURL: baseURL(request), identity: identity)
         return await service.handle(serviceRequest)
     }

@@ -2,6 +2,7 @@ import Foundation
 import Crypto
 import JWTKit
 import ODataCore
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -18,9 +19,10 @@ public actor TokenVerifier {
     private var lastUnknownKeyFetch: Date?
     /// Tokens verified lately: a client sends the same token for an hour, and checking its signature
     /// and claims each time costs more than the rest of a small request. Kept until the token expires
-    /// or five minutes pass, whichever comes first; at most `cacheLimit` entries.
-    private var verified: [String: (identity: Identity, until: Date)] = [:]
-    private let cacheLimit = 10_000
+    /// or five minutes pass, whichever comes first; at most `cacheLimit` entries. Behind a lock, not
+    /// the actor, so that a known token is answered without hopping to the actor.
+    private nonisolated let verified = Mutex<[String: (identity: Identity, until: Date)]>([:])
+    private nonisolated let cacheLimit = 10_000
 
     public init(configuration: IdentityConfiguration) async throws {
         self.configuration = configuration
@@ -89,11 +91,21 @@ public actor TokenVerifier {
     }
 
     /// The identity an `Authorization` header proves, or the 401 that says why it proves none.
-    public func identity(authorization: String?) async throws(ODataError) -> Identity {
-        if let authorization, let hit = verified[authorization] {
-            if hit.until > Date() { return hit.identity }
-            verified[authorization] = nil
+    public nonisolated func identity(authorization: String?) async throws(ODataError) -> Identity {
+        if let authorization {
+            let hit = verified.withLock { cache -> Identity? in
+                guard let hit = cache[authorization] else { return nil }
+                if hit.until > Date() { return hit.identity }
+                cache[authorization] = nil
+                return nil
+            }
+            if let hit { return hit }
         }
+        return try await verify(authorization: authorization)
+    }
+
+    /// Checks a token not in the cache (on the actor: it may refresh the keys).
+    private func verify(authorization: String?) async throws(ODataError) -> Identity {
         guard let header = authorization?.trimmingCharacters(in: .whitespaces), !header.isEmpty else {
             throw Self.unauthorized("Access token is empty.")
         }
@@ -128,8 +140,11 @@ public actor TokenVerifier {
         }
         let identity = try check(claims)
         if let authorization, let exp = claims.exp?.value {
-            if verified.count >= cacheLimit { verified.removeAll(keepingCapacity: true) }
-            verified[authorization] = (identity, min(exp.addingTimeInterval(configuration.clockSkew), Date().addingTimeInterval(300)))
+            let until = min(exp.addingTimeInterval(configuration.clockSkew), Date().addingTimeInterval(300))
+            verified.withLock { cache in
+                if cache.count >= cacheLimit { cache.removeAll(keepingCapacity: true) }
+                cache[authorization] = (identity, until)
+            }
         }
         return identity
     }

@@ -101,12 +101,20 @@ extension ODataService {
     }
 }
 
-/// One request on its way through the pipeline.
-struct Call: Sendable {
+/// One request on its way through the pipeline (a class: it is handed through many async steps, and
+/// copying its fields at each would cost more than the request's SQL).
+final class Call: Sendable {
     let request: ServiceRequest
     let version: VersionContext
     let path: ResourcePath
     let options: QueryOptions
+
+    init(request: ServiceRequest, version: VersionContext, path: ResourcePath, options: QueryOptions) {
+        self.request = request
+        self.version = version
+        self.path = path
+        self.options = options
+    }
 
     var model: EdmModel { version.model }
     var scope: Scope { Scope(tenant: request.tenant, parents: path.parentKeys) }
@@ -125,13 +133,14 @@ extension ODataService {
     /// Reads the request body as JSON, or says what is wrong with it.
     func readJSON(_ r: ServiceRequest) throws -> JSONValue {
         if let contentType = r.contentType {
-            let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            let mediaType = HeaderValues.mediaType(contentType)
             guard mediaType == "application/json" || mediaType.hasSuffix("+json") else {
                 throw ODataError(
                     .unsupportedMediaType, code: "UnsupportedMediaType",
                     message: "The Content-Type '\(contentType)' is not supported; send application/json.")
             }
         }
+        if let parsed = r.parsedBody { return parsed }
         guard !r.body.isEmpty else { throw ODataError.badRequest("The request body is empty; send a JSON object.") }
         do {
             return try JSONParser.parse(r.body, maxDepth: limits.maxJSONDepth)

@@ -4,7 +4,7 @@ import Storage
 
 /// What the service derives once per version: binder, reader, and the JSON projection of every
 /// stored type this version knows.
-struct VersionContext: Sendable {
+final class VersionContext: Sendable {
     let model: EdmModel
     let binder: PathBinder
     let reader: PayloadReader

@@ -86,7 +86,7 @@ public struct ExpressionBinder: Sendable {
             return .element(variable: first, path: rest, type: try walk(elementType, rest, from: first))
         }
         var owner = type
-        if first.contains("."), let cast = model.structuredType(qualified: Substring(first)) {
+        if first.utf8.contains(UInt8(ascii: ".")), let cast = model.structuredType(qualified: Substring(first)) {
             guard type.isAssignable(from: cast) else { throw fail("'\(first)' is not a type derived from \(model.namespace).\(type.name).") }
             owner = cast
             path = path.dropFirst()
@@ -208,7 +208,7 @@ public struct ExpressionBinder: Sendable {
         case .null: return .constant(.null, nil)
         case .boolean(let b): return .constant(.boolean(b), .primitive(.boolean))
         case .number(let text):
-            if expected == .primitive(.double) || text.contains(".") || text.contains("e") || text.contains("E") {
+            if expected == .primitive(.double) || text.utf8.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) {
                 guard let d = Double(text) else { throw fail("'\(text)' is not a number.") }
                 return .constant(.double(d), .primitive(.double))
             }
