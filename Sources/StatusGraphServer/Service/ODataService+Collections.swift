@@ -87,7 +87,7 @@ extension ODataService {
         else { throw ODataError.badRequest("'\(payload.typeName)' cannot be stored in '\(call.path.canonical)'.") }
         let now = Self.now()
         let entity = StoredEntity(
-            id: UUID().uuidString.lowercased(), type: type.name,
+            id: EntityID.make(), type: type.name,
             values: try newRow(table, type: type, payload: payload, model: call.model, now: now))
         do {
             try await store.insert(table, in: call.scope, entity)
