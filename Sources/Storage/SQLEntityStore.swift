@@ -117,8 +117,12 @@ public struct SQLEntityStore<Database: SQLDatabase>: EntityStore {
     }
 
     private func entity(from row: [SQLValue], table: StorageTable, keyCount: Int) throws -> StoredEntity {
-        var e = try entity(from: Array(row.prefix(2 + table.columns.count)))
-        e.sortKeys = Array(row.dropFirst(2 + table.columns.count).prefix(keyCount)) + [.text(e.id)]
+        let end = 2 + table.columns.count
+        guard row.count >= end + keyCount, case .text(let id) = row[0], case .text(let type) = row[1] else {
+            throw StorageError(.internalError, "a stored row has no id or type")
+        }
+        var e = StoredEntity(id: id, type: type, values: Array(row[2..<end]))
+        e.sortKeys = Array(row[end..<(end + keyCount)]) + [.text(id)]
         return e
     }
 

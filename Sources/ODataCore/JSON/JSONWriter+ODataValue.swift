@@ -10,7 +10,7 @@ extension JSONWriter {
         case .integer(let n): int(n)
         case .double(let d): double(d)
         case .string(let s): string(s)
-        case .dateTimeOffset(let d): string(d.description)
+        case .dateTimeOffset(let d): dateTimeOffset(d)
         case .binary(let bytes): string(Base64.encode(bytes))
         case .enumMember(let name): string(name)
         case .flags(let mask):

@@ -26,6 +26,16 @@ public struct JSONWriter: Sendable {
         needsComma = false
     }
 
+    /// Writes a key already encoded as `"name":` bytes, from a buffer of several.
+    public mutating func key(encoded: UnsafeBufferPointer<UInt8>) {
+        separate()
+        bytes.append(contentsOf: encoded)
+        needsComma = false
+    }
+
+    /// Makes room for `count` more bytes at once (a page of rows), instead of growing step by step.
+    public mutating func reserve(_ count: Int) { bytes.reserveCapacity(bytes.count + count) }
+
     public mutating func string(_ value: String) { separate(); appendQuoted(value); needsComma = true }
     public mutating func int(_ value: Int64) { separate(); appendInteger(value); needsComma = true }
     public mutating func bool(_ value: Bool) { separate(); append(value ? "true" : "false"); needsComma = true }
@@ -75,22 +85,41 @@ public struct JSONWriter: Sendable {
     }
 
     private mutating func appendQuoted(_ s: String) {
+        var s = s
+        s.withUTF8 { appendQuoted($0) }
+    }
+
+    /// A string's UTF-8 as a JSON string: runs that need no escaping are copied whole.
+    private mutating func appendQuoted(_ utf8: UnsafeBufferPointer<UInt8>) {
         bytes.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
+        var start = 0
+        for (i, b) in utf8.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
+            start = i + 1
             switch b {
-            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
-            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
             case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
             case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
             case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
-            case 0x00..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+            default:
+                let hex = Self.hexDigits
                 bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
                                           hex[Int(b >> 4)], hex[Int(b & 0xF)]])
-            default: bytes.append(b)
             }
         }
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Writes a DateTimeOffset as its JSON string, straight into the buffer.
+    public mutating func dateTimeOffset(_ value: DateTimeOffset) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        value.write(to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
     }
 
     /// `"name":` as bytes, for keys written on every response.

@@ -75,28 +75,45 @@ public struct DateTimeOffset: Sendable, Hashable, Comparable, CustomStringConver
     }
 
     public var description: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(28)
+        write(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `yyyy-MM-ddTHH:mm:ss[.fffffff]Z` (trailing zeros of the fraction dropped) as UTF-8: the
+    /// JSON writer calls this for every timestamp of every row, so it builds no intermediate strings.
+    public func write(to bytes: inout [UInt8]) {
         let (seconds, fraction) = ticks.floorDividedWithRemainder(by: Self.ticksPerSecond)
         let (days, secondOfDay) = seconds.floorDividedWithRemainder(by: 86_400)
         let (year, month, day) = Self.civilFromDays(Int(days))
-        var out = ""
-        out.reserveCapacity(28)
-        func pad(_ v: Int, _ width: Int) {
-            let s = String(v)
-            for _ in s.count..<width { out.append("0") }
-            out.append(s)
+        func digits(_ value: Int, _ width: Int) {
+            var v = value
+            if width == 4, v > 9999 || v < 0 {  // outside four digits: written as is
+                bytes.append(contentsOf: String(v).utf8)
+                return
+            }
+            var buffer: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (48, 48, 48, 48, 48, 48, 48)
+            withUnsafeMutableBytes(of: &buffer) { b in
+                for i in stride(from: width - 1, through: 0, by: -1) {
+                    b[i] = UInt8(48 + v % 10)
+                    v /= 10
+                }
+                bytes.append(contentsOf: b[0..<width])
+            }
         }
-        pad(year, 4); out.append("-"); pad(month, 2); out.append("-"); pad(day, 2); out.append("T")
-        pad(Int(secondOfDay / 3600), 2); out.append(":"); pad(Int(secondOfDay / 60 % 60), 2); out.append(":")
-        pad(Int(secondOfDay % 60), 2)
+        digits(year, 4); bytes.append(UInt8(ascii: "-")); digits(month, 2); bytes.append(UInt8(ascii: "-")); digits(day, 2)
+        bytes.append(UInt8(ascii: "T"))
+        digits(Int(secondOfDay / 3600), 2); bytes.append(UInt8(ascii: ":")); digits(Int(secondOfDay / 60 % 60), 2)
+        bytes.append(UInt8(ascii: ":")); digits(Int(secondOfDay % 60), 2)
         if fraction > 0 {
-            var digits = String(fraction)
-            digits = String(repeating: "0", count: 7 - digits.count) + digits
-            while digits.last == "0" { digits.removeLast() }
-            out.append(".")
-            out.append(digits)
+            var f = Int(fraction)
+            var width = 7
+            while f % 10 == 0 { f /= 10; width -= 1 }
+            bytes.append(UInt8(ascii: "."))
+            digits(f, width)
         }
-        out.append("Z")
-        return out
+        bytes.append(UInt8(ascii: "Z"))
     }
 
     private static func isLeap(_ y: Int) -> Bool { y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) }

@@ -14,7 +14,7 @@ enum ColumnCodec {
         case (_, .null): w.null()
         case (.boolean, .integer(let n)): w.bool(n != 0)
         case (.boolean, .boolean(let b)): w.bool(b)
-        case (.timestamp, .integer(let ticks)): w.string(DateTimeOffset(ticks: ticks).description)
+        case (.timestamp, .integer(let ticks)): w.dateTimeOffset(DateTimeOffset(ticks: ticks))
         case (.flags, .integer(let mask)):
             if let flags { w.string(JSONWriter.flagNames(mask, flags)) } else { w.int(mask) }
         case (.json, .text(let json)): w.raw(json.utf8)

@@ -17,6 +17,13 @@ struct EntityProjection: Sendable {
     let typeName: String
     let odataType: String
     let fields: [Field]
+    /// The fields again, laid out for the writing loop (which runs for every property of every row):
+    /// all keys in one byte buffer, and plain arrays of trivial values, so that walking them retains
+    /// nothing.
+    private let keyBytes: [UInt8]
+    private let keyEnds: [Int]
+    private let columns: [Int]
+    private let kinds: [ColumnKind]
 
     init(table: StorageTable, type: StructuredType, model: EdmModel) {
         typeName = type.name
@@ -27,6 +34,11 @@ struct EntityProjection: Sendable {
                 name: p.name, key: JSONWriter.encodedKey(p.name), column: column, kind: table.columns[column].kind,
                 flags: table.columns[column].flagsEnum(in: model))
         }
+        keyBytes = fields.flatMap(\.key)
+        var end = 0
+        keyEnds = fields.map { end += $0.key.count; return end }
+        columns = fields.map(\.column)
+        kinds = fields.map(\.kind)
     }
 
     /// Writes the entity as a JSON object, with `@odata.context` first when given, only the `selected`
@@ -44,9 +56,16 @@ struct EntityProjection: Sendable {
         w.string(odataType)
         w.key(encoded: Self.idKey)
         w.string(entity.id)
-        for field in fields where selected?.contains(field.name) ?? true {
-            w.key(encoded: field.key)
-            ColumnCodec.write(entity.values[field.column], kind: field.kind, flags: field.flags, to: &w)
+        keyBytes.withUnsafeBufferPointer { keys in
+            var start = 0
+            for i in 0..<keyEnds.count {
+                let end = keyEnds[i]
+                defer { start = end }
+                if let selected, !selected.contains(fields[i].name) { continue }
+                w.key(encoded: UnsafeBufferPointer(rebasing: keys[start..<end]))
+                let kind = kinds[i]
+                ColumnCodec.write(entity.values[columns[i]], kind: kind, flags: kind == .flags ? fields[i].flags : nil, to: &w)
+            }
         }
         expanded(&w)
         w.endObject()

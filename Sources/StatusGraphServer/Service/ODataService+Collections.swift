@@ -62,9 +62,12 @@ extension ODataService {
             if let nextLink { w.key("@odata.nextLink"); w.string(nextLink) }
             w.key("value")
             w.beginArray()
+            w.reserve(rows.count * 512)
             let version = call.version
+            var projection: EntityProjection?
             for row in rows {
-                guard let projection = version.projection(table, type: row.type) else { continue }
+                if projection?.typeName != row.type { projection = version.projection(table, type: row.type) }
+                guard let projection else { continue }
                 if expansions.isEmpty {
                     projection.write(row, context: nil, selected: selected, to: &w)
                 } else {
