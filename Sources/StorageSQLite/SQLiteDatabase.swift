@@ -6,13 +6,14 @@ import Storage
 /// SQLite copies bound text and blobs (`SQLITE_TRANSIENT`): the Swift buffers do not outlive the call.
 private let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
-/// The embedded default backend: one SQLite file in WAL mode, a writer plus a pool of readers (GRDB),
-/// `synchronous=FULL` so that an acknowledged write survives a crash or power loss, concurrent writes
-/// sharing commits (`GroupCommit`), and prepared statements cached per connection.
+/// The embedded default backend: one SQLite file in WAL mode, a writer (GRDB) plus reader connections
+/// (`SQLiteReaders`), `synchronous=FULL` so that an acknowledged write survives a crash or power loss,
+/// concurrent writes sharing commits (`GroupCommit`), and prepared statements kept per connection.
 public final class SQLiteDatabase: SQLDatabase {
     public let dialect: any SQLDialect = SQLiteDialect()
     private let pool: DatabasePool
     private let writes: GroupCommit
+    private let readers: SQLiteReaders
 
     /// Opens (creating if needed) the database file at `path`.
     public init(path: String, readers: Int = max(4, ProcessInfo.processInfo.activeProcessorCount * 2)) throws {
@@ -29,9 +30,10 @@ public final class SQLiteDatabase: SQLDatabase {
             throw StorageError(.unavailable, "cannot open the SQLite database at \(path)", underlying: error)
         }
         writes = GroupCommit(pool: pool) { db, statement in
-            let rows = try Self.fetch(db, statement)
+            let rows = try Self.fetch(try db.cachedStatement(sql: statement.sql).sqliteStatement, db.sqliteConnection, statement)
             return (rows, db.changesCount)
         }
+        self.readers = SQLiteReaders(path: path, keptIdle: readers)
     }
 
     /// Opens `statusgraph.sqlite` in a data directory, creating the directory if needed.
@@ -45,11 +47,10 @@ public final class SQLiteDatabase: SQLDatabase {
     }
 
     /// Reads run on the calling thread: a read is a few microseconds of CPU in SQLite's page cache,
-    /// less than hopping to a reader's dispatch queue and back. There are more readers than threads
-    /// in Swift's cooperative pool, so a read never waits for one. One statement is its own read
+    /// less than hopping to a reader's dispatch queue and back. One statement is its own read
     /// transaction (a consistent snapshot in WAL mode), so no BEGIN/COMMIT is wrapped around it.
     public func query(_ statement: SQLStatement) async throws -> [[SQLValue]] {
-        try await run { try pool.unsafeRead { db in try Self.fetch(db, statement) } }
+        try await run { try readers.read { c in try Self.fetch(try c.statement(statement.sql), c.handle, statement) } }
     }
 
     /// Writes share commits with the writes made at the same time (see `GroupCommit`); each returns once
@@ -85,13 +86,13 @@ public final class SQLiteDatabase: SQLDatabase {
     }
 
     public func close() async throws {
+        readers.close()
         try pool.close()
     }
 
     /// Runs a statement, prepared once per connection (GRDB's statement cache), with its parameters bound
     /// and its rows read straight through SQLite's C API: no per-value boxing on the way in or out.
-    private static func fetch(_ db: Database, _ statement: SQLStatement) throws -> [[SQLValue]] {
-        let sqlite = try db.cachedStatement(sql: statement.sql).sqliteStatement
+    private static func fetch(_ sqlite: SQLiteStatement, _ connection: SQLiteConnection?, _ statement: SQLStatement) throws -> [[SQLValue]] {
         defer {
             // Ends the statement's read: an open statement would hold its snapshot (and block checkpoints).
             sqlite3_reset(sqlite)
@@ -112,14 +113,14 @@ public final class SQLiteDatabase: SQLDatabase {
             case .blob(let bytes):
                 code = bytes.withUnsafeBytes { sqlite3_bind_blob(sqlite, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32($0.count), transient) }
             }
-            guard code == SQLITE_OK else { throw error(db, code, statement) }
+            guard code == SQLITE_OK else { throw error(connection, code, statement) }
         }
         var out: [[SQLValue]] = []
         let count = sqlite3_column_count(sqlite)
         while true {
             let code = sqlite3_step(sqlite)
             if code == SQLITE_DONE { break }
-            guard code == SQLITE_ROW else { throw error(db, code, statement) }
+            guard code == SQLITE_ROW else { throw error(connection, code, statement) }
             var values: [SQLValue] = []
             values.reserveCapacity(Int(count))
             for i in 0..<count {
@@ -147,8 +148,8 @@ public final class SQLiteDatabase: SQLDatabase {
     }
 
     /// SQLite's error for a failed step or bind, as GRDB reports errors (so `run` maps both alike).
-    private static func error(_ db: Database, _ code: Int32, _ statement: SQLStatement) -> DatabaseError {
-        let message = db.sqliteConnection.map { String(cString: sqlite3_errmsg($0)) }
+    private static func error(_ connection: SQLiteConnection?, _ code: Int32, _ statement: SQLStatement) -> DatabaseError {
+        let message = connection.map { String(cString: sqlite3_errmsg($0)) }
         return DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
     }
 
