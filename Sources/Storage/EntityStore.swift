@@ -36,6 +36,13 @@ public protocol EntityStore: Sendable {
     /// The summary counts kept for the collections `sources` contained in the entities `parentKeys`.
     func counts(tenant: String, parentKeys: [String], sources: [String]) async throws -> [SummaryCount]
 
+    /// An entity (only its `columns`; the others read as null) and the summary counts kept for the
+    /// collections `sources` it contains, read in one statement (a summary needs both: its parent must
+    /// exist, and it copies a few of its properties); nil when there is no such entity.
+    func getWithCounts(
+        _ table: StorageTable, in scope: Scope, id: String, types: Set<String>?, columns: [String], sources: [String]
+    ) async throws -> (entity: StoredEntity, counts: [SummaryCount])?
+
     /// The singleton's row for a tenant, created with `initial` on first use.
     func singleton(_ table: StorageTable, tenant: String, initial: StoredEntity) async throws -> StoredEntity
 

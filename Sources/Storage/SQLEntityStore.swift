@@ -288,6 +288,50 @@ public struct SQLEntityStore<Database: SQLDatabase>: EntityStore {
         }
     }
 
+    public func getWithCounts(
+        _ table: StorageTable, in scope: Scope, id: String, types: Set<String>?, columns: [String], sources: [String]
+    ) async throws -> (entity: StoredEntity, counts: [SummaryCount])? {
+        // SELECT id, _type, <columns>, NULL × 4 FROM T WHERE <scope> AND id = ? …
+        // UNION ALL SELECT NULL × n, source, bucket, n, updated FROM counts WHERE _tenant = ? AND parent = ? AND source IN (…)
+        // (not a join: that would repeat the entity's columns on every count's row)
+        let parent = (scope.parents + [id]).joined(separator: "/")
+        let counted = ["source", "bucket", "n", "updated"]
+        let indexes = columns.compactMap(table.columnIndex)
+        var b = SQLBuilder(d)
+        b.append("SELECT ")
+        b.list(["id", "_type"] + indexes.map { table.columns[$0].name }) { b, name in b.identifier(name) }
+        b.append(", "); b.list(counted) { b, _ in b.append("NULL") }
+        b.append(" FROM "); b.identifier(table.name); b.append(" WHERE ")
+        scopeCondition(&b, table, scope)
+        b.append(" AND "); b.identifier("id"); b.append(" = "); b.bind(.text(id))
+        typeCondition(&b, types)
+        if !sources.isEmpty {
+            b.append(" UNION ALL SELECT "); b.list(0..<(2 + indexes.count)) { b, _ in b.append("NULL") }
+            for name in counted { b.append(", "); b.identifier(name) }
+            b.append(" FROM "); b.identifier(StorageLayout.countsTable)
+            b.append(" WHERE "); b.identifier("_tenant"); b.append(" = "); b.bind(.text(scope.tenant))
+            b.append(" AND "); b.identifier("parent"); b.append(" = "); b.bind(.text(parent))
+            b.append(" AND "); b.identifier("source"); b.append(" IN ("); b.list(sources) { b, s in b.bind(.text(s)) }; b.append(")")
+        }
+        let end = 2 + indexes.count
+        var entity: StoredEntity?
+        var counts: [SummaryCount] = []
+        for row in try await database.query(b.statement) {
+            guard row.count == end + 4 else { throw StorageError(.internalError, "malformed summary row") }
+            if case .text(let id) = row[0], case .text(let type) = row[1] {
+                var values = [SQLValue](repeating: .null, count: table.columns.count)
+                for (offset, index) in indexes.enumerated() { values[index] = row[2 + offset] }
+                entity = StoredEntity(id: id, type: type, values: values)
+                continue
+            }
+            guard case .text(let source) = row[end], case .text(let bucket) = row[end + 1], case .integer(let n) = row[end + 2],
+                case .integer(let updated) = row[end + 3]
+            else { throw StorageError(.internalError, "malformed summary count row") }
+            counts.append(SummaryCount(parent: parent, source: source, bucket: bucket, count: n, updatedTicks: updated))
+        }
+        return entity.map { ($0, counts) }
+    }
+
     public func secret(named name: String) async throws -> [UInt8] {
         let key = "secret:" + name
         var rng = SystemRandomNumberGenerator()

@@ -1,5 +1,6 @@
 import Dispatch
 import GRDB
+import GRDBSQLite
 import Storage
 import Synchronization
 
@@ -67,6 +68,18 @@ final class GroupCommit: Sendable {
         }
     }
 
+    /// Runs a statement without results, prepared once (`db.execute(sql:)` parses its SQL every time,
+    /// and a group runs two or three of these per write).
+    private static func step(_ db: Database, _ sql: String) throws {
+        let statement = try db.cachedStatement(sql: sql).sqliteStatement
+        sqlite3_reset(statement)
+        let code = sqlite3_step(statement)
+        sqlite3_reset(statement)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.sqliteConnection.map { String(cString: sqlite3_errmsg($0)) }, sql: sql)
+        }
+    }
+
     /// One transaction for the group: a savepoint per write, one commit.
     private func commit(_ statements: [SQLStatement]) -> [Outcome] {
         var outcomes: [Outcome] = []
@@ -80,14 +93,14 @@ final class GroupCommit: Sendable {
                             outcomes.append(Result { try execute(db, statement) })
                             continue
                         }
-                        try db.execute(sql: "SAVEPOINT w")
+                        try Self.step(db, "SAVEPOINT w")
                         do {
                             outcomes.append(.success(try execute(db, statement)))
-                            try db.execute(sql: "RELEASE w")
+                            try Self.step(db, "RELEASE w")
                         } catch {
                             outcomes.append(.failure(error))
-                            try db.execute(sql: "ROLLBACK TO w")
-                            try db.execute(sql: "RELEASE w")
+                            try Self.step(db, "ROLLBACK TO w")
+                            try Self.step(db, "RELEASE w")
                         }
                     }
                     try db.execute(sql: "COMMIT")

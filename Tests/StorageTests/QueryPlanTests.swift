@@ -58,6 +58,17 @@ import Testing
             #"EXPLAIN QUERY PLAN SELECT COUNT(*) FROM "mobileApps_deviceStatuses" WHERE "_tenant" = ? AND "_p1" = ? AND ("mobileApps_deviceStatuses"."installState" = ?)"#,
             [.text("t"), .text("a"), .text("failed")]))
         #expect("\(count)".contains("COVERING INDEX mobileApps_deviceStatuses_by_installState"), "\(count)")
+
+        // A summary reads its parent by key and the kept counts by theirs: no scan of either.
+        let recorder = RecordingDatabase(dialect: SQLiteDialect())
+        _ = try await SQLEntityStore(layout: layout, database: recorder).getWithCounts(
+            layout.table(path: ["mobileApps"])!, in: Scope(tenant: "t", parents: []), id: "app", types: nil, columns: ["displayName"],
+            sources: [table.name, layout.table(path: ["mobileApps", "userStatuses"])!.name])
+        let summary = try #require(recorder.statements.first)
+        let summaryPlan = "\(try await database.query(SQLStatement("EXPLAIN QUERY PLAN " + summary.sql, summary.bindings)))"
+        #expect(summaryPlan.contains("SEARCH mobileApps USING INDEX sqlite_autoindex_mobileApps_1"), "\(summaryPlan)")
+        #expect(summaryPlan.contains("SEARCH _summary_counts USING INDEX sqlite_autoindex__summary_counts_1"), "\(summaryPlan)")
+        #expect(!summaryPlan.contains("SCAN"), "\(summaryPlan)")
         try await store.close()
     }
 }

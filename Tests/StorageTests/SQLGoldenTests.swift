@@ -81,6 +81,15 @@ final class RecordingDatabase: SQLDatabase {
         #expect(counts == [SQLStatement(
             #"SELECT "parent", "source", "bucket", "n", "updated" FROM "_summary_counts" WHERE "_tenant" = ? AND "parent" = ? AND "source" IN (?, ?)"#,
             [.text("t"), .text("cfg"), .text("a"), .text("b")])])
+
+        let parents = layout.table(path: ["mobileAppConfigurations"])!
+        let withCounts = try await record {
+            _ = try await $0.getWithCounts(parents, in: Scope(tenant: "t", parents: []), id: "cfg", types: ["x"], columns: ["displayName", "version"], sources: ["a", "b"])
+        }
+        #expect(parents.columnIndex("displayName") != nil && parents.columnIndex("version") != nil)
+        #expect(withCounts == [SQLStatement(
+            #"SELECT "id", "_type", "displayName", "version", NULL, NULL, NULL, NULL FROM "mobileAppConfigurations" WHERE "_tenant" = ? AND "id" = ? AND "_type" IN (?) UNION ALL SELECT NULL, NULL, NULL, NULL, "source", "bucket", "n", "updated" FROM "_summary_counts" WHERE "_tenant" = ? AND "parent" = ? AND "source" IN (?, ?)"#,
+            [.text("t"), .text("cfg"), .text("x"), .text("t"), .text("cfg"), .text("a"), .text("b")])])
     }
 
     /// `$filter` and `$orderby` trees → SQL and bindings (through the binder, so the literals are typed).

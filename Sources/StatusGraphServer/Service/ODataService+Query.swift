@@ -74,9 +74,15 @@ extension ODataService {
                     ?? service.summaries.first(where: { $0.navigation == item.navigation.name })
                 else { continue }
                 for group in groups {
+                    // One query for the counts of every row of the group.
+                    let key = { (row: StoredEntity) in (group.prefix + [row.id]).joined(separator: "/") }
+                    let counts = Dictionary(
+                        grouping: try await store.counts(
+                            tenant: tenant, parentKeys: group.rows.map(key), sources: summarySources(summary, table)),
+                        by: \.parent)
                     for row in group.rows {
-                        expansion.summaries[row.id] = try await summaryJSON(
-                            call, summary: summary, type: item.type, parentTable: table, parentPrefix: group.prefix, parent: row,
+                        expansion.summaries[row.id] = summaryJSON(
+                            call, summary: summary, type: item.type, parentTable: table, parent: row, counts: counts[key(row)] ?? [],
                             context: nil)
                     }
                 }

@@ -13,24 +13,25 @@ extension ODataService {
         }
         let prefix = Array(call.path.keys.dropLast())
         guard
-            let parent = try await store.get(
+            let (parent, counts) = try await store.getWithCounts(
                 parentTable, in: Scope(tenant: call.request.tenant, parents: prefix), id: parentID,
-                types: call.version.types(parentTable, cast: nil))
+                types: call.version.types(parentTable, cast: nil), columns: Array(summary.fromParent.values) + ["lastModifiedDateTime"],
+                sources: summarySources(summary, parentTable))
         else { throw ODataError.notFound("The resource '\(call.path.canonical)' does not exist: its parent was not found.") }
-        let body = try await summaryJSON(
-            call, summary: summary, type: call.path.type, parentTable: parentTable, parentPrefix: prefix, parent: parent,
-            context: call.context)
+        let body = summaryJSON(call, summary: summary, type: call.path.type, parentTable: parentTable, parent: parent, counts: counts, context: call.context)
         return ServiceResponse(status: 200, body: .json(body))
     }
 
-    /// The summary entity of one parent, as JSON.
+    /// The tables whose counts a summary of an entity of `parentTable` adds up.
+    func summarySources(_ summary: Summary, _ parentTable: StorageTable) -> [String] {
+        summary.sources.compactMap { store.layout.table(path: parentTable.path + [$0.navigation])?.name }
+    }
+
+    /// The summary entity of one parent, as JSON, from the counts kept for it.
     func summaryJSON(
-        _ call: Call, summary: Summary, type: StructuredType, parentTable: StorageTable, parentPrefix: [String],
-        parent: StoredEntity, context: String?
-    ) async throws -> [UInt8] {
-        let sources = summary.sources.compactMap { store.layout.table(path: parentTable.path + [$0.navigation])?.name }
-        let parentKey = (parentPrefix + [parent.id]).joined(separator: "/")
-        let counts = try await store.counts(tenant: call.request.tenant, parentKeys: [parentKey], sources: sources)
+        _ call: Call, summary: Summary, type: StructuredType, parentTable: StorageTable, parent: StoredEntity, counts: [SummaryCount],
+        context: String?
+    ) -> [UInt8] {
         let countNames = Set(summary.sources.flatMap { $0.rules.map(\.count) })
         var w = JSONWriter(capacity: 512)
         w.beginObject()
