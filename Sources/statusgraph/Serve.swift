@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ServiceLifecycle
 import GraphModel
 import Hummingbird
 import Logging
@@ -8,7 +9,7 @@ import Storage
 import StorageSQLite
 
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the server on the embedded SQLite store.")
+    static let configuration = CommandConfiguration(abstract: "Run the server: on an embedded SQLite file by default, on PostgreSQL with --database.")
 
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
@@ -97,11 +98,20 @@ struct Serve: AsyncParsableCommand {
                 """
             FileHandle.standardOutput.write(Data(banner.utf8))
         }
+        // SIGTERM/SIGINT stop the server gracefully (in-flight requests finish), within bounds: a shutdown
+        // that is still waiting after 10 s is escalated to cancellation, and after 5 s more the process
+        // exits regardless (every acknowledged write is durable already).
+        var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(10)
+        group.maximumCancellationDuration = .seconds(5)
         do {
-            try await app.runService()
+            try await ServiceGroup(configuration: group).run()
         } catch let error as StorageError {
             // Most often: the database could not be reached at start (the message names it, password hidden).
             throw StartupError(error.message)
+        } catch let error as ServiceGroupError {
+            logger.warning("shutdown did not complete in time (\(error)); exiting")
+            return
         }
         try await store.close()
     }

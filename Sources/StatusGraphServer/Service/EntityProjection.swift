@@ -17,6 +17,8 @@ struct EntityProjection: Sendable {
     let typeName: String
     let odataType: String
     let fields: [Field]
+    /// The row of a new entity before its body applies (`defaultRow`), made once.
+    let defaults: [SQLValue]
     /// The fields again, laid out for the writing loop (which runs for every property of every row):
     /// all keys in one byte buffer, and plain arrays of trivial values, so that walking them retains
     /// nothing.
@@ -39,6 +41,18 @@ struct EntityProjection: Sendable {
         keyEnds = fields.map { end += $0.key.count; return end }
         columns = fields.map(\.column)
         kinds = fields.map(\.kind)
+        defaults = Self.defaultRow(table, type: type, model: model)
+    }
+
+    /// A row of `type` that no one has set anything in: non-nullable properties hold their type's default,
+    /// collections are empty (never null), everything else is null.
+    static func defaultRow(_ table: StorageTable, type: StructuredType, model: EdmModel) -> [SQLValue] {
+        var values = [SQLValue](repeating: .null, count: table.columns.count)
+        for p in type.properties where p.name != "id" && (!p.nullable || p.type.isCollection) {
+            guard let i = table.columnIndex(p.name) else { continue }
+            values[i] = ColumnCodec.encode(.defaultValue(of: p.type, in: model), column: table.columns[i], model: model)
+        }
+        return values
     }
 
     /// Writes the entity as a JSON object, with `@odata.context` first when given, only the `selected`

@@ -91,7 +91,7 @@ extension ODataService {
         let now = Self.now()
         let entity = StoredEntity(
             id: EntityID.make(), type: type.name,
-            values: try newRow(table, type: type, payload: payload, model: call.model, now: now))
+            values: try newRow(table, type: type, projection: projection, payload: payload, model: call.model, now: now))
         do {
             try await store.insert(table, in: call.scope, entity)
         } catch let e as StorageError where e.code == .parentNotFound {

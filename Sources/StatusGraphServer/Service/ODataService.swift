@@ -166,23 +166,13 @@ extension ODataService {
     }
 
     /// The column values of a new entity: the defaults of its type, then the body's values, then the server's.
-    func newRow(_ table: StorageTable, type: StructuredType, payload: EntityPayload, model: EdmModel, now: DateTimeOffset)
-        throws -> [SQLValue]
-    {
-        var values = defaultRow(table, type: type, model: model)
+    func newRow(
+        _ table: StorageTable, type: StructuredType, projection: EntityProjection, payload: EntityPayload, model: EdmModel,
+        now: DateTimeOffset
+    ) throws -> [SQLValue] {
+        var values = projection.defaults
         for (i, value) in try changes(table, payload: payload, type: type, model: model, now: now, creating: true) {
             values[i] = value
-        }
-        return values
-    }
-
-    /// A row of `type` that no one has set anything in: non-nullable properties hold their type's default,
-    /// collections are empty (never null), everything else is null.
-    func defaultRow(_ table: StorageTable, type: StructuredType, model: EdmModel) -> [SQLValue] {
-        var values = [SQLValue](repeating: .null, count: table.columns.count)
-        for p in type.properties where p.name != "id" && (!p.nullable || p.type.isCollection) {
-            guard let i = table.columnIndex(p.name) else { continue }
-            values[i] = ColumnCodec.encode(.defaultValue(of: p.type, in: model), column: table.columns[i], model: model)
         }
         return values
     }
