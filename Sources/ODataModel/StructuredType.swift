@@ -2,42 +2,89 @@
 public struct StructuredType: Sendable {
     public enum Kind: Sendable, Equatable { case entity, complex }
 
-    public let name: String
-    public let kind: Kind
-    public let baseName: String?
-    public let isAbstract: Bool
-    /// Declared by this type only.
-    public let declaredProperties: [Property]
-    public let declaredNavigationProperties: [NavigationProperty]
-    /// Every structural property, the base type's first, in declaration order.
-    public internal(set) var properties: [Property] = []
-    public internal(set) var navigationProperties: [NavigationProperty] = []
-    /// This type and its ancestors, nearest first.
-    public internal(set) var lineage: [String] = []
-    /// Every type derived from this one, directly or not (not this type itself).
-    public internal(set) var derivedTypes: [String] = []
+    /// The fields, behind one reference: a type is handed around on every request (paths, calls,
+    /// payloads), and copying ten arrays and strings each time would retain ten references.
+    private final class Storage: Sendable {
+        let name: String
+        let kind: Kind
+        let baseName: String?
+        let isAbstract: Bool
+        let declaredProperties: [Property]
+        let declaredNavigationProperties: [NavigationProperty]
+        let properties: [Property]
+        let navigationProperties: [NavigationProperty]
+        let lineage: [String]
+        let derivedTypes: [String]
+        let propertyIndex: [String: Int]
+        let navigationIndex: [String: Int]
 
-    private var propertyIndex: [String: Int] = [:]
-    private var navigationIndex: [String: Int] = [:]
+        init(
+            name: String, kind: Kind, baseName: String?, isAbstract: Bool, declaredProperties: [Property],
+            declaredNavigationProperties: [NavigationProperty], properties: [Property], navigationProperties: [NavigationProperty],
+            lineage: [String], derivedTypes: [String]
+        ) {
+            self.name = name
+            self.kind = kind
+            self.baseName = baseName
+            self.isAbstract = isAbstract
+            self.declaredProperties = declaredProperties
+            self.declaredNavigationProperties = declaredNavigationProperties
+            self.properties = properties
+            self.navigationProperties = navigationProperties
+            self.lineage = lineage
+            self.derivedTypes = derivedTypes
+            propertyIndex = Dictionary(properties.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { $1 })
+            navigationIndex = Dictionary(navigationProperties.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { $1 })
+        }
+
+        func with(
+            properties: [Property]? = nil, navigationProperties: [NavigationProperty]? = nil, lineage: [String]? = nil,
+            derivedTypes: [String]? = nil
+        ) -> Storage {
+            Storage(
+                name: name, kind: kind, baseName: baseName, isAbstract: isAbstract, declaredProperties: declaredProperties,
+                declaredNavigationProperties: declaredNavigationProperties, properties: properties ?? self.properties,
+                navigationProperties: navigationProperties ?? self.navigationProperties, lineage: lineage ?? self.lineage,
+                derivedTypes: derivedTypes ?? self.derivedTypes)
+        }
+    }
+
+    private var storage: Storage
+
+    public var name: String { storage.name }
+    public var kind: Kind { storage.kind }
+    public var baseName: String? { storage.baseName }
+    public var isAbstract: Bool { storage.isAbstract }
+    /// Declared by this type only.
+    public var declaredProperties: [Property] { storage.declaredProperties }
+    public var declaredNavigationProperties: [NavigationProperty] { storage.declaredNavigationProperties }
+    /// Every structural property, the base type's first, in declaration order.
+    public var properties: [Property] { storage.properties }
+    public var navigationProperties: [NavigationProperty] { storage.navigationProperties }
+    /// This type and its ancestors, nearest first.
+    public var lineage: [String] { storage.lineage }
+    /// Every type derived from this one, directly or not (not this type itself).
+    public internal(set) var derivedTypes: [String] {
+        get { storage.derivedTypes }
+        set { storage = storage.with(derivedTypes: newValue) }
+    }
 
     public init(
         name: String, kind: Kind, baseName: String?, isAbstract: Bool,
         declaredProperties: [Property], declaredNavigationProperties: [NavigationProperty]
     ) {
-        self.name = name
-        self.kind = kind
-        self.baseName = baseName
-        self.isAbstract = isAbstract
-        self.declaredProperties = declaredProperties
-        self.declaredNavigationProperties = declaredNavigationProperties
+        storage = Storage(
+            name: name, kind: kind, baseName: baseName, isAbstract: isAbstract, declaredProperties: declaredProperties,
+            declaredNavigationProperties: declaredNavigationProperties, properties: [], navigationProperties: [], lineage: [],
+            derivedTypes: [])
     }
 
     public func property(named name: String) -> Property? {
-        propertyIndex[name].map { properties[$0] }
+        storage.propertyIndex[name].map { storage.properties[$0] }
     }
 
     public func navigationProperty(named name: String) -> NavigationProperty? {
-        navigationIndex[name].map { navigationProperties[$0] }
+        storage.navigationIndex[name].map { storage.navigationProperties[$0] }
     }
 
     /// Whether `other` is this type or one derived from it.
@@ -46,10 +93,6 @@ public struct StructuredType: Sendable {
     }
 
     mutating func resolve(properties: [Property], navigations: [NavigationProperty], lineage: [String]) {
-        self.properties = properties
-        self.navigationProperties = navigations
-        self.lineage = lineage
-        propertyIndex = Dictionary(properties.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { $1 })
-        navigationIndex = Dictionary(navigations.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { $1 })
+        storage = storage.with(properties: properties, navigationProperties: navigations, lineage: lineage)
     }
 }

@@ -93,12 +93,10 @@ extension ODataService {
         let query = url.firstIndex(of: "?").map { url[url.index(after: $0)...] }
         let path = url.firstIndex(of: "?").map { url[..<$0] } ?? url
         let header = { (name: String) in part.headers.first { $0.0.lowercased() == name }?.1 }
-        var request = ServiceRequest(
+        return ServiceRequest(
             method: part.method, version: outer.version, path: path, query: query,
             contentType: header("content-type"), preferMinimal: header("prefer").map { HeaderValues.contains($0, lowercased: "return=minimal") } ?? false,
-            baseURL: outer.baseURL, identity: outer.identity)
-        request.parsedBody = part.body
-        return request
+            baseURL: outer.baseURL, identity: outer.identity, parsedBody: part.body)
     }
 
     private func batchParts(_ json: JSONValue) throws -> [BatchPart] {

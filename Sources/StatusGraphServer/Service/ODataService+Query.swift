@@ -73,17 +73,15 @@ extension ODataService {
                 guard let summary = service.summary(for: item.navigation.name, on: call.path.cast ?? call.path.type)
                     ?? service.summaries.first(where: { $0.navigation == item.navigation.name })
                 else { continue }
+                let plan = call.version.summaryPlan(summary, type: item.type, parentTable: table, layout: store.layout)
                 for group in groups {
                     // One query for the counts of every row of the group.
                     let key = { (row: StoredEntity) in (group.prefix + [row.id]).joined(separator: "/") }
                     let counts = Dictionary(
-                        grouping: try await store.counts(
-                            tenant: tenant, parentKeys: group.rows.map(key), sources: summarySources(summary, table)),
+                        grouping: try await store.counts(tenant: tenant, parentKeys: group.rows.map(key), sources: plan.sources),
                         by: \.parent)
                     for row in group.rows {
-                        expansion.summaries[row.id] = summaryJSON(
-                            call, summary: summary, type: item.type, parentTable: table, parent: row, counts: counts[key(row)] ?? [],
-                            context: nil)
+                        expansion.summaries[row.id] = plan.write(tenant: tenant, parent: row, counts: counts[key(row)] ?? [], context: nil)
                     }
                 }
                 out.append(expansion)

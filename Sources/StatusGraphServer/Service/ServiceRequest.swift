@@ -1,36 +1,38 @@
 import ODataCore
 
-/// A request to the OData service, as HTTP or a `$batch` part delivers it.
-public struct ServiceRequest: Sendable {
+/// A request to the OData service, as HTTP or a `$batch` part delivers it (a class: it travels through
+/// every step of the pipeline, and a copy of its strings, body and identity at each would cost more).
+public final class ServiceRequest: Sendable {
     public enum Method: String, Sendable {
         case get = "GET", post = "POST", patch = "PATCH", put = "PUT", delete = "DELETE"
     }
 
-    public var method: Method
+    public let method: Method
     /// The service version (`v1.0`, `beta`).
-    public var version: String
+    public let version: String
     /// The percent-encoded path after the version, e.g. `/deviceAppManagement/mobileApps`.
-    public var path: Substring
+    public let path: Substring
     /// The percent-encoded query string without `?`, if any.
-    public var query: Substring?
+    public let query: Substring?
     /// The body, if any.
-    public var body: [UInt8]
+    public let body: [UInt8]
     /// The body already parsed, when it came that way (a `$batch` part's `body`, parsed with its batch).
-    public var parsedBody: JSONValue?
+    public let parsedBody: JSONValue?
     /// The `Content-Type` header, if any.
-    public var contentType: String?
+    public let contentType: String?
     /// Whether the client sent `Prefer: return=minimal`.
-    public var preferMinimal: Bool
+    public let preferMinimal: Bool
     /// `http(s)://host`, for `@odata.context`, `@odata.nextLink` and `Location`.
-    public var baseURL: String
+    public let baseURL: String
     /// Who the request acts for; its tenant scopes every row read or written.
-    public var identity: Identity
+    public let identity: Identity
     public var tenant: String { identity.tenant }
 
     public init(
         method: Method, version: String, path: Substring, query: Substring? = nil, body: [UInt8] = [],
-        contentType: String? = nil, preferMinimal: Bool = false, baseURL: String, identity: Identity
+        contentType: String? = nil, preferMinimal: Bool = false, baseURL: String, identity: Identity, parsedBody: JSONValue? = nil
     ) {
+        self.parsedBody = parsedBody
         self.method = method
         self.version = version
         self.path = path

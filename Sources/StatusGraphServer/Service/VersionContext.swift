@@ -1,6 +1,7 @@
 import ODataCore
 import ODataModel
 import Storage
+import Synchronization
 
 /// What the service derives once per version: binder, reader, and the JSON projection of every
 /// stored type this version knows.
@@ -15,6 +16,8 @@ final class VersionContext: Sendable {
     private let projections: [String: [String: EntityProjection]]
     /// Table → the stored types this version shows, or nil when it knows them all.
     private let visibleTypes: [String: Set<String>]
+    /// Summary plans, made on first use.
+    private let summaryPlans = Mutex<[String: SummaryPlan]>([:])
 
     init(model: EdmModel, service: ServiceModel, layout: StorageLayout, queryLimits: QueryLimits) {
         self.model = model
@@ -35,6 +38,15 @@ final class VersionContext: Sendable {
         }
         self.projections = projections
         self.visibleTypes = visible
+    }
+
+    /// How `summary` (of type `type`) of the entities of `parentTable` is read and written.
+    func summaryPlan(_ summary: Summary, type: StructuredType, parentTable: StorageTable, layout: StorageLayout) -> SummaryPlan {
+        let key = summary.navigation + "|" + parentTable.name + "|" + type.name
+        if let plan = summaryPlans.withLock({ $0[key] }) { return plan }
+        let plan = SummaryPlan(summary: summary, type: type, parentTable: parentTable, layout: layout, model: model)
+        summaryPlans.withLock { $0[key] = plan }
+        return plan
     }
 
     func projection(_ table: StorageTable, type: String) -> EntityProjection? {
