@@ -50,5 +50,6 @@ import Testing
         #expect(schema.contains(
             #"CREATE OR REPLACE TRIGGER "mobileApps_deviceStatuses_count0_insert" AFTER INSERT ON "mobileApps_deviceStatuses" FOR EACH ROW EXECUTE FUNCTION "mobileApps_deviceStatuses_count0_insert"()"#))
         #expect(schema.contains(#"CREATE INDEX IF NOT EXISTS "mobileApps_deviceStatuses_by_installState" ON "mobileApps_deviceStatuses" ("_tenant", "_p1", "installState", "id")"#))
+        #expect(schema.contains(#"CREATE INDEX IF NOT EXISTS "mobileApps_deviceStatuses_by_installState_deviceName" ON "mobileApps_deviceStatuses" ("_tenant", "_p1", "installState", "deviceName" ASC NULLS FIRST, "id")"#))
     }
 }

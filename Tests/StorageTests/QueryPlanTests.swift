@@ -49,10 +49,16 @@ import Testing
         #expect(ordered.contains("deviceName>?"), "a deep page seeks to its position: \(ordered)")
         #expect(ordered.contains("USING INDEX mobileApps_deviceStatuses_by_deviceName"), "\(ordered)")
         #expect(!ordered.contains("TEMP B-TREE"), "\(ordered)")
+        // A state and an order: the (state, name) index holds exactly the page, in order, first or deep.
+        for after in [false, true] {
+            let filteredOrdered = try await plan(filter: "installState eq 'failed'", orderBy: "deviceName", after: after)
+            #expect(filteredOrdered.contains("USING INDEX mobileApps_deviceStatuses_by_installState_deviceName (_tenant=? AND _p1=? AND installState=?"), "\(filteredOrdered)")
+            #expect(!filteredOrdered.contains("TEMP B-TREE"), "\(filteredOrdered)")
+        }
         // Descending, the index is read backwards; only ties on the name are sorted by key ("right part").
-        let filteredOrdered = try await plan(filter: "installState eq 'failed'", orderBy: "deviceName desc", after: false)
-        #expect(filteredOrdered.contains("USING INDEX mobileApps_deviceStatuses_by_deviceName"), "\(filteredOrdered)")
-        #expect(!filteredOrdered.contains("TEMP B-TREE FOR ORDER BY"), "\(filteredOrdered)")
+        let filteredDescending = try await plan(filter: "installState eq 'failed'", orderBy: "deviceName desc", after: false)
+        #expect(filteredDescending.contains("USING INDEX mobileApps_deviceStatuses_by_installState_deviceName"), "\(filteredDescending)")
+        #expect(!filteredDescending.contains("TEMP B-TREE FOR ORDER BY"), "\(filteredDescending)")
 
         let count = try await database.query(SQLStatement(
             #"EXPLAIN QUERY PLAN SELECT COUNT(*) FROM "mobileApps_deviceStatuses" WHERE "_tenant" = ? AND "_p1" = ? AND ("mobileApps_deviceStatuses"."installState" = ?)"#,

@@ -53,8 +53,9 @@ extension StorageLayout {
 
     /// Indexes for the common queries, derived from the model: every contained collection is read by
     /// container (the primary key), by container and state — the enum properties the summary rules
-    /// count by (`status`, `installState`) — ordered by key within, and by container and each of the
-    /// model's sort keys (`deviceName`, `userPrincipalName`, …).
+    /// count by (`status`, `installState`) — ordered by key within, by container and each of the
+    /// model's sort keys (`deviceName`, `userPrincipalName`, …), and by container, state and sort key
+    /// (a page of the failed ones ordered by name reads just its rows, and a deep page seeks to them).
     func indexes(_ d: any SQLDialect) -> [String] {
         var stateProperties: Set<String> = []
         for table in tables {
@@ -71,10 +72,17 @@ extension StorageLayout {
                 out.append("CREATE INDEX IF NOT EXISTS \(d.quote("\(table.name)_by_\(column.name)")) ON \(d.quote(table.name)) (\(key))")
             }
             // Sort keys: null first, as OData orders ascending (and as queries ask for it).
+            let states = table.columns.filter { $0.kind == .enumName && stateProperties.contains($0.name) }.map(\.name)
             for name in table.sortColumns {
                 let key = (["_tenant"] + table.parentKeyColumns).map(d.quote) + [d.ascendingNullsFirst(d.quote(name)), d.quote("id")]
                 out.append(
                     "CREATE INDEX IF NOT EXISTS \(d.quote("\(table.name)_by_\(name)")) ON \(d.quote(table.name)) (\(key.joined(separator: ", ")))")
+                for state in states {
+                    let key = (["_tenant"] + table.parentKeyColumns + [state]).map(d.quote)
+                        + [d.ascendingNullsFirst(d.quote(name)), d.quote("id")]
+                    out.append(
+                        "CREATE INDEX IF NOT EXISTS \(d.quote("\(table.name)_by_\(state)_\(name)")) ON \(d.quote(table.name)) (\(key.joined(separator: ", ")))")
+                }
             }
         }
         return out
