@@ -53,10 +53,15 @@ public struct SQLEntityStore<Database: SQLDatabase>: EntityStore {
     }
 
     private func entity(from row: [SQLValue]) throws -> StoredEntity {
-        guard row.count >= 2, case .text(let id) = row[0], case .text(let type) = row[1] else {
+        try entity(from: row, columns: row.count - 2)
+    }
+
+    /// A row read as `id, _type`, then `columns` column values, then any sort keys.
+    private func entity(from row: [SQLValue], columns: Int) throws -> StoredEntity {
+        guard row.count >= 2 + columns, case .text(let id) = row[0], case .text(let type) = row[1] else {
             throw StorageError(.internalError, "a stored row has no id or type")
         }
-        return StoredEntity(id: id, type: type, values: Array(row[2...]))
+        return StoredEntity(id: id, type: type, values: Array(row[2..<(2 + columns)]))
     }
 
     // MARK: EntityStore
@@ -118,11 +123,9 @@ public struct SQLEntityStore<Database: SQLDatabase>: EntityStore {
 
     private func entity(from row: [SQLValue], table: StorageTable, keyCount: Int) throws -> StoredEntity {
         let end = 2 + table.columns.count
-        guard row.count >= end + keyCount, case .text(let id) = row[0], case .text(let type) = row[1] else {
-            throw StorageError(.internalError, "a stored row has no id or type")
-        }
-        var e = StoredEntity(id: id, type: type, values: Array(row[2..<end]))
-        e.sortKeys = Array(row[end..<(end + keyCount)]) + [.text(id)]
+        guard row.count >= end + keyCount else { throw StorageError(.internalError, "a stored row has no sort keys") }
+        var e = try entity(from: row, columns: table.columns.count)
+        e.sortKeys = Array(row[end..<(end + keyCount)]) + [.text(e.id)]
         return e
     }
 

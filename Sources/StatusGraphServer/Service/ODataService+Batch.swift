@@ -16,16 +16,12 @@ extension ODataService {
     }
 
     func batch(_ r: ServiceRequest) async throws -> ServiceResponse {
-        let parts = try batchParts(readJSON(r))
+        let waves = try batchWaves(batchParts(readJSON(r)))
         var results: [String: ServiceResponse] = [:]
         var order: [String] = []
-        // Requests run in waves: every request whose dependencies have answered runs in the next wave,
-        // and the requests of one wave run concurrently (Graph, too, runs requests without dependsOn in
-        // any order), so their writes share commits. A request whose dependency failed gets 424.
-        var pending = parts
-        while !pending.isEmpty {
-            let wave = pending.filter { p in p.dependsOn.allSatisfy { results[$0.lowercased()] != nil } }
-            pending.removeAll { p in p.dependsOn.allSatisfy { results[$0.lowercased()] != nil } }
+        // The requests of one wave run concurrently (Graph, too, runs requests without dependsOn in any
+        // order), so their writes share commits. A request whose dependency failed gets 424.
+        for wave in waves {
             var runnable: [(key: String, request: ServiceRequest)] = []
             for part in wave {
                 let key = part.id.lowercased()
@@ -152,18 +148,26 @@ extension ODataService {
                 throw ODataError.badRequest("Batch request '\(part.id)' depends on '\(dep)', which is not another request of the batch.")
             }
         }
-        // Every request must be reachable in some wave; what is left over waits on itself (a cycle).
-        var answered = Set<String>()
+        return parts
+    }
+
+    /// The parts in waves, in the order given within each: a part joins the first wave after all it
+    /// depends on. What is left over waits on itself (a cycle), and the batch is refused before
+    /// anything runs.
+    private func batchWaves(_ parts: [BatchPart]) throws -> [[BatchPart]] {
+        var waves: [[BatchPart]] = []
+        var placed = Set<String>()
         var waiting = parts
         while !waiting.isEmpty {
-            let ready = waiting.filter { p in p.dependsOn.allSatisfy { answered.contains($0.lowercased()) } }
+            let ready = waiting.filter { p in p.dependsOn.allSatisfy { placed.contains($0.lowercased()) } }
             guard !ready.isEmpty else {
                 throw ODataError.badRequest(
                     "The batch's dependsOn references form a cycle (among \(waiting.map { "'\($0.id)'" }.joined(separator: ", "))).")
             }
-            answered.formUnion(ready.map { $0.id.lowercased() })
-            waiting.removeAll { p in answered.contains(p.id.lowercased()) }
+            waves.append(ready)
+            placed.formUnion(ready.map { $0.id.lowercased() })
+            waiting.removeAll { p in placed.contains(p.id.lowercased()) }
         }
-        return parts
+        return waves
     }
 }
