@@ -4,17 +4,16 @@ import Testing
 /// Each seed page's example request replayed with its exact JSON body (copied from the API pages),
 /// and the response checked field by field against the documented one.
 @Suite struct SeedPageTests {
+    /// A body exactly as a seed page shows it, from `tests/fixtures/seed-bodies` (the end-to-end
+    /// suite replays the same files).
+    static func seedBody(_ name: String) -> String {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../tests/fixtures/seed-bodies/\(name)").standardizedFileURL
+        return try! String(contentsOf: url, encoding: .utf8)
+    }
+
     /// Seed 000 (`POST …/userStatuses/$ref`) and 001 (`POST …/userStatuses`), beta: valid values, 201 as documented.
-    static let userAppInstallStatusBody = """
-        {
-          "@odata.type": "#microsoft.graph.userAppInstallStatus",
-          "userName": "User Name value",
-          "userPrincipalName": "User Principal Name value",
-          "installedDeviceCount": 4,
-          "failedDeviceCount": 1,
-          "notInstalledDeviceCount": 7
-        }
-        """
+    static let userAppInstallStatusBody = seedBody("000-001-user-app-install-status.json")
 
     @Test(arguments: ["/userStatuses/$ref", "/userStatuses"])
     func createUserAppInstallStatus(suffix: String) async throws {
@@ -41,16 +40,7 @@ import Testing
     }
 
     /// Seed 002: beta iosLobAppProvisioningConfigurations userStatuses via `$ref`, with `"status": "String"`.
-    static let provisioningUserStatusBody = """
-        {
-          "@odata.type": "#microsoft.graph.managedDeviceMobileAppConfigurationUserStatus",
-          "userDisplayName": "User Display Name value",
-          "devicesCount": 12,
-          "status": "String",
-          "lastReportedDateTime": "2017-01-01T00:03:19.2710393+03:00",
-          "userPrincipalName": "User Principal Name value"
-        }
-        """
+    static let provisioningUserStatusBody = seedBody("002-provisioning-user-status.json")
 
     @Test func provisioningUserStatusPlaceholderThenValid() async throws {
         try await withApp { client in
@@ -77,16 +67,7 @@ import Testing
     }
 
     /// Seed 003: v1.0 mobileAppConfigurations userStatuses with `"devicesCount": "Integer"`, `"String (timestamp)"`.
-    static let configurationUserStatusBody = """
-        {
-          "@odata.type": "#microsoft.graph.managedDeviceMobileAppConfigurationUserStatus",
-          "userDisplayName": "String",
-          "devicesCount": "Integer",
-          "status": "String",
-          "lastReportedDateTime": "String (timestamp)",
-          "userPrincipalName": "String"
-        }
-        """
+    static let configurationUserStatusBody = seedBody("003-configuration-user-status.json")
 
     @Test func configurationUserStatusPlaceholderThenValid() async throws {
         try await withApp { client in
@@ -120,23 +101,7 @@ import Testing
     }
 
     /// Seed 004: beta mobileApps/{id}/userStatuses/{id}/deviceStatuses/$ref, with enum placeholders.
-    static let deviceStatusBody = """
-        {
-          "@odata.type": "#microsoft.graph.mobileAppInstallStatus",
-          "deviceName": "Device Name value",
-          "deviceId": "Device Id value",
-          "lastSyncDateTime": "2016-12-31T23:59:56.035751+03:00",
-          "mobileAppInstallStatusValue": "String",
-          "installState": "String",
-          "installStateDetail": "String",
-          "errorCode": 9,
-          "osVersion": "Os Version value",
-          "osDescription": "Os Description value",
-          "userName": "User Name value",
-          "userPrincipalName": "User Principal Name value",
-          "displayVersion": "Display Version value"
-        }
-        """
+    static let deviceStatusBody = seedBody("004-device-status.json")
 
     @Test func deviceStatusPlaceholderThenValid() async throws {
         try await withApp { client in

@@ -1,48 +1,20 @@
 """The five seed pages replayed over real HTTP against the real binary, exactly as a user would with curl."""
 import json
+import os
 
-SEED_000_001_BODY = """{
-  "@odata.type": "#microsoft.graph.userAppInstallStatus",
-  "userName": "User Name value",
-  "userPrincipalName": "User Principal Name value",
-  "installedDeviceCount": 4,
-  "failedDeviceCount": 1,
-  "notInstalledDeviceCount": 7
-}"""
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures", "seed-bodies")
 
-SEED_002_BODY = """{
-  "@odata.type": "#microsoft.graph.managedDeviceMobileAppConfigurationUserStatus",
-  "userDisplayName": "User Display Name value",
-  "devicesCount": 12,
-  "status": "String",
-  "lastReportedDateTime": "2017-01-01T00:03:19.2710393+03:00",
-  "userPrincipalName": "User Principal Name value"
-}"""
 
-SEED_003_BODY = """{
-  "@odata.type": "#microsoft.graph.managedDeviceMobileAppConfigurationUserStatus",
-  "userDisplayName": "String",
-  "devicesCount": "Integer",
-  "status": "String",
-  "lastReportedDateTime": "String (timestamp)",
-  "userPrincipalName": "String"
-}"""
+def seed_body(name):
+    """A body exactly as a seed page shows it (the Swift seed-page tests read the same files)."""
+    with open(os.path.join(FIXTURES, name)) as f:
+        return f.read()
 
-SEED_004_BODY = """{
-  "@odata.type": "#microsoft.graph.mobileAppInstallStatus",
-  "deviceName": "Device Name value",
-  "deviceId": "Device Id value",
-  "lastSyncDateTime": "2016-12-31T23:59:56.035751+03:00",
-  "mobileAppInstallStatusValue": "String",
-  "installState": "String",
-  "installStateDetail": "String",
-  "errorCode": 9,
-  "osVersion": "Os Version value",
-  "osDescription": "Os Description value",
-  "userName": "User Name value",
-  "userPrincipalName": "User Principal Name value",
-  "displayVersion": "Display Version value"
-}"""
+
+SEED_000_001_BODY = seed_body("000-001-user-app-install-status.json")
+SEED_002_BODY = seed_body("002-provisioning-user-status.json")
+SEED_003_BODY = seed_body("003-configuration-user-status.json")
+SEED_004_BODY = seed_body("004-device-status.json")
 
 
 def create(server, path, body):
