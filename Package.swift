@@ -1,6 +1,11 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// Our modules are compiled with cross-module optimization: the JSON writer, the row cells and the model
+/// are called for every value of every row from other modules, and a call that cannot be inlined or
+/// specialized across the boundary costs more than the work it does (scripts/bench, BENCHMARKS.md).
+let optimized: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+
 let package = Package(
     name: "StatusGraph",
     platforms: [.macOS(.v14)],
@@ -21,9 +26,9 @@ let package = Package(
     ],
     targets: [
         // The OData entity data model (EDM): types, properties, containment. Foundation only.
-        .target(name: "ODataModel"),
+        .target(name: "ODataModel", swiftSettings: optimized),
         // OData machinery that knows neither HTTP nor SQL: JSON, URL parsing, binding, errors.
-        .target(name: "ODataCore", dependencies: ["ODataModel"]),
+        .target(name: "ODataCore", dependencies: ["ODataModel"], swiftSettings: optimized),
         // The Graph deviceAppManagement schema for v1.0 and beta, built from a data file.
         .target(
             name: "GraphModel",
@@ -31,17 +36,19 @@ let package = Package(
             resources: [.embedInCode("Resources/graph-model.json")]
         ),
         // The backend-neutral storage protocol, table layout and SQL translation.
-        .target(name: "Storage", dependencies: ["ODataModel", "ODataCore"]),
+        .target(name: "Storage", dependencies: ["ODataModel", "ODataCore"], swiftSettings: optimized),
         // The embedded default backend.
         .target(
             name: "StorageSQLite",
             dependencies: [
                 "Storage", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
-            ]),
+            ],
+            swiftSettings: optimized),
         // The scale-out backend.
         .target(
             name: "StoragePostgres",
-            dependencies: ["Storage", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: ["Storage", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: optimized
         ),
         // What the test suites share: the backends they run on.
         .target(
@@ -65,7 +72,8 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            swiftSettings: optimized
         ),
         .executableTarget(
             name: "statusgraph",

@@ -10,6 +10,10 @@ public protocol EntityStore: Sendable {
     /// Members of a collection that the query selects, in its order (always ending with the key).
     func list(_ table: StorageTable, in scope: Scope, _ query: ListQuery) async throws -> [StoredEntity]
 
+    /// The same members, each handed to `body` as its row is read (valid only during the call): for
+    /// writing a page straight from the database's buffers.
+    func list(_ table: StorageTable, in scope: Scope, _ query: ListQuery, each body: (EntityRow) throws -> Void) async throws
+
     /// Members of the same collection in several containers at once (for `$expand`): the last parent
     /// key varies over `containers`; `offset` and `limit` apply to each container.
     func list(_ table: StorageTable, tenant: String, parents: [String], containers: [String], _ query: ListQuery) async throws

@@ -121,15 +121,13 @@ public struct SQLEntityStore<Database: SQLDatabase>: EntityStore {
         return condition
     }
 
-    private func entity(from row: [SQLValue], table: StorageTable, keyCount: Int) throws -> StoredEntity {
-        let end = 2 + table.columns.count
-        guard row.count >= end + keyCount else { throw StorageError(.internalError, "a stored row has no sort keys") }
-        var e = try entity(from: row, columns: table.columns.count)
-        e.sortKeys = Array(row[end..<(end + keyCount)]) + [.text(e.id)]
-        return e
+    public func list(_ table: StorageTable, in scope: Scope, _ query: ListQuery) async throws -> [StoredEntity] {
+        var out: [StoredEntity] = []
+        try await list(table, in: scope, query) { out.append($0.entity) }
+        return out
     }
 
-    public func list(_ table: StorageTable, in scope: Scope, _ query: ListQuery) async throws -> [StoredEntity] {
+    public func list(_ table: StorageTable, in scope: Scope, _ query: ListQuery, each body: (EntityRow) throws -> Void) async throws {
         let keys = try orderKeys(table, query)
         var b = SQLBuilder(d)
         b.append("SELECT \(selectList(table))")
@@ -142,7 +140,8 @@ public struct SQLEntityStore<Database: SQLDatabase>: EntityStore {
         b.append(" ORDER BY "); b.append(orderClause(keys))
         b.append(" LIMIT "); b.bind(.integer(Int64(query.limit)))
         if query.offset > 0 { b.append(" OFFSET "); b.bind(.integer(Int64(query.offset))) }
-        return try await database.query(b.statement).map { try entity(from: $0, table: table, keyCount: keys.count - 1) }
+        let columnCount = table.columns.count, keyCount = keys.count - 1
+        try await database.query(b.statement) { row in try body(EntityRow(row: row, columnCount: columnCount, keyCount: keyCount)) }
     }
 
     public func list(_ table: StorageTable, tenant: String, parents: [String], containers: [String], _ query: ListQuery)
@@ -168,11 +167,12 @@ public struct SQLEntityStore<Database: SQLDatabase>: EntityStore {
         b.append(" ORDER BY \(d.quote("_group")), \(d.quote("_rank"))")
         var out: [String: [StoredEntity]] = [:]
         let width = 2 + table.columns.count + keys.count - 1
-        for row in try await database.query(b.statement) {
+        try await database.query(b.statement) { row in
             guard row.count == width + 2, case .text(let container) = row[width] else {
                 throw StorageError(.internalError, "malformed grouped row")
             }
-            out[container, default: []].append(try entity(from: Array(row.prefix(width)), table: table, keyCount: keys.count - 1))
+            let entity = try EntityRow(row: row, columnCount: table.columns.count, keyCount: keys.count - 1).entity
+            out[String(decoding: container, as: UTF8.self), default: []].append(entity)
         }
         return out
     }

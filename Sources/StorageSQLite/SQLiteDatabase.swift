@@ -53,6 +53,10 @@ public final class SQLiteDatabase: SQLDatabase {
         try await run { try readers.read { c in try Self.fetch(try c.statement(statement.sql), c.handle, statement) } }
     }
 
+    public func query(_ statement: SQLStatement, each body: (SQLRow) throws -> Void) async throws {
+        try await run { try readers.read { c in try Self.step(try c.statement(statement.sql), c.handle, statement, body) } }
+    }
+
     /// Writes share commits with the writes made at the same time (see `GroupCommit`); each returns once
     /// its commit is durable.
     public func write(_ statement: SQLStatement) async throws -> (rows: [[SQLValue]], changes: Int) {
@@ -90,9 +94,18 @@ public final class SQLiteDatabase: SQLDatabase {
         try pool.close()
     }
 
-    /// Runs a statement, prepared once per connection (GRDB's statement cache), with its parameters bound
-    /// and its rows read straight through SQLite's C API: no per-value boxing on the way in or out.
+    /// Runs a statement with its parameters bound and returns its rows as values.
     private static func fetch(_ sqlite: SQLiteStatement, _ connection: SQLiteConnection?, _ statement: SQLStatement) throws -> [[SQLValue]] {
+        var out: [[SQLValue]] = []
+        try step(sqlite, connection, statement) { out.append($0.values) }
+        return out
+    }
+
+    /// Runs a statement, prepared once per connection, with its parameters bound, handing each row to
+    /// `body` as cells that point into SQLite's own buffers: no per-value boxing on the way in or out.
+    private static func step(
+        _ sqlite: SQLiteStatement, _ connection: SQLiteConnection?, _ statement: SQLStatement, _ body: (SQLRow) throws -> Void
+    ) throws {
         defer {
             // Ends the statement's read: an open statement would hold its snapshot (and block checkpoints).
             sqlite3_reset(sqlite)
@@ -115,36 +128,31 @@ public final class SQLiteDatabase: SQLDatabase {
             }
             guard code == SQLITE_OK else { throw error(connection, code, statement) }
         }
-        var out: [[SQLValue]] = []
-        let count = sqlite3_column_count(sqlite)
-        while true {
-            let code = sqlite3_step(sqlite)
-            if code == SQLITE_DONE { break }
-            guard code == SQLITE_ROW else { throw error(connection, code, statement) }
-            var values: [SQLValue] = []
-            values.reserveCapacity(Int(count))
-            for i in 0..<count {
-                switch sqlite3_column_type(sqlite, i) {
-                case SQLITE_INTEGER: values.append(.integer(sqlite3_column_int64(sqlite, i)))
-                case SQLITE_FLOAT: values.append(.real(sqlite3_column_double(sqlite, i)))
-                case SQLITE_TEXT:
-                    let length = Int(sqlite3_column_bytes(sqlite, i))
-                    let text = sqlite3_column_text(sqlite, i).map {
-                        String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+        let count = Int(sqlite3_column_count(sqlite))
+        try withUnsafeTemporaryAllocation(of: SQLCell.self, capacity: count) { cells in
+            while true {
+                let code = sqlite3_step(sqlite)
+                if code == SQLITE_DONE { break }
+                guard code == SQLITE_ROW else { throw error(connection, code, statement) }
+                for i in 0..<count {
+                    let column = Int32(i)
+                    let cell: SQLCell
+                    switch sqlite3_column_type(sqlite, column) {
+                    case SQLITE_INTEGER: cell = .integer(sqlite3_column_int64(sqlite, column))
+                    case SQLITE_FLOAT: cell = .real(sqlite3_column_double(sqlite, column))
+                    case SQLITE_TEXT:
+                        let start = sqlite3_column_text(sqlite, column)
+                        cell = .text(UnsafeBufferPointer(start: start, count: start == nil ? 0 : Int(sqlite3_column_bytes(sqlite, column))))
+                    case SQLITE_BLOB:
+                        let start = sqlite3_column_blob(sqlite, column)
+                        cell = .blob(UnsafeRawBufferPointer(start: start, count: start == nil ? 0 : Int(sqlite3_column_bytes(sqlite, column))))
+                    default: cell = .null
                     }
-                    values.append(.text(text ?? ""))
-                case SQLITE_BLOB:
-                    let length = Int(sqlite3_column_bytes(sqlite, i))
-                    let bytes = sqlite3_column_blob(sqlite, i).map {
-                        Array(UnsafeRawBufferPointer(start: $0, count: length))
-                    }
-                    values.append(.blob(bytes ?? []))
-                default: values.append(.null)
+                    (cells.baseAddress! + i).initialize(to: cell)
                 }
+                try body(SQLRow(cells: UnsafeBufferPointer(cells)))
             }
-            out.append(values)
         }
-        return out
     }
 
     /// SQLite's error for a failed step or bind, as GRDB reports errors (so `run` maps both alike).

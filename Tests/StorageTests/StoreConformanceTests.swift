@@ -231,4 +231,34 @@ import Testing
         try await second.close()
         await backend.drop(key: key)
     }
+
+    @Test(arguments: TestBackend.available)
+    func rowsReadInPlaceAreTheRowsReadAsValues(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let a = Scope(tenant: "t1", parents: [])
+            try await store.insert(
+                apps, in: a,
+                row(apps, id: "b", type: "webApp", ["displayName": .text(#"Wé "quoted" \ 🎉"#), "size": .integer(Int64.max),
+                    "createdDateTime": .integer(-5), "largeIcon": .text(#"{"type":"x"}"#), "description": .text("")]))
+            try await store.insert(apps, in: a, row(apps, id: "a", type: "iosLobApp", ["isFeatured": .boolean(true)]))
+            try await store.insert(apps, in: a, row(apps, id: "c", type: "iosLobApp"))
+            for q in [query(), query(after: "a", limit: 1), query(types: ["iosLobApp"])] {
+                let asValues = try await store.list(apps, in: a, q)
+                var inPlace: [StoredEntity] = []
+                var ids: [String] = []
+                try await store.list(apps, in: a, q) { row in
+                    inPlace.append(row.entity)
+                    ids.append(String(decoding: row.id, as: UTF8.self))
+                }
+                #expect(inPlace == asValues)
+                #expect(ids == asValues.map(\.id))
+                #expect(asValues.allSatisfy { $0.sortKeys == [.text($0.id)] })
+            }
+            var displayName: [UInt8] = []
+            try await store.list(apps, in: a, query(after: "a", limit: 1)) { row in
+                if case .text(let utf8) = row.column(apps.columnIndex("displayName")!) { displayName = Array(utf8) }
+            }
+            #expect(displayName == Array(#"Wé "quoted" \ 🎉"#.utf8))
+        }
+    }
 }

@@ -37,6 +37,18 @@ public struct JSONWriter: Sendable {
     public mutating func reserve(_ count: Int) { bytes.reserveCapacity(bytes.count + count) }
 
     public mutating func string(_ value: String) { separate(); appendQuoted(value); needsComma = true }
+
+    /// Writes UTF-8 bytes (a value read in place from storage) as a JSON string; bytes that are not
+    /// valid UTF-8 are written as U+FFFD, as `String(decoding:)` repairs them.
+    public mutating func string(utf8: UnsafeBufferPointer<UInt8>) {
+        var high: UInt8 = 0
+        for b in utf8 { high |= b }
+        if high >= 0x80, String(validating: utf8, as: UTF8.self) == nil {
+            string(String(decoding: utf8, as: UTF8.self))
+            return
+        }
+        separate(); appendQuoted(utf8); needsComma = true
+    }
     public mutating func int(_ value: Int64) { separate(); appendInteger(value); needsComma = true }
     public mutating func bool(_ value: Bool) { separate(); append(value ? "true" : "false"); needsComma = true }
     public mutating func null() { separate(); append("null"); needsComma = true }
@@ -57,6 +69,9 @@ public struct JSONWriter: Sendable {
 
     /// Writes bytes that are already a complete JSON value.
     public mutating func raw(_ json: some Sequence<UInt8>) { separate(); bytes.append(contentsOf: json); needsComma = true }
+
+    /// Writes bytes that are already a complete JSON value (or several, comma-separated), from a buffer.
+    public mutating func raw(utf8 json: UnsafeBufferPointer<UInt8>) { separate(); bytes.append(contentsOf: json); needsComma = true }
 
     private mutating func separate() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }

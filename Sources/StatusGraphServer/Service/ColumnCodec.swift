@@ -28,6 +28,26 @@ enum ColumnCodec {
         case (_, .blob(let bytes)): w.string(Base64.encode(bytes))
         }
     }
+
+    /// Writes a value read in place (`SQLCell`) as JSON, as `write(_:kind:flags:to:)` writes its `SQLValue`.
+    static func write(_ cell: SQLCell, kind: ColumnKind, flags: EnumType?, to w: inout JSONWriter) {
+        switch (kind, cell) {
+        case (_, .null): w.null()
+        case (.boolean, .integer(let n)): w.bool(n != 0)
+        case (.boolean, .boolean(let b)): w.bool(b)
+        case (.timestamp, .integer(let ticks)): w.dateTimeOffset(DateTimeOffset(ticks: ticks))
+        case (.flags, .integer(let mask)):
+            if let flags { w.string(JSONWriter.flagNames(mask, flags)) } else { w.int(mask) }
+        case (.json, .text(let json)): w.raw(utf8: json)
+        case (.real, .real(let d)): w.double(d)
+        case (.real, .integer(let n)): w.double(Double(n))
+        case (_, .integer(let n)): w.int(n)
+        case (_, .text(let utf8)): w.string(utf8: utf8)
+        case (_, .real(let d)): w.double(d)
+        case (_, .boolean(let b)): w.bool(b)
+        case (_, .blob(let bytes)): w.string(Base64.encode(Array(bytes)))
+        }
+    }
 }
 
 extension StorageTable.Column {

@@ -1,10 +1,12 @@
+import Foundation
 import ODataCore
 import ODataModel
 import Storage
 
 /// How one concrete type of one table is written as JSON in one version: keys pre-encoded, each
-/// property's column resolved. Built once at start-up; writing a row is a walk over this list.
-struct EntityProjection: Sendable {
+/// property's column resolved. Built once at start-up; writing a row is a walk over this list. (A class:
+/// a page hands it from row to row, and a copy of its arrays at each would cost more than the row.)
+final class EntityProjection: @unchecked Sendable {
     struct Field: Sendable {
         let name: String
         let key: [UInt8]
@@ -14,21 +16,32 @@ struct EntityProjection: Sendable {
         let flags: EnumType?
     }
 
+    /// A field as the writing loop reads it: trivial values only, so that walking them retains nothing.
+    private struct Slot {
+        let keyStart: Int
+        let keyEnd: Int
+        let column: Int
+        let kind: ColumnKind
+    }
+
     let typeName: String
+    /// `typeName` as UTF-8, to match rows read in place.
+    private let typeNameUTF8: [UInt8]
     let odataType: String
     let fields: [Field]
     /// The row of a new entity before its body applies (`defaultRow`), made once.
     let defaults: [SQLValue]
-    /// The fields again, laid out for the writing loop (which runs for every property of every row):
-    /// all keys in one byte buffer, and plain arrays of trivial values, so that walking them retains
-    /// nothing.
-    private let keyBytes: [UInt8]
-    private let keyEnds: [Int]
-    private let columns: [Int]
-    private let kinds: [ColumnKind]
+    /// The fields again, laid out for the writing loop (which runs for every property of every row), in
+    /// memory this projection owns and never changes after `init` (hence `@unchecked Sendable`): all keys
+    /// in one byte buffer, and one slot per field.
+    private let keyBytes: UnsafeMutableBufferPointer<UInt8>
+    private let slots: UnsafeMutableBufferPointer<Slot>
+    /// `"@odata.type":"#microsoft.graph.…","id":`, the start of every entity of this type.
+    private let typeAndIDKeys: UnsafeMutableBufferPointer<UInt8>
 
     init(table: StorageTable, type: StructuredType, model: EdmModel) {
         typeName = type.name
+        typeNameUTF8 = Array(type.name.utf8)
         odataType = model.odataType(of: type.name)
         fields = type.properties.compactMap { p in
             guard p.name != "id", let column = table.columnIndex(p.name) else { return nil }
@@ -36,12 +49,29 @@ struct EntityProjection: Sendable {
                 name: p.name, key: JSONWriter.encodedKey(p.name), column: column, kind: table.columns[column].kind,
                 flags: table.columns[column].flagsEnum(in: model))
         }
-        keyBytes = fields.flatMap(\.key)
-        var end = 0
-        keyEnds = fields.map { end += $0.key.count; return end }
-        columns = fields.map(\.column)
-        kinds = fields.map(\.kind)
+        let keys = fields.flatMap(\.key)
+        keyBytes = .allocate(capacity: keys.count)
+        _ = keyBytes.initialize(from: keys)
+        slots = .allocate(capacity: fields.count)
+        var start = 0
+        for (i, field) in fields.enumerated() {
+            slots.initializeElement(
+                at: i, to: Slot(keyStart: start, keyEnd: start + field.key.count, column: field.column, kind: field.kind))
+            start += field.key.count
+        }
+        var w = JSONWriter(capacity: 96)
+        w.key("@odata.type")
+        w.string(odataType)
+        w.key("id")
+        typeAndIDKeys = .allocate(capacity: w.bytes.count)
+        _ = typeAndIDKeys.initialize(from: w.bytes)
         defaults = Self.defaultRow(table, type: type, model: model)
+    }
+
+    deinit {
+        keyBytes.deallocate()
+        slots.deallocate()
+        typeAndIDKeys.deallocate()
     }
 
     /// A row of `type` that no one has set anything in: non-nullable properties hold their type's default,
@@ -55,37 +85,68 @@ struct EntityProjection: Sendable {
         return values
     }
 
+    /// Whether `type` (UTF-8 read in place) names this projection's type.
+    func isType(_ type: UnsafeBufferPointer<UInt8>) -> Bool {
+        typeNameUTF8.withUnsafeBufferPointer { mine in
+            mine.count == type.count && (mine.count == 0 || memcmp(mine.baseAddress!, type.baseAddress!, mine.count) == 0)
+        }
+    }
+
+    /// Which fields `$select` keeps (by field index), or nil for all; worked out once per request and type.
+    func selection(_ names: [String]?) -> [Bool]? {
+        guard let names else { return nil }
+        let set = Set(names)
+        return fields.map { set.contains($0.name) }
+    }
+
     /// Writes the entity as a JSON object, with `@odata.context` first when given, only the `selected`
-    /// properties when given (the id always), and what `expanded` adds before the object closes.
-    func write(
-        _ entity: StoredEntity, context: String?, selected: Set<String>? = nil, to w: inout JSONWriter,
-        expanded: (inout JSONWriter) -> Void = { _ in }
+    /// fields when given (the id always; see `selection`), and what `expanded` adds before the object closes.
+    func write<Row: ProjectedRow>(
+        _ row: Row, context: String?, selected: [Bool]? = nil, to w: inout JSONWriter,
+        expanded: ((inout JSONWriter) -> Void)? = nil
     ) {
         w.beginObject()
         if let context {
             w.key(encoded: Self.contextKey)
             w.string(context)
         }
-        w.key(encoded: Self.typeKey)
-        w.string(odataType)
-        w.key(encoded: Self.idKey)
-        w.string(entity.id)
-        keyBytes.withUnsafeBufferPointer { keys in
-            var start = 0
-            for i in 0..<keyEnds.count {
-                let end = keyEnds[i]
-                defer { start = end }
-                if let selected, !selected.contains(fields[i].name) { continue }
-                w.key(encoded: UnsafeBufferPointer(rebasing: keys[start..<end]))
-                let kind = kinds[i]
-                ColumnCodec.write(entity.values[columns[i]], kind: kind, flags: kind == .flags ? fields[i].flags : nil, to: &w)
+        w.key(encoded: UnsafeBufferPointer(typeAndIDKeys))
+        row.writeID(to: &w)
+        let keys = UnsafeBufferPointer(keyBytes)
+        if let selected {
+            for (i, slot) in slots.enumerated() where selected[i] {
+                w.key(encoded: UnsafeBufferPointer(rebasing: keys[slot.keyStart..<slot.keyEnd]))
+                row.write(column: slot.column, kind: slot.kind, flags: slot.kind == .flags ? fields[i].flags : nil, to: &w)
+            }
+        } else {
+            for (i, slot) in slots.enumerated() {
+                w.key(encoded: UnsafeBufferPointer(rebasing: keys[slot.keyStart..<slot.keyEnd]))
+                row.write(column: slot.column, kind: slot.kind, flags: slot.kind == .flags ? fields[i].flags : nil, to: &w)
             }
         }
-        expanded(&w)
+        expanded?(&w)
         w.endObject()
     }
 
     static let contextKey = JSONWriter.encodedKey("@odata.context")
-    static let typeKey = JSONWriter.encodedKey("@odata.type")
-    static let idKey = JSONWriter.encodedKey("id")
+}
+
+/// A row a projection writes: an entity read into values, or one read in place (`EntityRow`).
+protocol ProjectedRow {
+    func writeID(to w: inout JSONWriter)
+    func write(column: Int, kind: ColumnKind, flags: EnumType?, to w: inout JSONWriter)
+}
+
+extension StoredEntity: ProjectedRow {
+    func writeID(to w: inout JSONWriter) { w.string(id) }
+    func write(column: Int, kind: ColumnKind, flags: EnumType?, to w: inout JSONWriter) {
+        ColumnCodec.write(values[column], kind: kind, flags: flags, to: &w)
+    }
+}
+
+extension EntityRow: ProjectedRow {
+    func writeID(to w: inout JSONWriter) { w.string(utf8: id) }
+    func write(column index: Int, kind: ColumnKind, flags: EnumType?, to w: inout JSONWriter) {
+        ColumnCodec.write(column(index), kind: kind, flags: flags, to: &w)
+    }
 }

@@ -33,52 +33,81 @@ extension ODataService {
         let remaining = q.top.map { max($0 - returned, 0) }
         let pageLimit = min(limits.pageSize, remaining ?? Int.max)
         let mayContinue = remaining.map { $0 > pageLimit } ?? true
-        var rows: [StoredEntity] = []
+        // The page's members are written as their rows are read (nothing materialized), except with
+        // `$expand`, whose reads need the page's ids first.
+        var items = JSONWriter(capacity: 0)
+        var written = 0
+        var more = false
+        var lastKeys: [SQLValue] = []
+        var expansions: [Expansion] = []
         if pageLimit > 0 {
             lq.limit = pageLimit + (mayContinue ? 1 : 0)
-            rows = try await store.list(table, in: call.scope, lq)
+            items.reserve(min(pageLimit, 64) * 512)
+            var projection: EntityProjection?
+            var selected: [Bool]?
+            func project(_ type: String) {
+                if projection?.typeName != type {
+                    projection = call.version.projection(table, type: type)
+                    selected = projection?.selection(q.select)
+                }
+            }
+            if q.expand.isEmpty {
+                // The projection is held unretained: it lives as long as `call.version`, which `call` holds,
+                // and every request on every core shares it (its reference count, touched for each row,
+                // would bounce between the cores' caches).
+                var current: Unmanaged<EntityProjection>?
+                try await store.list(table, in: call.scope, lq) { row in
+                    guard written < pageLimit else { more = true; return }
+                    if current?._withUnsafeGuaranteedRef({ $0.isType(row.type) }) != true {
+                        project(String(decoding: row.type, as: UTF8.self))
+                        current = projection.map { Unmanaged.passUnretained($0) }
+                    }
+                    current?._withUnsafeGuaranteedRef { $0.write(row, context: nil, selected: selected, to: &items) }
+                    written += 1
+                    if written == pageLimit { lastKeys = row.sortKeys }
+                }
+            } else {
+                var rows = try await store.list(table, in: call.scope, lq)
+                if rows.count > pageLimit {
+                    more = true
+                    rows.removeLast(rows.count - pageLimit)
+                }
+                expansions = try await expand(call, q.expand, table: table, groups: [(call.scope.parents, rows)])
+                _ = try await tokenCodec()  // expanded collections may need tokens too
+                for row in rows {
+                    project(row.type)
+                    projection?.write(row, context: nil, selected: selected, to: &items) { w in
+                        writeExpansions(call, expansions, id: row.id, path: call.path.memberPath(id: row.id), to: &w)
+                    }
+                }
+                written = rows.count
+                lastKeys = rows.last?.sortKeys ?? []
+            }
         }
-        if rows.isEmpty, !call.scope.parents.isEmpty, try await !store.containerExists(table, in: call.scope) {
+        if written == 0, !more, !call.scope.parents.isEmpty, try await !store.containerExists(table, in: call.scope) {
             throw ODataError.notFound("The resource '\(call.path.canonical)' does not exist: its container was not found.")
         }
         var nextLink: String?
-        if rows.count > pageLimit {
-            rows.removeLast(rows.count - pageLimit)
-            let position = PagingToken(keys: rows.last!.sortKeys, returned: returned + rows.count, fingerprint: fp())
+        if more {
+            let position = PagingToken(keys: lastKeys, returned: returned + written, fingerprint: fp())
             let token = try await tokenCodec().encode(position.payload())
             var query = call.options.passthrough.map { "\($0.name)=\(PercentEncoding.encodeQueryComponent($0.value))" }
             query.append("$skiptoken=\(token)")
             nextLink = "\(call.serviceRoot)\(call.request.path)?\(query.joined(separator: "&"))"
         }
         let count = q.count ? try await store.count(table, in: call.scope, lq) : nil
-        let expansions = try await expand(call, q.expand, table: table, groups: [(call.scope.parents, rows)])
-        if !q.expand.isEmpty { _ = try await tokenCodec() }  // expanded collections may need tokens too
-        let selected = q.select.map(Set.init)
         let context = contextURL(call, q, entity: false)
-        return json(200) { w in
-            w.beginObject()
-            w.key("@odata.context"); w.string(context)
-            if let count { w.key("@odata.count"); w.int(Int64(count)) }
-            if let nextLink { w.key("@odata.nextLink"); w.string(nextLink) }
-            w.key("value")
-            w.beginArray()
-            w.reserve(rows.count * 512)
-            let version = call.version
-            var projection: EntityProjection?
-            for row in rows {
-                if projection?.typeName != row.type { projection = version.projection(table, type: row.type) }
-                guard let projection else { continue }
-                if expansions.isEmpty {
-                    projection.write(row, context: nil, selected: selected, to: &w)
-                } else {
-                    projection.write(row, context: nil, selected: selected, to: &w) { w in
-                        writeExpansions(call, expansions, id: row.id, path: call.path.memberPath(id: row.id), to: &w)
-                    }
-                }
-            }
-            w.endArray()
-            w.endObject()
-        }
+        var w = JSONWriter(capacity: items.bytes.count + 1024)
+        w.beginObject()
+        w.key("@odata.context"); w.string(context)
+        if let count { w.key("@odata.count"); w.int(Int64(count)) }
+        if let nextLink { w.key("@odata.nextLink"); w.string(nextLink) }
+        w.key("value")
+        w.beginArray()
+        items.bytes.withUnsafeBufferPointer { w.raw(utf8: $0) }
+        w.endArray()
+        w.endObject()
+        return ServiceResponse(status: 200, body: .json(w.bytes))
     }
 
     /// POST on a collection (or on its `/$ref`, as some Graph pages write it): 201 with the entity and `Location`.

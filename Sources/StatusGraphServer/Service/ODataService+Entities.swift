@@ -18,8 +18,12 @@ extension ODataService {
         if !q.expand.isEmpty { _ = try await tokenCodec() }
         let context = contextURL(call, q, entity: true)
         return json(200) { w in
-            projection.write(row, context: context, selected: q.select.map(Set.init), to: &w) { w in
-                writeExpansions(call, expansions, id: row.id, path: call.path.canonical, to: &w)
+            if expansions.isEmpty {
+                projection.write(row, context: context, selected: projection.selection(q.select), to: &w)
+            } else {
+                projection.write(row, context: context, selected: projection.selection(q.select), to: &w) { w in
+                    writeExpansions(call, expansions, id: row.id, path: call.path.canonical, to: &w)
+                }
             }
         }
     }

@@ -132,12 +132,15 @@ extension ODataService {
             let members = e.members[id] ?? []
             w.key(name)
             w.beginArray()
-            let selected = e.item.query.select.map(Set.init)
+            var projection: EntityProjection?
+            var selected: [Bool]?
             for member in members {
+                if projection?.typeName != member.type {
+                    projection = call.version.projection(table, type: member.type)
+                    selected = projection?.selection(e.item.query.select)
+                }
                 let memberPath = "\(path)/\(name)('\(ResourcePath.quoted(member.id))')"
-                call.version.projection(table, type: member.type)?.write(
-                    member, context: nil, selected: selected, to: &w
-                ) { w in
+                projection?.write(member, context: nil, selected: selected, to: &w) { w in
                     writeExpansions(call, e.nested, id: member.id, path: memberPath, to: &w)
                 }
             }

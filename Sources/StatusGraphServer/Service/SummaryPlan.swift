@@ -4,75 +4,114 @@ import Storage
 
 /// How one summary of the entities of one table is read and written in one version, worked out once
 /// from the model: which kept counts to read, which parent columns it copies, and for each property of
-/// the summary type its pre-encoded key and where its value comes from.
-struct SummaryPlan: Sendable {
+/// the summary type its pre-encoded key and where its value comes from. (A class, written for every
+/// summary request on every core: its write loop reads trivial values only, so it retains nothing.)
+final class SummaryPlan: Sendable {
     enum Source: Sendable {
-        /// The sum of the kept counts of this bucket.
-        case count(String)
-        /// A column of the parent, copied.
-        case parent(column: Int, kind: ColumnKind, flags: EnumType?)
+        /// The sum of the kept counts of this bucket (an index into `buckets`).
+        case count(Int)
+        /// A column of the parent, copied; `flags` indexes `flagEnums` for a flags column.
+        case parent(column: Int, kind: ColumnKind, flags: Int?)
         /// The latest change of any count, else the parent's last modification (this column), else the minimum.
         case lastUpdate(fallback: Int?)
-        /// No status value maps to this property (documented in the README): its type's default, as JSON.
-        case fixed([UInt8])
+        /// No status value maps to this property (documented in the README): its type's default, as
+        /// JSON (a range of `fixedJSON`).
+        case fixed(Range<Int>)
     }
 
     /// The tables whose counts the summary adds up.
     let sources: [String]
     /// The parent's columns the summary needs.
     let columns: [String]
-    let odataType: String
-    let keys: [[UInt8]]
-    let values: [Source]
+    /// `"@odata.type":"#microsoft.graph.…","id":`, the start of every summary of this type.
+    let typeAndIDKeys: [UInt8]
+    /// The count buckets the summary shows, by index.
+    private let buckets: [String: Int]
+    private let flagEnums: [EnumType]
+    /// Every property's `"name":` in one buffer, and where each ends.
+    private let keyBytes: [UInt8]
+    private let keyEnds: [Int]
+    private let values: [Source]
+    private let fixedJSON: [UInt8]
 
     init(summary: Summary, type: StructuredType, parentTable: StorageTable, layout: StorageLayout, model: EdmModel) {
         sources = summary.sources.compactMap { layout.table(path: parentTable.path + [$0.navigation])?.name }
         columns = Array(summary.fromParent.values) + ["lastModifiedDateTime"]
-        odataType = model.odataType(of: type.name)
+        var start = JSONWriter(capacity: 96)
+        start.key("@odata.type"); start.string(model.odataType(of: type.name)); start.key("id")
+        typeAndIDKeys = start.bytes
         let countNames = Set(summary.sources.flatMap { $0.rules.map(\.count) })
-        var keys: [[UInt8]] = []
+        var buckets: [String: Int] = [:]
+        var flagEnums: [EnumType] = []
+        var keyBytes: [UInt8] = []
+        var keyEnds: [Int] = []
         var values: [Source] = []
+        var fixedJSON: [UInt8] = []
         for p in type.properties where p.name != "id" {
-            keys.append(JSONWriter.encodedKey(p.name))
+            keyBytes += JSONWriter.encodedKey(p.name)
+            keyEnds.append(keyBytes.count)
             if countNames.contains(p.name) {
-                values.append(.count(p.name))
+                let index = buckets.count
+                buckets[p.name] = index
+                values.append(.count(index))
             } else if let source = summary.fromParent[p.name], let i = parentTable.columnIndex(source) {
                 let column = parentTable.columns[i]
-                values.append(.parent(column: i, kind: column.kind, flags: column.flagsEnum(in: model)))
+                var flags: Int?
+                if let e = column.flagsEnum(in: model) {
+                    flags = flagEnums.count
+                    flagEnums.append(e)
+                }
+                values.append(.parent(column: i, kind: column.kind, flags: flags))
             } else if p.name == summary.lastUpdateProperty {
                 values.append(.lastUpdate(fallback: parentTable.columnIndex("lastModifiedDateTime")))
             } else {
                 var w = JSONWriter(capacity: 16)
                 w.value(p.nullable ? .null : .defaultValue(of: p.type, in: model), type: p.type, model: model)
-                values.append(.fixed(w.bytes))
+                values.append(.fixed(fixedJSON.count..<(fixedJSON.count + w.bytes.count)))
+                fixedJSON += w.bytes
             }
         }
-        self.keys = keys
+        self.buckets = buckets
+        self.flagEnums = flagEnums
+        self.keyBytes = keyBytes
+        self.keyEnds = keyEnds
         self.values = values
+        self.fixedJSON = fixedJSON
     }
 
     /// The summary entity of `parent` (in `tenant`), from the counts kept for it.
     func write(tenant: String, parent: StoredEntity, counts: [SummaryCount], context: String?) -> [UInt8] {
-        var byBucket: [String: Int64] = [:]
-        for c in counts { byBucket[c.bucket, default: 0] += c.count }
+        var sums = [Int64](repeating: 0, count: buckets.count)
+        var latest: Int64?
+        for c in counts {
+            if let i = buckets[c.bucket] { sums[i] += c.count }
+            latest = max(latest ?? c.updatedTicks, c.updatedTicks)
+        }
         var w = JSONWriter(capacity: 640)
         w.beginObject()
         if let context { w.key(encoded: EntityProjection.contextKey); w.string(context) }
-        w.key(encoded: EntityProjection.typeKey); w.string(odataType)
-        w.key(encoded: EntityProjection.idKey); w.string(tenant + "_" + parent.id)
-        for (key, value) in zip(keys, values) {
-            w.key(encoded: key)
-            switch value {
-            case .count(let bucket): w.int(byBucket[bucket] ?? 0)
-            case .parent(let column, let kind, let flags): ColumnCodec.write(parent.values[column], kind: kind, flags: flags, to: &w)
-            case .lastUpdate(let fallback):
-                let latest = counts.map(\.updatedTicks).max()
-                let modified = fallback.flatMap { i -> Int64? in
-                    if case .integer(let t) = parent.values[i] { return t }
-                    return nil
+        w.key(encoded: typeAndIDKeys); w.string(tenant + "_" + parent.id)
+        keyBytes.withUnsafeBufferPointer { keys in
+            fixedJSON.withUnsafeBufferPointer { fixed in
+                values.withUnsafeBufferPointer { values in
+                    var start = 0
+                    for (i, end) in keyEnds.enumerated() {
+                        w.key(encoded: UnsafeBufferPointer(rebasing: keys[start..<end]))
+                        start = end
+                        switch values[i] {
+                        case .count(let bucket): w.int(sums[bucket])
+                        case .parent(let column, let kind, let flags):
+                            ColumnCodec.write(parent.values[column], kind: kind, flags: flags.map { flagEnums[$0] }, to: &w)
+                        case .lastUpdate(let fallback):
+                            let modified = fallback.flatMap { i -> Int64? in
+                                if case .integer(let t) = parent.values[i] { return t }
+                                return nil
+                            }
+                            w.dateTimeOffset((latest ?? modified).map { DateTimeOffset(ticks: $0) } ?? DateTimeOffset.minValue)
+                        case .fixed(let range): w.raw(utf8: UnsafeBufferPointer(rebasing: fixed[range]))
+                        }
+                    }
                 }
-                w.dateTimeOffset((latest ?? modified).map { DateTimeOffset(ticks: $0) } ?? DateTimeOffset.minValue)
-            case .fixed(let json): w.raw(json)
             }
         }
         w.endObject()

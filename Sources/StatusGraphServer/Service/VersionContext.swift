@@ -17,7 +17,12 @@ final class VersionContext: Sendable {
     /// Table → the stored types this version shows, or nil when it knows them all.
     private let visibleTypes: [String: Set<String>]
     /// Summary plans, made on first use.
-    private let summaryPlans = Mutex<[String: SummaryPlan]>([:])
+    private let summaryPlans = Mutex<[SummaryPlanKey: SummaryPlan]>([:])
+    private struct SummaryPlanKey: Hashable {
+        let summary: String
+        let table: String
+        let type: String
+    }
 
     init(model: EdmModel, service: ServiceModel, layout: StorageLayout, queryLimits: QueryLimits) {
         self.model = model
@@ -42,7 +47,7 @@ final class VersionContext: Sendable {
 
     /// How `summary` (of type `type`) of the entities of `parentTable` is read and written.
     func summaryPlan(_ summary: Summary, type: StructuredType, parentTable: StorageTable, layout: StorageLayout) -> SummaryPlan {
-        let key = summary.navigation + "|" + parentTable.name + "|" + type.name
+        let key = SummaryPlanKey(summary: summary.navigation, table: parentTable.name, type: type.name)
         if let plan = summaryPlans.withLock({ $0[key] }) { return plan }
         let plan = SummaryPlan(summary: summary, type: type, parentTable: parentTable, layout: layout, model: model)
         summaryPlans.withLock { $0[key] = plan }

@@ -4,9 +4,19 @@ public protocol SQLDatabase: Sendable {
     var dialect: any SQLDialect { get }
     /// Runs a query on a reader; rows as values in select-list order.
     func query(_ statement: SQLStatement) async throws -> [[SQLValue]]
+    /// Runs a query on a reader, handing each row to `body` as it is read (its cells valid only during
+    /// the call): a page written from rows in place allocates nothing per value.
+    func query(_ statement: SQLStatement, each body: (SQLRow) throws -> Void) async throws
     /// Runs a write, durable when it returns; the rows it returns (RETURNING) and how many rows it changed.
     func write(_ statement: SQLStatement) async throws -> (rows: [[SQLValue]], changes: Int)
     /// Applies a schema plan in one transaction (see `SchemaPlan`); safe to run on every start.
     func migrate(_ plan: SchemaPlan) async throws
     func close() async throws
+}
+
+extension SQLDatabase {
+    /// For a driver that hands out rows as values: each row viewed as cells.
+    public func query(_ statement: SQLStatement, each body: (SQLRow) throws -> Void) async throws {
+        for values in try await query(statement) { try SQLRow.withRow(values, body) }
+    }
 }
