@@ -1,7 +1,7 @@
 import ODataModel
 
 /// Binds parsed segments to a model: which singleton, navigations, keys and casts they name.
-public struct PathBinder: Sendable {
+public final class PathBinder: Sendable {
     public let service: ServiceModel
     public let model: EdmModel
 

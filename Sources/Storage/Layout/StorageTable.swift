@@ -4,8 +4,9 @@ import ODataModel
 /// of every type of the path's type family, in every version.
 ///
 /// Columns: `_tenant`, one `_pN` per containing entity (outermost first), `id`, `_type`
-/// (the concrete type's name), then one column per structural property of the family.
-public struct StorageTable: Sendable {
+/// (the concrete type's name), then one column per structural property of the family. (A class: every
+/// request of every core reads the same tables, and a copy would retain each of its arrays.)
+public final class StorageTable: Sendable {
     public struct Column: Sendable, Equatable {
         public let name: String
         public let kind: ColumnKind
@@ -34,6 +35,8 @@ public struct StorageTable: Sendable {
     /// Columns clients commonly order by (from the model's sort keys), each indexed within the container.
     public let sortColumns: [String]
     private let index: [String: Int]
+    /// The names of the key columns between tenant and id: one per containing entity (`_p1`, …).
+    public let parentKeyColumns: [String]
 
     init(
         name: String, path: [String], baseType: String, family: Set<String>, columns: [Column], parent: String?, feeds: [Feed],
@@ -48,6 +51,7 @@ public struct StorageTable: Sendable {
         self.feeds = feeds
         self.sortColumns = sortColumns
         self.index = Dictionary(columns.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        self.parentKeyColumns = (0..<max(path.count - 1, 0)).map { "_p\($0 + 1)" }
     }
 
     public var isSingleton: Bool { path.isEmpty }
@@ -56,9 +60,6 @@ public struct StorageTable: Sendable {
     public var depth: Int { max(path.count - 1, 0) }
 
     public func columnIndex(_ property: String) -> Int? { index[property] }
-
-    /// The names of the key columns: tenant, parents, id.
-    public var parentKeyColumns: [String] { (0..<depth).map { "_p\($0 + 1)" } }
 }
 
 /// The key of a stored entity's container: its tenant and the keys of the entities that contain it.
