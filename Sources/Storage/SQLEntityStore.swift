@@ -13,10 +13,7 @@ public struct SQLEntityStore<Database: SQLDatabase>: EntityStore {
         self.database = database
         let d = database.dialect
         self.d = d
-        self.selectLists = Dictionary(
-            uniqueKeysWithValues: layout.tables.map { table in
-                (table.name, ([d.quote("id"), d.quote("_type")] + table.columns.map { d.quote($0.name) }).joined(separator: ", "))
-            })
+        self.selectLists = Dictionary(uniqueKeysWithValues: layout.tables.map { ($0.name, Self.selectList($0, d)) })
         self.insertHeads = Dictionary(
             uniqueKeysWithValues: layout.tables.map { table in
                 let names = ["_tenant"] + table.parentKeyColumns + ["id", "_type"] + table.columns.map(\.name)
@@ -33,8 +30,10 @@ public struct SQLEntityStore<Database: SQLDatabase>: EntityStore {
     // MARK: statements
 
     /// `"id", "_type", "col1", …` — the order `entity(from:)` reads.
-    private func selectList(_ table: StorageTable) -> String {
-        selectLists[table.name] ?? ([d.quote("id"), d.quote("_type")] + table.columns.map { d.quote($0.name) }).joined(separator: ", ")
+    private func selectList(_ table: StorageTable) -> String { selectLists[table.name] ?? Self.selectList(table, d) }
+
+    private static func selectList(_ table: StorageTable, _ d: any SQLDialect) -> String {
+        ([d.quote("id"), d.quote("_type")] + table.columns.map { d.quote($0.name) }).joined(separator: ", ")
     }
 
     /// `"_tenant" = ? AND "_p1" = ? …`
@@ -297,7 +296,7 @@ public struct SQLEntityStore<Database: SQLDatabase>: EntityStore {
         // SELECT id, _type, <columns>, NULL × 4 FROM T WHERE <scope> AND id = ? …
         // UNION ALL SELECT NULL × n, source, bucket, n, updated FROM counts WHERE _tenant = ? AND parent = ? AND source IN (…)
         // (not a join: that would repeat the entity's columns on every count's row)
-        let parent = (scope.parents + [id]).joined(separator: "/")
+        let parent = Scope(tenant: scope.tenant, parents: scope.parents + [id]).parentKey
         let counted = ["source", "bucket", "n", "updated"]
         let indexes = columns.compactMap(table.columnIndex)
         var b = SQLBuilder(d)

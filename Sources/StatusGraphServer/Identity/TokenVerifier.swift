@@ -29,9 +29,16 @@ public actor TokenVerifier {
         self.keys = JWTKeyCollection()
         let remote = try await Self.fetchJWKS(configuration)
         self.keys = try await Self.makeKeys(configuration, remoteJWKS: remote)
-        self.keyIDs = Self.keyIDs(in: remote) ?? []
-        if let file = configuration.jwksFile { keyIDs.formUnion(Self.keyIDs(in: try? String(contentsOfFile: file, encoding: .utf8)) ?? []) }
+        self.keyIDs = Self.keyIDs(configuration, remoteJWKS: remote, unreadable: [])
         if configuration.jwksURL != nil { fetchedAt = Date() }
+    }
+
+    /// The `kid`s of the keys loaded: the fetched JWKS's (`unreadable` when there is none or it cannot be
+    /// read) and the JWKS file's.
+    private static func keyIDs(_ configuration: IdentityConfiguration, remoteJWKS: String?, unreadable: Set<String>) -> Set<String> {
+        var ids = keyIDs(in: remoteJWKS) ?? unreadable
+        if let file = configuration.jwksFile { ids.formUnion(keyIDs(in: try? String(contentsOfFile: file, encoding: .utf8)) ?? []) }
+        return ids
     }
 
     /// The `kid`s of a JWKS document.
@@ -85,8 +92,7 @@ public actor TokenVerifier {
         guard let remote = try? await Self.fetchJWKS(configuration), let fresh = try? await Self.makeKeys(configuration, remoteJWKS: remote)
         else { return }
         keys = fresh
-        keyIDs = Self.keyIDs(in: remote) ?? keyIDs
-        if let file = configuration.jwksFile { keyIDs.formUnion(Self.keyIDs(in: try? String(contentsOfFile: file, encoding: .utf8)) ?? []) }
+        keyIDs = Self.keyIDs(configuration, remoteJWKS: remote, unreadable: keyIDs)
         fetchedAt = Date()
     }
 

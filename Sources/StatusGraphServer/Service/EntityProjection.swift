@@ -113,16 +113,9 @@ final class EntityProjection: @unchecked Sendable {
         w.key(encoded: UnsafeBufferPointer(typeAndIDKeys))
         row.writeID(to: &w)
         let keys = UnsafeBufferPointer(keyBytes)
-        if let selected {
-            for (i, slot) in slots.enumerated() where selected[i] {
-                w.key(encoded: UnsafeBufferPointer(rebasing: keys[slot.keyStart..<slot.keyEnd]))
-                row.write(column: slot.column, kind: slot.kind, flags: slot.kind == .flags ? fields[i].flags : nil, to: &w)
-            }
-        } else {
-            for (i, slot) in slots.enumerated() {
-                w.key(encoded: UnsafeBufferPointer(rebasing: keys[slot.keyStart..<slot.keyEnd]))
-                row.write(column: slot.column, kind: slot.kind, flags: slot.kind == .flags ? fields[i].flags : nil, to: &w)
-            }
+        for (i, slot) in slots.enumerated() where selected?[i] ?? true {
+            w.key(encoded: UnsafeBufferPointer(rebasing: keys[slot.keyStart..<slot.keyEnd]))
+            row.write(column: slot.column, kind: slot.kind, flags: slot.kind == .flags ? fields[i].flags : nil, to: &w)
         }
         expanded?(&w)
         w.endObject()

@@ -97,17 +97,17 @@ extension ODataService {
         }
         let count = q.count ? try await store.count(table, in: call.scope, lq) : nil
         let context = contextURL(call, q, entity: false)
-        var w = JSONWriter(capacity: items.bytes.count + 1024)
-        w.beginObject()
-        w.key("@odata.context"); w.string(context)
-        if let count { w.key("@odata.count"); w.int(Int64(count)) }
-        if let nextLink { w.key("@odata.nextLink"); w.string(nextLink) }
-        w.key("value")
-        w.beginArray()
-        items.bytes.withUnsafeBufferPointer { w.raw(utf8: $0) }
-        w.endArray()
-        w.endObject()
-        return ServiceResponse(status: 200, body: .json(w.bytes))
+        return json(200, capacity: items.bytes.count + 1024) { w in
+            w.beginObject()
+            w.key("@odata.context"); w.string(context)
+            if let count { w.key("@odata.count"); w.int(Int64(count)) }
+            if let nextLink { w.key("@odata.nextLink"); w.string(nextLink) }
+            w.key("value")
+            w.beginArray()
+            items.bytes.withUnsafeBufferPointer { w.raw(utf8: $0) }
+            w.endArray()
+            w.endObject()
+        }
     }
 
     /// POST on a collection (or on its `/$ref`, as some Graph pages write it): 201 with the entity and `Location`.

@@ -76,7 +76,7 @@ extension ODataService {
                 let plan = call.version.summaryPlan(summary, type: item.type, parentTable: table, layout: store.layout)
                 for group in groups {
                     // One query for the counts of every row of the group.
-                    let key = { (row: StoredEntity) in (group.prefix + [row.id]).joined(separator: "/") }
+                    let key = { (row: StoredEntity) in Scope(tenant: tenant, parents: group.prefix + [row.id]).parentKey }
                     let counts = Dictionary(
                         grouping: try await store.counts(tenant: tenant, parentKeys: group.rows.map(key), sources: plan.sources),
                         by: \.parent)

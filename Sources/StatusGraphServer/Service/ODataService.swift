@@ -154,8 +154,8 @@ extension ODataService {
     }
 
     /// A JSON response.
-    func json(_ status: Int, headers: [(String, String)] = [], _ write: (inout JSONWriter) -> Void) -> ServiceResponse {
-        var w = JSONWriter(capacity: 1024)
+    func json(_ status: Int, capacity: Int = 1024, headers: [(String, String)] = [], _ write: (inout JSONWriter) -> Void) -> ServiceResponse {
+        var w = JSONWriter(capacity: capacity)
         write(&w)
         return ServiceResponse(status: status, headers: headers, body: .json(w.bytes))
     }
