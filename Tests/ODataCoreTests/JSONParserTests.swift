@@ -40,8 +40,35 @@ import Testing
         }
     }
 
-    @Test func rejectsInvalidUTF8() {
-        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse([0x22, 0xFF, 0x22]) }
+    /// Small objects are checked for duplicate keys by a scan, larger ones by a set: both must find them,
+    /// wherever the repeated key falls.
+    @Test(arguments: [1, JSONParser.scannedKeys - 1, JSONParser.scannedKeys, JSONParser.scannedKeys + 1, 40])
+    func findsDuplicateKeysInObjectsOfEverySize(_ size: Int) throws {
+        let members = (0..<size).map { "\"k\($0)\":\($0)" }
+        let unique = try JSONParser.parse(Array("{\(members.joined(separator: ","))}".utf8))
+        guard case .object(let o) = unique else { Issue.record("not an object"); return }
+        #expect(o.members.map(\.key) == (0..<size).map { "k\($0)" })
+        for repeated in Set([0, size / 2, size - 1]) {
+            let text = "{\(members.joined(separator: ",")),\"k\(repeated)\":true}"
+            do {
+                _ = try JSONParser.parse(Array(text.utf8))
+                Issue.record("accepted a repeated k\(repeated) among \(size)")
+            } catch {
+                #expect(error.message == "duplicate property 'k\(repeated)'" && error.offset == text.utf8.count - 6, "\(error)")
+            }
+        }
+    }
+
+    /// UTF-8 is validated exactly: overlong forms, surrogates, stray continuation bytes and truncated
+    /// sequences are refused, in strings with and without escapes.
+    @Test(arguments: [[0xFF], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0x80], [0xE2, 0x82], [0x5C, 0x6E, 0xFF], [0xF4, 0x90, 0x80, 0x80]] as [[UInt8]])
+    func rejectsInvalidUTF8(_ inner: [UInt8]) {
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse([0x22] + inner + [0x22]) }
+    }
+
+    @Test func keepsValidUTF8() throws {
+        let text = "\"é€😀\\n\""
+        #expect(try JSONParser.parse(Array(text.utf8)) == .string("é€😀\n"))
     }
 
     @Test func writerEscapesAndFormats() {

@@ -5,6 +5,9 @@ public struct JSONParser {
         public let offset: Int
     }
 
+    /// Objects up to this many members are checked for duplicate keys by a scan.
+    public static let scannedKeys = 16
+
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
@@ -68,7 +71,8 @@ public struct JSONParser {
         try enter()
         index += 1
         var object = JSONObject()
-        var keys = Set<String>()
+        // Duplicate keys are found by a scan while the object is small (no hashing; most are), by a set after.
+        var keys: Set<String>? = nil
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -79,7 +83,10 @@ public struct JSONParser {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a property name") }
             let key = try parseString()
-            guard keys.insert(key).inserted else { throw failure("duplicate property '\(key)'") }
+            if object.members.isEmpty { object.members.reserveCapacity(8) }
+            if object.members.count == Self.scannedKeys { keys = Set(object.members.lazy.map(\.key)) }
+            let duplicate = keys == nil ? object.members.contains { $0.key == key } : !keys!.insert(key).inserted
+            guard !duplicate else { throw failure("duplicate property '\(key)'") }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':'") }
             index += 1
@@ -147,15 +154,17 @@ public struct JSONParser {
         index += 1
         let start = index
         // Fast path: no escapes.
+        var high: UInt8 = 0
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
                 let slice = bytes[start..<index]
                 index += 1
-                return try decodeUTF8(slice)
+                return high < 0x80 ? String(decoding: slice, as: UTF8.self) : try decodeUTF8(slice)
             }
             if b == UInt8(ascii: "\\") { break }
             if b < 0x20 { throw failure("control character in string") }
+            high |= b
             index += 1
         }
         var scalars: [UInt8] = Array(bytes[start..<index])
@@ -221,8 +230,12 @@ public struct JSONParser {
         return value
     }
 
+    /// The string the bytes spell, or a failure if they are not UTF-8: decoding repairs invalid
+    /// sequences (to U+FFFD), so the bytes are valid exactly when decoding gives them back unchanged.
+    /// (This, not `String(validating:as:)`, which is generic and looks up type metadata at every call.)
     private func decodeUTF8(_ slice: ArraySlice<UInt8>) throws(Failure) -> String {
-        guard let s = String(validating: slice, as: UTF8.self) else { throw failure("invalid UTF-8 in string") }
+        let s = String(decoding: slice, as: UTF8.self)
+        guard s.utf8.elementsEqual(slice) else { throw failure("invalid UTF-8 in string") }
         return s
     }
 }

@@ -1,3 +1,5 @@
+import HTTPTypes
+
 /// Header value tests done on bytes: they run on every request, where Foundation's string searching
 /// (`contains`, `trimmingCharacters`, `lowercased`) costs more than the rest of reading the header.
 enum HeaderValues {
@@ -24,5 +26,15 @@ enum HeaderValues {
             bytes.append(b >= 65 && b <= 90 ? b | 0x20 : b)
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension HTTPFields {
+    /// The first field's value for `name`, or nil. HTTPFields' own subscript joins every field of the
+    /// name into a new string (generic code that looks up type metadata per call); the headers read
+    /// here (Authorization, Content-Type, client-request-id) carry one value.
+    func first(_ name: HTTPField.Name) -> String? {
+        for field in self where field.name == name { return field.value }
+        return nil
     }
 }

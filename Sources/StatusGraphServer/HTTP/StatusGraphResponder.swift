@@ -31,38 +31,40 @@ public struct StatusGraphResponder: HTTPResponder {
     static let jsonType = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
 
     public func respond(to request: Request, context: Context) async throws -> Response {
-        let requestID = UUID().uuidString.lowercased()
-        let clientRequestID = request.headers[Self.clientRequestID] ?? requestID
+        let requestID = RequestID.make()
+        let clientRequestID = request.headers.first(Self.clientRequestID) ?? requestID
         let result = await serve(request, context: context)
+        // Each name is set once, so fields are appended (a subscript's set searches for earlier ones).
         var headers = HTTPFields()
-        headers[Self.requestID] = requestID
-        headers[Self.clientRequestID] = clientRequestID
-        headers[Self.odataVersion] = "4.0"
-        headers[.cacheControl] = "no-cache"
+        headers.reserveCapacity(7 + result.headers.count)
+        headers.append(HTTPField(name: Self.requestID, value: requestID))
+        headers.append(HTTPField(name: Self.clientRequestID, value: clientRequestID))
+        headers.append(HTTPField(name: Self.odataVersion, value: "4.0"))
+        headers.append(HTTPField(name: .cacheControl, value: "no-cache"))
         for (name, value) in result.headers {
-            if let n = HTTPField.Name(name) { headers[n] = value }
+            if let n = HTTPField.Name(name) { headers.append(HTTPField(name: n, value: value)) }
         }
         let body: ByteBuffer
         switch result.body {
         case .empty:
             body = ByteBuffer()
         case .json(let bytes):
-            headers[.contentType] = Self.jsonType
+            headers.append(HTTPField(name: .contentType, value: Self.jsonType))
             body = ByteBuffer(bytes: bytes)
         case .text(let text):
-            headers[.contentType] = "text/plain;charset=utf-8"
+            headers.append(HTTPField(name: .contentType, value: "text/plain;charset=utf-8"))
             body = ByteBuffer(string: text)
         case .xml(let xml):
-            headers[.contentType] = "application/xml;charset=utf-8"
+            headers.append(HTTPField(name: .contentType, value: "application/xml;charset=utf-8"))
             body = ByteBuffer(string: xml)
         case .error(let error):
-            headers[.contentType] = Self.jsonType
-            if error.kind == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
-            if error.kind == .serviceUnavailable { headers[.retryAfter] = "5" }
+            headers.append(HTTPField(name: .contentType, value: Self.jsonType))
+            if error.kind == .unauthorized { headers.append(HTTPField(name: .wwwAuthenticate, value: "Bearer")) }
+            if error.kind == .serviceUnavailable { headers.append(HTTPField(name: .retryAfter, value: "5")) }
             body = ByteBuffer(
                 bytes: ErrorMapping.body(error, requestID: requestID, clientRequestID: clientRequestID, date: Self.errorDate()))
         }
-        headers[.contentLength] = String(body.readableBytes)
+        headers.append(HTTPField(name: .contentLength, value: String(body.readableBytes)))
         return Response(status: .init(code: result.status), headers: headers, body: .init(byteBuffer: body))
     }
 
@@ -83,7 +85,7 @@ public struct StatusGraphResponder: HTTPResponder {
         }
         let identity: Identity
         do {
-            identity = try await verifier.identity(authorization: request.headers[.authorization])
+            identity = try await verifier.identity(authorization: request.headers.first(.authorization))
         } catch {
             return Self.error(error)
         }
@@ -117,7 +119,8 @@ public struct StatusGraphResponder: HTTPResponder {
         let query = request.uri.query.map { Substring($0) }
         let serviceRequest = ServiceRequest(
             method: method, version: version, path: path.dropFirst(prefix.count), query: query, body: body,
-            contentType: request.headers[.contentType], preferMinimal: request.headers[values: Self.prefer].contains { HeaderValues.contains($0, lowercased: "return=minimal") },
+            contentType: request.headers.first(.contentType),
+            preferMinimal: request.headers.contains { $0.name == Self.prefer && HeaderValues.contains($0.value, lowercased: "return=minimal") },
             baseURL: baseURL(request), identity: identity)
         return await service.handle(serviceRequest)
     }

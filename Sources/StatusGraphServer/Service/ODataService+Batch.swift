@@ -72,7 +72,7 @@ extension ODataService {
                 case .xml(let xml): w.key("body"); w.string(xml)
                 case .error(let e):
                     w.key("body")
-                    w.raw(ErrorMapping.body(e, requestID: UUID().uuidString.lowercased(), clientRequestID: id, date: StatusGraphResponder.errorDate()))
+                    w.raw(ErrorMapping.body(e, requestID: RequestID.make(), clientRequestID: id, date: StatusGraphResponder.errorDate()))
                 }
                 w.endObject()
             }
