@@ -80,6 +80,10 @@ import Testing
     @Test(arguments: [
         ("%24skiptoken=abc", ["$skiptoken": "abc"]),
         ("$SkipToken=a+b%20c&custom=1", ["$skiptoken": "a b c"]),
+        ("&&$top=5&&$skip=2&", ["$top": "5", "$skip": "2"]),
+        ("$filter=deviceName eq 'é=ü&'x'&$count", ["$filter": "deviceName eq 'é=ü", "$count": ""]),
+        ("$filter=a%3Db%26c&$select=", ["$filter": "a=b&c", "$select": ""]),
+        ("custom&$orderby=deviceName%20desc", ["$orderby": "deviceName desc"]),
     ])
     func queryOptions(_ raw: String, _ expected: [String: String]) throws {
         #expect(try QueryOptions(parsing: Substring(raw)).values == expected)
@@ -105,6 +109,9 @@ import Testing
         #expect(throws: ODataError.self) { try other.decode(token) }
         #expect(throws: ODataError.self) { try codec.decode("bm90LWEtdG9rZW4") }
         #expect(throws: ODataError.self) { try codec.decode("!!.!!") }
+        #expect(throws: ODataError.self) { try codec.decode(token + ".x") }
+        #expect(throws: ODataError.self) { try codec.decode("." + token) }
+        #expect(throws: ODataError.self) { try codec.decode("") }
         var tampered = Array(token)
         tampered[0] = tampered[0] == "A" ? "B" : "A"
         #expect(throws: ODataError.self) { try codec.decode(String(tampered)) }

@@ -28,10 +28,18 @@ public struct QueryOptions: Sendable, Equatable {
             return
         }
         var pairs: [(String, String)] = []
-        for pair in raw.split(separator: "&", omittingEmptySubsequences: true) {
-            let eq = pair.firstIndex(of: "=")
+        // Split on the bytes '&' and '=' (splitting the Substring would walk it by grapheme clusters, and a
+        // deep page's URL carries a long $skiptoken).
+        let utf8 = raw.utf8
+        var start = utf8.startIndex
+        while start < utf8.endIndex {
+            let end = utf8[start...].firstIndex(of: UInt8(ascii: "&")) ?? utf8.endIndex
+            defer { start = end < utf8.endIndex ? utf8.index(after: end) : end }
+            if start == end { continue }
+            let pair = Substring(utf8[start..<end])
+            let eq = pair.utf8.firstIndex(of: UInt8(ascii: "="))
             let rawName = eq.map { pair[..<$0] } ?? pair
-            let rawValue = eq.map { pair[pair.index(after: $0)...] } ?? ""
+            let rawValue = eq.map { pair[pair.utf8.index(after: $0)...] } ?? ""
             guard let name = PercentDecoding.decode(rawName, plusAsSpace: true),
                 let value = PercentDecoding.decode(rawValue, plusAsSpace: true)
             else { throw .badRequest("The query string is not validly percent-encoded near '\(pair.prefix(60))'.") }
@@ -122,8 +130,10 @@ public struct SkipTokenCodec: Sendable {
     public func decode(_ token: String) throws(ODataError) -> [UInt8] {
         let invalid = ODataError.badRequest(
             "The $skiptoken is not valid here; use @odata.nextLink exactly as the service returned it.", target: "$skiptoken")
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, let payload = Base64.decode(String(parts[0])), let mac = Base64.decode(String(parts[1])) else {
+        let utf8 = token.utf8
+        guard let dot = utf8.firstIndex(of: UInt8(ascii: ".")), !utf8[utf8.index(after: dot)...].contains(UInt8(ascii: ".")),
+            let payload = Base64.decode(String(token[..<dot])), let mac = Base64.decode(String(token[utf8.index(after: dot)...]))
+        else {
             throw invalid
         }
         let expected = sign(payload)

@@ -10,12 +10,16 @@ extension ODataService {
         let table = try table(call)
         let q = try bindQuery(call, collection: true)
         var lq = listQuery(call, table, q, type: call.path.cast)
-        // Only a request that reads or writes a paging token needs its fingerprint.
+        // Only a request that reads or writes a paging token needs its fingerprint, and then once.
+        var computedFingerprint: String?
         func fp() -> String {
-            fingerprint(
+            if let computedFingerprint { return computedFingerprint }
+            let f = Self.fingerprint(
                 tenant: call.request.tenant, version: call.request.version,
                 path: call.path.canonical + (call.path.cast.map { "/" + $0.name } ?? ""),
                 filter: call.options["$filter"], orderBy: call.options["$orderby"])
+            computedFingerprint = f
+            return f
         }
         var returned = 0
         if let token = q.skipToken {

@@ -25,9 +25,24 @@ extension ODataService {
     }
 
     /// Identifies a query for its paging tokens: tenant, version, path, cast, filter and order.
-    func fingerprint(tenant: String, version: String, path: String, filter: String?, orderBy: String?) -> String {
-        let text = [tenant, version, path, filter ?? "", orderBy ?? ""].joined(separator: "\u{1F}")
-        return SHA256.hash(data: Array(text.utf8)).prefix(12).map { String($0, radix: 16) }.joined()
+    /// The first 12 bytes of SHA-256 over the parts (separated by U+001F), each byte in hexadecimal
+    /// without a leading zero (the form tokens already issued carry). Written as bytes: a deep page
+    /// computes this twice (to check its token and to sign the next one), every other page once.
+    static func fingerprint(tenant: String, version: String, path: String, filter: String?, orderBy: String?) -> String {
+        var text: [UInt8] = []
+        text.reserveCapacity(tenant.utf8.count + version.utf8.count + path.utf8.count + (filter?.utf8.count ?? 0) + (orderBy?.utf8.count ?? 0) + 4)
+        for (i, part) in [tenant, version, path, filter ?? "", orderBy ?? ""].enumerated() {
+            if i > 0 { text.append(0x1F) }
+            text.append(contentsOf: part.utf8)
+        }
+        let digits: StaticString = "0123456789abcdef"
+        var hex: [UInt8] = []
+        hex.reserveCapacity(24)
+        for byte in SHA256.hash(data: text).prefix(12) {
+            if byte >= 16 { hex.append(digits.utf8Start[Int(byte >> 4)]) }
+            hex.append(digits.utf8Start[Int(byte & 15)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     func tokenCodec() async throws -> SkipTokenCodec {
@@ -148,7 +163,7 @@ extension ODataService {
             if e.more.contains(id), let last = members.last {
                 let collectionPath = "\(path)/\(name)"
                 let options = e.item.options
-                let fp = fingerprint(
+                let fp = Self.fingerprint(
                     tenant: call.request.tenant, version: call.request.version, path: collectionPath,
                     filter: options.first { $0.name == "$filter" }?.value, orderBy: options.first { $0.name == "$orderby" }?.value)
                 if let codec = codecCache.withLock({ $0 }) {
