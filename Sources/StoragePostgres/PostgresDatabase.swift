@@ -46,7 +46,14 @@ public final class PostgresDatabase: SQLDatabase {
         var configuration = PostgresClient.Configuration(
             host: host, port: components.port ?? 5432, username: user, password: components.password,
             database: database.isEmpty ? nil : database, tls: tls)
+        // A fixed-size pool without keep-alive pings (as HikariCP recommends): PostgresNIO's pool
+        // schedules a keep-alive timer, and an idle-timeout timer for connections above the minimum,
+        // each as a task, every time a connection goes back to the pool — once per statement. A
+        // connection that died while idle is found when next used (that request gets 503 with
+        // Retry-After) and replaced.
         configuration.options.maximumConnections = settings.maximumConnections
+        configuration.options.minimumConnections = settings.maximumConnections
+        configuration.options.keepAliveBehavior = nil
         configuration.options.connectTimeout = settings.connectTimeout
         var poolLogger = logger
         poolLogger.logLevel = ProcessInfo.processInfo.environment["STATUSGRAPH_POOL_LOG"] == nil ? max(logger.logLevel, .error) : .trace  // PostgresNIO logs every failed connection attempt at info
