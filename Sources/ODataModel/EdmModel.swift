@@ -1,5 +1,7 @@
 /// One version of a service's entity data model: its types and entity container, resolved and checked.
-public struct EdmModel: Sendable {
+/// (A class: every request reaches it through several layers, and each copy of a struct would retain
+/// each of its tables, on counters that both cores share.)
+public final class EdmModel: Sendable {
     public let namespace: String
     /// The service version this model describes, e.g. `v1.0` or `beta`.
     public let version: String
@@ -15,14 +17,15 @@ public struct EdmModel: Sendable {
     ) throws(ModelError) {
         self.namespace = namespace
         self.version = version
-        self.enumTypes = Dictionary(enumTypes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let enums = Dictionary(enumTypes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        self.enumTypes = enums
         self.singletons = singletons
         var byName: [String: StructuredType] = [:]
         for type in structuredTypes {
             guard byName[type.name] == nil else { throw ModelError("\(version): type '\(type.name)' is declared twice") }
             byName[type.name] = type
         }
-        try Self.resolve(&byName, version: version, enums: self.enumTypes)
+        try Self.resolve(&byName, version: version, enums: enums)
         self.entityTypes = byName.filter { $0.value.kind == .entity }
         self.complexTypes = byName.filter { $0.value.kind == .complex }
         for (name, type) in singletons where entityTypes[type] == nil {

@@ -2,7 +2,7 @@ import Foundation
 
 extension ServiceModel {
     /// Loads a service model from the JSON data file format of `tools/build-graph-model.py`.
-    public init(jsonData: Data) throws {
+    public convenience init(jsonData: Data) throws {
         let document = try JSONDecoder().decode(Document.self, from: jsonData)
         var models: [EdmModel] = []
         for (version, v) in document.versions.sorted(by: { $0.key > $1.key }) {  // "v1.0" before "beta"

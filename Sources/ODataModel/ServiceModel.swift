@@ -1,5 +1,6 @@
-/// A versioned service: one model per version, plus the service's own annotations of them.
-public struct ServiceModel: Sendable {
+/// A versioned service: one model per version, plus the service's own annotations of them (a class,
+/// shared by reference, as `EdmModel` is).
+public final class ServiceModel: Sendable {
     /// Version name → model, e.g. `v1.0`, `beta`.
     public let versions: [String: EdmModel]
     /// Versions in the order they are declared.

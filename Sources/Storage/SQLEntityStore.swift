@@ -1,6 +1,6 @@
 /// `EntityStore` over any `SQLDatabase`: the statements are built here once per shape, with bound
 /// parameters only, through the database's dialect.
-public struct SQLEntityStore<Database: SQLDatabase>: EntityStore {
+public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
     public let layout: StorageLayout
     public let database: Database
     private let d: any SQLDialect

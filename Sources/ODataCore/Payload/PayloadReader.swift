@@ -12,7 +12,7 @@ public struct EntityPayload: Sendable, Equatable {
 
 /// Reads request bodies against the model: every value's JSON type, range, enum member, date format,
 /// unknown properties and `@odata.type`, each error naming the property it concerns.
-public struct PayloadReader: Sendable {
+public final class PayloadReader: Sendable {
     public enum Mode: Sendable { case create, update }
 
     public let model: EdmModel

@@ -17,7 +17,7 @@ public struct QueryLimits: Sendable {
 }
 
 /// Binds parsed query options to the type of the addressed collection or entity.
-public struct QueryBinder: Sendable {
+public final class QueryBinder: Sendable {
     public let service: ServiceModel
     public let model: EdmModel
     public let limits: QueryLimits

@@ -1,7 +1,7 @@
 import ODataModel
 
 /// Every table the service model needs, derived once from all its versions.
-public struct StorageLayout: Sendable {
+public final class StorageLayout: Sendable {
     public let tables: [StorageTable]
     private let byPath: [[String]: Int]
     private let byName: [String: Int]
@@ -17,9 +17,10 @@ public struct StorageLayout: Sendable {
                     parentFamily: [], into: &tables, order: &order)
             }
         }
-        self.tables = order.map { tables[$0]!.build() }
-        self.byPath = Dictionary(self.tables.enumerated().map { ($1.path, $0) }, uniquingKeysWith: { a, _ in a })
-        self.byName = Dictionary(self.tables.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let built = order.map { tables[$0]!.build() }
+        self.tables = built
+        self.byPath = Dictionary(built.enumerated().map { ($1.path, $0) }, uniquingKeysWith: { a, _ in a })
+        self.byName = Dictionary(built.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// The table of a containment path (navigation names from the singleton; empty for the singleton).
