@@ -230,12 +230,9 @@ public struct JSONParser {
         return value
     }
 
-    /// The string the bytes spell, or a failure if they are not UTF-8: decoding repairs invalid
-    /// sequences (to U+FFFD), so the bytes are valid exactly when decoding gives them back unchanged.
-    /// (This, not `String(validating:as:)`, which is generic and looks up type metadata at every call.)
+    /// The string the bytes spell, or a failure if they are not UTF-8.
     private func decodeUTF8(_ slice: ArraySlice<UInt8>) throws(Failure) -> String {
-        let s = String(decoding: slice, as: UTF8.self)
-        guard s.utf8.elementsEqual(slice) else { throw failure("invalid UTF-8 in string") }
-        return s
+        guard slice.withUnsafeBufferPointer(UTF8Bytes.isValid) else { throw failure("invalid UTF-8 in string") }
+        return String(decoding: slice, as: UTF8.self)
     }
 }

@@ -41,12 +41,7 @@ public struct JSONWriter: Sendable {
     /// Writes UTF-8 bytes (a value read in place from storage) as a JSON string; bytes that are not
     /// valid UTF-8 are written as U+FFFD, as `String(decoding:)` repairs them.
     public mutating func string(utf8: UnsafeBufferPointer<UInt8>) {
-        var high: UInt8 = 0
-        for b in utf8 { high |= b }
-        if high >= 0x80, String(validating: utf8, as: UTF8.self) == nil {
-            string(String(decoding: utf8, as: UTF8.self))
-            return
-        }
+        guard UTF8Bytes.isValid(utf8) else { return string(String(decoding: utf8, as: UTF8.self)) }
         separate(); appendQuoted(utf8); needsComma = true
     }
     public mutating func int(_ value: Int64) { separate(); appendInteger(value); needsComma = true }
@@ -117,16 +112,13 @@ public struct JSONWriter: Sendable {
             case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
             case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
             default:
-                let hex = Self.hexDigits
                 bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                          hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+                                          UTF8Bytes.hexDigit(b >> 4), UTF8Bytes.hexDigit(b)])
             }
         }
         bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
         bytes.append(UInt8(ascii: "\""))
     }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Writes a DateTimeOffset as its JSON string, straight into the buffer.
     public mutating func dateTimeOffset(_ value: DateTimeOffset) {

@@ -20,14 +20,8 @@ public struct PathSegment: Sendable, Equatable, CustomStringConvertible {
 public enum PathParser {
     public static func parse(_ rawPath: Substring) throws(ODataError) -> [PathSegment] {
         var segments: [PathSegment] = []
-        // Split on the byte '/' (splitting the Substring would walk it by grapheme clusters).
-        let utf8 = rawPath.utf8
-        var start = utf8.startIndex
-        while start < utf8.endIndex {
-            let end = utf8[start...].firstIndex(of: UInt8(ascii: "/")) ?? utf8.endIndex
-            defer { start = end < utf8.endIndex ? utf8.index(after: end) : end }
-            if start == end { continue }  // leading, trailing or doubled slashes
-            let raw = Substring(utf8[start..<end])
+        // Leading, trailing and doubled slashes leave no segment.
+        for raw in rawPath.split(byte: UInt8(ascii: "/")) {
             guard let text = PercentDecoding.decode(raw) else {
                 throw .badRequest("The path segment '\(raw)' is not validly percent-encoded.")
             }

@@ -28,15 +28,8 @@ public struct QueryOptions: Sendable, Equatable {
             return
         }
         var pairs: [(String, String)] = []
-        // Split on the bytes '&' and '=' (splitting the Substring would walk it by grapheme clusters, and a
-        // deep page's URL carries a long $skiptoken).
-        let utf8 = raw.utf8
-        var start = utf8.startIndex
-        while start < utf8.endIndex {
-            let end = utf8[start...].firstIndex(of: UInt8(ascii: "&")) ?? utf8.endIndex
-            defer { start = end < utf8.endIndex ? utf8.index(after: end) : end }
-            if start == end { continue }
-            let pair = Substring(utf8[start..<end])
+        // Split on bytes: a deep page's URL carries a long $skiptoken.
+        for pair in raw.split(byte: UInt8(ascii: "&")) {
             let eq = pair.utf8.firstIndex(of: UInt8(ascii: "="))
             let rawName = eq.map { pair[..<$0] } ?? pair
             let rawValue = eq.map { pair[pair.utf8.index(after: $0)...] } ?? ""

@@ -59,12 +59,9 @@ final class EntityProjection: @unchecked Sendable {
                 at: i, to: Slot(keyStart: start, keyEnd: start + field.key.count, column: field.column, kind: field.kind))
             start += field.key.count
         }
-        var w = JSONWriter(capacity: 96)
-        w.key("@odata.type")
-        w.string(odataType)
-        w.key("id")
-        typeAndIDKeys = .allocate(capacity: w.bytes.count)
-        _ = typeAndIDKeys.initialize(from: w.bytes)
+        let prefix = Self.typeAndIDKeys(odataType)
+        typeAndIDKeys = .allocate(capacity: prefix.count)
+        _ = typeAndIDKeys.initialize(from: prefix)
         defaults = Self.defaultRow(table, type: type, model: model)
     }
 
@@ -122,6 +119,15 @@ final class EntityProjection: @unchecked Sendable {
     }
 
     static let contextKey = JSONWriter.encodedKey("@odata.context")
+
+    /// `"@odata.type":"#microsoft.graph.…","id":`, the start of every entity (and summary) of a type.
+    static func typeAndIDKeys(_ odataType: String) -> [UInt8] {
+        var w = JSONWriter(capacity: 96)
+        w.key("@odata.type")
+        w.string(odataType)
+        w.key("id")
+        return w.bytes
+    }
 }
 
 /// A row a projection writes: an entity read into values, or one read in place (`EntityRow`).

@@ -1,4 +1,5 @@
 import Foundation
+import ODataCore
 import Synchronization
 
 #if canImport(Glibc)
@@ -68,8 +69,6 @@ final class KernelRandom: Sendable {
 
 /// A UUID's 128 bits as 36 lower-case characters (8-4-4-4-12).
 enum UUIDText {
-    private static let digits: StaticString = "0123456789abcdef"
-
     static func format(_ high: UInt64, _ low: UInt64) -> String {
         String(unsafeUninitializedCapacity: 36) { out in
             var o = 0
@@ -79,7 +78,7 @@ enum UUIDText {
                     o += 1
                 }
                 let word = nibble < 16 ? high : low
-                out[o] = digits.utf8Start[Int(truncatingIfNeeded: word >> UInt64(60 - 4 * (nibble & 15)) & 0xF)]
+                out[o] = UTF8Bytes.hexDigit(word >> UInt64(60 - 4 * (nibble & 15)))
                 o += 1
             }
             return o

@@ -35,12 +35,11 @@ extension ODataService {
             if i > 0 { text.append(0x1F) }
             text.append(contentsOf: part.utf8)
         }
-        let digits: StaticString = "0123456789abcdef"
         var hex: [UInt8] = []
         hex.reserveCapacity(24)
         for byte in SHA256.hash(data: text).prefix(12) {
-            if byte >= 16 { hex.append(digits.utf8Start[Int(byte >> 4)]) }
-            hex.append(digits.utf8Start[Int(byte & 15)])
+            if byte >= 16 { hex.append(UTF8Bytes.hexDigit(byte >> 4)) }
+            hex.append(UTF8Bytes.hexDigit(byte))
         }
         return String(decoding: hex, as: UTF8.self)
     }

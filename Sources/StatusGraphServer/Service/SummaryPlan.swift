@@ -37,9 +37,7 @@ final class SummaryPlan: Sendable {
     init(summary: Summary, type: StructuredType, parentTable: StorageTable, layout: StorageLayout, model: EdmModel) {
         sources = summary.sources.compactMap { layout.table(path: parentTable.path + [$0.navigation])?.name }
         columns = Array(summary.fromParent.values) + ["lastModifiedDateTime"]
-        var start = JSONWriter(capacity: 96)
-        start.key("@odata.type"); start.string(model.odataType(of: type.name)); start.key("id")
-        typeAndIDKeys = start.bytes
+        typeAndIDKeys = EntityProjection.typeAndIDKeys(model.odataType(of: type.name))
         let countNames = Set(summary.sources.flatMap { $0.rules.map(\.count) })
         var buckets: [String: Int] = [:]
         var flagEnums: [EnumType] = []

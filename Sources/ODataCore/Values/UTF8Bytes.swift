@@ -1,0 +1,36 @@
+/// Byte-level helpers for text the server reads on every request: splitting on an ASCII delimiter
+/// (splitting a Substring walks it by grapheme clusters), checking UTF-8, and hexadecimal digits.
+public enum UTF8Bytes {
+    /// Lower-case hexadecimal digits, by value.
+    public static let hexDigits: StaticString = "0123456789abcdef"
+
+    /// The lower-case hexadecimal digit of the low four bits of `nibble`.
+    @inline(__always)
+    public static func hexDigit(_ nibble: some BinaryInteger) -> UInt8 {
+        hexDigits.utf8Start[Int(truncatingIfNeeded: nibble) & 0xF]
+    }
+
+    /// Whether `bytes` are valid UTF-8. Decoding repairs invalid sequences (to U+FFFD), so the bytes
+    /// are valid exactly when decoding gives them back unchanged; ASCII needs no decoding. (This, not
+    /// `String(validating:as:)`, which is generic and looks up type metadata at every call.)
+    public static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var high: UInt8 = 0
+        for b in bytes { high |= b }
+        return high < 0x80 || String(decoding: bytes, as: UTF8.self).utf8.elementsEqual(bytes)
+    }
+}
+
+extension Substring {
+    /// The parts between occurrences of the ASCII byte `delimiter`, empty parts left out.
+    public func split(byte delimiter: UInt8) -> [Substring] {
+        var parts: [Substring] = []
+        let utf8 = self.utf8
+        var start = utf8.startIndex
+        while start < utf8.endIndex {
+            let end = utf8[start...].firstIndex(of: delimiter) ?? utf8.endIndex
+            if start < end { parts.append(Substring(utf8[start..<end])) }
+            start = end < utf8.endIndex ? utf8.index(after: end) : end
+        }
+        return parts
+    }
+}
