@@ -68,8 +68,8 @@ final class GroupCommit: Sendable {
         }
     }
 
-    /// Runs a statement without results, prepared once (`db.execute(sql:)` parses its SQL every time,
-    /// and a group runs two or three of these per write).
+    /// Runs a statement without results, prepared once (`db.execute(sql:)` parses its SQL every time;
+    /// a group runs two of these plus two or three per write).
     private static func step(_ db: Database, _ sql: String) throws {
         let statement = try db.cachedStatement(sql: sql).sqliteStatement
         sqlite3_reset(statement)
@@ -86,7 +86,7 @@ final class GroupCommit: Sendable {
         outcomes.reserveCapacity(statements.count)
         do {
             try pool.writeWithoutTransaction { db in
-                try db.execute(sql: "BEGIN IMMEDIATE")
+                try Self.step(db, "BEGIN IMMEDIATE")
                 do {
                     for statement in statements {
                         if statements.count == 1 {
@@ -103,7 +103,7 @@ final class GroupCommit: Sendable {
                             try Self.step(db, "RELEASE w")
                         }
                     }
-                    try db.execute(sql: "COMMIT")
+                    try Self.step(db, "COMMIT")
                 } catch {
                     if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK") }
                     throw error

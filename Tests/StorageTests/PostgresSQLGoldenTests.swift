@@ -18,7 +18,7 @@ import Testing
         let insert = try await record {
             try await $0.insert(table, in: scope, StoredEntity(id: "u", type: "x", values: [.integer(2), .null, .text("compliant"), .null, .null]))
         }
-        #expect(insert.first?.sql == #"INSERT INTO "mobileAppConfigurations_userStatuses" ("_tenant", "_p1", "id", "_type", "devicesCount", "lastReportedDateTime", "status", "userDisplayName", "userPrincipalName") SELECT $1::TEXT, $2::TEXT, $3::TEXT, $4::TEXT, $5::BIGINT, $6::BIGINT, $7::TEXT, $8::TEXT, $9::TEXT WHERE EXISTS (SELECT 1 FROM "mobileAppConfigurations" WHERE "_tenant" = $10 AND "id" = $11)"#)
+        #expect(insert.first?.sql == #"INSERT INTO "mobileAppConfigurations_userStatuses" ("_tenant", "_p1", "id", "_type", "devicesCount", "lastReportedDateTime", "status", "userDisplayName", "userPrincipalName") VALUES ($1::TEXT, $2::TEXT, $3::TEXT, $4::TEXT, $5::BIGINT, $6::BIGINT, $7::TEXT, $8::TEXT, $9::TEXT)"#)
         let update = try await record { _ = try await $0.update(table, in: scope, id: "u", types: ["a"], set: [(2, .text("error"))]) }
         #expect(update.first?.sql == #"UPDATE "mobileAppConfigurations_userStatuses" SET "status" = $1 WHERE "_tenant" = $2 AND "_p1" = $3 AND "id" = $4 AND "_type" IN ($5) RETURNING "id", "_type", "devicesCount", "lastReportedDateTime", "status", "userDisplayName", "userPrincipalName""#)
         let exists = try await record { _ = try await $0.containerExists(table, in: scope) }

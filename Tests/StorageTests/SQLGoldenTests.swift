@@ -64,8 +64,8 @@ final class RecordingDatabase: SQLDatabase {
             try await $0.insert(table, in: scope, StoredEntity(id: "u", type: "managedDeviceMobileAppConfigurationUserStatus", values: values))
         }
         #expect(insert == [SQLStatement(
-            #"INSERT INTO "mobileAppConfigurations_userStatuses" ("_tenant", "_p1", "id", "_type", "devicesCount", "lastReportedDateTime", "status", "userDisplayName", "userPrincipalName") SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM "mobileAppConfigurations" WHERE "_tenant" = ? AND "id" = ?)"#,
-            [.text("t"), .text("cfg"), .text("u"), .text("managedDeviceMobileAppConfigurationUserStatus")] + values + [.text("t"), .text("cfg")])])
+            #"INSERT INTO "mobileAppConfigurations_userStatuses" ("_tenant", "_p1", "id", "_type", "devicesCount", "lastReportedDateTime", "status", "userDisplayName", "userPrincipalName") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
+            [.text("t"), .text("cfg"), .text("u"), .text("managedDeviceMobileAppConfigurationUserStatus")] + values)])
 
         let update = try await record { _ = try await $0.update(table, in: scope, id: "u", types: nil, set: [(2, .text("error"))]) }
         #expect(update == [SQLStatement(
