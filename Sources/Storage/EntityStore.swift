@@ -21,6 +21,11 @@ public protocol EntityStore: Sendable {
 
     func get(_ table: StorageTable, in scope: Scope, id: String, types: Set<String>?) async throws -> StoredEntity?
 
+    /// The same entity, handed to `body` as its row is read (valid only during the call); false when
+    /// there is none. For writing an entity straight from the database's buffers.
+    func get(_ table: StorageTable, in scope: Scope, id: String, types: Set<String>?, each body: (EntityRow) throws -> Void)
+        async throws -> Bool
+
     /// How many members the query selects (order, offset and limit aside).
     func count(_ table: StorageTable, in scope: Scope, _ query: ListQuery) async throws -> Int
 

@@ -177,12 +177,28 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
     }
 
     public func get(_ table: StorageTable, in scope: Scope, id: String, types: Set<String>?) async throws -> StoredEntity? {
+        try await database.query(getStatement(table, in: scope, id: id, types: types)).first.map(entity(from:))
+    }
+
+    public func get(
+        _ table: StorageTable, in scope: Scope, id: String, types: Set<String>?, each body: (EntityRow) throws -> Void
+    ) async throws -> Bool {
+        let columnCount = table.columns.count
+        var found = false
+        try await database.query(getStatement(table, in: scope, id: id, types: types)) { row in
+            found = true
+            try body(EntityRow(row: row, columnCount: columnCount, keyCount: 0))
+        }
+        return found
+    }
+
+    private func getStatement(_ table: StorageTable, in scope: Scope, id: String, types: Set<String>?) -> SQLStatement {
         var b = SQLBuilder(d)
-        b.append("SELECT \(selectList(table)) FROM "); b.identifier(table.name); b.append(" WHERE ")
+        b.append("SELECT "); b.append(selectList(table)); b.append(" FROM "); b.identifier(table.name); b.append(" WHERE ")
         scopeCondition(&b, table, scope)
         b.append(" AND "); b.identifier("id"); b.append(" = "); b.bind(.text(id))
         typeCondition(&b, types)
-        return try await database.query(b.statement).first.map(entity(from:))
+        return b.statement
     }
 
     public func count(_ table: StorageTable, in scope: Scope, _ query: ListQuery) async throws -> Int {
@@ -317,18 +333,24 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         let end = 2 + indexes.count
         var entity: StoredEntity?
         var counts: [SummaryCount] = []
-        for row in try await database.query(b.statement) {
+        counts.reserveCapacity(8)
+        // Read in place; the id, type and source names are the strings already at hand, not new copies.
+        try await database.query(b.statement) { row in
             guard row.count == end + 4 else { throw StorageError(.internalError, "malformed summary row") }
-            if case .text(let id) = row[0], case .text(let type) = row[1] {
+            if case .text = row[0], case .text(let type) = row[1] {
                 var values = [SQLValue](repeating: .null, count: table.columns.count)
-                for (offset, index) in indexes.enumerated() { values[index] = row[2 + offset] }
-                entity = StoredEntity(id: id, type: type, values: values)
-                continue
+                for (offset, index) in indexes.enumerated() { values[index] = row[2 + offset].value }
+                let typeName = table.family.first { $0.utf8.elementsEqual(type) } ?? String(decoding: type, as: UTF8.self)
+                entity = StoredEntity(id: id, type: typeName, values: values)
+                return
             }
             guard case .text(let source) = row[end], case .text(let bucket) = row[end + 1], case .integer(let n) = row[end + 2],
                 case .integer(let updated) = row[end + 3]
             else { throw StorageError(.internalError, "malformed summary count row") }
-            counts.append(SummaryCount(parent: parent, source: source, bucket: bucket, count: n, updatedTicks: updated))
+            let sourceName = sources.first { $0.utf8.elementsEqual(source) } ?? String(decoding: source, as: UTF8.self)
+            counts.append(
+                SummaryCount(
+                    parent: parent, source: sourceName, bucket: String(decoding: bucket, as: UTF8.self), count: n, updatedTicks: updated))
         }
         return entity.map { ($0, counts) }
     }

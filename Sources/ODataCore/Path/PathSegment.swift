@@ -19,9 +19,11 @@ public struct PathSegment: Sendable, Equatable, CustomStringConvertible {
 /// Splits a percent-encoded resource path (after the version) into segments.
 public enum PathParser {
     public static func parse(_ rawPath: Substring) throws(ODataError) -> [PathSegment] {
-        var segments: [PathSegment] = []
         // Leading, trailing and doubled slashes leave no segment.
-        for raw in rawPath.split(byte: UInt8(ascii: "/")) {
+        let parts = rawPath.split(byte: UInt8(ascii: "/"))
+        var segments: [PathSegment] = []
+        segments.reserveCapacity(parts.count)
+        for raw in parts {
             guard let text = PercentDecoding.decode(raw) else {
                 throw .badRequest("The path segment '\(raw)' is not validly percent-encoded.")
             }
@@ -33,8 +35,10 @@ public enum PathParser {
     /// One decoded segment: `name`, `name('key')`, `name(key)` or `name(id='key')`. Read as UTF-8 bytes
     /// (every delimiter is ASCII), which keeps this per-request step free of Foundation's string searching.
     static func segment(_ text: String) throws(ODataError) -> PathSegment {
-        let bytes = Array(text.utf8)
         let quote = UInt8(ascii: "'")
+        // Most segments are plain names or ids (the URL form `/mobileApps/{id}`): no copy of their bytes.
+        guard text.utf8.contains(UInt8(ascii: "(")) else { return PathSegment(text) }
+        let bytes = Array(text.utf8)
         guard let open = bytes.firstIndex(of: UInt8(ascii: "(")), bytes.first != quote else { return PathSegment(text) }
         guard bytes.last == UInt8(ascii: ")") else { throw .badRequest("The key in the segment '\(text)' is not closed with ')'.") }
         let name = String(decoding: bytes[..<open], as: UTF8.self)

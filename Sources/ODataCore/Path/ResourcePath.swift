@@ -36,15 +36,22 @@ public struct ResourcePath: Sendable {
 
     /// The navigation names from the singleton to the addressed collection or entity:
     /// the identity of a stored collection, the same in every version.
-    public var collectionPath: [String] {
-        switch target {
-        case .summary: return steps.dropLast().map(\.navigation.name)
-        default: return steps.map(\.navigation.name)
-        }
-    }
-
+    public let collectionPath: [String]
     /// The keys of every keyed step, outermost first.
-    public var keys: [String] { steps.compactMap(\.key) }
+    public let keys: [String]
+
+    init(singleton: String, steps: [Step], target: Target, type: StructuredType, cast: StructuredType?) {
+        self.singleton = singleton
+        self.steps = steps
+        self.target = target
+        self.type = type
+        self.cast = cast
+        switch target {
+        case .summary: collectionPath = steps.dropLast().map(\.navigation.name)
+        default: collectionPath = steps.map(\.navigation.name)
+        }
+        keys = steps.compactMap(\.key)
+    }
 
     /// The keys of the entities that contain the addressed collection.
     public var parentKeys: [String] {
@@ -52,25 +59,5 @@ public struct ResourcePath: Sendable {
         case .entity: return Array(keys.dropLast())
         default: return keys
         }
-    }
-
-    /// The canonical path of the entity that contains the addressed collection or entity.
-    public var containerCanonical: String {
-        var s = singleton
-        for step in steps.dropLast() {
-            s += "/" + step.navigation.name
-            if let key = step.key { s += "('" + ResourcePath.quoted(key) + "')" }
-        }
-        return s
-    }
-
-    /// The path as written canonically, e.g. `deviceAppManagement/mobileApps('a')/userStatuses('b')`.
-    public var canonical: String {
-        var s = singleton
-        for step in steps {
-            s += "/" + step.navigation.name
-            if let key = step.key { s += "('" + ResourcePath.quoted(key) + "')" }
-        }
-        return s
     }
 }

@@ -24,6 +24,7 @@ extension Substring {
     /// The parts between occurrences of the ASCII byte `delimiter`, empty parts left out.
     public func split(byte delimiter: UInt8) -> [Substring] {
         var parts: [Substring] = []
+        parts.reserveCapacity(8)  // a resource path or query string rarely has more; one allocation, not four
         let utf8 = self.utf8
         var start = utf8.startIndex
         while start < utf8.endIndex {

@@ -135,7 +135,7 @@ extension ODataService {
             return ServiceResponse(
                 status: 204, headers: [("Location", location), ("OData-EntityId", location), ("Preference-Applied", "return=minimal")])
         }
-        let context = "\(call.serviceRoot)/$metadata#\(call.path.contextFragment)/$entity"
+        let context = call.context { call.path.appendContextFragment(to: &$0); $0 += "/$entity" }
         return json(201, headers: [("Location", location)]) { w in
             projection.write(entity, context: context, to: &w)
         }

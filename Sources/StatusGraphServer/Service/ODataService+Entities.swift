@@ -9,21 +9,30 @@ extension ODataService {
     func get(_ call: Call) async throws -> ServiceResponse {
         let table = try table(call)
         let q = try bindQuery(call, collection: false)
+        let types = call.version.types(table, cast: call.path.cast)
+        if q.expand.isEmpty {
+            // Written as the row is read: nothing materialized.
+            let context = contextURL(call, q, entity: true)
+            var w = JSONWriter(capacity: 1024)
+            var written = false
+            _ = try await store.get(table, in: call.scope, id: id(call), types: types) { row in
+                guard let projection = call.version.projection(table, type: row.type) else { return }
+                projection.write(row, context: context, selected: projection.selection(q.select), to: &w)
+                written = true
+            }
+            guard written else { throw notFound(call) }
+            return ServiceResponse(status: 200, body: .json(w.bytes))
+        }
         guard
-            let row = try await store.get(
-                table, in: call.scope, id: id(call), types: call.version.types(table, cast: call.path.cast)),
+            let row = try await store.get(table, in: call.scope, id: id(call), types: types),
             let projection = call.version.projection(table, type: row.type)
         else { throw notFound(call) }
         let expansions = try await expand(call, q.expand, table: table, groups: [(call.scope.parents, [row])])
-        if !q.expand.isEmpty { _ = try await tokenCodec() }
+        _ = try await tokenCodec()  // expanded collections may need tokens
         let context = contextURL(call, q, entity: true)
         return json(200) { w in
-            if expansions.isEmpty {
-                projection.write(row, context: context, selected: projection.selection(q.select), to: &w)
-            } else {
-                projection.write(row, context: context, selected: projection.selection(q.select), to: &w) { w in
-                    writeExpansions(call, expansions, id: row.id, path: call.path.canonical, to: &w)
-                }
+            projection.write(row, context: context, selected: projection.selection(q.select), to: &w) { w in
+                writeExpansions(call, expansions, id: row.id, path: call.path.canonical, to: &w)
             }
         }
     }

@@ -61,18 +61,17 @@ extension ODataService {
 
     /// The `@odata.context` URL, with `(a,b,nav())` when the query selects or expands.
     func contextURL(_ call: Call, _ q: ODataQuery, entity: Bool) -> String {
+        guard q.select != nil || !q.expand.isEmpty else { return call.context }
         var fragment = call.path.contextFragment
         var items = q.select ?? []
         items += q.expand.map { "\($0.navigation.name)()" }
-        if q.select != nil || !q.expand.isEmpty {
-            let list = "(" + items.joined(separator: ",") + ")"
-            if entity, fragment.hasSuffix("/$entity") {
-                fragment = String(fragment.dropLast(8)) + list + "/$entity"
-            } else {
-                fragment += list
-            }
+        let list = "(" + items.joined(separator: ",") + ")"
+        if entity, fragment.hasSuffix("/$entity") {
+            fragment = String(fragment.dropLast(8)) + list + "/$entity"
+        } else {
+            fragment += list
         }
-        return "\(call.serviceRoot)/$metadata#\(fragment)"
+        return call.context { $0 += fragment }
     }
 
     /// Reads the `$expand` items for `rows` of `table`, which all sit under the containers `prefix`.

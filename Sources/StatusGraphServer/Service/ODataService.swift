@@ -108,18 +108,32 @@ final class Call: Sendable {
     let version: VersionContext
     let path: ResourcePath
     let options: QueryOptions
+    /// Where the addressed collection or entity is stored.
+    let scope: Scope
+    /// `https://host/beta`.
+    let serviceRoot: String
 
     init(request: ServiceRequest, version: VersionContext, path: ResourcePath, options: QueryOptions) {
         self.request = request
         self.version = version
         self.path = path
         self.options = options
+        scope = Scope(tenant: request.tenant, parents: path.parentKeys)
+        serviceRoot = request.baseURL + "/" + request.version
     }
 
     var model: EdmModel { version.model }
-    var scope: Scope { Scope(tenant: request.tenant, parents: path.parentKeys) }
-    var serviceRoot: String { "\(request.baseURL)/\(request.version)" }
-    var context: String { "\(serviceRoot)/$metadata#\(path.contextFragment)" }
+    /// The `@odata.context` of the addressed resource.
+    var context: String { context(fragment: path.appendContextFragment) }
+
+    /// `{serviceRoot}/$metadata#` and the fragment `append` writes, built in one string.
+    func context(fragment append: (inout String) -> Void) -> String {
+        var s = serviceRoot
+        s.reserveCapacity(serviceRoot.utf8.count + 256)
+        s += "/$metadata#"
+        append(&s)
+        return s
+    }
 }
 
 extension ODataService {

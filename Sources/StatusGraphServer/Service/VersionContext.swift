@@ -58,6 +58,11 @@ final class VersionContext: Sendable {
         projections[table.name]?[type]
     }
 
+    /// The projection for a type named by a row read in place (no string made of it).
+    func projection(_ table: StorageTable, type: UnsafeBufferPointer<UInt8>) -> EntityProjection? {
+        projections[table.name]?.values.first { $0.isType(type) }
+    }
+
     /// The concrete types a request may see in `table`: those this version knows, narrowed by a cast.
     func types(_ table: StorageTable, cast: StructuredType?) -> Set<String>? {
         guard let cast else { return visibleTypes[table.name] }

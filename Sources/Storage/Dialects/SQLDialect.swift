@@ -3,6 +3,8 @@
 public protocol SQLDialect: Sendable {
     var name: String { get }
     func quote(_ identifier: String) -> String
+    /// Appends `identifier`, quoted, to `sql` (no temporary strings: statements are built per request).
+    func appendQuoted(_ identifier: String, to sql: inout String)
     /// The placeholder of the `n`th binding (1-based).
     func placeholder(_ n: Int) -> String
     func columnType(_ kind: ColumnKind) -> String
@@ -40,8 +42,15 @@ public enum TriggerEvent: String, Sendable {
 extension SQLDialect {
     /// Standard SQL quoting: `"name"`, a quote inside doubled.
     public func quote(_ identifier: String) -> String {
-        identifier.utf8.contains(UInt8(ascii: "\""))
-            ? "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : "\"" + identifier + "\""
+        var sql = ""
+        appendQuoted(identifier, to: &sql)
+        return sql
+    }
+
+    public func appendQuoted(_ identifier: String, to sql: inout String) {
+        sql += "\""
+        sql += identifier.utf8.contains(UInt8(ascii: "\"")) ? identifier.replacingOccurrences(of: "\"", with: "\"\"") : identifier
+        sql += "\""
     }
 
     public func typedPlaceholder(_ n: Int, kind: ColumnKind) -> String { placeholder(n) }
