@@ -3,9 +3,6 @@ import GRDB
 import GRDBSQLite
 import Storage
 
-/// SQLite copies bound text and blobs (`SQLITE_TRANSIENT`): the Swift buffers do not outlive the call.
-private let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
-
 /// The embedded default backend: one SQLite file in WAL mode, a writer (GRDB) plus reader connections
 /// (`SQLiteReaders`), `synchronous=FULL` so that an acknowledged write survives a crash or power loss,
 /// concurrent writes sharing commits (`GroupCommit`), and prepared statements kept per connection.
@@ -29,8 +26,10 @@ public final class SQLiteDatabase: SQLDatabase {
         } catch {
             throw StorageError(.unavailable, "cannot open the SQLite database at \(path)", underlying: error)
         }
+        let writerBindings = BindingBuffer()  // used by the group commit's thread alone
         writes = GroupCommit(pool: pool) { db, statement in
-            let rows = try Self.fetch(try db.cachedStatement(sql: statement.sql).sqliteStatement, db.sqliteConnection, statement)
+            let rows = try Self.fetch(
+                try db.cachedStatement(sql: statement.sql).sqliteStatement, db.sqliteConnection, writerBindings, statement)
             return (rows, db.changesCount)
         }
         self.readers = SQLiteReaders(path: path, keptIdle: readers)
@@ -50,11 +49,11 @@ public final class SQLiteDatabase: SQLDatabase {
     /// less than hopping to a reader's dispatch queue and back. One statement is its own read
     /// transaction (a consistent snapshot in WAL mode), so no BEGIN/COMMIT is wrapped around it.
     public func query(_ statement: SQLStatement) async throws -> [[SQLValue]] {
-        try await run { try readers.read { c in try Self.fetch(try c.statement(statement.sql), c.handle, statement) } }
+        try await run { try readers.read { c in try Self.fetch(try c.statement(statement.sql), c.handle, c.bindings, statement) } }
     }
 
     public func query(_ statement: SQLStatement, each body: (SQLRow) throws -> Void) async throws {
-        try await run { try readers.read { c in try Self.step(try c.statement(statement.sql), c.handle, statement, body) } }
+        try await run { try readers.read { c in try Self.step(try c.statement(statement.sql), c.handle, c.bindings, statement, body) } }
     }
 
     /// Writes share commits with the writes made at the same time (see `GroupCommit`); each returns once
@@ -95,16 +94,19 @@ public final class SQLiteDatabase: SQLDatabase {
     }
 
     /// Runs a statement with its parameters bound and returns its rows as values.
-    private static func fetch(_ sqlite: SQLiteStatement, _ connection: SQLiteConnection?, _ statement: SQLStatement) throws -> [[SQLValue]] {
+    private static func fetch(
+        _ sqlite: SQLiteStatement, _ connection: SQLiteConnection?, _ buffer: BindingBuffer, _ statement: SQLStatement
+    ) throws -> [[SQLValue]] {
         var out: [[SQLValue]] = []
-        try step(sqlite, connection, statement) { out.append($0.values) }
+        try step(sqlite, connection, buffer, statement) { out.append($0.values) }
         return out
     }
 
     /// Runs a statement, prepared once per connection, with its parameters bound, handing each row to
     /// `body` as cells that point into SQLite's own buffers: no per-value boxing on the way in or out.
     private static func step(
-        _ sqlite: SQLiteStatement, _ connection: SQLiteConnection?, _ statement: SQLStatement, _ body: (SQLRow) throws -> Void
+        _ sqlite: SQLiteStatement, _ connection: SQLiteConnection?, _ buffer: BindingBuffer, _ statement: SQLStatement,
+        _ body: (SQLRow) throws -> Void
     ) throws {
         defer {
             // Ends the statement's read: an open statement would hold its snapshot (and block checkpoints).
@@ -112,6 +114,17 @@ public final class SQLiteDatabase: SQLDatabase {
             sqlite3_clear_bindings(sqlite)
         }
         sqlite3_reset(sqlite)
+        // Text and blobs are bound from `buffer` (see BindingBuffer): sized for all of them first, so
+        // that nothing bound moves.
+        var size = 0
+        for value in statement.bindings {
+            switch value {
+            case .text(let text): size += text.utf8.count
+            case .blob(let bytes): size += bytes.count
+            case .null, .integer, .real, .boolean: break
+            }
+        }
+        var next = buffer.reserve(size)
         for (offset, value) in statement.bindings.enumerated() {
             let index = Int32(offset + 1)
             let code: Int32
@@ -122,9 +135,18 @@ public final class SQLiteDatabase: SQLDatabase {
             case .boolean(let b): code = sqlite3_bind_int64(sqlite, index, b ? 1 : 0)
             case .text(let text):
                 var text = text
-                code = text.withUTF8 { sqlite3_bind_text(sqlite, index, $0.baseAddress, Int32($0.count), transient) }
+                let start = next
+                let count = text.withUTF8 { utf8 in
+                    if let source = utf8.baseAddress { start.copyMemory(from: source, byteCount: utf8.count) }
+                    return utf8.count
+                }
+                next += count
+                code = sqlite3_bind_text(sqlite, index, start.assumingMemoryBound(to: CChar.self), Int32(count), nil)
             case .blob(let bytes):
-                code = bytes.withUnsafeBytes { sqlite3_bind_blob(sqlite, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32($0.count), transient) }
+                let start = next
+                bytes.withUnsafeBytes { if let source = $0.baseAddress { start.copyMemory(from: source, byteCount: $0.count) } }
+                next += bytes.count
+                code = sqlite3_bind_blob(sqlite, index, start, Int32(bytes.count), nil)
             }
             guard code == SQLITE_OK else { throw error(connection, code, statement) }
         }

@@ -45,6 +45,7 @@ final class SQLiteReaders: Sendable {
 /// One read-only connection (`query_only`) and its prepared statements. Used by one thread at a time.
 final class ReaderConnection: @unchecked Sendable {
     let handle: OpaquePointer
+    let bindings = BindingBuffer()
     private var statements: [String: OpaquePointer] = [:]
 
     init(path: String) throws {

@@ -80,6 +80,37 @@ import Testing
         }
     }
 
+    /// Text of every size — empty, short, non-ASCII, longer than a bound value's first buffer — goes in
+    /// through writes that share commits and comes back the same from both forms of get.
+    @Test(arguments: TestBackend.available)
+    func textOfEverySizeRoundTrips(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let scope = Scope(tenant: "t1", parents: [])
+            let texts = ["", "a", #"Wé "quoted" \ 🎉 ' "#, String(repeating: "long ", count: 300), String(repeating: "ü", count: 5000)]
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (i, text) in texts.enumerated() {
+                    group.addTask {
+                        try await store.insert(
+                            self.apps, in: scope, self.row(self.apps, id: "app-\(i)", type: "webApp", ["displayName": .text(text), "notes": .text(text + "!")]))
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let name = apps.columnIndex("displayName")!, notes = apps.columnIndex("notes")!
+            for (i, text) in texts.enumerated() {
+                let read = try #require(try await store.get(apps, in: scope, id: "app-\(i)", types: ["webApp"]))
+                #expect(read.values[name] == .text(text), "text \(i)")
+                #expect(read.values[notes] == .text(text + "!"), "text \(i)")
+                var inPlace: [SQLValue] = []
+                let found = try await store.get(apps, in: scope, id: "app-\(i)", types: nil) { row in
+                    inPlace = [row.column(name).value, row.column(notes).value]
+                }
+                #expect(found && inPlace == [.text(text), .text(text + "!")], "text \(i) in place")
+            }
+            #expect(try await !store.get(apps, in: scope, id: "missing", types: nil) { _ in })
+        }
+    }
+
     @Test(arguments: TestBackend.available)
     func containmentAndCounts(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
