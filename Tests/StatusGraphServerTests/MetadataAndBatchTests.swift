@@ -59,10 +59,31 @@ import Testing
         }
     }
 
+    /// Header names and `dependsOn` ids match without regard to case, as HTTP headers and Graph's ids do.
+    @Test func batchHeadersAndDependenciesIgnoreCase() async throws {
+        try await withApp { client in
+            let cfg = try await client.create("/v1.0/deviceAppManagement/mobileAppConfigurations", Bodies.iosConfiguration)
+            let base = "/deviceAppManagement/mobileAppConfigurations/\(cfg)"
+            let body = #"{"requests":["#
+                + #"{"id":"Make","method":"POST","url":"\#(base)/userStatuses","headers":{"CONTENT-TYPE":"application/json","PREFER":"return=minimal"},"body":{"status":"compliant"}},"#
+                + #"{"id":"list","dependsOn":["mAKE"],"method":"GET","url":"\#(base)/userStatuses"}]}"#
+            let reply = try await client.send(.post, "/v1.0/$batch", json: body)
+            #expect(reply.status == 200, "\(reply.text)")
+            var byID: [String: [String: Any]] = [:]
+            for r in reply.json["responses"] as? [[String: Any]] ?? [] { byID[r["id"] as? String ?? ""] = r }
+            #expect(byID["Make"]?["status"] as? Int == 204, "\(reply.text)")
+            #expect(((byID["Make"]?["headers"] as? [String: Any])?["Preference-Applied"] as? String) == "return=minimal")
+            #expect(byID["list"]?["status"] as? Int == 200)
+            #expect(((byID["list"]?["body"] as? [String: Any])?["value"] as? [Any])?.count == 1)
+        }
+    }
+
     @Test(arguments: [
         (#"{"requests":[]}"#, "no requests"),
         (#"{"requests":[{"id":"1","method":"GET","url":"/deviceAppManagement"},{"id":"1","method":"GET","url":"/deviceAppManagement"}]}"#, "more than once"),
         (#"{"requests":[{"id":"1","method":"GET","url":"/deviceAppManagement","dependsOn":["9"]}]}"#, "not another request"),
+        (#"{"requests":[{"id":"1","method":"GET","url":"/deviceAppManagement","dependsOn":["Nine"]}]}"#, "depends on 'Nine'"),
+        (#"{"requests":[{"id":"One","method":"GET","url":"/deviceAppManagement","dependsOn":["one"]}]}"#, "not another request"),
         (#"{"requests":[{"method":"GET","url":"/deviceAppManagement"}]}"#, "no 'id'"),
         (#"{"requests":[{"id":"1","method":"POST","url":"/deviceAppManagement/mobileApps","body":{}}]}"#, "no Content-Type"),
         (#"{"requests":[{"id":"1","method":"GET","url":"https://elsewhere.example/x"}]}"#, "relative"),

@@ -8,11 +8,16 @@ import ODataCore
 extension ODataService {
     struct BatchPart {
         let id: String
+        /// The id lower-cased: ids and `dependsOn` match without regard to case.
+        let key: String
         let method: ServiceRequest.Method
         let url: String
-        let headers: [(String, String)]
+        let contentType: String?
+        let prefer: String?
         let body: JSONValue?
+        /// The keys of the parts this one waits for, and the ids as written (for messages).
         let dependsOn: [String]
+        let dependsOnAsWritten: [String]
     }
 
     func batch(_ r: ServiceRequest) async throws -> ServiceResponse {
@@ -24,9 +29,9 @@ extension ODataService {
         for wave in waves {
             var runnable: [(key: String, request: ServiceRequest)] = []
             for part in wave {
-                let key = part.id.lowercased()
+                let key = part.key
                 order.append(part.id)
-                if part.dependsOn.contains(where: { dep in !(200..<300).contains(results[dep.lowercased()]!.status) }) {
+                if part.dependsOn.contains(where: { dep in !(200..<300).contains(results[dep]!.status) }) {
                     results[key] = ServiceResponse(
                         status: 424,
                         body: .error(ODataError(.failedDependency, code: "FailedDependency", message: "A request this one depends on failed.")))
@@ -88,10 +93,9 @@ extension ODataService {
         if url.utf8.starts(with: "/\(outer.version)/".utf8) { url = url.dropFirst(outer.version.count + 1) }
         let query = url.firstIndex(of: "?").map { url[url.index(after: $0)...] }
         let path = url.firstIndex(of: "?").map { url[..<$0] } ?? url
-        let header = { (name: String) in part.headers.first { $0.0.lowercased() == name }?.1 }
         return ServiceRequest(
             method: part.method, version: outer.version, path: path, query: query,
-            contentType: header("content-type"), preferMinimal: header("prefer").map { HeaderValues.contains($0, lowercased: "return=minimal") } ?? false,
+            contentType: part.contentType, preferMinimal: part.prefer.map { HeaderValues.contains($0, lowercased: "return=minimal") } ?? false,
             baseURL: outer.baseURL, identity: outer.identity, parsedBody: part.body)
     }
 
@@ -110,7 +114,8 @@ extension ODataService {
             guard case .string(let id)? = o["id"], !id.isEmpty else {
                 throw ODataError.badRequest("Batch request \(i) has no 'id'.", target: "requests[\(i)].id")
             }
-            guard ids.insert(id.lowercased()).inserted else {
+            let key = id.lowercased()
+            guard ids.insert(key).inserted else {
                 throw ODataError.badRequest("The batch request id '\(id)' is used more than once.", target: "requests[\(i)].id")
             }
             guard case .string(let methodName)? = o["method"], let method = ServiceRequest.Method(rawValue: methodName.uppercased()) else {
@@ -121,16 +126,21 @@ extension ODataService {
                     "Batch request '\(id)' needs a 'url' relative to the service root, such as /deviceAppManagement/mobileApps.",
                     target: "requests[\(i)].url")
             }
-            var headers: [(String, String)] = []
+            var contentType: String?
+            var prefer: String?
             if let h = o["headers"] {
                 guard case .object(let ho) = h else { throw ODataError.badRequest("The headers of batch request '\(id)' must be an object.") }
                 for (name, value) in ho.members {
                     guard case .string(let v) = value else { throw ODataError.badRequest("Header '\(name)' of batch request '\(id)' is not a string.") }
-                    headers.append((name, v))
+                    switch name.lowercased() {
+                    case "content-type": contentType = contentType ?? v
+                    case "prefer": prefer = prefer ?? v
+                    default: break
+                    }
                 }
             }
             let body = o["body"]
-            if body != nil, !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
+            if body != nil, contentType == nil {
                 throw ODataError.badRequest("Batch request '\(id)' has a body but no Content-Type header.", target: "requests[\(i)].headers")
             }
             var dependsOn: [String] = []
@@ -141,11 +151,14 @@ extension ODataService {
                     dependsOn.append(dep)
                 }
             }
-            parts.append(BatchPart(id: id, method: method, url: url, headers: headers, body: body, dependsOn: dependsOn))
+            parts.append(
+                BatchPart(
+                    id: id, key: key, method: method, url: url, contentType: contentType, prefer: prefer, body: body,
+                    dependsOn: dependsOn.map { $0.lowercased() }, dependsOnAsWritten: dependsOn))
         }
         for part in parts {
-            for dep in part.dependsOn where !ids.contains(dep.lowercased()) || dep.lowercased() == part.id.lowercased() {
-                throw ODataError.badRequest("Batch request '\(part.id)' depends on '\(dep)', which is not another request of the batch.")
+            for (dep, written) in zip(part.dependsOn, part.dependsOnAsWritten) where !ids.contains(dep) || dep == part.key {
+                throw ODataError.badRequest("Batch request '\(part.id)' depends on '\(written)', which is not another request of the batch.")
             }
         }
         return parts
@@ -159,14 +172,14 @@ extension ODataService {
         var placed = Set<String>()
         var waiting = parts
         while !waiting.isEmpty {
-            let ready = waiting.filter { p in p.dependsOn.allSatisfy { placed.contains($0.lowercased()) } }
+            let ready = waiting.filter { p in p.dependsOn.allSatisfy(placed.contains) }
             guard !ready.isEmpty else {
                 throw ODataError.badRequest(
                     "The batch's dependsOn references form a cycle (among \(waiting.map { "'\($0.id)'" }.joined(separator: ", "))).")
             }
             waves.append(ready)
-            placed.formUnion(ready.map { $0.id.lowercased() })
-            waiting.removeAll { p in placed.contains(p.id.lowercased()) }
+            placed.formUnion(ready.map(\.key))
+            waiting.removeAll { p in placed.contains(p.key) }
         }
         return waves
     }
