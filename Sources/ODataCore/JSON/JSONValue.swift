@@ -1,6 +1,7 @@
 /// A parsed JSON document. Numbers keep their literal text, so that Int32, Int64 and Double
-/// are told apart exactly by the model, never by a lossy conversion.
-public indirect enum JSONValue: Sendable, Equatable {
+/// are told apart exactly by the model, never by a lossy conversion. Arrays and objects nest through
+/// their arrays, so no case is boxed (an `indirect` enum allocated every value the parser made).
+public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(String)

@@ -1,6 +1,7 @@
 /// A value checked against the model: what a payload property becomes after validation, and what
-/// storage keeps. Complex values and collections are trees of these.
-public indirect enum ODataValue: Sendable, Equatable {
+/// storage keeps. Complex values and collections are trees of these (through arrays, so no case is
+/// boxed: an `indirect` enum allocated every value, strings and numbers included).
+public enum ODataValue: Sendable, Equatable {
     case null
     case boolean(Bool)
     /// Edm.Int32 and Edm.Int64.
