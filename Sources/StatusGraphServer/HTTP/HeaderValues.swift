@@ -17,15 +17,21 @@ enum HeaderValues {
         return false
     }
 
-    /// The media type of a `Content-Type` value (before any `;`), trimmed and lower-cased.
-    static func mediaType(_ value: some StringProtocol) -> String {
-        var bytes: [UInt8] = []
-        for b in value.utf8 {
-            if b == UInt8(ascii: ";") { break }
-            if b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") { continue }
-            bytes.append(b >= 65 && b <= 90 ? b | 0x20 : b)
+    /// Whether a `Content-Type` value names JSON: its media type (before any `;`, spaces and tabs
+    /// ignored, any case) is `application/json` or ends in `+json`. Read on bytes, as every body is.
+    static func isJSON(contentType value: some StringProtocol) -> Bool {
+        var utf8 = value.utf8[...]
+        if let semicolon = utf8.firstIndex(of: UInt8(ascii: ";")) { utf8 = utf8[..<semicolon] }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { buffer in
+            var n = 0
+            for b in utf8 where b != UInt8(ascii: " ") && b != UInt8(ascii: "\t") {
+                guard n < buffer.count else { return false }  // no JSON media type is this long
+                buffer[n] = b >= 65 && b <= 90 ? b | 0x20 : b
+                n += 1
+            }
+            let mediaType = UnsafeBufferPointer(rebasing: buffer[..<n])
+            return mediaType.elementsEqual("application/json".utf8) || (n >= 5 && mediaType[(n - 5)...].elementsEqual("+json".utf8))
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

@@ -147,8 +147,7 @@ extension ODataService {
     /// Reads the request body as JSON, or says what is wrong with it.
     func readJSON(_ r: ServiceRequest) throws -> JSONValue {
         if let contentType = r.contentType {
-            let mediaType = HeaderValues.mediaType(contentType)
-            guard mediaType == "application/json" || mediaType.hasSuffix("+json") else {
+            guard HeaderValues.isJSON(contentType: contentType) else {
                 throw ODataError(
                     .unsupportedMediaType, code: "UnsupportedMediaType",
                     message: "The Content-Type '\(contentType)' is not supported; send application/json.")
