@@ -117,15 +117,16 @@ public struct SkipTokenCodec: Sendable {
     public init(sign: @escaping @Sendable ([UInt8]) -> [UInt8]) { self.sign = sign }
 
     public func encode(_ payload: [UInt8]) -> String {
-        Self.base64URL(payload) + "." + Self.base64URL(sign(payload))
+        Base64.encodeURLSafe(payload) + "." + Base64.encodeURLSafe(sign(payload))
     }
 
     public func decode(_ token: String) throws(ODataError) -> [UInt8] {
-        let invalid = ODataError.badRequest(
-            "The $skiptoken is not valid here; use @odata.nextLink exactly as the service returned it.", target: "$skiptoken")
+        var invalid: ODataError {
+            .badRequest("The $skiptoken is not valid here; use @odata.nextLink exactly as the service returned it.", target: "$skiptoken")
+        }
         let utf8 = token.utf8
         guard let dot = utf8.firstIndex(of: UInt8(ascii: ".")), !utf8[utf8.index(after: dot)...].contains(UInt8(ascii: ".")),
-            let payload = Base64.decode(String(token[..<dot])), let mac = Base64.decode(String(token[utf8.index(after: dot)...]))
+            let payload = Base64.decode(token[..<dot]), let mac = Base64.decode(token[utf8.index(after: dot)...])
         else {
             throw invalid
         }
@@ -133,16 +134,5 @@ public struct SkipTokenCodec: Sendable {
         // Constant-time comparison.
         guard mac.count == expected.count, zip(mac, expected).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else { throw invalid }
         return payload
-    }
-
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        String(decoding: Base64.encode(bytes).utf8.compactMap { c -> UInt8? in
-            switch c {
-            case UInt8(ascii: "+"): return UInt8(ascii: "-")
-            case UInt8(ascii: "/"): return UInt8(ascii: "_")
-            case UInt8(ascii: "="): return nil
-            default: return c
-            }
-        }, as: UTF8.self)
     }
 }

@@ -1,30 +1,47 @@
 /// Edm.Binary travels as base64: written in the standard alphabet with padding (as Graph does),
-/// read in the standard or the URL-safe alphabet (OData's), padding optional.
+/// read in the standard or the URL-safe alphabet (OData's), padding optional. Paging tokens are
+/// written in the URL-safe alphabet without padding. Bytes are appended one by one (an array literal
+/// per group of three was an allocation each, and every page with a next link writes a token).
 public enum Base64 {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    private static let standard: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    private static let urlSafe: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
-    public static func encode(_ bytes: [UInt8]) -> String {
+    /// The standard alphabet, padded.
+    public static func encode(_ bytes: [UInt8]) -> String { encode(bytes, alphabet: standard, padded: true) }
+
+    /// The URL-safe alphabet (RFC 4648 §5), unpadded.
+    public static func encodeURLSafe(_ bytes: [UInt8]) -> String { encode(bytes, alphabet: urlSafe, padded: false) }
+
+    private static func encode(_ bytes: [UInt8], alphabet: StaticString, padded: Bool) -> String {
+        let digits = alphabet.utf8Start
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var i = 0
         while i + 3 <= bytes.count {
             let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], alphabet[Int(n & 63)]]
+            out.append(digits[Int(n >> 18 & 63)])
+            out.append(digits[Int(n >> 12 & 63)])
+            out.append(digits[Int(n >> 6 & 63)])
+            out.append(digits[Int(n & 63)])
             i += 3
         }
         let rest = bytes.count - i
-        if rest == 1 {
-            let n = UInt32(bytes[i]) << 16
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], UInt8(ascii: "="), UInt8(ascii: "=")]
-        } else if rest == 2 {
-            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], UInt8(ascii: "=")]
+        if rest > 0 {
+            let n = UInt32(bytes[i]) << 16 | (rest == 2 ? UInt32(bytes[i + 1]) << 8 : 0)
+            out.append(digits[Int(n >> 18 & 63)])
+            out.append(digits[Int(n >> 12 & 63)])
+            if rest == 2 { out.append(digits[Int(n >> 6 & 63)]) }
+            if padded {
+                out.append(UInt8(ascii: "="))
+                if rest == 1 { out.append(UInt8(ascii: "=")) }
+            }
         }
         return String(decoding: out, as: UTF8.self)
     }
 
-    public static func decode(_ text: String) -> [UInt8]? {
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
         var values: [UInt8] = []
+        values.reserveCapacity(text.utf8.count)
         var padding = 0
         for c in text.utf8 {
             let v: UInt8
@@ -46,16 +63,16 @@ public enum Base64 {
         var i = 0
         while i + 4 <= values.count {
             let n = UInt32(values[i]) << 18 | UInt32(values[i + 1]) << 12 | UInt32(values[i + 2]) << 6 | UInt32(values[i + 3])
-            out += [UInt8(n >> 16 & 255), UInt8(n >> 8 & 255), UInt8(n & 255)]
+            out.append(UInt8(n >> 16 & 255))
+            out.append(UInt8(n >> 8 & 255))
+            out.append(UInt8(n & 255))
             i += 4
         }
         let rest = values.count - i
-        if rest == 2 {
-            let n = UInt32(values[i]) << 18 | UInt32(values[i + 1]) << 12
+        if rest >= 2 {
+            let n = UInt32(values[i]) << 18 | UInt32(values[i + 1]) << 12 | (rest == 3 ? UInt32(values[i + 2]) << 6 : 0)
             out.append(UInt8(n >> 16 & 255))
-        } else if rest == 3 {
-            let n = UInt32(values[i]) << 18 | UInt32(values[i + 1]) << 12 | UInt32(values[i + 2]) << 6
-            out += [UInt8(n >> 16 & 255), UInt8(n >> 8 & 255)]
+            if rest == 3 { out.append(UInt8(n >> 8 & 255)) }
         }
         return out
     }
