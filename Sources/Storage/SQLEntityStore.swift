@@ -90,34 +90,47 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
             }, ", ")
     }
 
-    /// Rows strictly after `values` in the order of `keys` (null being the smallest value).
+    /// Rows strictly after `values` in the order of `keys` (null being the smallest value): for each key,
+    /// the rows equal on the keys before it and after it on this one. Built in one fragment (every deep
+    /// page builds one; `+` of temporaries cost an allocation each).
     private func keysetCondition(_ keys: [(sql: SQLFragment, descending: Bool, nullable: Bool)], after values: [SQLValue]) throws -> SQLFragment {
         guard values.count == keys.count else {
             throw StorageError(.internalError, "a position has \(values.count) values for \(keys.count) keys")
         }
-        var alternatives: [SQLFragment] = []
+        var c = SQLFragment("")
+        c.sql.reserveCapacity(64 * keys.count * keys.count + 64)
+        c.bindings.reserveCapacity(keys.count * (keys.count + 1) / 2 + 1)
+        // The same bound on the first key alone, which an index can seek to (the OR below it cannot).
+        let seek = keys.count > 1 && !keys[0].descending && values[0] != .null
+        if seek {
+            c.append("("); c.append(keys[0].sql); c.append(" >= "); c.bind(values[0]); c.append(" AND ")
+        }
+        c.append("(")
+        var alternatives = 0
         for i in keys.indices {
-            var terms: [SQLFragment] = []
-            for j in 0..<i {
-                terms.append(values[j] == .null ? keys[j].sql + " IS NULL" : keys[j].sql + " = " + .bind(values[j]))
-            }
             let (key, descending, _) = keys[i]
             let v = values[i]
-            switch (descending, v == .null) {
-            case (false, true): terms.append(key + " IS NOT NULL")
-            case (false, false): terms.append(key + " > " + .bind(v))
-            case (true, true): continue  // nothing sorts after null descending
-            case (true, false): terms.append("(" + key + " < " + .bind(v) + " OR " + key + " IS NULL)")
+            if descending, v == .null { continue }  // nothing sorts after null descending
+            if alternatives > 0 { c.append(" OR ") }
+            alternatives += 1
+            c.append("(")
+            for j in 0..<i {
+                c.append(keys[j].sql)
+                if values[j] == .null { c.append(" IS NULL") } else { c.append(" = "); c.bind(values[j]) }
+                c.append(" AND ")
             }
-            alternatives.append("(" + SQLFragment.join(terms, " AND ") + ")")
+            if descending {
+                c.append("("); c.append(key); c.append(" < "); c.bind(v); c.append(" OR "); c.append(key); c.append(" IS NULL)")
+            } else {
+                c.append(key)
+                if v == .null { c.append(" IS NOT NULL") } else { c.append(" > "); c.bind(v) }
+            }
+            c.append(")")
         }
-        guard !alternatives.isEmpty else { return SQLFragment("1 = 0") }
-        var condition = "(" + SQLFragment.join(alternatives, " OR ") + ")"
-        // The same bound on the first key alone, which an index can seek to (the OR above it cannot).
-        if keys.count > 1, !keys[0].descending, values[0] != .null {
-            condition = "(" + keys[0].sql + " >= " + .bind(values[0]) + " AND " + condition + ")"
-        }
-        return condition
+        guard alternatives > 0 else { return SQLFragment("1 = 0") }
+        c.append(")")
+        if seek { c.append(")") }
+        return c
     }
 
     public func list(_ table: StorageTable, in scope: Scope, _ query: ListQuery) async throws -> [StoredEntity] {

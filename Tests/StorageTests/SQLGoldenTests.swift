@@ -164,6 +164,23 @@ final class RecordingDatabase: SQLDatabase {
         #expect(statements.first?.bindings.suffix(5) == [.integer(2), .integer(2), .integer(2), .text("last-id"), .integer(50)])
     }
 
+    /// Ascending on a first key that is not null: the same bound on that key alone comes first, for the
+    /// index to seek to.
+    @Test func keysetPagingSeeksOnTheFirstKey() async throws {
+        let table = layout.table(path: ["mobileApps", "deviceStatuses"])!
+        let model = GraphModel.service.versions["beta"]!
+        let binder = ExpressionBinder(model: model, type: model.entityTypes["mobileAppInstallStatus"]!, option: "$orderby")
+        var q = ListQuery(model: model, types: nil, limit: 50)
+        q.order = [OrderKey(expression: try binder.bindOrderKey(.member(["deviceName"])), descending: false)]
+        q.after = [.text("DEV-1"), .text("id-9")]
+        let statements = try await record { _ = try await $0.list(table, in: Scope(tenant: "t", parents: ["app"]), q) }
+        let name = #""mobileApps_deviceStatuses"."deviceName""#, id = #""mobileApps_deviceStatuses"."id""#
+        #expect(statements.first?.sql.hasSuffix(
+            #"AND (\#(name) >= ? AND ((\#(name) > ?) OR (\#(name) = ? AND \#(id) > ?))) ORDER BY \#(name) ASC NULLS FIRST, \#(id) ASC LIMIT ?"#) == true,
+            "\(statements)")
+        #expect(statements.first?.bindings.suffix(5) == [.text("DEV-1"), .text("DEV-1"), .text("DEV-1"), .text("id-9"), .integer(50)])
+    }
+
     @Test func sqliteSchemaOfAStatusTable() {
         let schema = layout.schema(SQLiteDialect())
         #expect(schema.contains(

@@ -20,6 +20,21 @@ public struct SQLFragment: Sendable, Equatable, CustomStringConvertible {
     public static func + (a: SQLFragment, b: String) -> SQLFragment { SQLFragment(a.sql + b, a.bindings) }
     public static func + (a: String, b: SQLFragment) -> SQLFragment { SQLFragment(a + b.sql, b.bindings) }
 
+    /// Appends SQL text in place (no temporary fragment).
+    public mutating func append(_ text: String) { sql += text }
+
+    /// Appends a fragment's text and bindings in place.
+    public mutating func append(_ fragment: SQLFragment) {
+        sql += fragment.sql
+        bindings += fragment.bindings
+    }
+
+    /// Appends a placeholder bound to `value`.
+    public mutating func bind(_ value: SQLValue) {
+        sql += "?"
+        bindings.append(value)
+    }
+
     /// `a, b, c` (or another separator).
     public static func join(_ parts: [SQLFragment], _ separator: String) -> SQLFragment {
         var out = SQLFragment("")
