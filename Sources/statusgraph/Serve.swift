@@ -71,7 +71,7 @@ struct Serve: AsyncParsableCommand {
             trustHint = "TLS certificate for localhost signed by the CA \(authority.caCertificatePath): trust it with "
                 + "curl --cacert \(authority.caCertificatePath), or REQUESTS_CA_BUNDLE / SSL_CERT_FILE for Python clients.\n"
         }
-        var logger = Logger(label: "statusgraph")
+        var logger = Logger(label: "statusgraph") { ConsoleLogHandler(label: $0) }
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let service = GraphModel.service
         let backend = try storage.open(dataDirectory: dataDirectory, logger: logger)

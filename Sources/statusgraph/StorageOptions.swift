@@ -4,6 +4,7 @@ import Logging
 import PostgresNIO
 import ServiceLifecycle
 import Storage
+import StatusGraphServer
 import StoragePostgres
 import StorageSQLite
 import GraphModel
@@ -69,7 +70,7 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var storage: StorageOptions
 
     func run() async throws {
-        var logger = Logger(label: "statusgraph")
+        var logger = Logger(label: "statusgraph") { ConsoleLogHandler(label: $0) }
         logger.logLevel = .warning
         let opened = try storage.open(dataDirectory: dataDirectory, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
