@@ -14,7 +14,9 @@ public struct SQLFragment: Sendable, Equatable, CustomStringConvertible {
     public static func bind(_ value: SQLValue) -> SQLFragment { SQLFragment("?", [value]) }
 
     public static func + (a: SQLFragment, b: SQLFragment) -> SQLFragment {
-        SQLFragment(a.sql + b.sql, a.bindings + b.bindings)
+        var out = a
+        out.append(b)
+        return out
     }
 
     public static func + (a: SQLFragment, b: String) -> SQLFragment { SQLFragment(a.sql + b, a.bindings) }
@@ -39,8 +41,8 @@ public struct SQLFragment: Sendable, Equatable, CustomStringConvertible {
     public static func join(_ parts: [SQLFragment], _ separator: String) -> SQLFragment {
         var out = SQLFragment("")
         for (i, p) in parts.enumerated() {
-            if i > 0 { out.sql += separator }
-            out = out + p
+            if i > 0 { out.append(separator) }
+            out.append(p)
         }
         return out
     }
