@@ -37,11 +37,14 @@ let package = Package(
         ),
         // The backend-neutral storage protocol, table layout and SQL translation.
         .target(name: "Storage", dependencies: ["ODataModel", "ODataCore"], swiftSettings: optimized),
+        // SQLite's process-wide settings that only C can make (`sqlite3_config` is variadic).
+        .target(name: "CSQLiteSettings", linkerSettings: [.linkedLibrary("sqlite3")]),
         // The embedded default backend.
         .target(
             name: "StorageSQLite",
             dependencies: [
-                "Storage", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                "Storage", "CSQLiteSettings", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: optimized),
         // The scale-out backend.

@@ -14,6 +14,7 @@ public final class SQLiteDatabase: SQLDatabase {
 
     /// Opens (creating if needed) the database file at `path`.
     public init(path: String, readers: Int = max(4, ProcessInfo.processInfo.activeProcessorCount * 2)) throws {
+        _ = SQLiteSettings.applied
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.maximumReaderCount = readers

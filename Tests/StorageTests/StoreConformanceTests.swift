@@ -2,7 +2,7 @@ import Foundation
 import GraphModel
 import Storage
 import StatusGraphTestSupport
-import StorageSQLite
+@testable import StorageSQLite
 import ODataModel
 import Testing
 
@@ -235,6 +235,53 @@ import Testing
             let counts = try await store.counts(tenant: "t", parentKeys: ["app"], sources: [appDeviceStatuses.name])
             #expect(counts.reduce(0) { $0 + $1.count } == Int64(stored.count))
         }
+    }
+
+    /// A write whose rollback journal outgrows memory (deleting an app deletes its statuses, and every
+    /// page they fill is journaled; on SQLite past `SQLiteSettings.statementJournalSpill`, when the
+    /// journal moves to a file) shares its commit with small writes, one of which fails: each keeps
+    /// its own outcome, and the counts follow.
+    @Test(arguments: TestBackend.available)
+    func aWriteLargerThanItsJournalsMemorySharesACommit(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let tenant = Scope(tenant: "t", parents: [])
+            for app in ["big", "small"] { try await store.insert(apps, in: tenant, row(apps, id: app, type: "iosLobApp")) }
+            let big = Scope(tenant: "t", parents: ["big"])
+            let name = String(repeating: "n", count: 400)
+            for i in 0..<1_500 {  // ~1.5 MB of rows and index entries
+                try await store.insert(
+                    appDeviceStatuses, in: big,
+                    row(appDeviceStatuses, id: "s\(i)", type: "mobileAppInstallStatus",
+                        ["installState": .text("installed"), "deviceName": .text(name + "\(i)"), "userPrincipalName": .text(name)]))
+            }
+            let small = Scope(tenant: "t", parents: ["small"])
+            async let deleted = store.delete(apps, in: tenant, id: "big", types: nil)
+            async let fresh: Void = store.insert(
+                appDeviceStatuses, in: small, row(appDeviceStatuses, id: "kept", type: "mobileAppInstallStatus", ["installState": .text("failed")]))
+            async let orphan: Void = store.insert(
+                appDeviceStatuses, in: Scope(tenant: "t", parents: ["none"]), row(appDeviceStatuses, id: "lost", type: "mobileAppInstallStatus"))
+            let wasDeleted = try await deleted
+            try await fresh
+            var orphaned: StorageError.Code?
+            do { try await orphan } catch let e as StorageError { orphaned = e.code }
+            #expect(wasDeleted)
+            #expect(orphaned == .parentNotFound)
+            #expect(try await store.count(appDeviceStatuses, in: big, query()) == 0)
+            #expect(try await store.get(appDeviceStatuses, in: small, id: "kept", types: nil) != nil)
+            let counts = try await store.counts(tenant: "t", parentKeys: ["big", "small"], sources: [appDeviceStatuses.name])
+            var kept: [String: Int64] = [:]
+            for c in counts where c.count != 0 { kept[c.parent + " " + c.bucket, default: 0] += c.count }
+            #expect(kept == ["small failedDeviceCount": 1])
+        }
+    }
+
+    /// SQLite's process-wide settings are made before the first connection opens, or not at all.
+    @Test func sqliteSettingsTakeEffect() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try SQLiteDatabase.open(dataDirectory: directory)
+        try await database.close()
+        #expect(SQLiteSettings.applied)
     }
 
     @Test(arguments: TestBackend.available)

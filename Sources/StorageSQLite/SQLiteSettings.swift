@@ -1,0 +1,20 @@
+import CSQLiteSettings
+import GRDBSQLite
+
+/// SQLite's process-wide settings, made once before the process's first connection opens.
+enum SQLiteSettings {
+    /// How much of a statement's or savepoint's rollback journal (its "sub-journal") stays in memory.
+    /// Every write runs in one: group commit gives each write a savepoint, and an insert with a trigger
+    /// and a foreign key has a statement journal. A status write journals the dozen or so pages it
+    /// changes (up to ~130 KB when its indexes split). SQLite's default, 64 KB, moved many of them to a temporary file, and every
+    /// page of every later write of that transaction went through a `pwrite` (a `$batch` of 20 creates
+    /// spent a fifth of its CPU in the kernel). Past this size a journal still goes to a file: the
+    /// delete of an app with a million statuses journals its whole table, which memory must not hold.
+    /// At most 0x1FFFF bytes: a journal that outgrows memory is written to its file in one call, and
+    /// SQLite's unix VFS writes at most that many bytes in one call (it masks the length) and calls a
+    /// shorter write a full disk (`aWriteLargerThanItsJournalsMemorySharesACommit` deletes such an app).
+    static let statementJournalSpill = 0x1FFFF
+
+    /// Whether the settings took effect (they cannot once something in the process has used SQLite).
+    static let applied: Bool = statusgraph_sqlite_set_statement_journal_spill(Int32(statementJournalSpill)) == SQLITE_OK
+}
