@@ -32,8 +32,9 @@ public protocol EntityStore: Sendable {
     /// Whether the entity that `scope` names as container exists (true for top-level collections).
     func containerExists(_ table: StorageTable, in scope: Scope) async throws -> Bool
 
-    /// Adds an entity; `StorageError.parentNotFound` when its container does not exist.
-    func insert(_ table: StorageTable, in scope: Scope, _ entity: StoredEntity) async throws
+    /// Adds entities to one container in one statement, all or none; `StorageError.parentNotFound` when
+    /// the container does not exist, `conflict` when an id is taken.
+    func insert(_ table: StorageTable, in scope: Scope, _ entities: [StoredEntity]) async throws
 
     /// Sets the given columns; the entity after the change, or nil when there is none.
     func update(_ table: StorageTable, in scope: Scope, id: String, types: Set<String>?, set: [(column: Int, value: SQLValue)])
@@ -59,6 +60,13 @@ public protocol EntityStore: Sendable {
     func secret(named name: String) async throws -> [UInt8]
 
     func close() async throws
+}
+
+extension EntityStore {
+    /// Adds an entity; `StorageError.parentNotFound` when its container does not exist.
+    public func insert(_ table: StorageTable, in scope: Scope, _ entity: StoredEntity) async throws {
+        try await insert(table, in: scope, [entity])
+    }
 }
 
 /// One kept count: how many rows of `source` fall under `bucket`, and when that last changed.

@@ -249,21 +249,28 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         }
     }
 
-    public func insert(_ table: StorageTable, in scope: Scope, _ entity: StoredEntity) async throws {
-        precondition(entity.values.count == table.columns.count, "row does not match \(table.name)")
+    public func insert(_ table: StorageTable, in scope: Scope, _ entities: [StoredEntity]) async throws {
+        guard !entities.isEmpty else { return }
         var b = SQLBuilder(d)
         b.append(insertHeads[table.name]!)
-        let keys: [SQLValue] = [.text(scope.tenant)] + scope.parents.map { .text($0) } + [.text(entity.id), .text(entity.type)]
-        b.list(keys) { b, v in b.bind(v, as: .text) }
-        for (column, value) in zip(table.columns, entity.values) {
-            b.append(", ")
-            b.bind(value, as: column.kind)
+        for (n, entity) in entities.enumerated() {
+            precondition(entity.values.count == table.columns.count, "row does not match \(table.name)")
+            if n > 0 { b.append("), (") }
+            b.bind(.text(scope.tenant), as: .text)
+            for parent in scope.parents { b.append(", "); b.bind(.text(parent), as: .text) }
+            b.append(", "); b.bind(.text(entity.id), as: .text)
+            b.append(", "); b.bind(.text(entity.type), as: .text)
+            for (column, value) in zip(table.columns, entity.values) {
+                b.append(", ")
+                b.bind(value, as: column.kind)
+            }
         }
         b.append(")")
-        // The container is checked by the table's foreign key (both backends report its violation as
-        // `parentNotFound`): one lookup of the parent, under the lock a foreign key takes. (A guard
-        // `INSERT … SELECT … WHERE EXISTS` looked the parent up twice, and SQLite runs an INSERT … SELECT
-        // into a table with triggers through a temporary table.)
+        // One statement for all the rows: they are stored together or not at all. The container is
+        // checked by the table's foreign key (both backends report its violation as `parentNotFound`):
+        // one lookup of the parent per row, under the lock a foreign key takes. (A guard `INSERT … SELECT
+        // … WHERE EXISTS` looked the parent up twice, and SQLite runs an INSERT … SELECT into a table with
+        // triggers through a temporary table.)
         _ = try await database.write(b.statement)
     }
 

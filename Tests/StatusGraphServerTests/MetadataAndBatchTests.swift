@@ -59,6 +59,54 @@ import Testing
         }
     }
 
+    /// Creates in one collection are stored together, yet each part keeps its own answer: its body's
+    /// errors, its Content-Type, its Prefer header; a missing container fails every create in it; paths
+    /// that name no collection answer as they do outside a batch.
+    @Test func createsInOneCollectionKeepTheirOwnAnswers() async throws {
+        try await withApp { client in
+            let app = try await client.create("/beta/deviceAppManagement/mobileApps", Bodies.webApp)
+            let statuses = "/deviceAppManagement/mobileApps/\(app)/deviceStatuses"
+            let missing = "/deviceAppManagement/mobileApps/00000000-0000-0000-0000-000000000000/deviceStatuses"
+            func part(_ id: String, _ url: String, body: String = #"{"installState":"failed","deviceName":"D"}"#, headers: String = #""Content-Type":"application/json""#) -> String {
+                #"{"id":"\#(id)","method":"POST","url":"\#(url)","headers":{\#(headers)},"body":\#(body)}"#
+            }
+            let parts = [
+                part("a", statuses), part("b", statuses, body: #"{"installState":"installed","deviceName":"B"}"#),
+                part("minimal", statuses, headers: #""Content-Type":"application/json","Prefer":"return=minimal""#),
+                part("xml", statuses, headers: #""Content-Type":"application/xml""#),
+                part("unknown", statuses, body: #"{"installState":"failed","colour":"red"}"#),
+                part("versioned", "/beta" + statuses),
+                part("orphan1", missing), part("orphan2", missing),
+                part("entity1", "/deviceAppManagement/mobileApps/\(app)"), part("entity2", "/deviceAppManagement/mobileApps/\(app)"),
+                part("nowhere1", "/deviceAppManagement/nothingHere"), part("nowhere2", "/deviceAppManagement/nothingHere"),
+                #"{"id":"summary","dependsOn":["a","b","minimal","versioned"],"method":"GET","url":"/deviceAppManagement/mobileApps/\#(app)/installSummary"}"#,
+            ]
+            let reply = try await client.send(.post, "/beta/$batch", json: #"{"requests":[\#(parts.joined(separator: ","))]}"#)
+            #expect(reply.status == 200, "\(reply.text)")
+            var byID: [String: [String: Any]] = [:]
+            for r in reply.json["responses"] as? [[String: Any]] ?? [] { byID[r["id"] as? String ?? ""] = r }
+            func status(_ id: String) -> Int? { byID[id]?["status"] as? Int }
+            func body(_ id: String) -> [String: Any] { byID[id]?["body"] as? [String: Any] ?? [:] }
+            func header(_ id: String, _ name: String) -> String? { (byID[id]?["headers"] as? [String: Any])?[name] as? String }
+            let expected = [
+                "a": 201, "b": 201, "minimal": 204, "xml": 415, "unknown": 400, "versioned": 201, "orphan1": 404, "orphan2": 404,
+                "entity1": 405, "entity2": 405, "nowhere1": 400, "nowhere2": 400, "summary": 200,
+            ]
+            for (id, code) in expected { #expect(status(id) == code, "\(id): \(byID[id] ?? [:])") }
+            #expect(body("b")["installState"] as? String == "installed" && body("b")["deviceName"] as? String == "B")
+            #expect(body("a")["@odata.context"] as? String == "https://graph.test/beta/$metadata#deviceAppManagement/mobileApps('\(app)')/deviceStatuses/$entity")
+            let locations = ["a", "b", "minimal", "versioned"].compactMap { header($0, "Location") }
+            #expect(Set(locations).count == 4)
+            #expect(header("minimal", "Preference-Applied") == "return=minimal")
+            #expect(((body("unknown")["error"] as? [String: Any])?["target"] as? String) == "colour")
+            #expect(((body("orphan1")["error"] as? [String: Any])?["message"] as? String)?.contains("does not exist") == true)
+            #expect(body("summary")["failedDeviceCount"] as? Int == 3)
+            #expect(body("summary")["installedDeviceCount"] as? Int == 1)
+            let list = try await client.send(.get, "/beta\(statuses)")
+            #expect((list.json["value"] as? [[String: Any]])?.count == 4)
+        }
+    }
+
     /// Header names and `dependsOn` ids match without regard to case, as HTTP headers and Graph's ids do.
     @Test func batchHeadersAndDependenciesIgnoreCase() async throws {
         try await withApp { client in

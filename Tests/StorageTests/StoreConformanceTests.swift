@@ -237,6 +237,37 @@ import Testing
         }
     }
 
+    /// Entities inserted together are stored together or not at all, and counted like any others.
+    @Test(arguments: TestBackend.available)
+    func entitiesInsertedTogetherAreStoredTogetherOrNotAtAll(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            try await store.insert(apps, in: Scope(tenant: "t", parents: []), row(apps, id: "app", type: "iosLobApp"))
+            let statuses = Scope(tenant: "t", parents: ["app"])
+            func status(_ id: String, _ state: String) -> StoredEntity {
+                row(appDeviceStatuses, id: id, type: "mobileAppInstallStatus", ["installState": .text(state), "deviceName": .text("D-" + id)])
+            }
+            try await store.insert(appDeviceStatuses, in: statuses, (0..<20).map { status("s\($0)", $0 % 4 == 0 ? "failed" : "installed") })
+            #expect(try await store.count(appDeviceStatuses, in: statuses, query()) == 20)
+            #expect(try await store.get(appDeviceStatuses, in: statuses, id: "s7", types: nil)?.values[appDeviceStatuses.columnIndex("deviceName")!] == .text("D-s7"))
+            // A taken id among them, or a missing container: none is stored.
+            for (scope, ids, code) in [
+                (statuses, ["n1", "s3", "n2"], StorageError.Code.conflict),
+                (statuses, ["n1", "n1"], .conflict),
+                (Scope(tenant: "t", parents: ["none"]), ["n1", "n2"], .parentNotFound),
+            ] {
+                var failed: StorageError.Code?
+                do { try await store.insert(appDeviceStatuses, in: scope, ids.map { status($0, "failed") }) } catch let e as StorageError { failed = e.code }
+                #expect(failed == code, "\(ids)")
+            }
+            #expect(try await store.count(appDeviceStatuses, in: statuses, query()) == 20)
+            try await store.insert(appDeviceStatuses, in: statuses, [])
+            let counts = try await store.counts(tenant: "t", parentKeys: ["app"], sources: [appDeviceStatuses.name])
+            var kept: [String: Int64] = [:]
+            for c in counts where c.count != 0 { kept[c.bucket, default: 0] += c.count }
+            #expect(kept == ["failedDeviceCount": 5, "installedDeviceCount": 15])
+        }
+    }
+
     /// A write whose rollback journal outgrows memory (deleting an app deletes its statuses, and every
     /// page they fill is journaled; on SQLite past `SQLiteSettings.statementJournalSpill`, when the
     /// journal moves to a file) shares its commit with small writes, one of which fails: each keeps

@@ -1,5 +1,6 @@
 import Foundation
 import ODataCore
+import Storage
 
 /// JSON batching (`POST /{version}/$batch`), as Graph does it: up to 20 requests, unique ids,
 /// relative URLs, `dependsOn` ordering (a request whose dependency failed gets 424), each response
@@ -44,11 +45,27 @@ extension ODataService {
                 }
                 runnable.append((key, request))
             }
-            await withTaskGroup(of: (String, ServiceResponse).self) { group in
-                for (key, request) in runnable {
-                    group.addTask { (key, await handle(request)) }
+            // Creates in one collection (POSTs with a body to the same path) are bound once and stored in
+            // one statement; every other request goes through the pipeline on its own.
+            var creates: [Substring: [(key: String, request: ServiceRequest)]] = [:]
+            var singles: [(key: String, request: ServiceRequest)] = []
+            for part in runnable {
+                if part.request.method == .post, part.request.query == nil, part.request.parsedBody != nil {
+                    creates[part.request.path, default: []].append(part)
+                } else {
+                    singles.append(part)
                 }
-                for await (key, response) in group { results[key] = response }
+            }
+            await withTaskGroup(of: [(String, ServiceResponse)].self) { group in
+                for (_, parts) in creates where parts.count > 1 {
+                    group.addTask { Array(zip(parts.map(\.key), await createAll(parts.map(\.request)))) }
+                }
+                for (key, request) in singles + creates.values.filter({ $0.count == 1 }).map({ $0[0] }) {
+                    group.addTask { [(key, await handle(request))] }
+                }
+                for await responses in group {
+                    for (key, response) in responses { results[key] = response }
+                }
             }
         }
         return json(200) { w in
@@ -86,13 +103,65 @@ extension ODataService {
         }
     }
 
+    /// Creates in the collection at one path, from one wave of a batch: the path is bound and the caller
+    /// authorized once, each body is read and checked on its own, and the entities are stored in one
+    /// statement (together or not at all: they share their container, whose absence is the one way a
+    /// checked entity fails to store). A path that names no collection takes the usual pipeline.
+    private func createAll(_ requests: [ServiceRequest]) async -> [ServiceResponse] {
+        let call: Call
+        let table: StorageTable
+        do {
+            let first = requests[0]
+            guard let version = versions[first.version] else { return await each(requests) }
+            let segments = try PathParser.parse(first.path)
+            guard let head = segments.first?.name, head != "$metadata", head != "$batch" else { return await each(requests) }
+            call = try bind(first, version, segments)
+            switch call.path.target {
+            case .collection, .reference: break
+            default: return await each(requests)
+            }
+            table = try self.table(call)
+        } catch {
+            let failed = response(for: error)
+            return requests.map { _ in failed }
+        }
+        var responses = [ServiceResponse?](repeating: nil, count: requests.count)
+        var new: [(index: Int, entity: NewEntity)] = []
+        new.reserveCapacity(requests.count)
+        for (i, request) in requests.enumerated() {
+            do {
+                new.append((i, try newEntity(call, table, from: request)))
+            } catch {
+                responses[i] = response(for: error)
+            }
+        }
+        if !new.isEmpty {
+            do {
+                try await store.insert(table, in: call.scope, new.map(\.entity.entity))
+                for (i, entity) in new { responses[i] = created(call, entity, preferMinimal: requests[i].preferMinimal) }
+            } catch {
+                let failed = response(for: createFailure(error, call))
+                for (i, _) in new { responses[i] = failed }
+            }
+        }
+        return responses.map { $0! }
+    }
+
+    private func each(_ requests: [ServiceRequest]) async -> [ServiceResponse] {
+        var responses: [ServiceResponse] = []
+        for request in requests { responses.append(await handle(request)) }
+        return responses
+    }
+
     /// The service request a batch part makes, in the outer request's tenant and version.
     private func inner(_ part: BatchPart, outer: ServiceRequest) -> ServiceRequest {
         var url = Substring(part.url)
         // Relative to the service root; a leading version segment that names this batch's version is allowed.
         if url.utf8.starts(with: "/\(outer.version)/".utf8) { url = url.dropFirst(outer.version.count + 1) }
-        let query = url.firstIndex(of: "?").map { url[url.index(after: $0)...] }
-        let path = url.firstIndex(of: "?").map { url[..<$0] } ?? url
+        // Split on the bytes (a Substring's own `firstIndex(of:)` walks Characters).
+        let mark = url.utf8.firstIndex(of: UInt8(ascii: "?"))
+        let query = mark.map { url[url.utf8.index(after: $0)...] }
+        let path = mark.map { url[..<$0] } ?? url
         return ServiceRequest(
             method: part.method, version: outer.version, path: path, query: query,
             contentType: part.contentType, preferMinimal: part.prefer.map { HeaderValues.contains($0, lowercased: "return=minimal") } ?? false,

@@ -117,27 +117,47 @@ extension ODataService {
     /// POST on a collection (or on its `/$ref`, as some Graph pages write it): 201 with the entity and `Location`.
     func create(_ call: Call) async throws -> ServiceResponse {
         let table = try table(call)
+        let new = try newEntity(call, table, from: call.request)
+        do {
+            try await store.insert(table, in: call.scope, new.entity)
+        } catch {
+            throw createFailure(error, call)
+        }
+        return created(call, new, preferMinimal: call.request.preferMinimal)
+    }
+
+    /// An entity to create in the collection `call` addresses, read from `request`'s body (the call's
+    /// own, or a batch part's for the same collection) and checked against the model.
+    func newEntity(_ call: Call, _ table: StorageTable, from request: ServiceRequest) throws -> NewEntity {
         let declared = call.path.cast ?? call.path.type
-        let payload = try call.version.reader.readEntity(readJSON(call.request), declared: declared, mode: .create)
+        let payload = try call.version.reader.readEntity(readJSON(request), declared: declared, mode: .create)
         guard let type = call.model.entityTypes[payload.typeName], let projection = call.version.projection(table, type: type.name)
         else { throw ODataError.badRequest("'\(payload.typeName)' cannot be stored in '\(call.path.canonical)'.") }
         let now = Self.now()
         let entity = StoredEntity(
             id: EntityID.make(), type: type.name,
             values: try newRow(table, type: type, projection: projection, payload: payload, model: call.model, now: now))
-        do {
-            try await store.insert(table, in: call.scope, entity)
-        } catch let e as StorageError where e.code == .parentNotFound {
-            throw ODataError.notFound("The resource '\(call.path.containerCanonical)' does not exist, so nothing can be created in it.")
+        return NewEntity(entity: entity, projection: projection)
+    }
+
+    /// What a failed insert into the collection `call` addresses means to the client.
+    func createFailure(_ error: any Error, _ call: Call) -> any Error {
+        if let e = error as? StorageError, e.code == .parentNotFound {
+            return ODataError.notFound("The resource '\(call.path.containerCanonical)' does not exist, so nothing can be created in it.")
         }
-        let location = "\(call.serviceRoot)/\(call.path.memberPath(id: entity.id))"
-        if call.request.preferMinimal {
+        return error
+    }
+
+    /// The answer to a stored create: 201 with the entity, or 204 when the client prefers it minimal.
+    func created(_ call: Call, _ new: NewEntity, preferMinimal: Bool) -> ServiceResponse {
+        let location = "\(call.serviceRoot)/\(call.path.memberPath(id: new.entity.id))"
+        if preferMinimal {
             return ServiceResponse(
                 status: 204, headers: [("Location", location), ("OData-EntityId", location), ("Preference-Applied", "return=minimal")])
         }
         let context = call.context { call.path.appendContextFragment(to: &$0); $0 += "/$entity" }
         return json(201, headers: [("Location", location)]) { w in
-            projection.write(entity, context: context, to: &w)
+            new.projection.write(new.entity, context: context, to: &w)
         }
     }
 
@@ -151,4 +171,10 @@ extension ODataService {
         }
         return ServiceResponse(status: 200, body: .text(String(n)))
     }
+}
+
+/// An entity read from a request body, ready to store, and how to write it back.
+struct NewEntity {
+    let entity: StoredEntity
+    let projection: EntityProjection
 }

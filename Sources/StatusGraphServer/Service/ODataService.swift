@@ -34,9 +34,14 @@ public struct ODataService: Sendable {
         do {
             return try await dispatch(request)
         } catch {
-            let e = ErrorMapping.odataError(for: error, logger: logger)
-            return ServiceResponse(status: ErrorMapping.httpStatus(e.kind), body: .error(e))
+            return response(for: error)
         }
+    }
+
+    /// The error response for anything a request's handling threw.
+    func response(for error: any Error) -> ServiceResponse {
+        let e = ErrorMapping.odataError(for: error, logger: logger)
+        return ServiceResponse(status: ErrorMapping.httpStatus(e.kind), body: .error(e))
     }
 
     private func dispatch(_ r: ServiceRequest) async throws -> ServiceResponse {
@@ -50,13 +55,8 @@ public struct ODataService: Sendable {
             throw ODataError.methodNotAllowed(r.method.rawValue, path: "/\(r.version)\(r.path)")
         default: break
         }
-        let path = try version.binder.bind(segments)
-        guard r.query.map({ $0.utf8.count <= limits.query.maxQueryLength }) ?? true else {
-            throw ODataError.badRequest("The query string is longer than \(limits.query.maxQueryLength) bytes.")
-        }
-        let call = Call(request: r, version: version, path: path, options: try QueryOptions(parsing: r.query))
-        try authorize(call)
-        switch (path.target, r.method) {
+        let call = try bind(r, version, segments)
+        switch (call.path.target, r.method) {
         case (.singleton, .get): return try await getSingleton(call)
         case (.singleton, .patch): return try await updateSingleton(call)
         case (.collection, .get): return try await list(call)
@@ -75,8 +75,20 @@ public struct ODataService: Sendable {
                 .methodNotAllowed, code: "Request_BadRequest",
                 message: "'$ref' on a contained collection is accepted only with POST, which creates an entity as POST to the collection does.")
         default:
-            throw ODataError.methodNotAllowed(r.method.rawValue, path: path.canonical)
+            throw ODataError.methodNotAllowed(r.method.rawValue, path: call.path.canonical)
         }
+    }
+
+    /// The call a request makes on a resource of the model: its path bound, its query options read, its
+    /// caller allowed.
+    func bind(_ r: ServiceRequest, _ version: VersionContext, _ segments: [PathSegment]) throws -> Call {
+        let path = try version.binder.bind(segments)
+        guard r.query.map({ $0.utf8.count <= limits.query.maxQueryLength }) ?? true else {
+            throw ODataError.badRequest("The query string is longer than \(limits.query.maxQueryLength) bytes.")
+        }
+        let call = Call(request: r, version: version, path: path, options: try QueryOptions(parsing: r.query))
+        try authorize(call)
+        return call
     }
 }
 
