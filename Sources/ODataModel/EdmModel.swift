@@ -10,6 +10,8 @@ public final class EdmModel: Sendable {
     public let enumTypes: [String: EnumType]
     /// Singleton name → entity type name.
     public let singletons: [String: String]
+    /// Every structured type by the name `@odata.type` gives it, `#microsoft.graph.webApp`.
+    private let byODataType: [String: StructuredType]
 
     public init(
         namespace: String, version: String, structuredTypes: [StructuredType], enumTypes: [EnumType],
@@ -28,6 +30,7 @@ public final class EdmModel: Sendable {
         try Self.resolve(&byName, version: version, enums: enums)
         self.entityTypes = byName.filter { $0.value.kind == .entity }
         self.complexTypes = byName.filter { $0.value.kind == .complex }
+        self.byODataType = Dictionary(uniqueKeysWithValues: byName.values.map { ("#\(namespace).\($0.name)", $0) })
         for (name, type) in singletons where entityTypes[type] == nil {
             throw ModelError("\(version): singleton '\(name)' has unknown type '\(type)'")
         }
@@ -39,10 +42,16 @@ public final class EdmModel: Sendable {
 
     /// Resolves a qualified or unqualified type name (`microsoft.graph.webApp`, `#microsoft.graph.webApp`, `webApp`).
     public func structuredType(qualified name: Substring) -> StructuredType? {
+        // The form every `@odata.type` of a body takes, in one lookup (a whole string's Substring
+        // becomes its String without a copy).
+        if let type = byODataType[String(name)] { return type }
         var name = name
-        if name.first == "#" { name = name.dropFirst() }
-        if name.hasPrefix(namespace + ".") { name = name.dropFirst(namespace.count + 1) }
-        else if name.hasPrefix("graph.") { name = name.dropFirst(6) }  // Graph accepts the short alias too
+        if name.utf8.first == UInt8(ascii: "#") { name = name.dropFirst() }
+        if name.utf8.starts(with: namespace.utf8), name.utf8.dropFirst(namespace.utf8.count).first == UInt8(ascii: ".") {
+            name = name.dropFirst(namespace.count + 1)
+        } else if name.utf8.starts(with: "graph.".utf8) {
+            name = name.dropFirst(6)  // Graph accepts the short alias too
+        }
         return structuredType(named: String(name))
     }
 

@@ -25,6 +25,21 @@ import Testing
         for t in types { #expect(model.entityTypes[t] != nil, "\(version) lacks \(t)") }
     }
 
+    /// Every spelling of a type name that Graph accepts, and names that only look like one.
+    @Test(arguments: [
+        ("#microsoft.graph.webApp", "webApp"), ("microsoft.graph.webApp", "webApp"), ("webApp", "webApp"),
+        ("#graph.webApp", "webApp"), ("graph.webApp", "webApp"), ("#microsoft.graph.mobileAppInstallStatus", "mobileAppInstallStatus"),
+        ("#microsoft.graph.mobileAppInstallSummary", "mobileAppInstallSummary"),
+        ("#microsoft.graphX.webApp", nil), ("#other.webApp", nil), ("#microsoft.graph.", nil), ("#microsoft.graph.nothing", nil), ("", nil),
+    ] as [(String, String?)])
+    func qualifiedTypeNames(written: String, type: String?) {
+        let beta = service.versions["beta"]!
+        #expect(beta.structuredType(qualified: Substring(written))?.name == type, "\(written)")
+        // The same name inside a longer string (a Substring that is not the whole).
+        let longer = "[" + written + "]"
+        #expect(beta.structuredType(qualified: longer.dropFirst().dropLast())?.name == type, "\(written) inside \(longer)")
+    }
+
     @Test func propertiesAsTheSchemaSays() throws {
         let beta = service.versions["beta"]!
         let status = try #require(beta.entityTypes["mobileAppInstallStatus"])
