@@ -46,12 +46,13 @@ public protocol EntityStore: Sendable {
     /// The summary counts kept for the collections `sources` contained in the entities `parentKeys`.
     func counts(tenant: String, parentKeys: [String], sources: [String]) async throws -> [SummaryCount]
 
-    /// An entity (only its `columns`; the others read as null) and the summary counts kept for the
-    /// collections `sources` it contains, read in one statement (a summary needs both: its parent must
-    /// exist, and it copies a few of its properties); nil when there is no such entity.
-    func getWithCounts(
-        _ table: StorageTable, in scope: Scope, id: String, types: Set<String>?, columns: [String], sources: [String]
-    ) async throws -> (entity: StoredEntity, counts: [SummaryCount])?
+    /// How a summary of entities of `table` reads one of them (of `types`; its `columns`) and the counts
+    /// kept for the collections `sources` it contains. Made once per summary and used for every read.
+    func countsRead(_ table: StorageTable, types: Set<String>?, columns: [String], sources: [String]) -> CountsRead
+
+    /// An entity and its kept counts, as `read` says, in one statement (a summary needs both: its parent
+    /// must exist, and it copies a few of its properties); nil when there is no such entity.
+    func getWithCounts(_ read: CountsRead, in scope: Scope, id: String) async throws -> CountedEntity?
 
     /// The singleton's row for a tenant, created with `initial` on first use.
     func singleton(_ table: StorageTable, tenant: String, initial: StoredEntity) async throws -> StoredEntity

@@ -325,54 +325,71 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         }
     }
 
-    public func getWithCounts(
-        _ table: StorageTable, in scope: Scope, id: String, types: Set<String>?, columns: [String], sources: [String]
-    ) async throws -> (entity: StoredEntity, counts: [SummaryCount])? {
-        // SELECT id, _type, <columns>, NULL × 4 FROM T WHERE <scope> AND id = ? …
-        // UNION ALL SELECT NULL × n, source, bucket, n, updated FROM counts WHERE _tenant = ? AND parent = ? AND source IN (…)
-        // (not a join: that would repeat the entity's columns on every count's row)
-        let parent = Scope(tenant: scope.tenant, parents: scope.parents + [id]).parentKey
-        let counted = ["source", "bucket", "n", "updated"]
-        let indexes = columns.compactMap(table.columnIndex)
-        var b = SQLBuilder(d)
-        b.append("SELECT ")
-        b.list(["id", "_type"] + indexes.map { table.columns[$0].name }) { b, name in b.identifier(name) }
-        b.append(", "); b.list(counted) { b, _ in b.append("NULL") }
-        b.append(" FROM "); b.identifier(table.name); b.append(" WHERE ")
-        scopeCondition(&b, table, scope)
-        b.append(" AND "); b.identifier("id"); b.append(" = "); b.bind(.text(id))
-        typeCondition(&b, types)
-        if !sources.isEmpty {
-            b.append(" UNION ALL SELECT "); b.list(0..<(2 + indexes.count)) { b, _ in b.append("NULL") }
-            for name in counted { b.append(", "); b.identifier(name) }
-            b.append(" FROM "); b.identifier(StorageLayout.countsTable)
-            b.append(" WHERE "); b.identifier("_tenant"); b.append(" = "); b.bind(.text(scope.tenant))
-            b.append(" AND "); b.identifier("parent"); b.append(" = "); b.bind(.text(parent))
-            b.append(" AND "); b.identifier("source"); b.append(" IN ("); b.list(sources) { b, s in b.bind(.text(s)) }; b.append(")")
+    public func countsRead(_ table: StorageTable, types: Set<String>?, columns: [String], sources: [String]) -> CountsRead {
+        CountsRead(table: table, types: types, columns: columns, sources: sources) { shape in
+            // SELECT id, _type, <columns>, NULL × 4 FROM T WHERE <scope> AND id = ? …
+            // UNION ALL SELECT NULL × n, source, bucket, n, updated FROM counts WHERE _tenant = ? AND parent = ? AND source IN (…)
+            // (not a join: that would repeat the entity's columns on every count's row). The bindings,
+            // in order, are the ones `getWithCounts` makes.
+            var b = SQLBuilder(d)
+            b.append("SELECT ")
+            b.list(["id", "_type"] + shape.columns.map { table.columns[$0].name }) { b, name in b.identifier(name) }
+            b.append(", "); b.list(countedColumns) { b, _ in b.append("NULL") }
+            b.append(" FROM "); b.identifier(table.name); b.append(" WHERE ")
+            scopeCondition(&b, table, Scope(tenant: "", parents: table.parentKeyColumns.map { _ in "" }))
+            b.append(" AND "); b.identifier("id"); b.append(" = "); b.bind(.null)
+            if let types = shape.types {
+                b.append(" AND "); b.identifier("_type"); b.append(" IN ("); b.list(types) { b, _ in b.bind(.null) }; b.append(")")
+            }
+            if !shape.sources.isEmpty {
+                b.append(" UNION ALL SELECT "); b.list(0..<(2 + shape.columns.count)) { b, _ in b.append("NULL") }
+                for name in countedColumns { b.append(", "); b.identifier(name) }
+                b.append(" FROM "); b.identifier(StorageLayout.countsTable)
+                b.append(" WHERE "); b.identifier("_tenant"); b.append(" = "); b.bind(.null)
+                b.append(" AND "); b.identifier("parent"); b.append(" = "); b.bind(.null)
+                b.append(" AND "); b.identifier("source"); b.append(" IN ("); b.list(shape.sources) { b, _ in b.bind(.null) }; b.append(")")
+            }
+            return b.statement.sql
         }
-        let end = 2 + indexes.count
-        var entity: StoredEntity?
+    }
+
+    public func getWithCounts(_ read: CountsRead, in scope: Scope, id: String) async throws -> CountedEntity? {
+        let parent = Scope(tenant: scope.tenant, parents: scope.parents + [id]).parentKey
+        var bindings: [SQLValue] = []
+        bindings.reserveCapacity(4 + scope.parents.count + (read.types?.count ?? 0) + read.sources.count)
+        bindings.append(.text(scope.tenant))
+        for key in scope.parents.prefix(read.table.parentKeyColumns.count) { bindings.append(.text(key)) }
+        bindings.append(.text(id))
+        for type in read.types ?? [] { bindings.append(.text(type)) }
+        if !read.sources.isEmpty {
+            bindings.append(.text(scope.tenant))
+            bindings.append(.text(parent))
+            for source in read.sources { bindings.append(.text(source)) }
+        }
+        let end = 2 + read.columns.count
+        var entity: (type: String, values: [SQLValue])?
         var counts: [SummaryCount] = []
-        counts.reserveCapacity(8)
-        // Read in place; the id, type and source names are the strings already at hand, not new copies.
-        try await database.query(b.statement) { row in
+        counts.reserveCapacity(16)
+        // Read in place; the type and source names are the strings already at hand, not new copies.
+        try await database.query(SQLStatement(read.text, bindings)) { row in
             guard row.count == end + 4 else { throw StorageError(.internalError, "malformed summary row") }
             if case .text = row[0], case .text(let type) = row[1] {
-                var values = [SQLValue](repeating: .null, count: table.columns.count)
-                for (offset, index) in indexes.enumerated() { values[index] = row[2 + offset].value }
-                let typeName = table.family.first { $0.utf8.elementsEqual(type) } ?? String(decoding: type, as: UTF8.self)
-                entity = StoredEntity(id: id, type: typeName, values: values)
+                var values: [SQLValue] = []
+                values.reserveCapacity(read.columns.count)
+                for offset in 0..<read.columns.count { values.append(row[2 + offset].value) }
+                let typeName = read.table.family.first { $0.utf8.elementsEqual(type) } ?? String(decoding: type, as: UTF8.self)
+                entity = (typeName, values)
                 return
             }
             guard case .text(let source) = row[end], case .text(let bucket) = row[end + 1], case .integer(let n) = row[end + 2],
                 case .integer(let updated) = row[end + 3]
             else { throw StorageError(.internalError, "malformed summary count row") }
-            let sourceName = sources.first { $0.utf8.elementsEqual(source) } ?? String(decoding: source, as: UTF8.self)
+            let sourceName = read.sources.first { $0.utf8.elementsEqual(source) } ?? String(decoding: source, as: UTF8.self)
             counts.append(
                 SummaryCount(
                     parent: parent, source: sourceName, bucket: String(decoding: bucket, as: UTF8.self), count: n, updatedTicks: updated))
         }
-        return entity.map { ($0, counts) }
+        return entity.map { CountedEntity(id: id, type: $0.type, values: $0.values, counts: counts) }
     }
 
     public func secret(named name: String) async throws -> [UInt8] {
@@ -426,3 +443,6 @@ private func format2(_ byte: UInt8) -> String {
     let digits = Array("0123456789abcdef")
     return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
 }
+
+/// The columns of the kept counts a summary's read returns after its parent's.
+private let countedColumns = ["source", "bucket", "n", "updated"]

@@ -67,9 +67,12 @@ import Testing
 
         // A summary reads its parent by key and the kept counts by theirs: no scan of either.
         let recorder = RecordingDatabase(dialect: SQLiteDialect())
-        _ = try await SQLEntityStore(layout: layout, database: recorder).getWithCounts(
-            layout.table(path: ["mobileApps"])!, in: Scope(tenant: "t", parents: []), id: "app", types: nil, columns: ["displayName"],
-            sources: [table.name, layout.table(path: ["mobileApps", "userStatuses"])!.name])
+        let recording = SQLEntityStore(layout: layout, database: recorder)
+        _ = try await recording.getWithCounts(
+            recording.countsRead(
+                layout.table(path: ["mobileApps"])!, types: nil, columns: ["displayName"],
+                sources: [table.name, layout.table(path: ["mobileApps", "userStatuses"])!.name]),
+            in: Scope(tenant: "t", parents: []), id: "app")
         let summary = try #require(recorder.statements.first)
         let summaryPlan = "\(try await database.query(SQLStatement("EXPLAIN QUERY PLAN " + summary.sql, summary.bindings)))"
         #expect(summaryPlan.contains("SEARCH mobileApps USING INDEX sqlite_autoindex_mobileApps_1"), "\(summaryPlan)")

@@ -84,7 +84,9 @@ final class RecordingDatabase: SQLDatabase {
 
         let parents = layout.table(path: ["mobileAppConfigurations"])!
         let withCounts = try await record {
-            _ = try await $0.getWithCounts(parents, in: Scope(tenant: "t", parents: []), id: "cfg", types: ["x"], columns: ["displayName", "version"], sources: ["a", "b"])
+            _ = try await $0.getWithCounts(
+                $0.countsRead(parents, types: ["x"], columns: ["displayName", "version", "noSuchColumn"], sources: ["a", "b"]),
+                in: Scope(tenant: "t", parents: []), id: "cfg")
         }
         #expect(parents.columnIndex("displayName") != nil && parents.columnIndex("version") != nil)
         #expect(withCounts == [SQLStatement(

@@ -117,7 +117,7 @@ import Testing
             let t = "t1"
             try await store.insert(
                 apps, in: Scope(tenant: t, parents: []),
-                row(apps, id: "app", type: "iosLobApp", ["displayName": .text("Counted"), "isFeatured": .boolean(true)]))
+                row(apps, id: "app", type: "iosLobApp", ["displayName": .text("Counted"), "publisher": .text("Contoso"), "isFeatured": .boolean(true)]))
             let inApp = Scope(tenant: t, parents: ["app"])
             await #expect(throws: StorageError.self) {
                 try await store.insert(self.userStatuses, in: Scope(tenant: t, parents: ["none"]), self.row(self.userStatuses, id: "u", type: "userAppInstallStatus"))
@@ -142,21 +142,25 @@ import Testing
             #expect(try await counts() == ["failedUserCount": 1, "installedUserCount": 1, "installedDeviceCount": 2, "failedDeviceCount": 1])
             // The entity and its counts in one read; nothing for another tenant or an unknown id.
             let sources = [userStatuses.name, appDeviceStatuses.name]
-            let both = try #require(try await store.getWithCounts(apps, in: Scope(tenant: t, parents: []), id: "app", types: nil, columns: ["displayName"], sources: sources))
-            #expect(both.entity.id == "app" && both.entity.type == "iosLobApp")
-            #expect(both.entity.values[apps.columnIndex("displayName")!] == .text("Counted"))
-            #expect(both.entity.values.enumerated().allSatisfy { $0.offset == apps.columnIndex("displayName")! || $0.element == .null })
+            let read = store.countsRead(apps, types: nil, columns: ["displayName", "publisher", "noSuchColumn"], sources: sources)
+            #expect(read.columns == [apps.columnIndex("displayName")!, apps.columnIndex("publisher")!])
+            let both = try #require(try await store.getWithCounts(read, in: Scope(tenant: t, parents: []), id: "app"))
+            #expect(both.id == "app" && both.type == "iosLobApp")
+            #expect(both.values == [.text("Counted"), .text("Contoso")])
+            #expect(read.value(apps.columnIndex("displayName")!, of: both) == .text("Counted"))
+            #expect(read.value(apps.columnIndex("description")!, of: both) == .null)
             let kept: [String: Int64] = Dictionary(both.counts.map { ($0.bucket, $0.count) }, uniquingKeysWith: +).filter { $0.value != 0 }
             let expected: [String: Int64] = ["failedUserCount": 1, "installedUserCount": 1, "installedDeviceCount": 2, "failedDeviceCount": 1]
             #expect(kept == expected)
             #expect(both.counts.allSatisfy { $0.parent == "app" })
             for (tenant, id, types) in [("other", "app", nil), (t, "none", nil), (t, "app", Set(["webApp"]))] as [(String, String, Set<String>?)] {
-                let found = try await store.getWithCounts(apps, in: Scope(tenant: tenant, parents: []), id: id, types: types, columns: [], sources: sources)
+                let found = try await store.getWithCounts(
+                    store.countsRead(apps, types: types, columns: [], sources: sources), in: Scope(tenant: tenant, parents: []), id: id)
                 #expect(found == nil, "\(tenant) \(id) \(String(describing: types))")
             }
             let uncounted = try #require(
-                try await store.getWithCounts(userStatuses, in: inApp, id: "u2", types: nil, columns: [], sources: [deviceStatuses.name]))
-            #expect(uncounted.entity.id == "u2" && uncounted.counts.isEmpty)
+                try await store.getWithCounts(store.countsRead(userStatuses, types: nil, columns: [], sources: [deviceStatuses.name]), in: inApp, id: "u2"))
+            #expect(uncounted.id == "u2" && uncounted.counts.isEmpty && uncounted.values.isEmpty)
             _ = try await store.update(
                 appDeviceStatuses, in: inApp, id: "d2", types: nil, set: [(appDeviceStatuses.columnIndex("installState")!, .text("installed"))])
             _ = try await store.delete(userStatuses, in: inApp, id: "u1", types: nil)

@@ -86,7 +86,7 @@ extension ODataService {
                 guard let summary = service.summary(for: item.navigation.name, on: call.path.cast ?? call.path.type)
                     ?? service.summaries.first(where: { $0.navigation == item.navigation.name })
                 else { continue }
-                let plan = call.version.summaryPlan(summary, type: item.type, parentTable: table, layout: store.layout)
+                let plan = call.version.summaryPlan(summary, type: item.type, parentTable: table, store: store)
                 for group in groups {
                     // One query for the counts of every row of the group.
                     let key = { (row: StoredEntity) in Scope(tenant: tenant, parents: group.prefix + [row.id]).parentKey }
@@ -94,7 +94,8 @@ extension ODataService {
                         grouping: try await store.counts(tenant: tenant, parentKeys: group.rows.map(key), sources: plan.sources),
                         by: \.parent)
                     for row in group.rows {
-                        expansion.summaries[row.id] = plan.write(tenant: tenant, parent: row, counts: counts[key(row)] ?? [], context: nil)
+                        expansion.summaries[row.id] = plan.write(
+                            tenant: tenant, parentID: row.id, counts: counts[key(row)] ?? [], context: nil) { row.values[$0] }
                     }
                 }
                 out.append(expansion)

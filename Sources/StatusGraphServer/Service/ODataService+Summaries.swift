@@ -11,13 +11,12 @@ extension ODataService {
         guard let parentTable = store.layout.table(path: call.path.collectionPath), let parentID = call.path.keys.last else {
             throw notFound(call)
         }
-        let plan = call.version.summaryPlan(summary, type: call.path.type, parentTable: parentTable, layout: store.layout)
+        let plan = call.version.summaryPlan(summary, type: call.path.type, parentTable: parentTable, store: store)
         guard
-            let (parent, counts) = try await store.getWithCounts(
-                parentTable, in: Scope(tenant: call.request.tenant, parents: Array(call.path.keys.dropLast())), id: parentID,
-                types: call.version.types(parentTable, cast: nil), columns: plan.columns, sources: plan.sources)
+            let parent = try await store.getWithCounts(
+                plan.read, in: Scope(tenant: call.request.tenant, parents: Array(call.path.keys.dropLast())), id: parentID)
         else { throw ODataError.notFound("The resource '\(call.path.canonical)' does not exist: its parent was not found.") }
-        let body = plan.write(tenant: call.request.tenant, parent: parent, counts: counts, context: call.context)
+        let body = plan.write(tenant: call.request.tenant, parent: parent, context: call.context)
         return ServiceResponse(status: 200, body: .json(body))
     }
 }

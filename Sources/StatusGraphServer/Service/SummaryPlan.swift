@@ -19,10 +19,10 @@ final class SummaryPlan: Sendable {
         case fixed(Range<Int>)
     }
 
-    /// The tables whose counts the summary adds up.
-    let sources: [String]
-    /// The parent's columns the summary needs.
-    let columns: [String]
+    /// How the parent and its counts are read (the tables whose counts the summary adds up, the parent's
+    /// columns it copies).
+    let read: CountsRead
+    var sources: [String] { read.sources }
     /// `"@odata.type":"#microsoft.graph.…","id":`, the start of every summary of this type.
     let typeAndIDKeys: [UInt8]
     /// The count buckets the summary shows, by index.
@@ -34,9 +34,10 @@ final class SummaryPlan: Sendable {
     private let values: [Source]
     private let fixedJSON: [UInt8]
 
-    init(summary: Summary, type: StructuredType, parentTable: StorageTable, layout: StorageLayout, model: EdmModel) {
-        sources = summary.sources.compactMap { layout.table(path: parentTable.path + [$0.navigation])?.name }
-        columns = Array(summary.fromParent.values) + ["lastModifiedDateTime"]
+    init(summary: Summary, type: StructuredType, parentTable: StorageTable, parentTypes: Set<String>?, store: any EntityStore, model: EdmModel) {
+        read = store.countsRead(
+            parentTable, types: parentTypes, columns: Array(summary.fromParent.values) + ["lastModifiedDateTime"],
+            sources: summary.sources.compactMap { store.layout.table(path: parentTable.path + [$0.navigation])?.name })
         typeAndIDKeys = EntityProjection.typeAndIDKeys(model.odataType(of: type.name))
         let countNames = Set(summary.sources.flatMap { $0.rules.map(\.count) })
         var buckets: [String: Int] = [:]
@@ -77,8 +78,16 @@ final class SummaryPlan: Sendable {
         self.fixedJSON = fixedJSON
     }
 
-    /// The summary entity of `parent` (in `tenant`), from the counts kept for it.
-    func write(tenant: String, parent: StoredEntity, counts: [SummaryCount], context: String?) -> [UInt8] {
+    /// The summary entity of a parent read by `read`.
+    func write(tenant: String, parent: CountedEntity, context: String?) -> [UInt8] {
+        write(tenant: tenant, parentID: parent.id, counts: parent.counts, context: context) { read.value($0, of: parent) }
+    }
+
+    /// The summary entity of the parent `parentID` (in `tenant`), from the counts kept for it and its
+    /// columns (`column` gives the value of a column of its table).
+    func write(
+        tenant: String, parentID: String, counts: [SummaryCount], context: String?, column: (Int) -> SQLValue
+    ) -> [UInt8] {
         var sums = [Int64](repeating: 0, count: buckets.count)
         var latest: Int64?
         for c in counts {
@@ -88,7 +97,7 @@ final class SummaryPlan: Sendable {
         var w = JSONWriter(capacity: 640)
         w.beginObject()
         if let context { w.key(encoded: EntityProjection.contextKey); w.string(context) }
-        w.key(encoded: typeAndIDKeys); w.string(tenant + "_" + parent.id)
+        w.key(encoded: typeAndIDKeys); w.string(tenant + "_" + parentID)
         keyBytes.withUnsafeBufferPointer { keys in
             fixedJSON.withUnsafeBufferPointer { fixed in
                 values.withUnsafeBufferPointer { values in
@@ -98,11 +107,11 @@ final class SummaryPlan: Sendable {
                         start = end
                         switch values[i] {
                         case .count(let bucket): w.int(sums[bucket])
-                        case .parent(let column, let kind, let flags):
-                            ColumnCodec.write(parent.values[column], kind: kind, flags: flags.map { flagEnums[$0] }, to: &w)
+                        case .parent(let index, let kind, let flags):
+                            ColumnCodec.write(column(index), kind: kind, flags: flags.map { flagEnums[$0] }, to: &w)
                         case .lastUpdate(let fallback):
                             let modified = fallback.flatMap { i -> Int64? in
-                                if case .integer(let t) = parent.values[i] { return t }
+                                if case .integer(let t) = column(i) { return t }
                                 return nil
                             }
                             w.dateTimeOffset((latest ?? modified).map { DateTimeOffset(ticks: $0) } ?? DateTimeOffset.minValue)

@@ -46,10 +46,11 @@ final class VersionContext: Sendable {
     }
 
     /// How `summary` (of type `type`) of the entities of `parentTable` is read and written.
-    func summaryPlan(_ summary: Summary, type: StructuredType, parentTable: StorageTable, layout: StorageLayout) -> SummaryPlan {
+    func summaryPlan(_ summary: Summary, type: StructuredType, parentTable: StorageTable, store: any EntityStore) -> SummaryPlan {
         let key = SummaryPlanKey(summary: summary.navigation, table: parentTable.name, type: type.name)
         if let plan = summaryPlans.withLock({ $0[key] }) { return plan }
-        let plan = SummaryPlan(summary: summary, type: type, parentTable: parentTable, layout: layout, model: model)
+        let plan = SummaryPlan(
+            summary: summary, type: type, parentTable: parentTable, parentTypes: types(parentTable, cast: nil), store: store, model: model)
         summaryPlans.withLock { $0[key] = plan }
         return plan
     }

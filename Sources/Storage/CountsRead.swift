@@ -1,0 +1,57 @@
+/// How a summary reads its parent and the counts kept for it, worked out once per summary and stored
+/// type: the parent's table, the stored types it may have, the parent columns the summary copies, the
+/// counted tables, and the store's statement for all of it (written once, bound per parent).
+public final class CountsRead: Sendable {
+    public let table: StorageTable
+    /// The stored types the parent may have, sorted; nil for any.
+    public let types: [String]?
+    /// The table columns read, in the order `CountedEntity.values` holds them.
+    public let columns: [Int]
+    /// The tables whose counts are read.
+    public let sources: [String]
+    /// The store's statement text for this read (the store that made it binds it).
+    public let text: String
+    /// For each column of the table, where `CountedEntity.values` holds it, or -1.
+    private let positions: [Int]
+
+    public init(table: StorageTable, types: Set<String>?, columns: [String], sources: [String], text: (CountsRead.Shape) -> String) {
+        self.table = table
+        self.types = types?.sorted()
+        self.columns = columns.compactMap(table.columnIndex)
+        self.sources = sources
+        var positions = [Int](repeating: -1, count: table.columns.count)
+        for (position, column) in self.columns.enumerated() { positions[column] = position }
+        self.positions = positions
+        self.text = text(Shape(table: table, types: self.types, columns: self.columns, sources: sources))
+    }
+
+    /// What the statement is written from.
+    public struct Shape {
+        public let table: StorageTable
+        public let types: [String]?
+        public let columns: [Int]
+        public let sources: [String]
+    }
+
+    /// The value of table column `column` in an entity this read returned (null for a column not read).
+    public func value(_ column: Int, of entity: CountedEntity) -> SQLValue {
+        let position = positions[column]
+        return position < 0 ? .null : entity.values[position]
+    }
+}
+
+/// An entity read with its kept counts: its id and type, the columns its read names, and the counts.
+public struct CountedEntity: Sendable {
+    public let id: String
+    public let type: String
+    /// The values of `CountsRead.columns`, in that order.
+    public let values: [SQLValue]
+    public let counts: [SummaryCount]
+
+    public init(id: String, type: String, values: [SQLValue], counts: [SummaryCount]) {
+        self.id = id
+        self.type = type
+        self.values = values
+        self.counts = counts
+    }
+}
