@@ -14,23 +14,16 @@ public final class CountsRead: Sendable {
     /// For each column of the table, where `CountedEntity.values` holds it, or -1.
     private let positions: [Int]
 
-    public init(table: StorageTable, types: Set<String>?, columns: [String], sources: [String], text: (CountsRead.Shape) -> String) {
+    /// `columns` are table column indexes; `text` reads them in that order.
+    public init(table: StorageTable, types: [String]?, columns: [Int], sources: [String], text: String) {
         self.table = table
-        self.types = types?.sorted()
-        self.columns = columns.compactMap(table.columnIndex)
+        self.types = types
+        self.columns = columns
         self.sources = sources
+        self.text = text
         var positions = [Int](repeating: -1, count: table.columns.count)
-        for (position, column) in self.columns.enumerated() { positions[column] = position }
+        for (position, column) in columns.enumerated() { positions[column] = position }
         self.positions = positions
-        self.text = text(Shape(table: table, types: self.types, columns: self.columns, sources: sources))
-    }
-
-    /// What the statement is written from.
-    public struct Shape {
-        public let table: StorageTable
-        public let types: [String]?
-        public let columns: [Int]
-        public let sources: [String]
     }
 
     /// The value of table column `column` in an entity this read returned (null for a column not read).

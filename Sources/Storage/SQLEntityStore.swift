@@ -326,31 +326,31 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
     }
 
     public func countsRead(_ table: StorageTable, types: Set<String>?, columns: [String], sources: [String]) -> CountsRead {
-        CountsRead(table: table, types: types, columns: columns, sources: sources) { shape in
-            // SELECT id, _type, <columns>, NULL × 4 FROM T WHERE <scope> AND id = ? …
-            // UNION ALL SELECT NULL × n, source, bucket, n, updated FROM counts WHERE _tenant = ? AND parent = ? AND source IN (…)
-            // (not a join: that would repeat the entity's columns on every count's row). The bindings,
-            // in order, are the ones `getWithCounts` makes.
-            var b = SQLBuilder(d)
-            b.append("SELECT ")
-            b.list(["id", "_type"] + shape.columns.map { table.columns[$0].name }) { b, name in b.identifier(name) }
-            b.append(", "); b.list(countedColumns) { b, _ in b.append("NULL") }
-            b.append(" FROM "); b.identifier(table.name); b.append(" WHERE ")
-            scopeCondition(&b, table, Scope(tenant: "", parents: table.parentKeyColumns.map { _ in "" }))
-            b.append(" AND "); b.identifier("id"); b.append(" = "); b.bind(.null)
-            if let types = shape.types {
-                b.append(" AND "); b.identifier("_type"); b.append(" IN ("); b.list(types) { b, _ in b.bind(.null) }; b.append(")")
-            }
-            if !shape.sources.isEmpty {
-                b.append(" UNION ALL SELECT "); b.list(0..<(2 + shape.columns.count)) { b, _ in b.append("NULL") }
-                for name in countedColumns { b.append(", "); b.identifier(name) }
-                b.append(" FROM "); b.identifier(StorageLayout.countsTable)
-                b.append(" WHERE "); b.identifier("_tenant"); b.append(" = "); b.bind(.null)
-                b.append(" AND "); b.identifier("parent"); b.append(" = "); b.bind(.null)
-                b.append(" AND "); b.identifier("source"); b.append(" IN ("); b.list(shape.sources) { b, _ in b.bind(.null) }; b.append(")")
-            }
-            return b.statement.sql
+        let types = types?.sorted()
+        let columns = columns.compactMap(table.columnIndex)
+        // SELECT id, _type, <columns>, NULL × 4 FROM T WHERE <scope> AND id = ? …
+        // UNION ALL SELECT NULL × n, source, bucket, n, updated FROM counts WHERE _tenant = ? AND parent = ? AND source IN (…)
+        // (not a join: that would repeat the entity's columns on every count's row). The bindings, in
+        // order, are the ones `getWithCounts` makes.
+        var b = SQLBuilder(d)
+        b.append("SELECT ")
+        b.list(["id", "_type"] + columns.map { table.columns[$0].name }) { b, name in b.identifier(name) }
+        b.append(", "); b.list(countedColumns) { b, _ in b.append("NULL") }
+        b.append(" FROM "); b.identifier(table.name); b.append(" WHERE ")
+        scopeCondition(&b, table, Scope(tenant: "", parents: table.parentKeyColumns.map { _ in "" }))
+        b.append(" AND "); b.identifier("id"); b.append(" = "); b.bind(.null)
+        if let types {
+            b.append(" AND "); b.identifier("_type"); b.append(" IN ("); b.list(types) { b, _ in b.bind(.null) }; b.append(")")
         }
+        if !sources.isEmpty {
+            b.append(" UNION ALL SELECT "); b.list(0..<(2 + columns.count)) { b, _ in b.append("NULL") }
+            for name in countedColumns { b.append(", "); b.identifier(name) }
+            b.append(" FROM "); b.identifier(StorageLayout.countsTable)
+            b.append(" WHERE "); b.identifier("_tenant"); b.append(" = "); b.bind(.null)
+            b.append(" AND "); b.identifier("parent"); b.append(" = "); b.bind(.null)
+            b.append(" AND "); b.identifier("source"); b.append(" IN ("); b.list(sources) { b, _ in b.bind(.null) }; b.append(")")
+        }
+        return CountsRead(table: table, types: types, columns: columns, sources: sources, text: b.statement.sql)
     }
 
     public func getWithCounts(_ read: CountsRead, in scope: Scope, id: String) async throws -> CountedEntity? {

@@ -57,11 +57,11 @@ extension ODataService {
                 }
             }
             await withTaskGroup(of: [(String, ServiceResponse)].self) { group in
-                for (_, parts) in creates where parts.count > 1 {
-                    group.addTask { Array(zip(parts.map(\.key), await createAll(parts.map(\.request)))) }
-                }
-                for (key, request) in singles + creates.values.filter({ $0.count == 1 }).map({ $0[0] }) {
+                for (key, request) in singles {
                     group.addTask { [(key, await handle(request))] }
+                }
+                for parts in creates.values {
+                    group.addTask { Array(zip(parts.map(\.key), await createAll(parts.map(\.request)))) }
                 }
                 for await responses in group {
                     for (key, response) in responses { results[key] = response }
@@ -108,6 +108,7 @@ extension ODataService {
     /// statement (together or not at all: they share their container, whose absence is the one way a
     /// checked entity fails to store). A path that names no collection takes the usual pipeline.
     private func createAll(_ requests: [ServiceRequest]) async -> [ServiceResponse] {
+        if requests.count == 1 { return [await handle(requests[0])] }
         let call: Call
         let table: StorageTable
         do {
@@ -138,7 +139,10 @@ extension ODataService {
         if !new.isEmpty {
             do {
                 try await store.insert(table, in: call.scope, new.map(\.entity.entity))
-                for (i, entity) in new { responses[i] = created(call, entity, preferMinimal: requests[i].preferMinimal) }
+                let context = new.contains { !requests[$0.index].preferMinimal } ? entityContext(call) : ""
+                for (i, entity) in new {
+                    responses[i] = created(call, entity, preferMinimal: requests[i].preferMinimal, context: context)
+                }
             } catch {
                 let failed = response(for: createFailure(error, call))
                 for (i, _) in new { responses[i] = failed }

@@ -123,7 +123,8 @@ extension ODataService {
         } catch {
             throw createFailure(error, call)
         }
-        return created(call, new, preferMinimal: call.request.preferMinimal)
+        let minimal = call.request.preferMinimal
+        return created(call, new, preferMinimal: minimal, context: minimal ? "" : entityContext(call))
     }
 
     /// An entity to create in the collection `call` addresses, read from `request`'s body (the call's
@@ -148,14 +149,19 @@ extension ODataService {
         return error
     }
 
-    /// The answer to a stored create: 201 with the entity, or 204 when the client prefers it minimal.
-    func created(_ call: Call, _ new: NewEntity, preferMinimal: Bool) -> ServiceResponse {
+    /// The `@odata.context` of an entity created in the collection `call` addresses.
+    func entityContext(_ call: Call) -> String {
+        call.context { call.path.appendContextFragment(to: &$0); $0 += "/$entity" }
+    }
+
+    /// The answer to a stored create: 201 with the entity (`context` is `entityContext(call)`, made once
+    /// for every create in the collection), or 204 when the client prefers it minimal.
+    func created(_ call: Call, _ new: NewEntity, preferMinimal: Bool, context: String) -> ServiceResponse {
         let location = "\(call.serviceRoot)/\(call.path.memberPath(id: new.entity.id))"
         if preferMinimal {
             return ServiceResponse(
                 status: 204, headers: [("Location", location), ("OData-EntityId", location), ("Preference-Applied", "return=minimal")])
         }
-        let context = call.context { call.path.appendContextFragment(to: &$0); $0 += "/$entity" }
         return json(201, headers: [("Location", location)]) { w in
             new.projection.write(new.entity, context: context, to: &w)
         }
