@@ -75,9 +75,20 @@ public final class PostgresDatabase: SQLDatabase {
     public func write(_ statement: SQLStatement) async throws -> (rows: [[SQLValue]], changes: Int) {
         try await bounded {
             try await self.client.withConnection { connection in
-                let future: EventLoopFuture<PostgresQueryResult> = connection.query(try Self.query(statement), logger: self.logger)
-                let result = try await future.get()
-                return (try result.rows.map(Self.values), result.metadata.rows ?? 0)
+                // A write is one statement in its own transaction: when PostgreSQL aborts it for a conflict
+                // with a concurrent one (a deadlock, a serialization failure), nothing of it remains, and it
+                // is run again. Writes into one container queue on its counts lock (see
+                // `SQLDialect.countsLock`), so this is the exception.
+                var attempt = 1
+                while true {
+                    do {
+                        let future: EventLoopFuture<PostgresQueryResult> = connection.query(try Self.query(statement), logger: self.logger)
+                        let result = try await future.get()
+                        return (try result.rows.map(Self.values), result.metadata.rows ?? 0)
+                    } catch let error as PSQLError where attempt < Self.writeAttempts && Self.isTransient(error) {
+                        attempt += 1
+                    }
+                }
             }
         }
     }
@@ -161,7 +172,19 @@ public final class PostgresDatabase: SQLDatabase {
         }
     }
 
+    /// How many times a write is tried when PostgreSQL aborts it for a conflict with a concurrent one.
+    static let writeAttempts = 3
+
+    /// A deadlock or a serialization failure: the statement was rolled back and can run again.
+    private static func isTransient(_ error: PSQLError) -> Bool {
+        ["40P01", "40001"].contains(error.serverInfo?[.sqlState])
+    }
+
     private func translate(_ error: PSQLError, context: String) -> StorageError {
+        if Self.isTransient(error) {
+            return StorageError(
+                .unavailable, "PostgreSQL at \(context) aborted a write \(Self.writeAttempts) times for concurrent ones", underlying: error)
+        }
         switch error.serverInfo?[.sqlState] {
         case "23505"?: return StorageError(.conflict, "an entity with this key exists already", underlying: error)
         case "23503"?: return StorageError(.parentNotFound, "the containing entity does not exist", underlying: error)

@@ -76,7 +76,7 @@ import Testing
 }
 
 /// Raw statements for tests that shape a database by hand.
-protocol SchemaTestAccess { func execute(_ sql: String) async throws }
+protocol SchemaTestAccess: Sendable { func execute(_ sql: String) async throws }
 
 extension SQLEntityStore: SchemaTestAccess {
     func execute(_ sql: String) async throws { _ = try await database.write(SQLStatement(sql)) }

@@ -272,6 +272,64 @@ import Testing
         }
     }
 
+    /// Writes into one container that move several of its counts at once, concurrently: inserts of many
+    /// entities in mixed states and updates that move entities between states in both directions. On a
+    /// backend with row locks, each such write locks several count rows; taken in the order the rows come,
+    /// two writes could wait for each other (PostgreSQL reported a deadlock). Every write succeeds, and the
+    /// counts are those of the entities stored.
+    @Test(arguments: TestBackend.available)
+    func concurrentWritesThatMoveSeveralCountsAllSucceed(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            try await store.insert(apps, in: Scope(tenant: "t", parents: []), row(apps, id: "app", type: "iosLobApp"))
+            let statuses = Scope(tenant: "t", parents: ["app"])
+            let states = ["installed", "failed", "notInstalled", "pendingInstall", "notApplicable", "uninstallFailed"]
+            let buckets = [
+                "installed": "installedDeviceCount", "failed": "failedDeviceCount", "uninstallFailed": "failedDeviceCount",
+                "notInstalled": "notInstalledDeviceCount", "pendingInstall": "pendingInstallDeviceCount",
+                "notApplicable": "notApplicableDeviceCount",
+            ]
+            let state = appDeviceStatuses.columnIndex("installState")!
+            func status(_ id: String, _ state: String) -> StoredEntity {
+                row(appDeviceStatuses, id: id, type: "mobileAppInstallStatus", ["installState": .text(state)])
+            }
+            // Entities the updates move back and forth: "up" ones forwards through `states`, "down" ones backwards.
+            try await store.insert(appDeviceStatuses, in: statuses, (0..<12).map { status("m\($0)", states[$0 % states.count]) })
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<8 {
+                    group.addTask {
+                        for round in 0..<6 {
+                            // Each insert holds every state, in an order of its own.
+                            let rows = (0..<18).map { i in status("w\(writer)-\(round)-\(i)", states[(i * (writer + 1) + round) % states.count]) }
+                            try await store.insert(self.appDeviceStatuses, in: statuses, rows)
+                        }
+                    }
+                }
+                for mover in 0..<4 {
+                    group.addTask {
+                        for step in 1...12 {
+                            let id = "m\((mover * 3 + step) % 12)"
+                            let next = states[(mover % 2 == 0 ? step : states.count * 12 - step) % states.count]
+                            _ = try await store.update(self.appDeviceStatuses, in: statuses, id: id, types: nil, set: [(state, .text(next))])
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let stored = try await store.list(appDeviceStatuses, in: statuses, query(limit: 2000))
+            #expect(stored.count == 12 + 8 * 6 * 18)
+            var expected: [String: Int64] = [:]
+            for entity in stored {
+                guard case .text(let s) = entity.values[state], let bucket = buckets[s] else { continue }
+                expected[bucket, default: 0] += 1
+            }
+            var kept: [String: Int64] = [:]
+            for c in try await store.counts(tenant: "t", parentKeys: ["app"], sources: [appDeviceStatuses.name]) where c.count != 0 {
+                kept[c.bucket, default: 0] += c.count
+            }
+            #expect(kept == expected)
+        }
+    }
+
     /// A write whose rollback journal outgrows memory (deleting an app deletes its statuses, and every
     /// page they fill is journaled; on SQLite past `SQLiteSettings.statementJournalSpill`, when the
     /// journal moves to a file) shares its commit with small writes, one of which fails: each keeps

@@ -34,6 +34,9 @@ public struct SQLiteDialect: SQLDialect {
 
     public var nowTicks: String { "CAST((julianday('now') - 2440587.5) * 864000000000 AS INTEGER)" }
 
+    /// SQLite runs one write transaction at a time.
+    public func countsLock(_ key: String) -> String? { nil }
+
     public func trigger(name: String, table: String, event: TriggerEvent, body: [String]) -> [String] {
         ["CREATE TRIGGER \(quote(name)) AFTER \(event.rawValue) ON \(quote(table)) FOR EACH ROW BEGIN "
             + body.map { $0 + "; " }.joined() + "END"]

@@ -147,10 +147,16 @@ extension StorageLayout {
                     + "AND \(d.quote("parent")) = \(parentExpression(table.parentKeyColumns, row: row, d)) "
                     + "AND \(d.quote("bucket")) = (\(bucketExpression(feed, row: row, d)))"
             }
+            // The lock of the row's container's counts (tenant, source, parent: every count row it may touch).
+            func lock(_ row: String) -> [String] {
+                let key = "\(row).\(d.quote("_tenant")) || '/' || \(source) || '/' || \(parentExpression(table.parentKeyColumns, row: row, d))"
+                return d.countsLock(key).map { [$0] } ?? []
+            }
             let prefix = "\(table.name)_count\(i)"
-            out += d.trigger(name: "\(prefix)_insert", table: table.name, event: .insert, body: [increment("NEW")])
-            out += d.trigger(name: "\(prefix)_update", table: table.name, event: .update, body: [decrement("OLD"), increment("NEW")])
-            out += d.trigger(name: "\(prefix)_delete", table: table.name, event: .delete, body: [decrement("OLD")])
+            out += d.trigger(name: "\(prefix)_insert", table: table.name, event: .insert, body: lock("NEW") + [increment("NEW")])
+            out += d.trigger(
+                name: "\(prefix)_update", table: table.name, event: .update, body: lock("OLD") + [decrement("OLD"), increment("NEW")])
+            out += d.trigger(name: "\(prefix)_delete", table: table.name, event: .delete, body: lock("OLD") + [decrement("OLD")])
         }
         return out
     }
