@@ -41,6 +41,8 @@ public enum TestBackend: String, Sendable, CaseIterable, CustomStringConvertible
             settings.maximumConnections = 4
             settings.timeout = .seconds(60)
             settings.connectTimeout = .seconds(30)
+            // Every read prepared from its first run, so that every suite checks the prepared path.
+            settings.prepareAfter = 1
             var logger = Logger(label: "test-postgres")
             logger.logLevel = .critical
             let database = try PostgresDatabase(settings: settings, logger: logger)

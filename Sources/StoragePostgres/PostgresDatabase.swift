@@ -16,6 +16,8 @@ public final class PostgresDatabase: SQLDatabase {
     public let displayURL: String
     private let timeout: Duration
     private let logger: Logger
+    /// The statements prepared on the pool's connections.
+    let prepared: PreparedStatements
 
     public struct Settings: Sendable {
         public var url: String
@@ -23,6 +25,8 @@ public final class PostgresDatabase: SQLDatabase {
         public var connectTimeout: Duration = .seconds(5)
         /// The longest any one statement may wait (for a connection and for its answer).
         public var timeout: Duration = .seconds(10)
+        /// A read is prepared on a connection from its `prepareAfter`th run on (0: never; see `PreparedStatements`).
+        public var prepareAfter = 3
         public init(url: String) { self.url = url }
     }
 
@@ -60,15 +64,14 @@ public final class PostgresDatabase: SQLDatabase {
         self.client = PostgresClient(configuration: configuration, backgroundLogger: poolLogger)
         self.timeout = settings.timeout
         self.logger = logger
+        self.prepared = PreparedStatements(promotion: settings.prepareAfter)
     }
 
     public func query(_ statement: SQLStatement) async throws -> [[SQLValue]] {
         try await bounded {
-            var rows: [[SQLValue]] = []
-            for try await row in try await self.client.query(Self.query(statement), logger: self.logger) {
-                rows.append(try Self.values(row))
+            try await self.client.withConnection { connection in
+                try await self.read(statement, on: connection)
             }
-            return rows
         }
     }
 
@@ -82,14 +85,57 @@ public final class PostgresDatabase: SQLDatabase {
                 var attempt = 1
                 while true {
                     do {
-                        let future: EventLoopFuture<PostgresQueryResult> = connection.query(try Self.query(statement), logger: self.logger)
-                        let result = try await future.get()
-                        return (try result.rows.map(Self.values), result.metadata.rows ?? 0)
+                        let result = try await connection.query(Self.query(statement), logger: self.logger).get()
+                        return (try result.rows.map { try Self.values($0) }, result.metadata.rows ?? 0)
                     } catch let error as PSQLError where attempt < Self.writeAttempts && Self.isTransient(error) {
                         attempt += 1
                     }
                 }
             }
+        }
+    }
+
+    /// Runs a read on `connection`: as a statement prepared there when it runs often (see `PreparedStatements`).
+    private func read(_ statement: SQLStatement, on connection: PostgresConnection) async throws -> [[SQLValue]] {
+        let (plan, isNewConnection) = prepared.plan(statement, connection: connection.id)
+        if isNewConnection {
+            let prepared = self.prepared
+            let id = connection.id
+            connection.closeFuture.whenComplete { _ in prepared.forget(connection: id) }
+        }
+        let query: PreparedQuery
+        switch plan {
+        case .unnamed:
+            return try await connection.query(Self.query(statement), logger: logger).get().rows.map { try Self.values($0) }
+        case .prepare(let sql):
+            do {
+                query = try await connection.prepare(query: sql).get()
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] != nil {
+                // PostgreSQL answered, and will not prepare it: it runs as it always could.
+                prepared.refuse(statement)
+                return try await connection.query(Self.query(statement), logger: logger).get().rows.map { try Self.values($0) }
+            }
+            prepared.store(query, for: statement, connection: connection.id)
+        case .execute(let known):
+            query = known
+        }
+        do {
+            return try await query.execute(statement.bindings.map(Self.data)).get().map { try Self.values($0, binary: true) }
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "26000" {
+            prepared.refuse(statement)
+            return try await connection.query(Self.query(statement), logger: logger).get().rows.map { try Self.values($0) }
+        }
+    }
+
+    /// A binding as the prepared statement's parameter takes it (see `PreparedStatements.typed`).
+    private static func data(_ value: SQLValue) -> PostgresData {
+        switch value {
+        case .null: return .null
+        case .integer(let n): return PostgresData(int64: n)
+        case .real(let d): return PostgresData(double: d)
+        case .text(let s): return PostgresData(string: s)
+        case .blob(let b): return PostgresData(bytes: b)
+        case .boolean(let b): return PostgresData(bool: b)
         }
     }
 
@@ -212,9 +258,13 @@ public final class PostgresDatabase: SQLDatabase {
         return PostgresQuery(unsafeSQL: statement.sql, binds: binds)
     }
 
-    private static func values(_ row: PostgresRow) throws -> [SQLValue] {
+    /// A row's values. PostgresNIO asks for every result in binary, but the rows of a statement prepared
+    /// with `prepare(query:)` carry the description PostgreSQL gave when it was prepared, which says text
+    /// (formats are chosen at each execution): `binary` reads them as what they are.
+    private static func values(_ row: PostgresRow, binary: Bool = false) throws -> [SQLValue] {
         var out: [SQLValue] = []
-        for cell in row {
+        for var cell in row {
+            if binary { cell.format = .binary }
             guard cell.bytes != nil else {
                 out.append(.null)
                 continue

@@ -23,7 +23,13 @@ struct StorageOptions: ParsableArguments {
     @Option(name: .customLong("db-connect-timeout"), help: "Seconds to wait for a new PostgreSQL connection.")
     var connectTimeout = 5.0
 
+    @Option(
+        name: .customLong("db-prepare-after"),
+        help: "Prepare a read on a PostgreSQL connection from its nth run on; 0 never (for a pooler that shares server sessions, such as PgBouncer in transaction mode).")
+    var prepareAfter = 3
+
     func validate() throws {
+        guard prepareAfter >= 0 else { throw ValidationError("--db-prepare-after must be 0 or more") }
         guard poolSize >= 1 else { throw ValidationError("--db-pool-size must be at least 1") }
         guard timeout > 0, connectTimeout > 0 else { throw ValidationError("--db-timeout and --db-connect-timeout must be positive") }
     }
@@ -49,6 +55,7 @@ struct StorageOptions: ParsableArguments {
         settings.maximumConnections = poolSize
         settings.timeout = .milliseconds(Int64(timeout * 1000))
         settings.connectTimeout = .milliseconds(Int64(connectTimeout * 1000))
+        settings.prepareAfter = prepareAfter
         do {
             let postgres = try PostgresDatabase(settings: settings, logger: logger)
             return Opened(
