@@ -70,9 +70,16 @@ public final class PostgresDatabase: SQLDatabase {
     public func query(_ statement: SQLStatement) async throws -> [[SQLValue]] {
         try await bounded {
             try await self.client.withConnection { connection in
-                try await self.read(statement, on: connection)
+                try await self.read(statement, on: connection).map(Self.values)
             }
         }
+    }
+
+    public func query(_ statement: SQLStatement, each body: (SQLRow) throws -> Void) async throws {
+        let rows = try await bounded {
+            try await self.client.withConnection { connection in try await self.read(statement, on: connection) }
+        }
+        try Self.walk(rows, body)
     }
 
     public func write(_ statement: SQLStatement) async throws -> (rows: [[SQLValue]], changes: Int) {
@@ -86,7 +93,7 @@ public final class PostgresDatabase: SQLDatabase {
                 while true {
                     do {
                         let result = try await connection.query(Self.query(statement), logger: self.logger).get()
-                        return (try result.rows.map { try Self.values($0) }, result.metadata.rows ?? 0)
+                        return (try result.rows.map(Self.values), result.metadata.rows ?? 0)
                     } catch let error as PSQLError where attempt < Self.writeAttempts && Self.isTransient(error) {
                         attempt += 1
                     }
@@ -96,7 +103,7 @@ public final class PostgresDatabase: SQLDatabase {
     }
 
     /// Runs a read on `connection`: as a statement prepared there when it runs often (see `PreparedStatements`).
-    private func read(_ statement: SQLStatement, on connection: PostgresConnection) async throws -> [[SQLValue]] {
+    private func read(_ statement: SQLStatement, on connection: PostgresConnection) async throws -> [PostgresRow] {
         let (plan, isNewConnection) = prepared.plan(statement, connection: connection.id)
         if isNewConnection {
             let prepared = self.prepared
@@ -106,24 +113,24 @@ public final class PostgresDatabase: SQLDatabase {
         let query: PreparedQuery
         switch plan {
         case .unnamed:
-            return try await connection.query(Self.query(statement), logger: logger).get().rows.map { try Self.values($0) }
+            return try await connection.query(Self.query(statement), logger: logger).get().rows
         case .prepare(let sql):
             do {
                 query = try await connection.prepare(query: sql).get()
             } catch let error as PSQLError where error.serverInfo?[.sqlState] != nil {
                 // PostgreSQL answered, and will not prepare it: it runs as it always could.
                 prepared.refuse(statement)
-                return try await connection.query(Self.query(statement), logger: logger).get().rows.map { try Self.values($0) }
+                return try await connection.query(Self.query(statement), logger: logger).get().rows
             }
             prepared.store(query, for: statement, connection: connection.id)
         case .execute(let known):
             query = known
         }
         do {
-            return try await query.execute(statement.bindings.map(Self.data)).get().map { try Self.values($0, binary: true) }
+            return try await query.execute(statement.bindings.map(Self.data)).get()
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "26000" {
             prepared.refuse(statement)
-            return try await connection.query(Self.query(statement), logger: logger).get().rows.map { try Self.values($0) }
+            return try await connection.query(Self.query(statement), logger: logger).get().rows
         }
     }
 
@@ -256,27 +263,5 @@ public final class PostgresDatabase: SQLDatabase {
             }
         }
         return PostgresQuery(unsafeSQL: statement.sql, binds: binds)
-    }
-
-    /// A row's values. PostgresNIO asks for every result in binary, but the rows of a statement prepared
-    /// with `prepare(query:)` carry the description PostgreSQL gave when it was prepared, which says text
-    /// (formats are chosen at each execution): `binary` reads them as what they are.
-    private static func values(_ row: PostgresRow, binary: Bool = false) throws -> [SQLValue] {
-        var out: [SQLValue] = []
-        for var cell in row {
-            if binary { cell.format = .binary }
-            guard cell.bytes != nil else {
-                out.append(.null)
-                continue
-            }
-            switch cell.dataType {
-            case .int8, .int4, .int2: out.append(.integer(try cell.decode(Int64.self)))
-            case .float8, .float4, .numeric: out.append(.real(try cell.decode(Double.self)))
-            case .bool: out.append(.boolean(try cell.decode(Bool.self)))
-            case .bytea: out.append(.blob(Array(buffer: try cell.decode(ByteBuffer.self))))
-            default: out.append(.text(try cell.decode(String.self)))
-            }
-        }
-        return out
     }
 }
