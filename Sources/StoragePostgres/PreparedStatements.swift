@@ -30,8 +30,8 @@ final class PreparedStatements: Sendable {
 
     let promotion: Int
     static let perConnection = 256
-    /// Statements followed before they are prepared; past it the unprepared ones are forgotten.
-    static let tracked = 4096
+    /// Statements followed at most; past it the ones not yet prepared are forgotten.
+    let tracked: Int
 
     private struct Key: Hashable {
         let sql: String
@@ -51,7 +51,10 @@ final class PreparedStatements: Sendable {
 
     private let state = Mutex(State())
 
-    init(promotion: Int) { self.promotion = promotion }
+    init(promotion: Int, tracked: Int = 4096) {
+        self.promotion = promotion
+        self.tracked = tracked
+    }
 
     /// How `statement` runs on connection `connection`; `isNewConnection` asks the caller to call
     /// `forget(connection:)` when that connection closes.
@@ -63,8 +66,10 @@ final class PreparedStatements: Sendable {
             var entry = s.entries[key] ?? Entry()
             if entry.refused { return (.unnamed, false) }
             entry.uses += 1
-            if s.entries[key] == nil, s.entries.count >= Self.tracked {
+            if s.entries[key] == nil, s.entries.count >= tracked {
                 s.entries = s.entries.filter { $0.value.uses >= promotion || $0.value.refused }
+                // Full of statements in use: this one is not followed (it runs unnamed).
+                if s.entries.count >= tracked { return (.unnamed, false) }
             }
             s.entries[key] = entry
             guard entry.uses >= promotion, s.prepared[connection]?.count ?? 0 < Self.perConnection else { return (.unnamed, false) }
@@ -97,6 +102,9 @@ final class PreparedStatements: Sendable {
     func forget(connection: Int) {
         _ = state.withLock { $0.prepared.removeValue(forKey: connection) }
     }
+
+    /// How many statements are followed, for tests.
+    var trackedCount: Int { state.withLock { $0.entries.count } }
 
     /// How many statements are prepared, over all connections.
     var preparedCount: Int { state.withLock { $0.prepared.values.reduce(0) { $0 + $1.count } } }

@@ -84,4 +84,24 @@ import Testing
         #expect(plan(read) == "unnamed")
         #expect(plan(read, 3) == "unnamed")
     }
+
+    /// At most `tracked` statements are followed: one-off ones are forgotten to make room, and when all
+    /// are in use a new one runs unnamed without being followed.
+    @Test func theStatementsFollowedAreBounded() {
+        let statements = PreparedStatements(promotion: 2, tracked: 4)
+        func read(_ n: Int) -> SQLStatement { SQLStatement("SELECT \(n)", []) }
+        for n in 0..<4 { _ = statements.plan(read(n), connection: 1) }
+        #expect(statements.trackedCount == 4)
+        _ = statements.plan(read(4), connection: 1)
+        #expect(statements.trackedCount == 1)
+        for n in 10..<14 { for _ in 0..<2 { _ = statements.plan(read(n), connection: 1) } }
+        #expect(statements.trackedCount == 4)
+        for _ in 0..<3 {
+            guard case .unnamed = statements.plan(read(20), connection: 1).plan else {
+                Issue.record("a statement past the bound was prepared")
+                return
+            }
+        }
+        #expect(statements.trackedCount == 4)
+    }
 }
