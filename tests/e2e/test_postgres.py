@@ -82,6 +82,55 @@ def test_two_instances_behave_as_one_service(two_instances):
     assert summary_a["successCount"] + summary_a["errorCount"] + summary_a["pendingCount"] == 60
 
 
+def test_concurrent_batches_in_mixed_states_all_succeed(two_instances):
+    """Batches of creates in mixed states, each in its own order, through both instances at once, and
+    updates moving statuses both ways: every create of a batch moves several counts of one app. This
+    deadlocked on PostgreSQL (40P01, answered 500) before writes into one app queued on its counts."""
+    a, b = two_instances
+    app = a.post("/beta/deviceAppManagement/mobileApps", {"@odata.type": "#microsoft.graph.win32LobApp", "displayName": "Mixed"}).json()["id"]
+    statuses = f"/deviceAppManagement/mobileApps/{app}/deviceStatuses"
+    states = ["installed", "failed", "notInstalled", "pendingInstall", "notApplicable", "uninstallFailed"]
+
+    def batch(n):
+        server = (a, b)[n % 2]
+        requests_ = [
+            {"id": str(i), "method": "POST", "url": statuses, "headers": {"Content-Type": "application/json"},
+             "body": {"deviceName": f"PC-{n}-{i}", "installState": states[(i * (n % 5 + 1) + n) % len(states)]}}
+            for i in range(20)
+        ]
+        r = server.post("/beta/$batch", {"requests": requests_})
+        assert r.status_code == 200, r.text
+        answers = r.json()["responses"]
+        assert [x["status"] for x in answers] == [201] * 20, [x.get("body") for x in answers if x["status"] != 201][:1]
+        return [x["body"]["id"] for x in answers]
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        ids = [i for created in pool.map(batch, range(24)) for i in created]
+    assert len(set(ids)) == 24 * 20
+
+    def move(n):
+        server = (a, b)[n % 2]
+        r = server.patch(f"/beta{statuses}/{ids[n % 12]}", {"installState": states[(n if n % 2 else -n) % len(states)]})
+        assert r.status_code == 200, r.text
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        list(pool.map(move, range(48)))
+
+    stored = []
+    link = f"/beta{statuses}?$select=installState"
+    while link:
+        page = b.get(link).json()
+        stored += [s["installState"] for s in page["value"]]
+        link = page.get("@odata.nextLink") and relative(page["@odata.nextLink"])
+    assert len(stored) == 24 * 20
+    summary = a.get(f"/beta/deviceAppManagement/mobileApps/{app}/installSummary").json()
+    assert summary["installedDeviceCount"] == stored.count("installed")
+    assert summary["failedDeviceCount"] == stored.count("failed") + stored.count("uninstallFailed")
+    assert summary["notInstalledDeviceCount"] == stored.count("notInstalled")
+    assert summary["pendingInstallDeviceCount"] == stored.count("pendingInstall")
+    assert summary["notApplicableDeviceCount"] == stored.count("notApplicable")
+
+
 def test_unreachable_database_at_start_exits_naming_it():
     with tempfile.TemporaryDirectory() as data_dir:
         from conftest import BINARY
