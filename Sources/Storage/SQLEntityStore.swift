@@ -305,7 +305,7 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
     public func counts(tenant: String, parentKeys: [String], sources: [String]) async throws -> [SummaryCount] {
         guard !parentKeys.isEmpty, !sources.isEmpty else { return [] }
         var b = SQLBuilder(d)
-        b.append("SELECT "); b.list(["parent", "source", "bucket", "n", "updated"]) { b, c in b.identifier(c) }
+        b.append("SELECT "); b.identifier("parent"); b.append(", "); countValues(&b)
         b.append(" FROM "); b.identifier(StorageLayout.countsTable)
         b.append(" WHERE "); b.identifier("_tenant"); b.append(" = "); b.bind(.text(tenant))
         b.append(" AND "); b.identifier("parent")
@@ -317,6 +317,7 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         b.append(" AND "); b.identifier("source"); b.append(" IN (")
         b.list(sources) { b, s in b.bind(.text(s)) }
         b.append(")")
+        shardsAddedUp(&b, by: ["parent", "source", "bucket"])
         return try await database.query(b.statement).map { row in
             guard row.count == 5, case .text(let parent) = row[0], case .text(let source) = row[1], case .text(let bucket) = row[2],
                 case .integer(let n) = row[3], case .integer(let updated) = row[4]
@@ -344,11 +345,12 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         }
         if !sources.isEmpty {
             b.append(" UNION ALL SELECT "); b.list(0..<(2 + columns.count)) { b, _ in b.append("NULL") }
-            for name in countedColumns { b.append(", "); b.identifier(name) }
+            b.append(", "); countValues(&b)
             b.append(" FROM "); b.identifier(StorageLayout.countsTable)
             b.append(" WHERE "); b.identifier("_tenant"); b.append(" = "); b.bind(.null)
             b.append(" AND "); b.identifier("parent"); b.append(" = "); b.bind(.null)
             b.append(" AND "); b.identifier("source"); b.append(" IN ("); b.list(sources) { b, _ in b.bind(.null) }; b.append(")")
+            shardsAddedUp(&b, by: ["source", "bucket"])
         }
         return CountsRead(table: table, types: types, columns: columns, sources: sources, text: b.statement.sql)
     }
@@ -445,4 +447,24 @@ private func format2(_ byte: UInt8) -> String {
 }
 
 /// The columns of the kept counts a summary's read returns after its parent's.
+extension SQLEntityStore {
+    /// `source, bucket, n, updated` of the kept counts, each count the sum of its shards where the
+    /// dialect has them (see `SQLDialect.countShard`; and the statement ends with `shardsAddedUp`).
+    fileprivate func countValues(_ b: inout SQLBuilder) {
+        b.identifier("source"); b.append(", "); b.identifier("bucket"); b.append(", ")
+        if d.countShard == nil {
+            b.identifier("n"); b.append(", "); b.identifier("updated")
+        } else {
+            b.append("CAST(SUM("); b.identifier("n"); b.append(") AS BIGINT), MAX("); b.identifier("updated"); b.append(")")
+        }
+    }
+
+    /// `GROUP BY` the counts' keys, where the dialect spreads them over shards.
+    fileprivate func shardsAddedUp(_ b: inout SQLBuilder, by keys: [String]) {
+        guard d.countShard != nil else { return }
+        b.append(" GROUP BY "); b.list(keys) { b, key in b.identifier(key) }
+    }
+}
+
+/// The columns of a count row, as `countValues` reads them.
 private let countedColumns = ["source", "bucket", "n", "updated"]

@@ -2,49 +2,58 @@ import Foundation
 import GraphModel
 import Storage
 import StatusGraphTestSupport
-import StorageSQLite
 import Testing
 
-/// Triggers and counts are derived from the model: when the rules change (here: the stored fingerprint
-/// no longer matches), a start replaces the triggers and recomputes every count from the rows.
+/// Triggers and counts are derived from the model: when they change (here: the stored fingerprint no
+/// longer matches, and the counts table has the shape of an earlier version, without shards), a start
+/// replaces the triggers and the counts table and recomputes every count from the rows, on every backend.
 @Suite struct SchemaMigrationTests {
-    @Test func countsAreRebuiltWhenTheDerivedSchemaChanges() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("statusgraph-migrate-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+    @Test(arguments: TestBackend.available)
+    func countsAreRebuiltWhenTheDerivedSchemaChanges(_ backend: TestBackend) async throws {
+        let key = UUID().uuidString
+        defer { Task { await backend.drop(key: key) } }
         let layout = try StorageLayout(service: GraphModel.service)
         let configs = layout.table(path: ["mobileAppConfigurations"])!
         let statuses = layout.table(path: ["mobileAppConfigurations", "userStatuses"])!
-        func open() throws -> SQLEntityStore<SQLiteDatabase> {
-            SQLEntityStore(layout: layout, database: try SQLiteDatabase.open(dataDirectory: dir))
-        }
-        func counts(_ store: SQLEntityStore<SQLiteDatabase>) async throws -> [String: Int64] {
+        func counts(_ store: any EntityStore) async throws -> [String: Int64] {
             Dictionary(
                 try await store.counts(tenant: "t", parentKeys: ["c"], sources: [statuses.name]).map { ($0.bucket, $0.count) },
                 uniquingKeysWith: +)
         }
-        let first = try open()
-        try await first.prepare()
-        try await first.insert(configs, in: Scope(tenant: "t", parents: []), StoredEntity(id: "c", type: "iosMobileAppConfiguration", values: Array(repeating: .null, count: configs.columns.count)))
+        let first = try await backend.open(key: key)
+        try await first.store.prepare()
+        try await first.store.insert(configs, in: Scope(tenant: "t", parents: []), StoredEntity(id: "c", type: "iosMobileAppConfiguration", values: Array(repeating: .null, count: configs.columns.count)))
         for (i, status) in ["compliant", "error", "error"].enumerated() {
             var values = [SQLValue](repeating: .null, count: statuses.columns.count)
             values[statuses.columnIndex("status")!] = .text(status)
-            try await first.insert(statuses, in: Scope(tenant: "t", parents: ["c"]), StoredEntity(id: "s\(i)", type: "managedDeviceMobileAppConfigurationUserStatus", values: values))
+            try await first.store.insert(statuses, in: Scope(tenant: "t", parents: ["c"]), StoredEntity(id: "s\(i)", type: "managedDeviceMobileAppConfigurationUserStatus", values: values))
         }
-        #expect(try await counts(first) == ["successCount": 1, "errorCount": 2])
-        // Simulate a database written under other rules: wrong counts, another fingerprint.
-        _ = try await first.database.write(SQLStatement(#"UPDATE "_summary_counts" SET "n" = 99"#))
-        _ = try await first.database.write(SQLStatement(#"UPDATE "_schema" SET "value" = 'older rules'"#))
+        #expect(try await counts(first.store) == ["successCount": 1, "errorCount": 2])
+        // Simulate a database of an earlier version: its counts table, wrong counts, another fingerprint.
+        let sql = try #require(first.store as? any SchemaTestAccess)
+        try await sql.execute(#"DROP TABLE "_summary_counts""#)
+        try await sql.execute(
+            #"CREATE TABLE "_summary_counts" ("_tenant" TEXT NOT NULL, "source" TEXT NOT NULL, "parent" TEXT NOT NULL, "bucket" TEXT NOT NULL, "n" BIGINT NOT NULL, "updated" BIGINT NOT NULL, PRIMARY KEY ("_tenant", "source", "parent", "bucket"))"#)
+        try await sql.execute(#"INSERT INTO "_summary_counts" VALUES ('t', '\#(statuses.name)', 'c', 'successCount', 99, 0)"#)
+        try await sql.execute(#"UPDATE "_schema" SET "value" = 'older rules' WHERE "key" = 'derived'"#)
         try await first.close()
 
-        let second = try open()
-        try await second.prepare()
-        #expect(try await counts(second) == ["successCount": 1, "errorCount": 2])
+        let second = try await backend.open(key: key)
+        try await second.store.prepare()
+        #expect(try await counts(second.store) == ["successCount": 1, "errorCount": 2])
+        // Writes count again, in the new table.
+        var values = [SQLValue](repeating: .null, count: statuses.columns.count)
+        values[statuses.columnIndex("status")!] = .text("compliant")
+        try await second.store.insert(statuses, in: Scope(tenant: "t", parents: ["c"]), StoredEntity(id: "s9", type: "managedDeviceMobileAppConfigurationUserStatus", values: values))
+        #expect(try await counts(second.store) == ["successCount": 2, "errorCount": 2])
         // An unchanged schema is left alone on the next start.
-        _ = try await second.database.write(SQLStatement(#"UPDATE "_summary_counts" SET "n" = 7 WHERE "bucket" = 'successCount'"#))
+        try await (second.store as? any SchemaTestAccess)?.execute(#"UPDATE "_summary_counts" SET "n" = 7 WHERE "bucket" = 'successCount'"#)
+        let tampered = try await counts(second.store)
+        #expect(tampered["successCount"] != 2)
         try await second.close()
-        let third = try open()
-        try await third.prepare()
-        #expect(try await counts(third)["successCount"] == 7)
+        let third = try await backend.open(key: key)
+        try await third.store.prepare()
+        #expect(try await counts(third.store) == tampered)
         try await third.close()
     }
 }

@@ -322,11 +322,17 @@ import Testing
                 guard case .text(let s) = entity.values[state], let bucket = buckets[s] else { continue }
                 expected[bucket, default: 0] += 1
             }
+            // One count per bucket, however many shards the writes were spread over.
+            let counts = try await store.counts(tenant: "t", parentKeys: ["app"], sources: [appDeviceStatuses.name])
+            #expect(Set(counts.map(\.bucket)).count == counts.count)
             var kept: [String: Int64] = [:]
-            for c in try await store.counts(tenant: "t", parentKeys: ["app"], sources: [appDeviceStatuses.name]) where c.count != 0 {
-                kept[c.bucket, default: 0] += c.count
-            }
+            for c in counts where c.count != 0 { kept[c.bucket, default: 0] += c.count }
             #expect(kept == expected)
+            // And the summary's own read agrees.
+            let read = store.countsRead(apps, types: nil, columns: [], sources: [appDeviceStatuses.name])
+            let app = try #require(try await store.getWithCounts(read, in: Scope(tenant: "t", parents: []), id: "app"))
+            #expect(Set(app.counts.map(\.bucket)).count == app.counts.count)
+            #expect(Dictionary(app.counts.map { ($0.bucket, $0.count) }, uniquingKeysWith: +).filter { $0.value != 0 } == expected)
         }
     }
 

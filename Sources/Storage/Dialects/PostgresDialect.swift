@@ -57,6 +57,12 @@ public struct PostgresDialect: SQLDialect {
     /// The first key of every counts lock.
     static let countsLockClass = 7_347_002
 
+    /// By server process: a connection runs one transaction at a time.
+    public var countShard: String? { "(pg_backend_pid() % \(Self.countShards))" }
+
+    /// How many shards a container's counts are spread over.
+    static let countShards = 4
+
     public func trigger(name: String, table: String, event: TriggerEvent, body: [String]) -> [String] {
         [
             "CREATE OR REPLACE FUNCTION \(quote(name))() RETURNS trigger LANGUAGE plpgsql AS $statusgraph$ BEGIN "

@@ -39,6 +39,11 @@ public protocol SQLDialect: Sendable {
     /// another); with row locks, taken in the order its rows come, two such writes could each hold a
     /// count the other waits for. Under this lock, taken before the first count is touched, they queue.
     func countsLock(_ key: String) -> String?
+    /// The count shard a write's transaction updates (an expression), or nil where there is one. With
+    /// one count row per container and bucket, concurrent writes into one container wait for each
+    /// other through their commits; spread over shards by connection, they commit side by side, and a
+    /// summary adds the shards up.
+    var countShard: String? { get }
 }
 
 public enum TriggerEvent: String, Sendable {

@@ -37,6 +37,9 @@ public struct SQLiteDialect: SQLDialect {
     /// SQLite runs one write transaction at a time.
     public func countsLock(_ key: String) -> String? { nil }
 
+    /// One shard: SQLite runs one write transaction at a time.
+    public var countShard: String? { nil }
+
     public func trigger(name: String, table: String, event: TriggerEvent, body: [String]) -> [String] {
         ["CREATE TRIGGER \(quote(name)) AFTER \(event.rawValue) ON \(quote(table)) FOR EACH ROW BEGIN "
             + body.map { $0 + "; " }.joined() + "END"]

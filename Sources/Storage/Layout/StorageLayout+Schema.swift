@@ -27,15 +27,12 @@ extension StorageLayout {
         }
         tablesDDL += indexes(d)
         let c = { (s: String) in d.quote(s) }
-        tablesDDL.append(
-            "CREATE TABLE IF NOT EXISTS \(c(Self.countsTable)) (\(c("_tenant")) TEXT NOT NULL, \(c("source")) TEXT NOT NULL, "
-                + "\(c("parent")) TEXT NOT NULL, \(c("bucket")) TEXT NOT NULL, \(c("n")) \(d.columnType(.integer)) NOT NULL, "
-                + "\(c("updated")) \(d.columnType(.timestamp)) NOT NULL, "
-                + "PRIMARY KEY (\(c("_tenant")), \(c("source")), \(c("parent")), \(c("bucket"))))")
+        tablesDDL.append(countsTableDDL(d))
         tablesDDL.append(
             "CREATE TABLE IF NOT EXISTS \(c(Self.schemaTable)) (\(c("key")) TEXT NOT NULL PRIMARY KEY, \(c("value")) TEXT NOT NULL)")
         var triggers: [String] = []
-        var recount = ["DELETE FROM \(c(Self.countsTable))"]
+        // The counts are derived: rebuilt, table and all, whenever the rules or their shape change.
+        var recount = ["DROP TABLE IF EXISTS \(c(Self.countsTable))", countsTableDDL(d)]
         for table in tables {
             triggers += counterTriggers(table, d)
             triggers += cleanupTrigger(table, d)
@@ -94,6 +91,16 @@ extension StorageLayout {
         return plan.tables + plan.triggers
     }
 
+    /// The table of the kept counts: per tenant, counted table, container, bucket and shard (see
+    /// `SQLDialect.countShard`).
+    private func countsTableDDL(_ d: any SQLDialect) -> String {
+        let c = { (s: String) in d.quote(s) }
+        return "CREATE TABLE IF NOT EXISTS \(c(Self.countsTable)) (\(c("_tenant")) TEXT NOT NULL, \(c("source")) TEXT NOT NULL, "
+            + "\(c("parent")) TEXT NOT NULL, \(c("bucket")) TEXT NOT NULL, \(c("shard")) \(d.columnType(.integer)) NOT NULL, "
+            + "\(c("n")) \(d.columnType(.integer)) NOT NULL, \(c("updated")) \(d.columnType(.timestamp)) NOT NULL, "
+            + "PRIMARY KEY (\(c("_tenant")), \(c("source")), \(c("parent")), \(c("bucket")), \(c("shard"))))"
+    }
+
     /// Recomputes the counts of a table's rows from scratch (after the rules changed).
     private func recountStatements(_ table: StorageTable, _ d: any SQLDialect) -> [String] {
         guard table.depth > 0 else { return [] }
@@ -101,8 +108,8 @@ extension StorageLayout {
         return table.feeds.map { feed in
             let bucket = bucketExpression(feed, row: row, d)
             let parent = parentExpression(table.parentKeyColumns, row: row, d)
-            return "INSERT INTO \(d.quote(Self.countsTable)) (\(d.quote("_tenant")), \(d.quote("source")), \(d.quote("parent")), \(d.quote("bucket")), \(d.quote("n")), \(d.quote("updated"))) "
-                + "SELECT \(row).\(d.quote("_tenant")), \(d.literal(table.name)), \(parent), \(bucket), COUNT(*), \(d.nowTicks) FROM \(row) "
+            return "INSERT INTO \(d.quote(Self.countsTable)) (\(d.quote("_tenant")), \(d.quote("source")), \(d.quote("parent")), \(d.quote("bucket")), \(d.quote("shard")), \(d.quote("n")), \(d.quote("updated"))) "
+                + "SELECT \(row).\(d.quote("_tenant")), \(d.literal(table.name)), \(parent), \(bucket), 0, COUNT(*), \(d.nowTicks) FROM \(row) "
                 + "WHERE (\(bucket)) IS NOT NULL GROUP BY \(row).\(d.quote("_tenant")), \(parent), \(bucket)"
         }
     }
@@ -123,6 +130,19 @@ extension StorageLayout {
         return s + " END"
     }
 
+    /// `EXISTS (…)`: the entity that contains `row` of `table` is stored.
+    private func containerExists(_ table: StorageTable, row: String, _ d: any SQLDialect) -> String {
+        guard let parentName = table.parent, let parent = self.table(named: parentName), let last = table.parentKeyColumns.last else {
+            return "1 = 1"
+        }
+        var conditions = ["\(d.quote(parent.name)).\(d.quote("_tenant")) = \(row).\(d.quote("_tenant"))"]
+        for (theirs, mine) in zip(parent.parentKeyColumns, table.parentKeyColumns) {
+            conditions.append("\(d.quote(parent.name)).\(d.quote(theirs)) = \(row).\(d.quote(mine))")
+        }
+        if !parent.isSingleton { conditions.append("\(d.quote(parent.name)).\(d.quote("id")) = \(row).\(d.quote(last))") }
+        return "EXISTS (SELECT 1 FROM \(d.quote(parent.name)) WHERE \(conditions.joined(separator: " AND ")))"
+    }
+
     private func parentExpression(_ columns: [String], row: String, _ d: any SQLDialect) -> String {
         columns.map { "\(row).\(d.quote($0))" }.joined(separator: " || '/' || ")
     }
@@ -133,23 +153,23 @@ extension StorageLayout {
         var out: [String] = []
         for (i, feed) in table.feeds.enumerated() {
             let source = d.literal(table.name)
-            func increment(_ row: String) -> String {
+            let shard = d.countShard ?? "0"
+            // One count of `row`'s bucket more (`delta` 1) or fewer (-1), in this transaction's shard; not
+            // once the container is gone (deleting it deletes its entities and its counts, in an order
+            // that differs between databases).
+            func add(_ delta: Int, _ row: String) -> String {
                 let bucket = bucketExpression(feed, row: row, d)
-                return "INSERT INTO \(counts) (\(d.quote("_tenant")), \(d.quote("source")), \(d.quote("parent")), \(d.quote("bucket")), \(d.quote("n")), \(d.quote("updated"))) "
-                    + "SELECT \(row).\(d.quote("_tenant")), \(source), \(parentExpression(table.parentKeyColumns, row: row, d)), \(bucket), 1, \(d.nowTicks) "
-                    + "WHERE (\(bucket)) IS NOT NULL "
-                    + "ON CONFLICT (\(d.quote("_tenant")), \(d.quote("source")), \(d.quote("parent")), \(d.quote("bucket"))) "
-                    + "DO UPDATE SET \(d.quote("n")) = \(counts).\(d.quote("n")) + 1, \(d.quote("updated")) = excluded.\(d.quote("updated"))"
+                return "INSERT INTO \(counts) (\(d.quote("_tenant")), \(d.quote("source")), \(d.quote("parent")), \(d.quote("bucket")), \(d.quote("shard")), \(d.quote("n")), \(d.quote("updated"))) "
+                    + "SELECT \(row).\(d.quote("_tenant")), \(source), \(parentExpression(table.parentKeyColumns, row: row, d)), \(bucket), \(shard), \(delta), \(d.nowTicks) "
+                    + "WHERE (\(bucket)) IS NOT NULL" + (delta < 0 ? " AND " + containerExists(table, row: row, d) : "") + " "
+                    + "ON CONFLICT (\(d.quote("_tenant")), \(d.quote("source")), \(d.quote("parent")), \(d.quote("bucket")), \(d.quote("shard"))) "
+                    + "DO UPDATE SET \(d.quote("n")) = \(counts).\(d.quote("n")) \(delta < 0 ? "-" : "+") \(abs(delta)), \(d.quote("updated")) = excluded.\(d.quote("updated"))"
             }
-            func decrement(_ row: String) -> String {
-                "UPDATE \(counts) SET \(d.quote("n")) = \(d.quote("n")) - 1, \(d.quote("updated")) = \(d.nowTicks) "
-                    + "WHERE \(d.quote("_tenant")) = \(row).\(d.quote("_tenant")) AND \(d.quote("source")) = \(source) "
-                    + "AND \(d.quote("parent")) = \(parentExpression(table.parentKeyColumns, row: row, d)) "
-                    + "AND \(d.quote("bucket")) = (\(bucketExpression(feed, row: row, d)))"
-            }
-            // The lock of the row's container's counts (tenant, source, parent: every count row it may touch).
+            func increment(_ row: String) -> String { add(1, row) }
+            func decrement(_ row: String) -> String { add(-1, row) }
+            // The lock of the row's container's counts in this shard (every count row the write may touch).
             func lock(_ row: String) -> [String] {
-                let key = "\(row).\(d.quote("_tenant")) || '/' || \(source) || '/' || \(parentExpression(table.parentKeyColumns, row: row, d))"
+                let key = "\(row).\(d.quote("_tenant")) || '/' || \(source) || '/' || \(parentExpression(table.parentKeyColumns, row: row, d)) || '/' || \(shard)"
                 return d.countsLock(key).map { [$0] } ?? []
             }
             let prefix = "\(table.name)_count\(i)"
