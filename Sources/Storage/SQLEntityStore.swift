@@ -446,7 +446,7 @@ private func format2(_ byte: UInt8) -> String {
     return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
 }
 
-/// The columns of the kept counts a summary's read returns after its parent's.
+/// How the kept counts are read (a summary's read and `counts`).
 extension SQLEntityStore {
     /// `source, bucket, n, updated` of the kept counts, each count the sum of its shards where the
     /// dialect has them (see `SQLDialect.countShard`; and the statement ends with `shardsAddedUp`).

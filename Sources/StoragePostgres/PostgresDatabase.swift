@@ -92,7 +92,7 @@ public final class PostgresDatabase: SQLDatabase {
                 var attempt = 1
                 while true {
                     do {
-                        let result = try await connection.query(Self.query(statement), logger: self.logger).get()
+                        let result = try await self.unnamed(statement, on: connection)
                         return (try result.rows.map(Self.values), result.metadata.rows ?? 0)
                     } catch let error as PSQLError where attempt < Self.writeAttempts && Self.isTransient(error) {
                         attempt += 1
@@ -113,14 +113,14 @@ public final class PostgresDatabase: SQLDatabase {
         let query: PreparedQuery
         switch plan {
         case .unnamed:
-            return try await connection.query(Self.query(statement), logger: logger).get().rows
+            return try await unnamed(statement, on: connection).rows
         case .prepare(let sql):
             do {
                 query = try await connection.prepare(query: sql).get()
             } catch let error as PSQLError where error.serverInfo?[.sqlState] != nil {
                 // PostgreSQL answered, and will not prepare it: it runs as it always could.
                 prepared.refuse(statement)
-                return try await connection.query(Self.query(statement), logger: logger).get().rows
+                return try await unnamed(statement, on: connection).rows
             }
             prepared.store(query, for: statement, connection: connection.id)
         case .execute(let known):
@@ -130,8 +130,13 @@ public final class PostgresDatabase: SQLDatabase {
             return try await query.execute(statement.bindings.map(Self.data)).get()
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "26000" {
             prepared.refuse(statement)
-            return try await connection.query(Self.query(statement), logger: logger).get().rows
+            return try await unnamed(statement, on: connection).rows
         }
+    }
+
+    /// Runs `statement` as an unnamed statement: parsed and planned for this one run.
+    private func unnamed(_ statement: SQLStatement, on connection: PostgresConnection) async throws -> PostgresQueryResult {
+        try await connection.query(Self.query(statement), logger: logger).get()
     }
 
     /// A binding as the prepared statement's parameter takes it (see `PreparedStatements.typed`).

@@ -17,11 +17,10 @@ extension StorageLayout {
             cols += table.columns.map { "\(d.quote($0.name)) \(d.columnType($0.kind))" }
             let key = (["_tenant"] + table.parentKeyColumns + (table.isSingleton ? [] : ["id"])).map(d.quote)
             cols.append("PRIMARY KEY (\(key.joined(separator: ", ")))")
-            if let parentName = table.parent, let parent = self.table(named: parentName) {
-                let mine = (["_tenant"] + table.parentKeyColumns).map(d.quote)
-                let theirs = (["_tenant"] + parent.parentKeyColumns + ["id"]).map(d.quote)
+            if let key = containerKey(table) {
                 cols.append(
-                    "FOREIGN KEY (\(mine.joined(separator: ", "))) REFERENCES \(d.quote(parent.name)) (\(theirs.joined(separator: ", "))) ON DELETE CASCADE")
+                    "FOREIGN KEY (\(key.mine.map(d.quote).joined(separator: ", "))) REFERENCES \(d.quote(key.parent.name)) "
+                        + "(\(key.theirs.map(d.quote).joined(separator: ", "))) ON DELETE CASCADE")
             }
             tablesDDL.append("CREATE TABLE IF NOT EXISTS \(d.quote(table.name)) (\(cols.joined(separator: ", ")))")
         }
@@ -130,17 +129,19 @@ extension StorageLayout {
         return s + " END"
     }
 
+    /// The table of the entities that contain `table`'s rows, and the columns that key a row's container
+    /// in each (what the foreign key joins); nil at the top.
+    private func containerKey(_ table: StorageTable) -> (parent: StorageTable, mine: [String], theirs: [String])? {
+        guard let parentName = table.parent, let parent = self.table(named: parentName) else { return nil }
+        return (parent, ["_tenant"] + table.parentKeyColumns, ["_tenant"] + parent.parentKeyColumns + ["id"])
+    }
+
     /// `EXISTS (…)`: the entity that contains `row` of `table` is stored.
     private func containerExists(_ table: StorageTable, row: String, _ d: any SQLDialect) -> String {
-        guard let parentName = table.parent, let parent = self.table(named: parentName), let last = table.parentKeyColumns.last else {
-            return "1 = 1"
-        }
-        var conditions = ["\(d.quote(parent.name)).\(d.quote("_tenant")) = \(row).\(d.quote("_tenant"))"]
-        for (theirs, mine) in zip(parent.parentKeyColumns, table.parentKeyColumns) {
-            conditions.append("\(d.quote(parent.name)).\(d.quote(theirs)) = \(row).\(d.quote(mine))")
-        }
-        if !parent.isSingleton { conditions.append("\(d.quote(parent.name)).\(d.quote("id")) = \(row).\(d.quote(last))") }
-        return "EXISTS (SELECT 1 FROM \(d.quote(parent.name)) WHERE \(conditions.joined(separator: " AND ")))"
+        guard let key = containerKey(table) else { return "1 = 1" }
+        let parent = d.quote(key.parent.name)
+        let conditions = zip(key.theirs, key.mine).map { "\(parent).\(d.quote($0)) = \(row).\(d.quote($1))" }
+        return "EXISTS (SELECT 1 FROM \(parent) WHERE \(conditions.joined(separator: " AND ")))"
     }
 
     private func parentExpression(_ columns: [String], row: String, _ d: any SQLDialect) -> String {
