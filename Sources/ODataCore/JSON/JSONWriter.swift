@@ -1,48 +1,72 @@
 /// Appends compact JSON to a byte buffer. The caller keeps the structure well formed; the writer
 /// takes care of separators and string escaping.
+///
+/// Every value of every row of a page goes through here, so the writer owns one growing allocation
+/// (`JSONBytes`) and writes into it directly: one capacity check per value, not one per byte as an
+/// array's `append` makes. It is still a value: a copy of a writer copies its bytes when it writes.
 public struct JSONWriter: Sendable {
-    public private(set) var bytes: [UInt8] = []
+    private var storage: JSONBytes
+    /// How many bytes of `storage` are written (kept here, not in the class: a class's stored `var` is
+    /// checked for exclusive access at run time, at every value).
+    public private(set) var count = 0
     private var needsComma = false
 
-    public init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int = 512) { storage = JSONBytes(capacity: capacity) }
 
-    public mutating func beginObject() { separate(); bytes.append(UInt8(ascii: "{")); needsComma = false }
-    public mutating func endObject() { bytes.append(UInt8(ascii: "}")); needsComma = true }
-    public mutating func beginArray() { separate(); bytes.append(UInt8(ascii: "[")); needsComma = false }
-    public mutating func endArray() { bytes.append(UInt8(ascii: "]")); needsComma = true }
+    /// The bytes written so far.
+    public var bytes: [UInt8] { withBytes { Array($0) } }
+
+    /// Calls `body` with the bytes written so far (valid only during the call).
+    public func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: storage.base, count: count))
+    }
+
+    public mutating func beginObject() { separate(); append(UInt8(ascii: "{")); needsComma = false }
+    public mutating func endObject() { append(UInt8(ascii: "}")); needsComma = true }
+    public mutating func beginArray() { separate(); append(UInt8(ascii: "[")); needsComma = false }
+    public mutating func endArray() { append(UInt8(ascii: "]")); needsComma = true }
 
     /// Writes `"name":`; the value follows.
     public mutating func key(_ name: String) {
         separate()
         appendQuoted(name)
-        bytes.append(UInt8(ascii: ":"))
+        append(UInt8(ascii: ":"))
         needsComma = false
     }
 
     /// Writes a key already encoded as `"name":` bytes (precomputed at start-up).
     public mutating func key(encoded: [UInt8]) {
-        separate()
-        bytes.append(contentsOf: encoded)
-        needsComma = false
+        encoded.withUnsafeBufferPointer { key(encoded: $0) }
     }
 
     /// Writes a key already encoded as `"name":` bytes, from a buffer of several.
     public mutating func key(encoded: UnsafeBufferPointer<UInt8>) {
         separate()
-        bytes.append(contentsOf: encoded)
+        append(encoded)
         needsComma = false
     }
 
     /// Makes room for `count` more bytes at once (a page of rows), instead of growing step by step.
-    public mutating func reserve(_ count: Int) { bytes.reserveCapacity(bytes.count + count) }
+    public mutating func reserve(_ count: Int) { _ = space(count) }
 
     public mutating func string(_ value: String) { separate(); appendQuoted(value); needsComma = true }
 
     /// Writes UTF-8 bytes (a value read in place from storage) as a JSON string; bytes that are not
     /// valid UTF-8 are written as U+FFFD, as `String(decoding:)` repairs them.
     public mutating func string(utf8: UnsafeBufferPointer<UInt8>) {
+        let special = JSONBytes.firstSpecial(utf8, from: 0, nonASCII: true)
+        if special == utf8.count {  // ASCII with nothing to escape: the common case, copied whole
+            separate()
+            let p = space(utf8.count + 2)
+            p[0] = UInt8(ascii: "\"")
+            if let base = utf8.baseAddress { (p + 1).update(from: base, count: utf8.count) }
+            p[utf8.count + 1] = UInt8(ascii: "\"")
+            count += utf8.count + 2
+            needsComma = true
+            return
+        }
         guard UTF8Bytes.isValid(utf8) else { return string(String(decoding: utf8, as: UTF8.self)) }
-        separate(); appendQuoted(utf8); needsComma = true
+        separate(); appendQuoted(utf8, from: special); needsComma = true
     }
     public mutating func int(_ value: Int64) { separate(); appendInteger(value); needsComma = true }
     public mutating func bool(_ value: Bool) { separate(); append(value ? "true" : "false"); needsComma = true }
@@ -54,78 +78,33 @@ public struct JSONWriter: Sendable {
         if value.isInfinite { string(value < 0 ? "-INF" : "INF"); return }
         separate()
         if value == value.rounded(.towardZero), abs(value) < 1e15 {
+            if value == 0, value.sign == .minus { append(UInt8(ascii: "-")) }
             appendInteger(Int64(value))
-            if value == 0, value.sign == .minus { bytes.insert(UInt8(ascii: "-"), at: bytes.count - 1) }
         } else {
-            append(value.description)
+            var text = value.description
+            text.withUTF8 { append($0) }
         }
         needsComma = true
     }
 
     /// Writes bytes that are already a complete JSON value.
-    public mutating func raw(_ json: some Sequence<UInt8>) { separate(); bytes.append(contentsOf: json); needsComma = true }
+    public mutating func raw(_ json: some Sequence<UInt8>) {
+        separate()
+        for b in json { append(b) }
+        needsComma = true
+    }
 
     /// Writes bytes that are already a complete JSON value (or several, comma-separated), from a buffer.
-    public mutating func raw(utf8 json: UnsafeBufferPointer<UInt8>) { separate(); bytes.append(contentsOf: json); needsComma = true }
-
-    private mutating func separate() {
-        if needsComma { bytes.append(UInt8(ascii: ",")) }
-    }
-
-    private mutating func append(_ s: String) { bytes.append(contentsOf: s.utf8) }
-
-    private mutating func appendInteger(_ value: Int64) {
-        if value == 0 { bytes.append(UInt8(ascii: "0")); return }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = value.magnitude
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            while n > 0 {
-                buffer[count] = UInt8(ascii: "0") + UInt8(n % 10)
-                n /= 10
-                count += 1
-            }
-        }
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        withUnsafeBytes(of: &digits) { buffer in
-            for i in stride(from: count - 1, through: 0, by: -1) { bytes.append(buffer[i]) }
-        }
-    }
-
-    private mutating func appendQuoted(_ s: String) {
-        var s = s
-        s.withUTF8 { appendQuoted($0) }
-    }
-
-    /// A string's UTF-8 as a JSON string: runs that need no escaping are copied whole.
-    private mutating func appendQuoted(_ utf8: UnsafeBufferPointer<UInt8>) {
-        bytes.append(UInt8(ascii: "\""))
-        var start = 0
-        for (i, b) in utf8.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
-            start = i + 1
-            switch b {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
-            case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
-            case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
-            case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
-            default:
-                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                          UTF8Bytes.hexDigit(b >> 4), UTF8Bytes.hexDigit(b)])
-            }
-        }
-        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
-        bytes.append(UInt8(ascii: "\""))
-    }
+    public mutating func raw(utf8 json: UnsafeBufferPointer<UInt8>) { separate(); append(json); needsComma = true }
 
     /// Writes a DateTimeOffset as its JSON string, straight into the buffer.
     public mutating func dateTimeOffset(_ value: DateTimeOffset) {
         separate()
-        bytes.append(UInt8(ascii: "\""))
-        value.write(to: &bytes)
-        bytes.append(UInt8(ascii: "\""))
+        let p = space(DateTimeOffset.maxUTF8Count + 2)
+        p[0] = UInt8(ascii: "\"")
+        let n = value.write(to: p + 1)
+        p[n + 1] = UInt8(ascii: "\"")
+        count += n + 2
         needsComma = true
     }
 
@@ -134,6 +113,150 @@ public struct JSONWriter: Sendable {
         var w = JSONWriter(capacity: name.utf8.count + 3)
         w.key(name)
         return w.bytes
+    }
+
+    // MARK: Writing into the buffer
+
+    /// Room for `count` more bytes, at the end of what is written (copied first if another writer shares
+    /// the bytes); the caller writes there and adds what it wrote to `count`.
+    @inline(__always)
+    private mutating func space(_ more: Int) -> UnsafeMutablePointer<UInt8> {
+        if _slowPath(!isKnownUniquelyReferenced(&storage) || storage.capacity - count < more) {
+            storage = storage.copy(count, adding: more)
+        }
+        return storage.base + count
+    }
+
+    @inline(__always)
+    private mutating func append(_ byte: UInt8) {
+        space(1).pointee = byte
+        count += 1
+    }
+
+    @inline(__always)
+    private mutating func append(_ buffer: UnsafeBufferPointer<UInt8>) {
+        guard let base = buffer.baseAddress else { return }
+        space(buffer.count).update(from: base, count: buffer.count)
+        count += buffer.count
+    }
+
+    private mutating func append(_ s: StaticString) {
+        append(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    @inline(__always)
+    private mutating func separate() {
+        if needsComma { append(UInt8(ascii: ",")) }
+    }
+
+    private mutating func appendInteger(_ value: Int64) {
+        // 20 bytes hold every Int64 with its sign; digits are written from the end, then moved.
+        let p = space(20)
+        var n = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        let written = withUnsafeMutableBytes(of: &digits) { buffer -> Int in
+            var i = 24
+            repeat {
+                i -= 1
+                buffer[i] = UInt8(ascii: "0") + UInt8(n % 10)
+                n /= 10
+            } while n > 0
+            if value < 0 {
+                i -= 1
+                buffer[i] = UInt8(ascii: "-")
+            }
+            UnsafeMutableRawPointer(p).copyMemory(from: buffer.baseAddress! + i, byteCount: 24 - i)
+            return 24 - i
+        }
+        count += written
+    }
+
+    private mutating func appendQuoted(_ s: String) {
+        var s = s
+        s.withUTF8 { appendQuoted($0, from: JSONBytes.firstSpecial($0, from: 0, nonASCII: false)) }
+    }
+
+    /// Valid UTF-8 as a JSON string, `special` the first byte that may need escaping: runs that need
+    /// none are copied whole.
+    private mutating func appendQuoted(_ utf8: UnsafeBufferPointer<UInt8>, from special: Int) {
+        append(UInt8(ascii: "\""))
+        var start = 0
+        var i = special
+        while i < utf8.count {
+            let b = utf8[i]
+            guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else {  // UTF-8 beyond ASCII: as is
+                i = JSONBytes.firstSpecial(utf8, from: i + 1, nonASCII: false)
+                continue
+            }
+            append(UnsafeBufferPointer(rebasing: utf8[start..<i]))
+            start = i + 1
+            switch b {
+            case UInt8(ascii: "\""): append("\\\"")
+            case UInt8(ascii: "\\"): append("\\\\")
+            case 0x0A: append("\\n")
+            case 0x0D: append("\\r")
+            case 0x09: append("\\t")
+            default:
+                append("\\u00")
+                append(UTF8Bytes.hexDigit(b >> 4))
+                append(UTF8Bytes.hexDigit(b))
+            }
+            i = JSONBytes.firstSpecial(utf8, from: i + 1, nonASCII: false)
+        }
+        append(UnsafeBufferPointer(rebasing: utf8[start...]))
+        append(UInt8(ascii: "\""))
+    }
+}
+
+/// The bytes of a `JSONWriter`: one allocation, replaced by one twice as large when full.
+final class JSONBytes: @unchecked Sendable {
+    // Written only through a writer that holds the only reference (`JSONWriter.space` copies
+    // otherwise), so sharing one between threads only ever reads it.
+    let base: UnsafeMutablePointer<UInt8>
+    let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// A copy of the first `count` bytes, with room for `more` after them.
+    func copy(_ count: Int, adding more: Int) -> JSONBytes {
+        let copy = JSONBytes(capacity: max(capacity * 2, count + more))
+        copy.base.update(from: base, count: count)
+        return copy
+    }
+
+    /// The index of the first byte from `start` that a JSON string must escape (a control character,
+    /// `"` or `\`), or with `nonASCII` that is not ASCII; `bytes.count` if none. Eight bytes at a
+    /// time: a byte is flagged in the high bit of its lane, exactly for the lowest lane that matches.
+    @inline(__always)
+    static func firstSpecial(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, nonASCII: Bool) -> Int {
+        guard let base = bytes.baseAddress else { return 0 }
+        let raw = UnsafeRawPointer(base)
+        let n = bytes.count
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let asciiMask: UInt64 = nonASCII ? high : 0
+        var i = start
+        while i + 8 <= n {
+            let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let quote = x ^ (ones &* 0x22)
+            let backslash = x ^ (ones &* 0x5C)
+            let flagged =
+                ((x &- ones &* 0x20) & ~x | (quote &- ones) & ~quote | (backslash &- ones) & ~backslash) & high
+                | (x & asciiMask)
+            if flagged != 0 { return i + flagged.littleEndian.trailingZeroBitCount >> 3 }
+            i += 8
+        }
+        while i < n {
+            let b = base[i]
+            if b < 0x20 || b == 0x22 || b == 0x5C || (nonASCII && b >= 0x80) { return i }
+            i += 1
+        }
+        return n
     }
 }
 

@@ -75,45 +75,52 @@ public struct DateTimeOffset: Sendable, Hashable, Comparable, CustomStringConver
     }
 
     public var description: String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(28)
-        write(to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        String(unsafeUninitializedCapacity: Self.maxUTF8Count) { write(to: $0.baseAddress!) }
     }
 
-    /// Appends `yyyy-MM-ddTHH:mm:ss[.fffffff]Z` (trailing zeros of the fraction dropped) as UTF-8: the
-    /// JSON writer calls this for every timestamp of every row, so it builds no intermediate strings.
-    public func write(to bytes: inout [UInt8]) {
+    /// The most bytes `write(to:)` writes (a year of five digits and a sign, the rest fixed).
+    public static let maxUTF8Count = 32
+
+    /// Writes `yyyy-MM-ddTHH:mm:ss[.fffffff]Z` (trailing zeros of the fraction dropped) as UTF-8 at `out`,
+    /// which has room for `maxUTF8Count` bytes, and returns how many it wrote: the JSON writer calls this
+    /// for every timestamp of every row, so it builds no intermediate strings.
+    public func write(to out: UnsafeMutablePointer<UInt8>) -> Int {
         let (seconds, fraction) = ticks.floorDividedWithRemainder(by: Self.ticksPerSecond)
         let (days, secondOfDay) = seconds.floorDividedWithRemainder(by: 86_400)
         let (year, month, day) = Self.civilFromDays(Int(days))
-        func digits(_ value: Int, _ width: Int) {
-            var v = value
-            if width == 4, v > 9999 || v < 0 {  // outside four digits: written as is
-                bytes.append(contentsOf: String(v).utf8)
-                return
-            }
-            var buffer: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (48, 48, 48, 48, 48, 48, 48)
-            withUnsafeMutableBytes(of: &buffer) { b in
-                for i in stride(from: width - 1, through: 0, by: -1) {
-                    b[i] = UInt8(48 + v % 10)
-                    v /= 10
-                }
-                bytes.append(contentsOf: b[0..<width])
-            }
+        var n = 0
+        func byte(_ b: UInt8) {
+            out[n] = b
+            n += 1
         }
-        digits(year, 4); bytes.append(UInt8(ascii: "-")); digits(month, 2); bytes.append(UInt8(ascii: "-")); digits(day, 2)
-        bytes.append(UInt8(ascii: "T"))
-        digits(Int(secondOfDay / 3600), 2); bytes.append(UInt8(ascii: ":")); digits(Int(secondOfDay / 60 % 60), 2)
-        bytes.append(UInt8(ascii: ":")); digits(Int(secondOfDay % 60), 2)
+        func digits(_ value: Int, _ width: Int) {
+            var v = value.magnitude
+            var width = width
+            if width == 4, value > 9999 || value < 0 {  // outside four digits: written as is
+                if value < 0 { byte(UInt8(ascii: "-")) }
+                width = 1
+                var rest = v / 10
+                while rest > 0 { rest /= 10; width += 1 }
+            }
+            for i in stride(from: n + width - 1, through: n, by: -1) {
+                out[i] = UInt8(48 + v % 10)
+                v /= 10
+            }
+            n += width
+        }
+        digits(year, 4); byte(UInt8(ascii: "-")); digits(month, 2); byte(UInt8(ascii: "-")); digits(day, 2)
+        byte(UInt8(ascii: "T"))
+        digits(Int(secondOfDay / 3600), 2); byte(UInt8(ascii: ":")); digits(Int(secondOfDay / 60 % 60), 2)
+        byte(UInt8(ascii: ":")); digits(Int(secondOfDay % 60), 2)
         if fraction > 0 {
             var f = Int(fraction)
             var width = 7
             while f % 10 == 0 { f /= 10; width -= 1 }
-            bytes.append(UInt8(ascii: "."))
+            byte(UInt8(ascii: "."))
             digits(f, width)
         }
-        bytes.append(UInt8(ascii: "Z"))
+        byte(UInt8(ascii: "Z"))
+        return n
     }
 
     private static func isLeap(_ y: Int) -> Bool { y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) }

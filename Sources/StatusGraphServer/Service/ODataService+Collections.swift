@@ -101,14 +101,14 @@ extension ODataService {
         }
         let count = q.count ? try await store.count(table, in: call.scope, lq) : nil
         let context = contextURL(call, q, entity: false)
-        return json(200, capacity: items.bytes.count + 1024) { w in
+        return json(200, capacity: items.count + 1024) { w in
             w.beginObject()
             w.key("@odata.context"); w.string(context)
             if let count { w.key("@odata.count"); w.int(Int64(count)) }
             if let nextLink { w.key("@odata.nextLink"); w.string(nextLink) }
             w.key("value")
             w.beginArray()
-            items.bytes.withUnsafeBufferPointer { w.raw(utf8: $0) }
+            items.withBytes { w.raw(utf8: $0) }
             w.endArray()
             w.endObject()
         }

@@ -66,7 +66,7 @@ final class SummaryPlan: Sendable {
             } else {
                 var w = JSONWriter(capacity: 16)
                 w.value(p.nullable ? .null : .defaultValue(of: p.type, in: model), type: p.type, model: model)
-                values.append(.fixed(fixedJSON.count..<(fixedJSON.count + w.bytes.count)))
+                values.append(.fixed(fixedJSON.count..<(fixedJSON.count + w.count)))
                 fixedJSON += w.bytes
             }
         }
