@@ -23,6 +23,15 @@ import Testing
         ("description eq null", "(description eq null)"),
         ("isFeatured eq true", "(isFeatured eq true)"),
         ("devicesCount add 1 gt 2 mul 3", "((devicesCount add 1) gt (2 mul 3))"),
+        // Text beyond ASCII, in literals and names; quotes doubled in a literal.
+        ("userName eq 'Zoë ''the'' 🎉'", "(userName eq 'Zoë ''the'' 🎉')"),
+        ("Größe eq 'x'", "(Größe eq 'x')"),
+        // Number suffixes are dropped; a letter after one makes it part of a name, not a suffix.
+        ("size gt 1L and ratio lt 1.5d", "((size gt 1) and (ratio lt 1.5))"),
+        ("size sub 2e-3 ge -4E+2", "((size sub 2e-3) ge -4E+2)"),
+        ("day eq 2017-01-01", "(day eq date:2017-01-01)"),
+        ("id eq 0F5E4A2C-1111-2222-3333-444455556666 or x eq 1", "((id eq guid:0F5E4A2C-1111-2222-3333-444455556666) or (x eq 1))"),
+        ("_private eq $it/@odata.id", "(_private eq $it/@odata.id)"),
     ])
     func parsesFilters(_ text: String, _ canonical: String) throws {
         #expect(try ExpressionParser.parseFilter(text).description == canonical)
@@ -40,6 +49,11 @@ import Testing
         ("a/any(t t eq 1)", "expected ':'"),
         ("a/all()", "all() needs"),
         ("a eq 1 b", "unexpected 'b'"),
+        // 36 characters shaped like a GUID but followed by a letter are not one (`0f` is then the number 0).
+        ("id eq 0f5e4a2c-1111-2222-3333-444455556666x", "unexpected '5e4'"),
+        // Positions count characters as written, whatever their UTF-8 length.
+        ("Zoë eq # 1", "at position 7: unexpected character '#'"),
+        ("'🎉🎉' eq 1 2", "in $filter at position 10: unexpected '2'"),
     ])
     func rejectsSyntax(_ text: String, _ phrase: String) {
         do {

@@ -1,7 +1,9 @@
 /// Syntax checks for the primitive types kept as canonical text.
 public enum PrimitiveLiterals {
-    public static func isGuid(_ s: String) -> Bool {
-        let b = Array(s.utf8)
+    public static func isGuid(_ s: String) -> Bool { isGuid(utf8: s.utf8) }
+
+    /// Whether `b` is a GUID's 36 characters (hex digits, dashes after the 8th, 12th, 16th and 20th).
+    public static func isGuid<Bytes: Collection<UInt8>>(utf8 b: Bytes) -> Bool {
         guard b.count == 36 else { return false }
         for (i, c) in b.enumerated() {
             if i == 8 || i == 13 || i == 18 || i == 23 {

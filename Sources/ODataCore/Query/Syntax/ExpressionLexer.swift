@@ -11,61 +11,110 @@ struct ExpressionLexer {
         case end
     }
 
-    private let chars: [Character]
+    /// The text's UTF-8: tokens are found byte by byte (not by grapheme clusters), and a token's text is
+    /// made once, when it is returned.
+    private let bytes: [UInt8]
+    private let text: String
     private var i = 0
     /// Whether white space came just before the token last read (typed literals need none).
     private(set) var spaceBefore = false
 
-    init(_ text: String) { chars = Array(text) }
+    init(_ text: String) {
+        self.text = text
+        bytes = Array(text.utf8)
+    }
 
-    var position: Int { i }
+    /// Where the token last read starts, after the white space before it: an offset into the text's
+    /// UTF-8 (see `characterPosition`).
+    private(set) var tokenStart = 0
+
+    /// The position, in characters as written, of the UTF-8 offset `offset` of `text` (a token's start),
+    /// for messages.
+    static func characterPosition(_ offset: Int, in text: String) -> Int {
+        let utf8 = text.utf8
+        return text[..<utf8.index(utf8.startIndex, offsetBy: min(offset, utf8.count))].count
+    }
 
     mutating func next() throws(ODataError) -> Token {
         spaceBefore = false
-        while i < chars.count, chars[i] == " " || chars[i] == "\t" {
+        while i < bytes.count, bytes[i] == UInt8(ascii: " ") || bytes[i] == UInt8(ascii: "\t") {
             i += 1
             spaceBefore = true
         }
-        guard i < chars.count else { return .end }
-        let c = chars[i]
+        tokenStart = i
+        guard i < bytes.count else { return .end }
+        let c = bytes[i]
         switch c {
-        case "(": i += 1; return .open
-        case ")": i += 1; return .close
-        case ",": i += 1; return .comma
-        case "/": i += 1; return .slash
-        case ":": i += 1; return .colon
-        case "'": return .string(try stringLiteral())
+        case UInt8(ascii: "("): i += 1; return .open
+        case UInt8(ascii: ")"): i += 1; return .close
+        case UInt8(ascii: ","): i += 1; return .comma
+        case UInt8(ascii: "/"): i += 1; return .slash
+        case UInt8(ascii: ":"): i += 1; return .colon
+        case UInt8(ascii: "'"): return .string(try stringLiteral())
         default: break
         }
-        if let guid = match(Self.isGuid, length: 36) { return .guid(guid) }
-        if c.isASCIIDigit || (c == "-" && i + 1 < chars.count && chars[i + 1].isASCIIDigit) {
+        if let guid = guid() { return .guid(guid) }
+        if Self.isDigit(c) || (c == UInt8(ascii: "-") && i + 1 < bytes.count && Self.isDigit(bytes[i + 1])) {
             if let dt = dateTimeLiteral() { return dt }
             return .number(numberLiteral())
         }
-        if c.isLetter || c == "_" || c == "$" || c == "@" {
+        if let first = letterLength(at: i) ?? (Self.isIdentifierSymbol(c) && c != UInt8(ascii: ".") ? 1 : nil) {
             let start = i
-            while i < chars.count, chars[i].isLetter || chars[i].isASCIIDigit || chars[i] == "_" || chars[i] == "." || chars[i] == "$" || chars[i] == "@" {
-                i += 1
+            i += first
+            while i < bytes.count {
+                if Self.isDigit(bytes[i]) || Self.isIdentifierSymbol(bytes[i]) {
+                    i += 1
+                } else if let letter = letterLength(at: i) {
+                    i += letter
+                } else {
+                    break
+                }
             }
-            return .identifier(String(chars[start..<i]))
+            return .identifier(string(start..<i))
         }
-        throw .badRequest("Syntax error at position \(i): unexpected character '\(c)'.")
+        let utf8 = text.utf8
+        let character = text[utf8.index(utf8.startIndex, offsetBy: i)...].first.map(String.init) ?? ""
+        throw .badRequest("Syntax error at position \(Self.characterPosition(i, in: text)): unexpected character '\(character)'.")
+    }
+
+    private func string(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+
+    private static func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+
+    /// `_`, `.`, `$` and `@`, which identifiers may hold besides letters and digits (and start with, but `.`).
+    private static func isIdentifierSymbol(_ b: UInt8) -> Bool {
+        b == UInt8(ascii: "_") || b == UInt8(ascii: ".") || b == UInt8(ascii: "$") || b == UInt8(ascii: "@")
+    }
+
+    /// The UTF-8 length of the letter at `at`, or nil if no letter starts there (beyond ASCII, a letter
+    /// is what `Character.isLetter` says of that scalar).
+    private func letterLength(at j: Int) -> Int? {
+        guard j < bytes.count else { return nil }
+        let b = bytes[j]
+        if b < 0x80 {
+            return (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z")) ? 1 : nil
+        }
+        let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+        guard j + length <= bytes.count, let scalar = string(j..<(j + length)).unicodeScalars.first else { return nil }
+        return Character(scalar).isLetter ? length : nil
     }
 
     private mutating func stringLiteral() throws(ODataError) -> String {
         i += 1
-        var s = ""
-        while i < chars.count {
-            if chars[i] == "'" {
-                if i + 1 < chars.count, chars[i + 1] == "'" {
-                    s.append("'")
+        var start = i
+        var unescaped: [UInt8] = []  // only for a literal with doubled quotes
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "'") {
+                if i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "'") {
+                    unescaped += bytes[start...i]
                     i += 2
+                    start = i
                     continue
                 }
+                let value = unescaped.isEmpty ? string(start..<i) : String(decoding: unescaped + bytes[start..<i], as: UTF8.self)
                 i += 1
-                return s
+                return value
             }
-            s.append(chars[i])
             i += 1
         }
         throw .badRequest("Syntax error: a string literal is not closed with a quote.")
@@ -73,52 +122,60 @@ struct ExpressionLexer {
 
     private mutating func numberLiteral() -> String {
         let start = i
-        if chars[i] == "-" { i += 1 }
-        while i < chars.count, chars[i].isASCIIDigit || chars[i] == "." || chars[i] == "e" || chars[i] == "E"
-            || ((chars[i] == "+" || chars[i] == "-") && (chars[i - 1] == "e" || chars[i - 1] == "E"))
-        {
+        if bytes[i] == UInt8(ascii: "-") { i += 1 }
+        while i < bytes.count {
+            let b = bytes[i]
+            let exponentSign = (b == UInt8(ascii: "+") || b == UInt8(ascii: "-"))
+                && (bytes[i - 1] == UInt8(ascii: "e") || bytes[i - 1] == UInt8(ascii: "E"))
+            guard Self.isDigit(b) || b == UInt8(ascii: ".") || b == UInt8(ascii: "e") || b == UInt8(ascii: "E") || exponentSign else { break }
             i += 1
         }
         // OData's number suffixes (1L, 1.5M, 1.5D, 1.5F) are allowed and dropped.
-        if i < chars.count, "LlMmDdFf".contains(chars[i]), i + 1 == chars.count || !chars[i + 1].isLetter { i += 1 }
-        return String(chars[start..<i]).trimmingSuffix()
+        if i < bytes.count, Self.isNumberSuffix(bytes[i]), letterLength(at: i + 1) == nil { i += 1 }
+        let end = i > start && Self.isNumberSuffix(bytes[i - 1]) ? i - 1 : i
+        return string(start..<end)
+    }
+
+    private static func isNumberSuffix(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "L"), UInt8(ascii: "l"), UInt8(ascii: "M"), UInt8(ascii: "m"), UInt8(ascii: "D"), UInt8(ascii: "d"),
+            UInt8(ascii: "F"), UInt8(ascii: "f"):
+            return true
+        default: return false
+        }
     }
 
     /// `2017-01-01T00:00:00Z` and `2017-01-01` (unquoted, as OData writes them).
     private mutating func dateTimeLiteral() -> Token? {
         var j = i
-        while j < chars.count, chars[j].isASCIIDigit || "-:.TtZz+".contains(chars[j]) { j += 1 }
-        let text = String(chars[i..<j])
+        while j < bytes.count, Self.isDigit(bytes[j]) || Self.isDateTimeSymbol(bytes[j]) { j += 1 }
+        let text = string(i..<j)
         if DateTimeOffset(parsing: text) != nil {
             i = j
             return .dateTimeOffset(text)
         }
-        if text.count == 10, PrimitiveLiterals.isDate(text) {
+        if j - i == 10, PrimitiveLiterals.isDate(text) {
             i = j
             return .date(text)
         }
         return nil
     }
 
-    private mutating func match(_ check: (String) -> Bool, length: Int) -> String? {
-        guard i + length <= chars.count else { return nil }
-        let text = String(chars[i..<i + length])
-        guard check(text) else { return nil }
-        if i + length < chars.count, chars[i + length].isLetter || chars[i + length].isASCIIDigit { return nil }
-        i += length
-        return text
+    private static func isDateTimeSymbol(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "-"), UInt8(ascii: ":"), UInt8(ascii: "."), UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: "Z"),
+            UInt8(ascii: "z"), UInt8(ascii: "+"):
+            return true
+        default: return false
+        }
     }
 
-    private static func isGuid(_ s: String) -> Bool { PrimitiveLiterals.isGuid(s) }
-}
-
-extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
-}
-
-extension String {
-    fileprivate func trimmingSuffix() -> String {
-        if let last, "LlMmDdFf".contains(last) { return String(dropLast()) }
-        return self
+    /// A GUID literal (36 characters not followed by a letter or digit), checked in place.
+    private mutating func guid() -> String? {
+        guard i + 36 <= bytes.count, PrimitiveLiterals.isGuid(utf8: bytes[i..<(i + 36)]) else { return nil }
+        if i + 36 < bytes.count, Self.isDigit(bytes[i + 36]) || letterLength(at: i + 36) != nil { return nil }
+        defer { i += 36 }
+        return string(i..<(i + 36))
     }
 }
+

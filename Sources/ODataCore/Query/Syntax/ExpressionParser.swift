@@ -22,19 +22,20 @@ public struct ExpressionParser {
     private var depth = 0
     private let limits: Limits
     private let option: String
+    private let text: String
 
     private init(_ text: String, option: String, limits: Limits) throws(ODataError) {
         var lexer = ExpressionLexer(text)
         var tokens: [Lexed] = []
         while true {
-            let start = lexer.position
             let token = try lexer.next()
-            tokens.append(Lexed(token: token, spaceBefore: lexer.spaceBefore, position: start))
+            tokens.append(Lexed(token: token, spaceBefore: lexer.spaceBefore, position: lexer.tokenStart))
             if token == .end { break }
         }
         self.tokens = tokens
         self.limits = limits
         self.option = option
+        self.text = text
     }
 
     /// Parses a boolean expression such as a `$filter` value.
@@ -74,7 +75,8 @@ public struct ExpressionParser {
     }
 
     private func error(_ message: String) -> ODataError {
-        .badRequest("Syntax error in \(option) at position \(tokens[index].position): \(message).", target: option)
+        let position = ExpressionLexer.characterPosition(tokens[index].position, in: text)
+        return .badRequest("Syntax error in \(option) at position \(position): \(message).", target: option)
     }
 
     private mutating func expect(_ t: ExpressionLexer.Token, _ what: String) throws(ODataError) {
