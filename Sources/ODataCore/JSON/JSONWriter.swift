@@ -3,15 +3,16 @@
 ///
 /// Every value of every row of a page goes through here, so the writer owns one growing allocation
 /// (`JSONBytes`) and writes into it directly: one capacity check per value, not one per byte as an
-/// array's `append` makes. It is still a value: a copy of a writer copies its bytes when it writes.
-public struct JSONWriter: Sendable {
+/// array's `append` makes. It is still a value: a copy of a writer copies its bytes when it writes
+/// (hence `@unchecked Sendable`: its storage, a `ManagedBuffer`, is written only while unshared).
+public struct JSONWriter: @unchecked Sendable {
     private var storage: JSONBytes
     /// How many bytes of `storage` are written (kept here, not in the class: a class's stored `var` is
     /// checked for exclusive access at run time, at every value).
     public private(set) var count = 0
     private var needsComma = false
 
-    public init(capacity: Int = 512) { storage = JSONBytes(capacity: capacity) }
+    public init(capacity: Int = 512) { storage = JSONBytes.make(capacity: capacity) }
 
     /// The bytes written so far.
     public var bytes: [UInt8] { withBytes { Array($0) } }
@@ -45,9 +46,6 @@ public struct JSONWriter: Sendable {
         append(encoded)
         needsComma = false
     }
-
-    /// Makes room for `count` more bytes at once (a page of rows), instead of growing step by step.
-    public mutating func reserve(_ count: Int) { _ = space(count) }
 
     public mutating func string(_ value: String) { separate(); appendQuoted(value); needsComma = true }
 
@@ -90,9 +88,14 @@ public struct JSONWriter: Sendable {
     /// Writes bytes that are already a complete JSON value.
     public mutating func raw(_ json: some Sequence<UInt8>) {
         separate()
-        for b in json { append(b) }
+        if json.withContiguousStorageIfAvailable({ append($0) }) == nil {
+            for b in json { append(b) }
+        }
         needsComma = true
     }
+
+    /// Writes what another writer wrote (a complete JSON value).
+    public mutating func raw(_ json: JSONWriter) { json.withBytes { raw(utf8: $0) } }
 
     /// Writes bytes that are already a complete JSON value (or several, comma-separated), from a buffer.
     public mutating func raw(utf8 json: UnsafeBufferPointer<UInt8>) { separate(); append(json); needsComma = true }
@@ -121,7 +124,7 @@ public struct JSONWriter: Sendable {
     /// the bytes); the caller writes there and adds what it wrote to `count`.
     @inline(__always)
     private mutating func space(_ more: Int) -> UnsafeMutablePointer<UInt8> {
-        if _slowPath(!isKnownUniquelyReferenced(&storage) || storage.capacity - count < more) {
+        if _slowPath(!isKnownUniquelyReferenced(&storage) || storage.room - count < more) {
             storage = storage.copy(count, adding: more)
         }
         return storage.base + count
@@ -208,23 +211,20 @@ public struct JSONWriter: Sendable {
     }
 }
 
-/// The bytes of a `JSONWriter`: one allocation, replaced by one twice as large when full.
-final class JSONBytes: @unchecked Sendable {
-    // Written only through a writer that holds the only reference (`JSONWriter.space` copies
-    // otherwise), so sharing one between threads only ever reads it.
-    let base: UnsafeMutablePointer<UInt8>
-    let capacity: Int
-
-    init(capacity: Int) {
-        self.capacity = max(capacity, 16)
-        base = .allocate(capacity: self.capacity)
+/// The bytes of a `JSONWriter`, in the same allocation as the object (its header is the capacity),
+/// replaced by one twice as large when full.
+final class JSONBytes: ManagedBuffer<Int, UInt8> {
+    static func make(capacity: Int) -> JSONBytes {
+        let capacity = max(capacity, 16)
+        return unsafeDowncast(JSONBytes.create(minimumCapacity: capacity) { _ in capacity }, to: JSONBytes.self)
     }
 
-    deinit { base.deallocate() }
+    var base: UnsafeMutablePointer<UInt8> { withUnsafeMutablePointerToElements { $0 } }
+    var room: Int { header }
 
     /// A copy of the first `count` bytes, with room for `more` after them.
     func copy(_ count: Int, adding more: Int) -> JSONBytes {
-        let copy = JSONBytes(capacity: max(capacity * 2, count + more))
+        let copy = JSONBytes.make(capacity: max(room * 2, count + more))
         copy.base.update(from: base, count: count)
         return copy
     }

@@ -48,9 +48,9 @@ public struct StatusGraphResponder: HTTPResponder {
         switch result.body {
         case .empty:
             body = ByteBuffer()
-        case .json(let bytes):
+        case .json(let json):
             headers.append(HTTPField(name: .contentType, value: Self.jsonType))
-            body = ByteBuffer(bytes: bytes)
+            body = json.withBytes { ByteBuffer(bytes: $0) }
         case .text(let text):
             headers.append(HTTPField(name: .contentType, value: "text/plain;charset=utf-8"))
             body = ByteBuffer(string: text)
@@ -133,7 +133,7 @@ public struct StatusGraphResponder: HTTPResponder {
         else { return Self.error(.badRequest("The body is not JSON within the limits.")) }
         var w = JSONWriter(capacity: 512)
         w.json(value)
-        return ServiceResponse(status: 200, body: .json(w.bytes))
+        return ServiceResponse(status: 200, body: .json(w))
     }
 
     private func baseURL(_ request: Request) -> String {

@@ -89,7 +89,7 @@ extension ODataService {
                 w.endObject()
                 switch response.body {
                 case .empty: break
-                case .json(let bytes): w.key("body"); w.raw(bytes)
+                case .json(let json): w.key("body"); w.raw(json)
                 case .text(let text): w.key("body"); w.string(text)
                 case .xml(let xml): w.key("body"); w.string(xml)
                 case .error(let e):

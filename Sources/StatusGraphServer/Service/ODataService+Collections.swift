@@ -39,14 +39,14 @@ extension ODataService {
         let mayContinue = remaining.map { $0 > pageLimit } ?? true
         // The page's members are written as their rows are read (nothing materialized), except with
         // `$expand`, whose reads need the page's ids first.
-        var items = JSONWriter(capacity: 0)
+        // Room for a page of rows at once (the writer grows if they are longer), not grown step by step.
+        var items = JSONWriter(capacity: pageLimit > 0 ? min(pageLimit, 64) * 512 : 0)
         var written = 0
         var more = false
         var lastKeys: [SQLValue] = []
         var expansions: [Expansion] = []
         if pageLimit > 0 {
             lq.limit = pageLimit + (mayContinue ? 1 : 0)
-            items.reserve(min(pageLimit, 64) * 512)
             var projection: EntityProjection?
             var selected: [Bool]?
             func project(_ type: String) {

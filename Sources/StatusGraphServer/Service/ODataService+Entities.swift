@@ -21,7 +21,7 @@ extension ODataService {
                 written = true
             }
             guard written else { throw notFound(call) }
-            return ServiceResponse(status: 200, body: .json(w.bytes))
+            return ServiceResponse(status: 200, body: .json(w))
         }
         guard
             let row = try await store.get(table, in: call.scope, id: id(call), types: types),

@@ -13,7 +13,7 @@ struct Expansion {
     /// Expansions of the members.
     var nested: [Expansion] = []
     /// Parent id → summary JSON (single-valued navigations).
-    var summaries: [String: [UInt8]] = [:]
+    var summaries: [String: JSONWriter] = [:]
     let table: StorageTable?
 }
 

@@ -182,7 +182,7 @@ extension ODataService {
     func json(_ status: Int, capacity: Int = 1024, headers: [(String, String)] = [], _ write: (inout JSONWriter) -> Void) -> ServiceResponse {
         var w = JSONWriter(capacity: capacity)
         write(&w)
-        return ServiceResponse(status: status, headers: headers, body: .json(w.bytes))
+        return ServiceResponse(status: status, headers: headers, body: .json(w))
     }
 
     static func now() -> DateTimeOffset {

@@ -49,7 +49,8 @@ public final class ServiceRequest: Sendable {
 public struct ServiceResponse: Sendable {
     public enum Body: Sendable {
         case empty
-        case json([UInt8])
+        /// JSON, as written (handed on without a copy into an array).
+        case json(JSONWriter)
         case text(String)
         /// CSDL (`$metadata`).
         case xml(String)

@@ -79,7 +79,7 @@ final class SummaryPlan: Sendable {
     }
 
     /// The summary entity of a parent read by `read`.
-    func write(tenant: String, parent: CountedEntity, context: String?) -> [UInt8] {
+    func write(tenant: String, parent: CountedEntity, context: String?) -> JSONWriter {
         write(tenant: tenant, parentID: parent.id, counts: parent.counts, context: context) { read.value($0, of: parent) }
     }
 
@@ -87,7 +87,7 @@ final class SummaryPlan: Sendable {
     /// columns (`column` gives the value of a column of its table).
     func write(
         tenant: String, parentID: String, counts: [SummaryCount], context: String?, column: (Int) -> SQLValue
-    ) -> [UInt8] {
+    ) -> JSONWriter {
         var sums = [Int64](repeating: 0, count: buckets.count)
         var latest: Int64?
         for c in counts {
@@ -122,6 +122,6 @@ final class SummaryPlan: Sendable {
             }
         }
         w.endObject()
-        return w.bytes
+        return w
     }
 }
