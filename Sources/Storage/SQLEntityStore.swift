@@ -252,6 +252,8 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
     public func insert(_ table: StorageTable, in scope: Scope, _ entities: [StoredEntity]) async throws {
         guard !entities.isEmpty else { return }
         var b = SQLBuilder(d)
+        let perRow = 3 + scope.parents.count + table.columns.count
+        b.reserve(bindings: entities.count * perRow, text: insertHeads[table.name]!.utf8.count + entities.count * perRow * 8)
         b.append(insertHeads[table.name]!)
         for (n, entity) in entities.enumerated() {
             precondition(entity.values.count == table.columns.count, "row does not match \(table.name)")
@@ -352,7 +354,11 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
             b.append(" AND "); b.identifier("source"); b.append(" IN ("); b.list(sources) { b, _ in b.bind(.null) }; b.append(")")
             shardsAddedUp(&b, by: ["source", "bucket"])
         }
-        return CountsRead(table: table, types: types, columns: columns, sources: sources, text: b.statement.sql)
+        var buckets: [String] = []
+        for source in sources.compactMap(layout.table(named:)) {
+            for rule in source.feeds.flatMap(\.source.rules) where !buckets.contains(rule.count) { buckets.append(rule.count) }
+        }
+        return CountsRead(table: table, types: types, columns: columns, sources: sources, buckets: buckets, text: b.statement.sql)
     }
 
     public func getWithCounts(_ read: CountsRead, in scope: Scope, id: String) async throws -> CountedEntity? {
@@ -379,17 +385,16 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
                 var values: [SQLValue] = []
                 values.reserveCapacity(read.columns.count)
                 for offset in 0..<read.columns.count { values.append(row[2 + offset].value) }
-                let typeName = read.table.family.first { $0.utf8.elementsEqual(type) } ?? String(decoding: type, as: UTF8.self)
-                entity = (typeName, values)
+                entity = (read.typeNames.name(type), values)
                 return
             }
             guard case .text(let source) = row[end], case .text(let bucket) = row[end + 1], case .integer(let n) = row[end + 2],
                 case .integer(let updated) = row[end + 3]
             else { throw StorageError(.internalError, "malformed summary count row") }
-            let sourceName = read.sources.first { $0.utf8.elementsEqual(source) } ?? String(decoding: source, as: UTF8.self)
             counts.append(
                 SummaryCount(
-                    parent: parent, source: sourceName, bucket: String(decoding: bucket, as: UTF8.self), count: n, updatedTicks: updated))
+                    parent: parent, source: read.sourceNames.name(source), bucket: read.bucketNames.name(bucket), count: n,
+                    updatedTicks: updated))
         }
         return entity.map { CountedEntity(id: id, type: $0.type, values: $0.values, counts: counts) }
     }

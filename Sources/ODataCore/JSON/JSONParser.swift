@@ -83,7 +83,7 @@ public struct JSONParser {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a property name") }
             let key = try parseString()
-            if object.members.isEmpty { object.members.reserveCapacity(8) }
+            if object.members.isEmpty { object.members.reserveCapacity(16) }  // a status has 9 to 16 properties
             if object.members.count == Self.scannedKeys { keys = Set(object.members.lazy.map(\.key)) }
             let duplicate = keys == nil ? object.members.contains { $0.key == key } : !keys!.insert(key).inserted
             guard !duplicate else { throw failure("duplicate property '\(key)'") }

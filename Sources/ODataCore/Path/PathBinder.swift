@@ -17,6 +17,7 @@ public final class PathBinder: Sendable {
         }
         if first.key != nil { throw .badRequest("The singleton '\(first.name)' takes no key.") }
         var steps: [ResourcePath.Step] = []
+        steps.reserveCapacity(segments.count)
         var type = singletonType
         var cast: StructuredType?
         var target = ResourcePath.Target.singleton

@@ -58,6 +58,7 @@ public final class PayloadReader: Sendable {
                 target: "@odata.type")
         }
         var values: [NamedValue] = []
+        values.reserveCapacity(object.members.count)
         for (key, value) in object.members {
             if key.utf8.contains(UInt8(ascii: "@")) { continue }  // instance and property annotations
             guard let property = type.property(named: key) else {

@@ -208,6 +208,7 @@ extension ODataService {
         creating: Bool
     ) throws -> [(column: Int, value: SQLValue)] {
         var out: [(column: Int, value: SQLValue)] = []
+        out.reserveCapacity(payload.values.count + service.serverManaged.count)
         for nv in payload.values {
             guard let i = table.columnIndex(nv.name) else {
                 throw ODataError.badRequest("The property '\(nv.name)' cannot be stored.", target: nv.name)

@@ -24,6 +24,13 @@ public struct SQLBuilder {
         statement.bindings.reserveCapacity(8)
     }
 
+    /// Makes room for `bindings` bindings and `text` characters of SQL in all (a statement known to be
+    /// long, such as a multi-row insert), instead of growing step by step.
+    public mutating func reserve(bindings: Int, text: Int) {
+        statement.bindings.reserveCapacity(bindings)
+        statement.sql.reserveCapacity(text)
+    }
+
     /// Appends SQL text (never a value).
     public mutating func append(_ sql: String) { statement.sql += sql }
 
