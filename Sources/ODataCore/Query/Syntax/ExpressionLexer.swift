@@ -82,9 +82,7 @@ struct ExpressionLexer {
     private static func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
 
     /// `_`, `.`, `$` and `@`, which identifiers may hold besides letters and digits (and start with, but `.`).
-    private static func isIdentifierSymbol(_ b: UInt8) -> Bool {
-        b == UInt8(ascii: "_") || b == UInt8(ascii: ".") || b == UInt8(ascii: "$") || b == UInt8(ascii: "@")
-    }
+    private static func isIdentifierSymbol(_ b: UInt8) -> Bool { isOne(b, of: "_.$@") }
 
     /// The UTF-8 length of the letter at `at`, or nil if no letter starts there (beyond ASCII, a letter
     /// is what `Character.isLetter` says of that scalar).
@@ -136,14 +134,7 @@ struct ExpressionLexer {
         return string(start..<end)
     }
 
-    private static func isNumberSuffix(_ b: UInt8) -> Bool {
-        switch b {
-        case UInt8(ascii: "L"), UInt8(ascii: "l"), UInt8(ascii: "M"), UInt8(ascii: "m"), UInt8(ascii: "D"), UInt8(ascii: "d"),
-            UInt8(ascii: "F"), UInt8(ascii: "f"):
-            return true
-        default: return false
-        }
-    }
+    private static func isNumberSuffix(_ b: UInt8) -> Bool { isOne(b, of: "LlMmDdFf") }
 
     /// `2017-01-01T00:00:00Z` and `2017-01-01` (unquoted, as OData writes them).
     private mutating func dateTimeLiteral() -> Token? {
@@ -161,13 +152,11 @@ struct ExpressionLexer {
         return nil
     }
 
-    private static func isDateTimeSymbol(_ b: UInt8) -> Bool {
-        switch b {
-        case UInt8(ascii: "-"), UInt8(ascii: ":"), UInt8(ascii: "."), UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: "Z"),
-            UInt8(ascii: "z"), UInt8(ascii: "+"):
-            return true
-        default: return false
-        }
+    private static func isDateTimeSymbol(_ b: UInt8) -> Bool { isOne(b, of: "-:.TtZz+") }
+
+    /// Whether `b` is one of the ASCII characters of `set`.
+    private static func isOne(_ b: UInt8, of set: StaticString) -> Bool {
+        UnsafeBufferPointer(start: set.utf8Start, count: set.utf8CodeUnitCount).contains(b)
     }
 
     /// A GUID literal (36 characters not followed by a letter or digit), checked in place.
