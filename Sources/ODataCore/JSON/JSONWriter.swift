@@ -53,17 +53,8 @@ public struct JSONWriter: @unchecked Sendable {
     /// valid UTF-8 are written as U+FFFD, as `String(decoding:)` repairs them.
     public mutating func string(utf8: UnsafeBufferPointer<UInt8>) {
         let special = JSONBytes.firstSpecial(utf8, from: 0, nonASCII: true)
-        if special == utf8.count {  // ASCII with nothing to escape: the common case, copied whole
-            separate()
-            let p = space(utf8.count + 2)
-            p[0] = UInt8(ascii: "\"")
-            if let base = utf8.baseAddress { (p + 1).update(from: base, count: utf8.count) }
-            p[utf8.count + 1] = UInt8(ascii: "\"")
-            count += utf8.count + 2
-            needsComma = true
-            return
-        }
-        guard UTF8Bytes.isValid(utf8) else { return string(String(decoding: utf8, as: UTF8.self)) }
+        // ASCII with nothing to escape (the common case) needs no UTF-8 check.
+        if special < utf8.count, !UTF8Bytes.isValid(utf8) { return string(String(decoding: utf8, as: UTF8.self)) }
         separate(); appendQuoted(utf8, from: special); needsComma = true
     }
     public mutating func int(_ value: Int64) { separate(); appendInteger(value); needsComma = true }
@@ -182,6 +173,14 @@ public struct JSONWriter: @unchecked Sendable {
     /// Valid UTF-8 as a JSON string, `special` the first byte that may need escaping: runs that need
     /// none are copied whole.
     private mutating func appendQuoted(_ utf8: UnsafeBufferPointer<UInt8>, from special: Int) {
+        if special == utf8.count {  // nothing to escape, the common case: quotes and bytes in one go
+            let p = space(utf8.count + 2)
+            p[0] = UInt8(ascii: "\"")
+            if let base = utf8.baseAddress { (p + 1).update(from: base, count: utf8.count) }
+            p[utf8.count + 1] = UInt8(ascii: "\"")
+            count += utf8.count + 2
+            return
+        }
         append(UInt8(ascii: "\""))
         var start = 0
         var i = special
