@@ -219,7 +219,9 @@ final class JSONBytes: ManagedBuffer<Int, UInt8> {
     }
 
     var base: UnsafeMutablePointer<UInt8> { withUnsafeMutablePointerToElements { $0 } }
-    var room: Int { header }
+    /// The capacity, read through a pointer: `header` is a class's stored `var`, and reading it is
+    /// checked for exclusive access at run time (at every value written).
+    var room: Int { withUnsafeMutablePointerToHeader { $0.pointee } }
 
     /// A copy of the first `count` bytes, with room for `more` after them.
     func copy(_ count: Int, adding more: Int) -> JSONBytes {
