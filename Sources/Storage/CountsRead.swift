@@ -9,26 +9,32 @@ public final class CountsRead: Sendable {
     public let columns: [Int]
     /// The tables whose counts are read.
     public let sources: [String]
-    /// The parent's stored types, the counted tables and their buckets, to name what a row holds.
+    /// The counts each of `sources` keeps, in the order of its row's count columns.
+    public let buckets: [[String]]
+    /// How many count columns a row of counts has.
+    public let countColumns: Int
+    /// The parent's stored types and the counted tables, to name what a row holds.
     public let typeNames: KnownNames
     public let sourceNames: KnownNames
-    public let bucketNames: KnownNames
     /// The store's statement text for this read (the store that made it binds it).
     public let text: String
     /// For each column of the table, where `CountedEntity.values` holds it, or -1.
     private let positions: [Int]
 
-    /// `columns` are table column indexes; `text` reads them in that order; `buckets` are the counts the
-    /// sources keep.
-    public init(table: StorageTable, types: [String]?, columns: [Int], sources: [String], buckets: [String], text: String) {
+    /// `columns` are table column indexes; `text` reads them in that order, then a source's name,
+    /// `countColumns` counts (the first of them its `buckets`) and when they last changed.
+    public init(
+        table: StorageTable, types: [String]?, columns: [Int], sources: [String], buckets: [[String]], countColumns: Int, text: String
+    ) {
         self.table = table
         self.types = types
         self.columns = columns
         self.sources = sources
+        self.buckets = buckets
+        self.countColumns = countColumns
         self.text = text
         typeNames = KnownNames(table.family)
         sourceNames = KnownNames(sources)
-        bucketNames = KnownNames(buckets)
         var positions = [Int](repeating: -1, count: table.columns.count)
         for (position, column) in columns.enumerated() { positions[column] = position }
         self.positions = positions

@@ -1,4 +1,4 @@
-/// Names known before a read (a table's types, the counted tables, their count buckets), looked up from
+/// Names known before a read (a table's types, the counted tables), looked up from
 /// UTF-8 read in place: the String at hand is returned, not a new one made for every row.
 public struct KnownNames: Sendable {
     private let names: [String]
@@ -11,9 +11,14 @@ public struct KnownNames: Sendable {
 
     /// The known name spelled by `bytes`, or a new String of them.
     public func name(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        index(bytes).map { names[$0] } ?? String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Which of the names `bytes` spells, if any.
+    public func index(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         for (i, known) in utf8.enumerated() where known.count == bytes.count {
-            if known.withUnsafeBufferPointer({ $0.elementsEqual(bytes) }) { return names[i] }
+            if known.withUnsafeBufferPointer({ $0.elementsEqual(bytes) }) { return i }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return nil
     }
 }

@@ -306,6 +306,7 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
 
     public func counts(tenant: String, parentKeys: [String], sources: [String]) async throws -> [SummaryCount] {
         guard !parentKeys.isEmpty, !sources.isEmpty else { return [] }
+        let width = layout.countColumnCount
         var b = SQLBuilder(d)
         b.append("SELECT "); b.identifier("parent"); b.append(", "); countValues(&b)
         b.append(" FROM "); b.identifier(StorageLayout.countsTable)
@@ -319,26 +320,32 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         b.append(" AND "); b.identifier("source"); b.append(" IN (")
         b.list(sources) { b, s in b.bind(.text(s)) }
         b.append(")")
-        shardsAddedUp(&b, by: ["parent", "source", "bucket"])
-        return try await database.query(b.statement).map { row in
-            guard row.count == 5, case .text(let parent) = row[0], case .text(let source) = row[1], case .text(let bucket) = row[2],
-                case .integer(let n) = row[3], case .integer(let updated) = row[4]
+        shardsAddedUp(&b, by: ["parent", "source"])
+        var counts: [SummaryCount] = []
+        for row in try await database.query(b.statement) {
+            guard row.count == width + 3, case .text(let parent) = row[0], case .text(let source) = row[1],
+                case .integer(let updated) = row[width + 2], let buckets = layout.table(named: source)?.buckets
             else { throw StorageError(.internalError, "malformed summary count row") }
-            return SummaryCount(parent: parent, source: source, bucket: bucket, count: n, updatedTicks: updated)
+            for (j, bucket) in buckets.enumerated() {
+                guard case .integer(let n) = row[2 + j] else { throw StorageError(.internalError, "malformed summary count row") }
+                counts.append(SummaryCount(parent: parent, source: source, bucket: bucket, count: n, updatedTicks: updated))
+            }
         }
+        return counts
     }
 
     public func countsRead(_ table: StorageTable, types: Set<String>?, columns: [String], sources: [String]) -> CountsRead {
         let types = types?.sorted()
         let columns = columns.compactMap(table.columnIndex)
-        // SELECT id, _type, <columns>, NULL × 4 FROM T WHERE <scope> AND id = ? …
-        // UNION ALL SELECT NULL × n, source, bucket, n, updated FROM counts WHERE _tenant = ? AND parent = ? AND source IN (…)
+        let width = layout.countColumnCount
+        // SELECT id, _type, <columns>, NULL × (width + 2) FROM T WHERE <scope> AND id = ? …
+        // UNION ALL SELECT NULL × n, source, n0, …, updated FROM counts WHERE _tenant = ? AND parent = ? AND source IN (…)
         // (not a join: that would repeat the entity's columns on every count's row). The bindings, in
         // order, are the ones `getWithCounts` makes.
         var b = SQLBuilder(d)
         b.append("SELECT ")
         b.list(["id", "_type"] + columns.map { table.columns[$0].name }) { b, name in b.identifier(name) }
-        b.append(", "); b.list(countedColumns) { b, _ in b.append("NULL") }
+        b.append(", "); b.list(0..<(width + 2)) { b, _ in b.append("NULL") }
         b.append(" FROM "); b.identifier(table.name); b.append(" WHERE ")
         scopeCondition(&b, table, Scope(tenant: "", parents: table.parentKeyColumns.map { _ in "" }))
         b.append(" AND "); b.identifier("id"); b.append(" = "); b.bind(.null)
@@ -352,13 +359,11 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
             b.append(" WHERE "); b.identifier("_tenant"); b.append(" = "); b.bind(.null)
             b.append(" AND "); b.identifier("parent"); b.append(" = "); b.bind(.null)
             b.append(" AND "); b.identifier("source"); b.append(" IN ("); b.list(sources) { b, _ in b.bind(.null) }; b.append(")")
-            shardsAddedUp(&b, by: ["source", "bucket"])
+            shardsAddedUp(&b, by: ["source"])
         }
-        var buckets: [String] = []
-        for source in sources.compactMap(layout.table(named:)) {
-            for rule in source.feeds.flatMap(\.source.rules) where !buckets.contains(rule.count) { buckets.append(rule.count) }
-        }
-        return CountsRead(table: table, types: types, columns: columns, sources: sources, buckets: buckets, text: b.statement.sql)
+        return CountsRead(
+            table: table, types: types, columns: columns, sources: sources,
+            buckets: sources.map { layout.table(named: $0)?.buckets ?? [] }, countColumns: width, text: b.statement.sql)
     }
 
     public func getWithCounts(_ read: CountsRead, in scope: Scope, id: String) async throws -> CountedEntity? {
@@ -380,7 +385,7 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         counts.reserveCapacity(16)
         // Read in place; the type and source names are the strings already at hand, not new copies.
         try await database.query(SQLStatement(read.text, bindings)) { row in
-            guard row.count == end + 4 else { throw StorageError(.internalError, "malformed summary row") }
+            guard row.count == end + read.countColumns + 2 else { throw StorageError(.internalError, "malformed summary row") }
             if case .text = row[0], case .text(let type) = row[1] {
                 var values: [SQLValue] = []
                 values.reserveCapacity(read.columns.count)
@@ -388,13 +393,13 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
                 entity = (read.typeNames.name(type), values)
                 return
             }
-            guard case .text(let source) = row[end], case .text(let bucket) = row[end + 1], case .integer(let n) = row[end + 2],
-                case .integer(let updated) = row[end + 3]
+            guard case .text(let source) = row[end], let s = read.sourceNames.index(source),
+                case .integer(let updated) = row[end + 1 + read.countColumns]
             else { throw StorageError(.internalError, "malformed summary count row") }
-            counts.append(
-                SummaryCount(
-                    parent: parent, source: read.sourceNames.name(source), bucket: read.bucketNames.name(bucket), count: n,
-                    updatedTicks: updated))
+            for (j, bucket) in read.buckets[s].enumerated() {
+                guard case .integer(let n) = row[end + 1 + j] else { throw StorageError(.internalError, "malformed summary count row") }
+                counts.append(SummaryCount(parent: parent, source: read.sources[s], bucket: bucket, count: n, updatedTicks: updated))
+            }
         }
         return entity.map { CountedEntity(id: id, type: $0.type, values: $0.values, counts: counts) }
     }
@@ -453,14 +458,17 @@ private func format2(_ byte: UInt8) -> String {
 
 /// How the kept counts are read (a summary's read and `counts`).
 extension SQLEntityStore {
-    /// `source, bucket, n, updated` of the kept counts, each count the sum of its shards where the
-    /// dialect has them (see `SQLDialect.countShard`; and the statement ends with `shardsAddedUp`).
+    /// `source, n0, …, updated` of the kept counts, each count the sum of its shards where the dialect
+    /// has them (see `SQLDialect.countShard`; and the statement ends with `shardsAddedUp`).
     fileprivate func countValues(_ b: inout SQLBuilder) {
-        b.identifier("source"); b.append(", "); b.identifier("bucket"); b.append(", ")
+        b.identifier("source")
+        let columns = (0..<layout.countColumnCount).map(StorageLayout.countColumn)
         if d.countShard == nil {
-            b.identifier("n"); b.append(", "); b.identifier("updated")
+            for column in columns { b.append(", "); b.identifier(column) }
+            b.append(", "); b.identifier("updated")
         } else {
-            b.append("CAST(SUM("); b.identifier("n"); b.append(") AS BIGINT), MAX("); b.identifier("updated"); b.append(")")
+            for column in columns { b.append(", CAST(SUM("); b.identifier(column); b.append(") AS BIGINT)") }
+            b.append(", MAX("); b.identifier("updated"); b.append(")")
         }
     }
 
@@ -470,6 +478,3 @@ extension SQLEntityStore {
         b.append(" GROUP BY "); b.list(keys) { b, key in b.identifier(key) }
     }
 }
-
-/// The columns of a count row, as `countValues` reads them.
-private let countedColumns = ["source", "bucket", "n", "updated"]

@@ -87,8 +87,8 @@ public final class PostgresDatabase: SQLDatabase {
             try await self.client.withConnection { connection in
                 // A write is one statement in its own transaction: when PostgreSQL aborts it for a conflict
                 // with a concurrent one (a deadlock, a serialization failure), nothing of it remains, and it
-                // is run again. Writes into one container queue on its counts lock (see
-                // `SQLDialect.countsLock`), so this is the exception.
+                // is run again. Writes into one container queue on its counts row (one per shard: a
+                // statement moves one row of counts per container), so this is the exception.
                 var attempt = 1
                 while true {
                     do {
@@ -191,6 +191,10 @@ public final class PostgresDatabase: SQLDatabase {
                     try await connection.query(
                         PostgresQuery(unsafeSQL: "DROP TRIGGER IF EXISTS \(self.dialect.quote(trigger)) ON \(self.dialect.quote(table))"),
                         logger: self.logger)
+                    // Its function, named as the trigger (`PostgresDialect.trigger`): a trigger the new
+                    // schema no longer has would leave it behind.
+                    try await connection.query(
+                        PostgresQuery(unsafeSQL: "DROP FUNCTION IF EXISTS \(self.dialect.quote(trigger))()"), logger: self.logger)
                 }
                 for sql in plan.triggers + plan.recount {
                     try await connection.query(PostgresQuery(unsafeSQL: sql), logger: self.logger)

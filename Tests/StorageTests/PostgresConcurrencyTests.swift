@@ -40,13 +40,16 @@ import Testing
         try await opened.store.insert(
             apps, in: Scope(tenant: "t", parents: []), StoredEntity(id: "app", type: "iosLobApp", values: Array(repeating: .null, count: apps.columns.count)))
         let sql = try #require(opened.store as? any SchemaTestAccess)
+        #expect(statuses.buckets.first == "installedDeviceCount")
         for (shard, n) in [(0, 5), (1, 7), (3, -2)] {
             try await sql.execute(
-                #"INSERT INTO "_summary_counts" ("_tenant", "source", "parent", "bucket", "shard", "n", "updated") "#
-                    + "VALUES ('t', '\(statuses.name)', 'app', 'installedDeviceCount', \(shard), \(n), \(100 + shard))")
+                #"INSERT INTO "_summary_counts" ("_tenant", "source", "parent", "shard", "n0", "n1", "updated") "#
+                    + "VALUES ('t', '\(statuses.name)', 'app', \(shard), \(n), \(shard), \(100 + shard))")
         }
         let counts = try await opened.store.counts(tenant: "t", parentKeys: ["app"], sources: [statuses.name])
-        #expect(counts == [SummaryCount(parent: "app", source: statuses.name, bucket: "installedDeviceCount", count: 10, updatedTicks: 103)])
+        #expect(counts == statuses.buckets.enumerated().map { j, bucket in
+            SummaryCount(parent: "app", source: statuses.name, bucket: bucket, count: j == 0 ? 10 : j == 1 ? 4 : 0, updatedTicks: 103)
+        })
         let read = opened.store.countsRead(apps, types: nil, columns: [], sources: [statuses.name])
         let app = try #require(try await opened.store.getWithCounts(read, in: Scope(tenant: "t", parents: []), id: "app"))
         #expect(app.counts == counts)
@@ -54,3 +57,4 @@ import Testing
         #expect(try await opened.store.counts(tenant: "t", parentKeys: ["app"], sources: [statuses.name]).isEmpty)
     }
 }
+

@@ -79,7 +79,7 @@ final class RecordingDatabase: SQLDatabase {
 
         let counts = try await record { _ = try await $0.counts(tenant: "t", parentKeys: ["cfg"], sources: ["a", "b"]) }
         #expect(counts == [SQLStatement(
-            #"SELECT "parent", "source", "bucket", "n", "updated" FROM "_summary_counts" WHERE "_tenant" = ? AND "parent" = ? AND "source" IN (?, ?)"#,
+            #"SELECT "parent", "source", "n0", "n1", "n2", "n3", "n4", "n5", "updated" FROM "_summary_counts" WHERE "_tenant" = ? AND "parent" = ? AND "source" IN (?, ?)"#,
             [.text("t"), .text("cfg"), .text("a"), .text("b")])])
 
         let parents = layout.table(path: ["mobileAppConfigurations"])!
@@ -90,7 +90,7 @@ final class RecordingDatabase: SQLDatabase {
         }
         #expect(parents.columnIndex("displayName") != nil && parents.columnIndex("version") != nil)
         #expect(withCounts == [SQLStatement(
-            #"SELECT "id", "_type", "displayName", "version", NULL, NULL, NULL, NULL FROM "mobileAppConfigurations" WHERE "_tenant" = ? AND "id" = ? AND "_type" IN (?) UNION ALL SELECT NULL, NULL, NULL, NULL, "source", "bucket", "n", "updated" FROM "_summary_counts" WHERE "_tenant" = ? AND "parent" = ? AND "source" IN (?, ?)"#,
+            #"SELECT "id", "_type", "displayName", "version", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM "mobileAppConfigurations" WHERE "_tenant" = ? AND "id" = ? AND "_type" IN (?) UNION ALL SELECT NULL, NULL, NULL, NULL, "source", "n0", "n1", "n2", "n3", "n4", "n5", "updated" FROM "_summary_counts" WHERE "_tenant" = ? AND "parent" = ? AND "source" IN (?, ?)"#,
             [.text("t"), .text("cfg"), .text("x"), .text("t"), .text("cfg"), .text("a"), .text("b")])])
     }
 
@@ -187,8 +187,11 @@ final class RecordingDatabase: SQLDatabase {
         let schema = layout.schema(SQLiteDialect())
         #expect(schema.contains(
             #"CREATE TABLE IF NOT EXISTS "mobileAppConfigurations_userStatuses" ("_tenant" TEXT NOT NULL, "_p1" TEXT NOT NULL, "id" TEXT NOT NULL, "_type" TEXT NOT NULL, "devicesCount" INTEGER, "lastReportedDateTime" INTEGER, "status" TEXT, "userDisplayName" TEXT, "userPrincipalName" TEXT, PRIMARY KEY ("_tenant", "_p1", "id"), FOREIGN KEY ("_tenant", "_p1") REFERENCES "mobileAppConfigurations" ("_tenant", "id") ON DELETE CASCADE)"#))
-        let insertTrigger = schema.first { $0.contains(#""mobileAppConfigurations_userStatuses_count0_insert""#) }
+        // A status counts in the column of its bucket: successCount n0, failedCount n1, …
+        let insertTrigger = schema.first { $0.contains(#""mobileAppConfigurations_userStatuses_counts_insert""#) }
         #expect(insertTrigger?.contains(
-            #"CASE WHEN NEW."status" IN ('compliant', 'remediated') THEN 'successCount' WHEN NEW."status" IN ('nonCompliant') THEN 'failedCount'"#) == true)
+            #"(CASE WHEN NEW."status" IN ('compliant', 'remediated') THEN 0 WHEN NEW."status" IN ('nonCompliant') THEN 1"#) == true)
+        #expect(insertTrigger?.contains(#"DO UPDATE SET "n0" = "_summary_counts"."n0" + excluded."n0", "n1" = "_summary_counts"."n1" + excluded."n1""#) == true)
+        #expect(insertTrigger?.hasSuffix(#""updated" = excluded."updated"; END"#) == true)
     }
 }

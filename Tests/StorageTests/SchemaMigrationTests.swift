@@ -5,7 +5,7 @@ import StatusGraphTestSupport
 import Testing
 
 /// Triggers and counts are derived from the model: when they change (here: the stored fingerprint no
-/// longer matches, and the counts table has the shape of an earlier version, without shards), a start
+/// longer matches, and the counts table has the shape of an earlier version, a row per count), a start
 /// replaces the triggers and the counts table and recomputes every count from the rows, on every backend.
 @Suite struct SchemaMigrationTests {
     @Test(arguments: TestBackend.available)
@@ -18,7 +18,8 @@ import Testing
         func counts(_ store: any EntityStore) async throws -> [String: Int64] {
             Dictionary(
                 try await store.counts(tenant: "t", parentKeys: ["c"], sources: [statuses.name]).map { ($0.bucket, $0.count) },
-                uniquingKeysWith: +)
+                uniquingKeysWith: +
+            ).filter { $0.value != 0 }
         }
         let first = try await backend.open(key: key)
         try await first.store.prepare()
@@ -46,8 +47,9 @@ import Testing
         values[statuses.columnIndex("status")!] = .text("compliant")
         try await second.store.insert(statuses, in: Scope(tenant: "t", parents: ["c"]), StoredEntity(id: "s9", type: "managedDeviceMobileAppConfigurationUserStatus", values: values))
         #expect(try await counts(second.store) == ["successCount": 2, "errorCount": 2])
-        // An unchanged schema is left alone on the next start.
-        try await (second.store as? any SchemaTestAccess)?.execute(#"UPDATE "_summary_counts" SET "n" = 7 WHERE "bucket" = 'successCount'"#)
+        // An unchanged schema is left alone on the next start (`n0`: a userStatus's first count, successCount).
+        #expect(statuses.buckets.first == "successCount")
+        try await (second.store as? any SchemaTestAccess)?.execute(#"UPDATE "_summary_counts" SET "n0" = 7"#)
         let tampered = try await counts(second.store)
         #expect(tampered["successCount"] != 2)
         try await second.close()
@@ -55,6 +57,35 @@ import Testing
         try await third.store.prepare()
         #expect(try await counts(third.store) == tampered)
         try await third.close()
+    }
+}
+
+/// A trigger of an earlier schema (here: one the current schema does not have) is dropped when the
+/// derived schema changes, and on PostgreSQL its function with it: making them again succeeds.
+@Suite struct StaleTriggerTests {
+    @Test(arguments: TestBackend.available)
+    func staleTriggersAndTheirFunctionsAreDropped(_ backend: TestBackend) async throws {
+        let key = UUID().uuidString
+        defer { Task { await backend.drop(key: key) } }
+        let postgres = backend == .postgres
+        let function = #"CREATE FUNCTION "stale_counts"() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN RETURN NULL; END $f$"#
+        let trigger = postgres
+            ? #"CREATE TRIGGER "stale_counts" AFTER INSERT ON "mobileApps" FOR EACH ROW EXECUTE FUNCTION "stale_counts"()"#
+            : #"CREATE TRIGGER "stale_counts" AFTER INSERT ON "mobileApps" FOR EACH ROW BEGIN SELECT 1; END"#
+        let first = try await backend.open(key: key)
+        try await first.store.prepare()
+        let sql = try #require(first.store as? any SchemaTestAccess)
+        if postgres { try await sql.execute(function) }
+        try await sql.execute(trigger)
+        try await sql.execute(#"UPDATE "_schema" SET "value" = 'older rules' WHERE "key" = 'derived'"#)
+        try await first.close()
+
+        let second = try await backend.open(key: key)
+        try await second.store.prepare()
+        let again = try #require(second.store as? any SchemaTestAccess)
+        if postgres { try await again.execute(function) }  // fails if the function were still there
+        try await again.execute(trigger)  // fails if the trigger were still there
+        try await second.close()
     }
 }
 

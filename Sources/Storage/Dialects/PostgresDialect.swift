@@ -48,15 +48,6 @@ public struct PostgresDialect: SQLDialect {
 
     public var nowTicks: String { "(EXTRACT(EPOCH FROM clock_timestamp()) * 10000000)::bigint" }
 
-    /// A transaction-level advisory lock in the two-key space (the schema's own lock is in the one-key
-    /// space, so they never meet); a hash collision only makes two containers queue together.
-    public func countsLock(_ key: String) -> String? {
-        "PERFORM pg_advisory_xact_lock(\(Self.countsLockClass), hashtext(\(key)))"
-    }
-
-    /// The first key of every counts lock.
-    static let countsLockClass = 7_347_002
-
     /// By server process: a connection runs one transaction at a time.
     public var countShard: String? { "(pg_backend_pid() % \(Self.countShards))" }
 

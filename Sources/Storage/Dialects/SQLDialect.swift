@@ -33,15 +33,9 @@ public protocol SQLDialect: Sendable {
 
     /// Statements that run `body` (statements using `NEW.`/`OLD.` rows) after each `event` on `table`.
     func trigger(name: String, table: String, event: TriggerEvent, body: [String]) -> [String]
-    /// A trigger statement that waits for, and holds until its transaction ends, the lock on the counts
-    /// of one container (`key`, an expression), or nil where writes never run concurrently. A write
-    /// moves several counts of its container (an insert of many entities, an update from one state to
-    /// another); with row locks, taken in the order its rows come, two such writes could each hold a
-    /// count the other waits for. Under this lock, taken before the first count is touched, they queue.
-    func countsLock(_ key: String) -> String?
     /// The count shard a write's transaction updates (an expression), or nil where there is one. With
-    /// one count row per container and bucket, concurrent writes into one container wait for each
-    /// other through their commits; spread over shards by connection, they commit side by side, and a
+    /// one count row per container, concurrent writes into one container wait for each other through
+    /// their commits; spread over shards by connection, they commit side by side, and a
     /// summary adds the shards up.
     var countShard: String? { get }
 }

@@ -34,9 +34,6 @@ public struct SQLiteDialect: SQLDialect {
 
     public var nowTicks: String { "CAST((julianday('now') - 2440587.5) * 864000000000 AS INTEGER)" }
 
-    /// SQLite runs one write transaction at a time.
-    public func countsLock(_ key: String) -> String? { nil }
-
     /// One shard: SQLite runs one write transaction at a time.
     public var countShard: String? { nil }
 

@@ -90,43 +90,62 @@ extension StorageLayout {
         return plan.tables + plan.triggers
     }
 
-    /// The table of the kept counts: per tenant, counted table, container, bucket and shard (see
-    /// `SQLDialect.countShard`).
+    /// How many count columns (`n0`, `n1`, …) the counts table has: as many as the table that keeps
+    /// the most counts.
+    public var countColumnCount: Int { max(1, tables.map(\.buckets.count).max() ?? 0) }
+
+    /// The name of count column `index`.
+    public static func countColumn(_ index: Int) -> String { "n\(index)" }
+
+    /// The table of the kept counts: a row per tenant, counted table, container and shard (see
+    /// `SQLDialect.countShard`), with a column per count the table keeps (`StorageTable.buckets`), so
+    /// that a write moves its container's counts in one row and a summary reads a row per source.
     private func countsTableDDL(_ d: any SQLDialect) -> String {
         let c = { (s: String) in d.quote(s) }
+        let counts = (0..<countColumnCount).map { "\(c(Self.countColumn($0))) \(d.columnType(.integer)) NOT NULL DEFAULT 0, " }
         return "CREATE TABLE IF NOT EXISTS \(c(Self.countsTable)) (\(c("_tenant")) TEXT NOT NULL, \(c("source")) TEXT NOT NULL, "
-            + "\(c("parent")) TEXT NOT NULL, \(c("bucket")) TEXT NOT NULL, \(c("shard")) \(d.columnType(.integer)) NOT NULL, "
-            + "\(c("n")) \(d.columnType(.integer)) NOT NULL, \(c("updated")) \(d.columnType(.timestamp)) NOT NULL, "
-            + "PRIMARY KEY (\(c("_tenant")), \(c("source")), \(c("parent")), \(c("bucket")), \(c("shard"))))"
+            + "\(c("parent")) TEXT NOT NULL, \(c("shard")) \(d.columnType(.integer)) NOT NULL, " + counts.joined()
+            + "\(c("updated")) \(d.columnType(.timestamp)) NOT NULL, "
+            + "PRIMARY KEY (\(c("_tenant")), \(c("source")), \(c("parent")), \(c("shard"))))"
+    }
+
+    /// `INSERT INTO counts (_tenant, source, parent, shard, n0, …, updated)`: the count columns `table` keeps.
+    private func countsInsertHead(_ table: StorageTable, _ d: any SQLDialect) -> String {
+        let names = ["_tenant", "source", "parent", "shard"] + table.buckets.indices.map(Self.countColumn) + ["updated"]
+        return "INSERT INTO \(d.quote(Self.countsTable)) (\(names.map(d.quote).joined(separator: ", "))) "
     }
 
     /// Recomputes the counts of a table's rows from scratch (after the rules changed).
     private func recountStatements(_ table: StorageTable, _ d: any SQLDialect) -> [String] {
-        guard table.depth > 0 else { return [] }
+        guard table.depth > 0, !table.feeds.isEmpty else { return [] }
         let row = d.quote(table.name)
-        return table.feeds.map { feed in
-            let bucket = bucketExpression(feed, row: row, d)
-            let parent = parentExpression(table.parentKeyColumns, row: row, d)
-            return "INSERT INTO \(d.quote(Self.countsTable)) (\(d.quote("_tenant")), \(d.quote("source")), \(d.quote("parent")), \(d.quote("bucket")), \(d.quote("shard")), \(d.quote("n")), \(d.quote("updated"))) "
-                + "SELECT \(row).\(d.quote("_tenant")), \(d.literal(table.name)), \(parent), \(bucket), 0, COUNT(*), \(d.nowTicks) FROM \(row) "
-                + "WHERE (\(bucket)) IS NOT NULL GROUP BY \(row).\(d.quote("_tenant")), \(parent), \(bucket)"
-        }
+        let parent = parentExpression(table.parentKeyColumns, row: row, d)
+        let buckets = table.feeds.indices.map { bucketExpression(table, feed: $0, row: row, d) }
+        let sums = table.buckets.indices.map { "SUM(CASE WHEN \(buckets[table.bucketFeeds[$0]]) = \($0) THEN 1 ELSE 0 END)" }
+        let counted = buckets.map { "\($0) IS NOT NULL" }.joined(separator: " OR ")
+        return [
+            countsInsertHead(table, d)
+                + "SELECT \(row).\(d.quote("_tenant")), \(d.literal(table.name)), \(parent), 0, \(sums.joined(separator: ", ")), \(d.nowTicks) "
+                + "FROM \(row) WHERE \(counted) GROUP BY \(row).\(d.quote("_tenant")), \(parent)"
+        ]
     }
 
-    /// `CASE WHEN … THEN 'count' … END` over `row` (`NEW` or `OLD`): the count a row falls under.
-    func bucketExpression(_ feed: StorageTable.Feed, row: String, _ d: any SQLDialect) -> String {
-        var s = "CASE"
-        for rule in feed.source.rules {
+    /// `CASE WHEN … THEN n … END` over `row` (`NEW`, `OLD` or the table): the column of `table.buckets`
+    /// that feed `feed` counts the row in, or null.
+    func bucketExpression(_ table: StorageTable, feed: Int, row: String, _ d: any SQLDialect) -> String {
+        var s = "(CASE"
+        for rule in table.feeds[feed].source.rules {
+            let column = table.bucketColumn(feed: feed, count: rule.count)
             switch rule.condition {
             case .always:
-                s += " WHEN 1 = 1 THEN \(d.literal(rule.count))"
+                s += " WHEN 1 = 1 THEN \(column)"
             case .oneOf(let property, let values):
-                s += " WHEN \(row).\(d.quote(property)) IN (\(values.map(d.literal).joined(separator: ", "))) THEN \(d.literal(rule.count))"
+                s += " WHEN \(row).\(d.quote(property)) IN (\(values.map(d.literal).joined(separator: ", "))) THEN \(column)"
             case .greaterThan(let property, let bound):
-                s += " WHEN \(row).\(d.quote(property)) > \(bound) THEN \(d.literal(rule.count))"
+                s += " WHEN \(row).\(d.quote(property)) > \(bound) THEN \(column)"
             }
         }
-        return s + " END"
+        return s + " END)"
     }
 
     /// The table of the entities that contain `table`'s rows, and the columns that key a row's container
@@ -148,38 +167,43 @@ extension StorageLayout {
         columns.map { "\(row).\(d.quote($0))" }.joined(separator: " || '/' || ")
     }
 
+    /// The triggers that keep a table's counts: each write moves its container's counts (in this
+    /// transaction's shard) in one upsert of one row, every count column by the row's new bucket (+1)
+    /// and its old one (−1). A row counted nowhere moves nothing; nor does a deleted row once its
+    /// container is gone (deleting the container deletes its entities and its counts, in an order
+    /// that differs between databases).
     private func counterTriggers(_ table: StorageTable, _ d: any SQLDialect) -> [String] {
         guard table.depth > 0, !table.feeds.isEmpty else { return [] }
         let counts = d.quote(Self.countsTable)
-        var out: [String] = []
-        for (i, feed) in table.feeds.enumerated() {
-            let source = d.literal(table.name)
-            let shard = d.countShard ?? "0"
-            // One count of `row`'s bucket more (`delta` 1) or fewer (-1), in this transaction's shard; not
-            // once the container is gone (deleting it deletes its entities and its counts, in an order
-            // that differs between databases).
-            func add(_ delta: Int, _ row: String) -> String {
-                let bucket = bucketExpression(feed, row: row, d)
-                return "INSERT INTO \(counts) (\(d.quote("_tenant")), \(d.quote("source")), \(d.quote("parent")), \(d.quote("bucket")), \(d.quote("shard")), \(d.quote("n")), \(d.quote("updated"))) "
-                    + "SELECT \(row).\(d.quote("_tenant")), \(source), \(parentExpression(table.parentKeyColumns, row: row, d)), \(bucket), \(shard), \(delta), \(d.nowTicks) "
-                    + "WHERE (\(bucket)) IS NOT NULL" + (delta < 0 ? " AND " + containerExists(table, row: row, d) : "") + " "
-                    + "ON CONFLICT (\(d.quote("_tenant")), \(d.quote("source")), \(d.quote("parent")), \(d.quote("bucket")), \(d.quote("shard"))) "
-                    + "DO UPDATE SET \(d.quote("n")) = \(counts).\(d.quote("n")) \(delta < 0 ? "-" : "+") \(abs(delta)), \(d.quote("updated")) = excluded.\(d.quote("updated"))"
+        func move(new: Bool, old: Bool) -> String {
+            let row = new ? "NEW" : "OLD"
+            var buckets: [String] = []
+            var counted: [String] = []
+            for feed in table.feeds.indices {
+                if new { buckets.append("\(bucketExpression(table, feed: feed, row: "NEW", d)) AS \(d.quote("b\(feed)"))") }
+                if old { buckets.append("\(bucketExpression(table, feed: feed, row: "OLD", d)) AS \(d.quote("o\(feed)"))") }
+                if new { counted.append("\(d.quote("b\(feed)")) IS NOT NULL") }
+                if old { counted.append("\(d.quote("o\(feed)")) IS NOT NULL") }
             }
-            func increment(_ row: String) -> String { add(1, row) }
-            func decrement(_ row: String) -> String { add(-1, row) }
-            // The lock of the row's container's counts in this shard (every count row the write may touch).
-            func lock(_ row: String) -> [String] {
-                let key = "\(row).\(d.quote("_tenant")) || '/' || \(source) || '/' || \(parentExpression(table.parentKeyColumns, row: row, d)) || '/' || \(shard)"
-                return d.countsLock(key).map { [$0] } ?? []
+            let deltas = table.buckets.indices.map { j -> String in
+                let feed = table.bucketFeeds[j]
+                let added = "CASE WHEN \(d.quote("b\(feed)")) = \(j) THEN 1 ELSE 0 END"
+                let removed = "CASE WHEN \(d.quote("o\(feed)")) = \(j) THEN 1 ELSE 0 END"
+                return new && old ? "\(added) - \(removed)" : new ? added : "-(\(removed))"
             }
-            let prefix = "\(table.name)_count\(i)"
-            out += d.trigger(name: "\(prefix)_insert", table: table.name, event: .insert, body: lock("NEW") + [increment("NEW")])
-            out += d.trigger(
-                name: "\(prefix)_update", table: table.name, event: .update, body: lock("OLD") + [decrement("OLD"), increment("NEW")])
-            out += d.trigger(name: "\(prefix)_delete", table: table.name, event: .delete, body: lock("OLD") + [decrement("OLD")])
+            let updates = table.buckets.indices.map(Self.countColumn).map(d.quote).map { "\($0) = \(counts).\($0) + excluded.\($0)" }
+            return countsInsertHead(table, d)
+                + "SELECT \(row).\(d.quote("_tenant")), \(d.literal(table.name)), \(parentExpression(table.parentKeyColumns, row: row, d)), "
+                + "\(d.countShard ?? "0"), \(deltas.joined(separator: ", ")), \(d.nowTicks) "
+                + "FROM (SELECT \(buckets.joined(separator: ", "))) AS \(d.quote("row_buckets")) "
+                + "WHERE (\(counted.joined(separator: " OR ")))" + (new ? "" : " AND " + containerExists(table, row: "OLD", d)) + " "
+                + "ON CONFLICT (\(["_tenant", "source", "parent", "shard"].map(d.quote).joined(separator: ", "))) "
+                + "DO UPDATE SET \(updates.joined(separator: ", ")), \(d.quote("updated")) = excluded.\(d.quote("updated"))"
         }
-        return out
+        let prefix = "\(table.name)_counts"
+        return d.trigger(name: "\(prefix)_insert", table: table.name, event: .insert, body: [move(new: true, old: false)])
+            + d.trigger(name: "\(prefix)_update", table: table.name, event: .update, body: [move(new: true, old: true)])
+            + d.trigger(name: "\(prefix)_delete", table: table.name, event: .delete, body: [move(new: false, old: true)])
     }
 
     /// When an entity goes, so do the counts kept for the collections it contains.

@@ -32,6 +32,11 @@ public final class StorageTable: Sendable {
     public let parent: String?
     /// Summaries that count this table's rows.
     public let feeds: [Feed]
+    /// The counts kept for a container's rows, in the order of the counts table's `n0`, `n1`, …
+    /// columns: each feed's distinct counts, feed after feed (a feed's rule order).
+    public let buckets: [String]
+    /// The feed each of `buckets` belongs to.
+    public let bucketFeeds: [Int]
     /// Columns clients commonly order by (from the model's sort keys), each indexed within the container.
     public let sortColumns: [String]
     private let index: [String: Int]
@@ -49,6 +54,16 @@ public final class StorageTable: Sendable {
         self.columns = columns
         self.parent = parent
         self.feeds = feeds
+        var buckets: [String] = []
+        var bucketFeeds: [Int] = []
+        for (i, feed) in feeds.enumerated() {
+            for rule in feed.source.rules where !zip(buckets, bucketFeeds).contains(where: { $0 == (rule.count, i) }) {
+                buckets.append(rule.count)
+                bucketFeeds.append(i)
+            }
+        }
+        self.buckets = buckets
+        self.bucketFeeds = bucketFeeds
         self.sortColumns = sortColumns
         self.index = Dictionary(columns.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.parentKeyColumns = (0..<max(path.count - 1, 0)).map { "_p\($0 + 1)" }
@@ -60,6 +75,11 @@ public final class StorageTable: Sendable {
     public var depth: Int { max(path.count - 1, 0) }
 
     public func columnIndex(_ property: String) -> Int? { index[property] }
+
+    /// Where in `buckets` feed `feed` keeps its count `count`.
+    func bucketColumn(feed: Int, count: String) -> Int {
+        buckets.indices.first { buckets[$0] == count && bucketFeeds[$0] == feed }!
+    }
 }
 
 /// The key of a stored entity's container: its tenant and the keys of the entities that contain it.
