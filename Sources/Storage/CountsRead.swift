@@ -11,8 +11,6 @@ public final class CountsRead: Sendable {
     public let sources: [String]
     /// The counts each of `sources` keeps, in the order of its row's count columns.
     public let buckets: [[String]]
-    /// How many count columns a row of counts has.
-    public let countColumns: Int
     /// The parent's stored types and the counted tables, to name what a row holds.
     public let typeNames: KnownNames
     public let sourceNames: KnownNames
@@ -21,17 +19,14 @@ public final class CountsRead: Sendable {
     /// For each column of the table, where `CountedEntity.values` holds it, or -1.
     private let positions: [Int]
 
-    /// `columns` are table column indexes; `text` reads them in that order, then a source's name,
-    /// `countColumns` counts (the first of them its `buckets`) and when they last changed.
-    public init(
-        table: StorageTable, types: [String]?, columns: [Int], sources: [String], buckets: [[String]], countColumns: Int, text: String
-    ) {
+    /// `columns` are table column indexes; `text` reads them in that order, then a source's name, the
+    /// count columns (the first of them its `buckets`) and when they last changed.
+    public init(table: StorageTable, types: [String]?, columns: [Int], sources: [String], buckets: [[String]], text: String) {
         self.table = table
         self.types = types
         self.columns = columns
         self.sources = sources
         self.buckets = buckets
-        self.countColumns = countColumns
         self.text = text
         typeNames = KnownNames(table.family)
         sourceNames = KnownNames(sources)

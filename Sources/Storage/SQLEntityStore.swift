@@ -322,14 +322,12 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         b.append(")")
         shardsAddedUp(&b, by: ["parent", "source"])
         var counts: [SummaryCount] = []
-        for row in try await database.query(b.statement) {
+        try await database.query(b.statement) { row in
             guard row.count == width + 3, case .text(let parent) = row[0], case .text(let source) = row[1],
-                case .integer(let updated) = row[width + 2], let buckets = layout.table(named: source)?.buckets
+                let table = layout.table(named: String(decoding: source, as: UTF8.self))
             else { throw StorageError(.internalError, "malformed summary count row") }
-            for (j, bucket) in buckets.enumerated() {
-                guard case .integer(let n) = row[2 + j] else { throw StorageError(.internalError, "malformed summary count row") }
-                counts.append(SummaryCount(parent: parent, source: source, bucket: bucket, count: n, updatedTicks: updated))
-            }
+            try appendCounts(
+                row, from: 2, buckets: table.buckets, parent: String(decoding: parent, as: UTF8.self), source: table.name, to: &counts)
         }
         return counts
     }
@@ -363,7 +361,7 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         }
         return CountsRead(
             table: table, types: types, columns: columns, sources: sources,
-            buckets: sources.map { layout.table(named: $0)?.buckets ?? [] }, countColumns: width, text: b.statement.sql)
+            buckets: sources.map { layout.table(named: $0)?.buckets ?? [] }, text: b.statement.sql)
     }
 
     public func getWithCounts(_ read: CountsRead, in scope: Scope, id: String) async throws -> CountedEntity? {
@@ -385,7 +383,7 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         counts.reserveCapacity(16)
         // Read in place; the type and source names are the strings already at hand, not new copies.
         try await database.query(SQLStatement(read.text, bindings)) { row in
-            guard row.count == end + read.countColumns + 2 else { throw StorageError(.internalError, "malformed summary row") }
+            guard row.count == end + layout.countColumnCount + 2 else { throw StorageError(.internalError, "malformed summary row") }
             if case .text = row[0], case .text(let type) = row[1] {
                 var values: [SQLValue] = []
                 values.reserveCapacity(read.columns.count)
@@ -393,13 +391,10 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
                 entity = (read.typeNames.name(type), values)
                 return
             }
-            guard case .text(let source) = row[end], let s = read.sourceNames.index(source),
-                case .integer(let updated) = row[end + 1 + read.countColumns]
-            else { throw StorageError(.internalError, "malformed summary count row") }
-            for (j, bucket) in read.buckets[s].enumerated() {
-                guard case .integer(let n) = row[end + 1 + j] else { throw StorageError(.internalError, "malformed summary count row") }
-                counts.append(SummaryCount(parent: parent, source: read.sources[s], bucket: bucket, count: n, updatedTicks: updated))
+            guard case .text(let source) = row[end], let s = read.sourceNames.index(source) else {
+                throw StorageError(.internalError, "malformed summary count row")
             }
+            try appendCounts(row, from: end + 1, buckets: read.buckets[s], parent: parent, source: read.sources[s], to: &counts)
         }
         return entity.map { CountedEntity(id: id, type: $0.type, values: $0.values, counts: counts) }
     }
@@ -469,6 +464,21 @@ extension SQLEntityStore {
         } else {
             for column in columns { b.append(", CAST(SUM("); b.identifier(column); b.append(") AS BIGINT)") }
             b.append(", MAX("); b.identifier("updated"); b.append(")")
+        }
+    }
+
+    /// The counts of a row of kept counts whose `n0` is at `first` (its `updated` after the last count
+    /// column): one for each of its source's `buckets`.
+    fileprivate func appendCounts(
+        _ row: SQLRow, from first: Int, buckets: [String], parent: String, source: String, to counts: inout [SummaryCount]
+    ) throws {
+        let width = layout.countColumnCount
+        guard row.count == first + width + 1, buckets.count <= width, case .integer(let updated) = row[first + width] else {
+            throw StorageError(.internalError, "malformed summary count row")
+        }
+        for (j, bucket) in buckets.enumerated() {
+            guard case .integer(let n) = row[first + j] else { throw StorageError(.internalError, "malformed summary count row") }
+            counts.append(SummaryCount(parent: parent, source: source, bucket: bucket, count: n, updatedTicks: updated))
         }
     }
 
