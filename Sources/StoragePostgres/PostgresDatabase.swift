@@ -53,8 +53,7 @@ public final class PostgresDatabase: SQLDatabase {
         // A fixed-size pool without keep-alive pings (as HikariCP recommends): PostgresNIO's pool
         // schedules a keep-alive timer, and an idle-timeout timer for connections above the minimum,
         // each as a task, every time a connection goes back to the pool — once per statement. A
-        // connection that died while idle is found when next used (that request gets 503 with
-        // Retry-After) and replaced.
+        // connection that died while idle is found when next used, and replaced (see `withConnection`).
         configuration.options.maximumConnections = settings.maximumConnections
         configuration.options.minimumConnections = settings.maximumConnections
         configuration.options.keepAliveBehavior = nil
@@ -68,35 +67,29 @@ public final class PostgresDatabase: SQLDatabase {
     }
 
     public func query(_ statement: SQLStatement) async throws -> [[SQLValue]] {
-        try await bounded {
-            try await self.client.withConnection { connection in
-                try await self.read(statement, on: connection).map(Self.values)
-            }
+        try await withConnection { connection in
+            try await self.read(statement, on: connection).map(Self.values)
         }
     }
 
     public func query(_ statement: SQLStatement, each body: (SQLRow) throws -> Void) async throws {
-        let rows = try await bounded {
-            try await self.client.withConnection { connection in try await self.read(statement, on: connection) }
-        }
+        let rows = try await withConnection { connection in try await self.read(statement, on: connection) }
         try Self.walk(rows, body)
     }
 
     public func write(_ statement: SQLStatement) async throws -> (rows: [[SQLValue]], changes: Int) {
-        try await bounded {
-            try await self.client.withConnection { connection in
-                // A write is one statement in its own transaction: when PostgreSQL aborts it for a conflict
-                // with a concurrent one (a deadlock, a serialization failure), nothing of it remains, and it
-                // is run again. Writes into one container queue on its counts row (one per shard: a
-                // statement moves one row of counts per container), so this is the exception.
-                var attempt = 1
-                while true {
-                    do {
-                        let result = try await self.unnamed(statement, on: connection)
-                        return (try result.rows.map(Self.values), result.metadata.rows ?? 0)
-                    } catch let error as PSQLError where attempt < Self.writeAttempts && Self.isTransient(error) {
-                        attempt += 1
-                    }
+        try await withConnection { connection in
+            // A write is one statement in its own transaction: when PostgreSQL aborts it for a conflict
+            // with a concurrent one (a deadlock, a serialization failure), nothing of it remains, and it
+            // is run again. Writes into one container queue on its counts row (one per shard: a
+            // statement moves one row of counts per container), so this is the exception.
+            var attempt = 1
+            while true {
+                do {
+                    let result = try await self.unnamed(statement, on: connection, confirmingTheCommit: true)
+                    return (try result.rows.map(Self.values), result.metadata.rows ?? 0)
+                } catch let error as PSQLError where attempt < Self.writeAttempts && Self.isTransient(error) {
+                    attempt += 1
                 }
             }
         }
@@ -116,7 +109,7 @@ public final class PostgresDatabase: SQLDatabase {
             return try await unnamed(statement, on: connection).rows
         case .prepare(let sql):
             do {
-                query = try await connection.prepare(query: sql).get()
+                query = try await send(on: connection) { connection.prepare(query: sql) }
             } catch let error as PSQLError where error.serverInfo?[.sqlState] != nil {
                 // PostgreSQL answered, and will not prepare it: it runs as it always could.
                 prepared.refuse(statement)
@@ -127,7 +120,8 @@ public final class PostgresDatabase: SQLDatabase {
             query = known
         }
         do {
-            return try await query.execute(statement.bindings.map(Self.data)).get()
+            let binds = statement.bindings.map(Self.data)
+            return try await send(on: connection) { query.execute(binds) }
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "26000" {
             prepared.refuse(statement)
             return try await unnamed(statement, on: connection).rows
@@ -135,8 +129,81 @@ public final class PostgresDatabase: SQLDatabase {
     }
 
     /// Runs `statement` as an unnamed statement: parsed and planned for this one run.
-    private func unnamed(_ statement: SQLStatement, on connection: PostgresConnection) async throws -> PostgresQueryResult {
-        try await connection.query(Self.query(statement), logger: logger).get()
+    ///
+    /// A write (`confirmingTheCommit`) is answered only once PostgreSQL has committed it. Outside a
+    /// transaction block PostgreSQL answers a statement (CommandComplete) before it commits it, at the
+    /// Sync that follows, and PostgresNIO completes a query on that answer, without waiting for the
+    /// ReadyForQuery that follows the commit. A commit can fail after the answer (a deferred
+    /// constraint), and a PostgreSQL that stops or crashes in between flushes the answer before it
+    /// exits: the write is gone, and must not be acknowledged. A connection runs its next statement only
+    /// after the previous one's ReadyForQuery, so an empty statement (nothing to parse or plan) queued
+    /// right behind the write confirms the commit, and fails with the connection if it was lost. (A
+    /// `BEGIN` … `COMMIT` around each write would confirm it too, with one more round trip.)
+    private func unnamed(
+        _ statement: SQLStatement, on connection: PostgresConnection, confirmingTheCommit: Bool = false
+    ) async throws -> PostgresQueryResult {
+        let query = try Self.query(statement)
+        return try await send(on: connection) {
+            let answer = connection.query(query, logger: self.logger)
+            guard confirmingTheCommit else { return answer }
+            let committed = connection.query(PostgresQuery(unsafeSQL: ""), logger: self.logger)
+            return answer.and(committed).map { answer, _ in answer }
+        }
+    }
+
+    /// Sends a statement on `connection` (`start` sends it and returns its answer), unless the connection
+    /// has closed: then it throws `ClosedBeforeSending`, and nothing was sent. PostgresNIO never answers a
+    /// statement sent on a connection whose channel has closed (the channel has no handler left to fail
+    /// it; vapor/postgres-nio#487, reverted in #501), and a connection can close between the pool lending
+    /// it and the statement: a database that stops or restarts closes them all at once. On the
+    /// connection's event loop the close cannot come between the check and the sending (the channel is
+    /// inactive before its handlers go).
+    private func send<T: Sendable>(
+        on connection: PostgresConnection, _ start: @escaping @Sendable () -> EventLoopFuture<T>
+    ) async throws -> T {
+        try await connection.eventLoop.flatSubmit {
+            connection.isClosed ? connection.eventLoop.makeFailedFuture(ClosedBeforeSending()) : start()
+        }.get()
+    }
+
+    /// A connection of the pool had closed before a statement was sent on it.
+    private struct ClosedBeforeSending: Error {}
+
+    /// How many connections a call tries when the ones it is lent have closed (the pool learns of a
+    /// closed connection when its channel goes, and may lend it until then).
+    static let connectionAttempts = 3
+
+    /// Runs `body` on a connection of the pool, within the timeout. When a statement of `body` finds the
+    /// connection closed, `body` runs again on another: what it sent before on the closed connection was
+    /// a read, or part of a transaction the close rolled back (a write outside a transaction is sent
+    /// with its confirmation, in one `send`). A statement PostgreSQL does not
+    /// answer in time (a database that hangs, a network that drops packets) is abandoned by closing its
+    /// connection: PostgresNIO's answers cannot be cancelled, and the timeout would otherwise wait for them.
+    private func withConnection<T: Sendable>(
+        timedOut: String? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await bounded(timedOut: timedOut ?? "PostgreSQL at \(displayURL) did not answer within \(timeout)") {
+            var attempt = 1
+            while true {
+                do {
+                    return try await self.lend(body)
+                } catch is ClosedBeforeSending where attempt < Self.connectionAttempts {
+                    attempt += 1
+                } catch is ClosedBeforeSending {
+                    throw StorageError(.unavailable, "PostgreSQL at \(self.displayURL) closed the connections (\(attempt) tried)")
+                }
+            }
+        }
+    }
+
+    private func lend<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            try await withTaskCancellationHandler {
+                try await body(connection)
+            } onCancel: {
+                let _: EventLoopFuture<Void> = connection.close()
+            }
+        }
     }
 
     /// A binding as the prepared statement's parameter takes it (see `PreparedStatements.typed`).
@@ -154,67 +221,65 @@ public final class PostgresDatabase: SQLDatabase {
     /// Applies the schema in one transaction, under an advisory lock so that instances starting
     /// together migrate one after the other.
     public func migrate(_ plan: SchemaPlan) async throws {
-        do {
-            try await bounded { try await self.migrateUnbounded(plan) }
-        } catch let error as StorageError where error.code == .unavailable && error.underlying == nil {
-            throw StorageError(.unavailable, "cannot reach PostgreSQL at \(displayURL): no answer within \(timeout)")
+        try await withConnection(timedOut: "cannot reach PostgreSQL at \(displayURL): no answer within \(timeout)") { connection in
+            do {
+                try await self.transaction(on: connection) { run in try await self.migrate(plan, run: run) }
+            } catch let error as PSQLError {
+                throw self.translate(error, context: "migrating \(self.displayURL)")
+            }
         }
     }
 
-    private func migrateUnbounded(_ plan: SchemaPlan) async throws {
-        do {
-            try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(7347001)", logger: self.logger)
-                for sql in plan.tables { try await connection.query(PostgresQuery(unsafeSQL: sql), logger: self.logger) }
-                let present = try await connection.query(
-                    "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()",
-                    logger: self.logger
-                ).collect()
-                var existing = Set<String>()
-                for row in present {
-                    let (table, column) = try row.decode((String, String).self)
-                    existing.insert(table + "\u{1F}" + column)
-                }
-                for column in plan.columns where !existing.contains(column.table + "\u{1F}" + column.name) {
-                    try await connection.query(PostgresQuery(unsafeSQL: column.add), logger: self.logger)
-                }
-                let stored = try await connection.query(
-                    #"SELECT "value" FROM "_schema" WHERE "key" = 'derived'"#, logger: self.logger
-                ).collect().first.flatMap { try? $0.decode(String.self) }
-                guard stored != plan.fingerprint else { return }
-                let triggers = try await connection.query(
-                    "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND n.nspname = current_schema()",
-                    logger: self.logger
-                ).collect()
-                for row in triggers {
-                    let (trigger, table) = try row.decode((String, String).self)
-                    try await connection.query(
-                        PostgresQuery(unsafeSQL: "DROP TRIGGER IF EXISTS \(self.dialect.quote(trigger)) ON \(self.dialect.quote(table))"),
-                        logger: self.logger)
-                    // Its function, named as the trigger (`PostgresDialect.trigger`): a trigger the new
-                    // schema no longer has would leave it behind.
-                    try await connection.query(
-                        PostgresQuery(unsafeSQL: "DROP FUNCTION IF EXISTS \(self.dialect.quote(trigger))()"), logger: self.logger)
-                }
-                for sql in plan.triggers + plan.recount {
-                    try await connection.query(PostgresQuery(unsafeSQL: sql), logger: self.logger)
-                }
-                try await connection.query(
-                    #"INSERT INTO "_schema" ("key", "value") VALUES ('derived', \#(plan.fingerprint)) ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value""#,
-                    logger: self.logger)
-            }
-        } catch let error as PSQLError {
-            throw translate(error, context: "migrating \(displayURL)")
-        } catch let error as PostgresTransactionError {
-            if let e = error.closureError as? PSQLError { throw translate(e, context: "migrating \(displayURL)") }
-            throw StorageError(.unavailable, "cannot migrate the PostgreSQL database at \(displayURL)", underlying: error)
+    private func migrate(_ plan: SchemaPlan, run: (PostgresQuery) async throws -> [PostgresRow]) async throws {
+        _ = try await run("SELECT pg_advisory_xact_lock(7347001)")
+        for sql in plan.tables { _ = try await run(PostgresQuery(unsafeSQL: sql)) }
+        var existing = Set<String>()
+        for row in try await run("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()") {
+            let (table, column) = try row.decode((String, String).self)
+            existing.insert(table + "\u{1F}" + column)
         }
+        for column in plan.columns where !existing.contains(column.table + "\u{1F}" + column.name) {
+            _ = try await run(PostgresQuery(unsafeSQL: column.add))
+        }
+        let stored = try await run(#"SELECT "value" FROM "_schema" WHERE "key" = 'derived'"#).first.flatMap { try? $0.decode(String.self) }
+        guard stored != plan.fingerprint else { return }
+        let triggers = try await run(
+            "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND n.nspname = current_schema()")
+        for row in triggers {
+            let (trigger, table) = try row.decode((String, String).self)
+            _ = try await run(PostgresQuery(unsafeSQL: "DROP TRIGGER IF EXISTS \(dialect.quote(trigger)) ON \(dialect.quote(table))"))
+            // Its function, named as the trigger (`PostgresDialect.trigger`): a trigger the new
+            // schema no longer has would leave it behind.
+            _ = try await run(PostgresQuery(unsafeSQL: "DROP FUNCTION IF EXISTS \(dialect.quote(trigger))()"))
+        }
+        for sql in plan.triggers + plan.recount { _ = try await run(PostgresQuery(unsafeSQL: sql)) }
+        _ = try await run(
+            #"INSERT INTO "_schema" ("key", "value") VALUES ('derived', \#(plan.fingerprint)) ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value""#)
+    }
+
+    /// Runs `body` in a transaction on `connection`; `body` runs its statements through the function it
+    /// is given. Committed when `body` returns (the answer to `COMMIT` comes after the commit), rolled
+    /// back when it throws.
+    private func transaction(
+        on connection: PostgresConnection, _ body: ((PostgresQuery) async throws -> [PostgresRow]) async throws -> Void
+    ) async throws {
+        let run: (PostgresQuery) async throws -> [PostgresRow] = { query in
+            try await self.send(on: connection) { connection.query(query, logger: self.logger) }.rows
+        }
+        _ = try await run("BEGIN")
+        do {
+            try await body(run)
+        } catch {
+            _ = try? await run("ROLLBACK")
+            throw error
+        }
+        _ = try await run("COMMIT")
     }
 
     public func close() async throws {}
 
     /// Runs `body` within the timeout, translating PostgreSQL's errors.
-    private func bounded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    private func bounded<T: Sendable>(timedOut: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         do {
             return try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask { try await body() }
@@ -225,7 +290,7 @@ public final class PostgresDatabase: SQLDatabase {
                 guard let first = try await group.next() else { throw CancellationError() }
                 group.cancelAll()
                 guard let value = first else {
-                    throw StorageError(.unavailable, "PostgreSQL at \(self.displayURL) did not answer within \(self.timeout)")
+                    throw StorageError(.unavailable, timedOut)
                 }
                 return value
             }

@@ -1,6 +1,7 @@
 """Many stateless instances on one PostgreSQL database, and the database failing under load."""
 import concurrent.futures
 import os
+import signal
 import subprocess
 import tempfile
 import threading
@@ -194,5 +195,53 @@ def test_database_lost_under_load_loses_no_acknowledged_write():
             missing = set(acknowledged) - stored
             assert not missing, f"{len(missing)} acknowledged writes lost"
             assert len(acknowledged) > 20
+        finally:
+            server.stop()
+
+
+def postgres_processes():
+    """The test cluster's postmaster and its children."""
+    with open(os.path.join(os.environ["STATUSGRAPH_TEST_POSTGRES_DATA"], "postmaster.pid")) as f:
+        postmaster = int(f.readline())
+    children = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True, text=True).stdout.split()
+    return [postmaster, *map(int, children)]
+
+
+def test_database_that_stops_answering_gets_503_in_time():
+    """A database that hangs (here every process of it stopped: connections stay open, nothing answers)
+    is answered 503 within --db-timeout, reads and writes alike, and the service recovers by itself."""
+    database = fresh_database()
+    with tempfile.TemporaryDirectory() as data_dir:
+        server = Server(data_dir, "--db-timeout", "2", database=database).start()
+        try:
+            cfg = server.post("/v1.0/deviceAppManagement/mobileAppConfigurations", CFG).json()["id"]
+            base = f"/v1.0/deviceAppManagement/mobileAppConfigurations/{cfg}/deviceStatuses"
+            first = server.post(base, {"deviceDisplayName": "before", "status": "compliant"}).json()["id"]
+            stopped = postgres_processes()
+            for pid in stopped:
+                os.kill(pid, signal.SIGSTOP)
+            try:
+                def attempt(request):
+                    started = time.monotonic()
+                    r = request()
+                    return r, time.monotonic() - started
+                with concurrent.futures.ThreadPoolExecutor(6) as pool:
+                    answers = list(pool.map(attempt, [
+                        lambda: server.post(base, {"deviceDisplayName": "during", "status": "error"}, timeout=20),
+                        lambda: server.get(f"{base}/{first}", timeout=20),
+                        lambda: server.get(base, timeout=20),
+                    ] * 2))
+            finally:
+                for pid in stopped:
+                    os.kill(pid, signal.SIGCONT)
+            for r, waited in answers:
+                assert r.status_code == 503 and r.headers.get("Retry-After") == "5", (r.status_code, r.text)
+                assert r.json()["error"]["code"] == "ServiceUnavailable", r.text
+                assert waited < 6, f"answered after {waited:.1f} s with --db-timeout 2"
+            deadline = time.monotonic() + 30
+            while (r := server.get(f"{base}/{first}")).status_code == 503:
+                assert time.monotonic() < deadline, "no recovery within 30 s"
+                time.sleep(0.5)
+            assert r.status_code == 200, r.text
         finally:
             server.stop()

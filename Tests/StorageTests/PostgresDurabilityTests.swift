@@ -1,0 +1,29 @@
+import Foundation
+import Storage
+import StatusGraphTestSupport
+import StoragePostgres
+import Testing
+
+/// What a write's answer promises on PostgreSQL: done means committed.
+@Suite struct PostgresDurabilityTests {
+    /// PostgreSQL answers a statement outside a transaction block (CommandComplete) before it commits
+    /// it, at the Sync that follows; a commit can still fail after that answer. Here it fails for a
+    /// deferred unique constraint (checked at commit): the write must fail, not report the row it
+    /// returned. (The same window is what an immediate shutdown or a crash of PostgreSQL hits, with the
+    /// answer flushed before the backend exits: `test_database_lost_under_load_loses_no_acknowledged_write`.)
+    @Test(.enabled(if: TestBackend.postgresURL != nil))
+    func aWriteWhoseCommitFailsIsNotReportedDone() async throws {
+        let key = UUID().uuidString
+        let opened = try await TestBackend.postgres.open(key: key)
+        defer { Task { try? await opened.close(); await TestBackend.postgres.drop(key: key) } }
+        let database = try #require((opened.store as? SQLEntityStore<PostgresDatabase>)?.database)
+        _ = try await database.write(SQLStatement(#"CREATE TABLE "deferred" ("n" bigint UNIQUE DEFERRABLE INITIALLY DEFERRED)"#, []))
+        let insert = SQLStatement(#"INSERT INTO "deferred" ("n") VALUES ($1) RETURNING "n""#, [.integer(1)])
+        #expect(try await database.write(insert).rows == [[.integer(1)]])
+        // Whether the check comes before or after PostgresNIO closed the connection, it fails as unavailable.
+        let error = await #expect(throws: StorageError.self) { _ = try await database.write(insert) }
+        #expect(error?.code == .unavailable)
+        // The pool goes on with another connection, and only the first row is there.
+        #expect(try await database.query(SQLStatement(#"SELECT count(*) FROM "deferred""#, [])) == [[.integer(1)]])
+    }
+}
