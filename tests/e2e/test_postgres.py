@@ -142,61 +142,73 @@ def test_unreachable_database_at_start_exits_naming_it():
         assert "postgres://someone:***@127.0.0.1:1/nowhere" in r.stderr and "hunter2" not in r.stderr + r.stdout
 
 
-def test_database_lost_under_load_loses_no_acknowledged_write():
+@pytest.fixture
+def short_timeout():
+    """A server with --db-timeout 2 on a fresh database, and the path of a new configuration's deviceStatuses."""
     database = fresh_database()
     with tempfile.TemporaryDirectory() as data_dir:
         server = Server(data_dir, "--db-timeout", "2", database=database).start()
         try:
             cfg = server.post("/v1.0/deviceAppManagement/mobileAppConfigurations", CFG).json()["id"]
-            base = f"/v1.0/deviceAppManagement/mobileAppConfigurations/{cfg}/deviceStatuses"
-            acknowledged, unavailable, stop = [], [], threading.Event()
-
-            def writer(n):
-                i = 0
-                while not stop.is_set():
-                    started = time.monotonic()
-                    try:
-                        r = server.post(base, {"deviceDisplayName": f"w{n}-{i}", "status": "compliant"}, timeout=10)
-                    except requests.RequestException:
-                        continue
-                    if r.status_code == 201:
-                        acknowledged.append(r.json()["id"])
-                    elif r.status_code == 503:
-                        unavailable.append((r.headers.get("Retry-After"), time.monotonic() - started))
-                        time.sleep(0.2)
-                    else:
-                        raise AssertionError(r.text)
-                    i += 1
-
-            threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
-            for t in threads:
-                t.start()
-            time.sleep(1.5)
-            pg_ctl("-m", "immediate", "stop")
-            time.sleep(4)
-            pg_ctl("-w", "-l", os.path.join(os.path.dirname(os.environ["STATUSGRAPH_TEST_POSTGRES_DATA"]), "log"), "start")
-            time.sleep(4)
-            stop.set()
-            for t in threads:
-                t.join(timeout=30)
-            assert unavailable, "no request saw the database down"
-            assert all(retry == "5" and waited < 8 for retry, waited in unavailable), unavailable[:5]
-            # Recovers by itself (the pool reconnects with a backoff of seconds), and every acknowledged write is there.
-            deadline = time.monotonic() + 30
-            while (ok := server.post(base, {"deviceDisplayName": "after", "status": "compliant"})).status_code == 503:
-                assert time.monotonic() < deadline, "no recovery within 30 s"
-                time.sleep(0.5)
-            assert ok.status_code == 201, ok.text
-            stored, link = set(), base + "?$select=id"
-            while link:
-                page = server.get(relative(link)).json()
-                stored |= {s["id"] for s in page["value"]}
-                link = page.get("@odata.nextLink")
-            missing = set(acknowledged) - stored
-            assert not missing, f"{len(missing)} acknowledged writes lost"
-            assert len(acknowledged) > 20
+            yield server, f"/v1.0/deviceAppManagement/mobileAppConfigurations/{cfg}/deviceStatuses"
         finally:
             server.stop()
+
+
+def until_recovered(request):
+    """The answer to `request()`, sent again while it is 503 (the pool reconnects by itself)."""
+    deadline = time.monotonic() + 30
+    while (r := request()).status_code == 503:
+        assert time.monotonic() < deadline, "no recovery within 30 s"
+        time.sleep(0.5)
+    return r
+
+
+def test_database_lost_under_load_loses_no_acknowledged_write(short_timeout):
+    server, base = short_timeout
+    acknowledged, unavailable, stop = [], [], threading.Event()
+
+    def writer(n):
+        i = 0
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                r = server.post(base, {"deviceDisplayName": f"w{n}-{i}", "status": "compliant"}, timeout=10)
+            except requests.RequestException:
+                continue
+            if r.status_code == 201:
+                acknowledged.append(r.json()["id"])
+            elif r.status_code == 503:
+                unavailable.append((r.headers.get("Retry-After"), time.monotonic() - started))
+                time.sleep(0.2)
+            else:
+                raise AssertionError(r.text)
+            i += 1
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(1.5)
+    pg_ctl("-m", "immediate", "stop")
+    time.sleep(4)
+    pg_ctl("-w", "-l", os.path.join(os.path.dirname(os.environ["STATUSGRAPH_TEST_POSTGRES_DATA"]), "log"), "start")
+    time.sleep(4)
+    stop.set()
+    for t in threads:
+        t.join(timeout=30)
+    assert unavailable, "no request saw the database down"
+    assert all(retry == "5" and waited < 8 for retry, waited in unavailable), unavailable[:5]
+    # Recovers by itself (the pool reconnects with a backoff of seconds), and every acknowledged write is there.
+    ok = until_recovered(lambda: server.post(base, {"deviceDisplayName": "after", "status": "compliant"}))
+    assert ok.status_code == 201, ok.text
+    stored, link = set(), base + "?$select=id"
+    while link:
+        page = server.get(relative(link)).json()
+        stored |= {s["id"] for s in page["value"]}
+        link = page.get("@odata.nextLink")
+    missing = set(acknowledged) - stored
+    assert not missing, f"{len(missing)} acknowledged writes lost"
+    assert len(acknowledged) > 20
 
 
 def postgres_processes():
@@ -207,41 +219,31 @@ def postgres_processes():
     return [postmaster, *map(int, children)]
 
 
-def test_database_that_stops_answering_gets_503_in_time():
+def test_database_that_stops_answering_gets_503_in_time(short_timeout):
     """A database that hangs (here every process of it stopped: connections stay open, nothing answers)
     is answered 503 within --db-timeout, reads and writes alike, and the service recovers by itself."""
-    database = fresh_database()
-    with tempfile.TemporaryDirectory() as data_dir:
-        server = Server(data_dir, "--db-timeout", "2", database=database).start()
-        try:
-            cfg = server.post("/v1.0/deviceAppManagement/mobileAppConfigurations", CFG).json()["id"]
-            base = f"/v1.0/deviceAppManagement/mobileAppConfigurations/{cfg}/deviceStatuses"
-            first = server.post(base, {"deviceDisplayName": "before", "status": "compliant"}).json()["id"]
-            stopped = postgres_processes()
-            for pid in stopped:
-                os.kill(pid, signal.SIGSTOP)
-            try:
-                def attempt(request):
-                    started = time.monotonic()
-                    r = request()
-                    return r, time.monotonic() - started
-                with concurrent.futures.ThreadPoolExecutor(6) as pool:
-                    answers = list(pool.map(attempt, [
-                        lambda: server.post(base, {"deviceDisplayName": "during", "status": "error"}, timeout=20),
-                        lambda: server.get(f"{base}/{first}", timeout=20),
-                        lambda: server.get(base, timeout=20),
-                    ] * 2))
-            finally:
-                for pid in stopped:
-                    os.kill(pid, signal.SIGCONT)
-            for r, waited in answers:
-                assert r.status_code == 503 and r.headers.get("Retry-After") == "5", (r.status_code, r.text)
-                assert r.json()["error"]["code"] == "ServiceUnavailable", r.text
-                assert waited < 6, f"answered after {waited:.1f} s with --db-timeout 2"
-            deadline = time.monotonic() + 30
-            while (r := server.get(f"{base}/{first}")).status_code == 503:
-                assert time.monotonic() < deadline, "no recovery within 30 s"
-                time.sleep(0.5)
-            assert r.status_code == 200, r.text
-        finally:
-            server.stop()
+    server, base = short_timeout
+    first = server.post(base, {"deviceDisplayName": "before", "status": "compliant"}).json()["id"]
+    stopped = postgres_processes()
+    for pid in stopped:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        def attempt(request):
+            started = time.monotonic()
+            r = request()
+            return r, time.monotonic() - started
+        with concurrent.futures.ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(attempt, [
+                lambda: server.post(base, {"deviceDisplayName": "during", "status": "error"}, timeout=20),
+                lambda: server.get(f"{base}/{first}", timeout=20),
+                lambda: server.get(base, timeout=20),
+            ] * 2))
+    finally:
+        for pid in stopped:
+            os.kill(pid, signal.SIGCONT)
+    for r, waited in answers:
+        assert r.status_code == 503 and r.headers.get("Retry-After") == "5", (r.status_code, r.text)
+        assert r.json()["error"]["code"] == "ServiceUnavailable", r.text
+        assert waited < 6, f"answered after {waited:.1f} s with --db-timeout 2"
+    r = until_recovered(lambda: server.get(f"{base}/{first}"))
+    assert r.status_code == 200, r.text
