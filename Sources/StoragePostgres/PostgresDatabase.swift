@@ -15,6 +15,7 @@ public final class PostgresDatabase: SQLDatabase {
     /// The URL with its password hidden, for messages.
     public let displayURL: String
     private let timeout: Duration
+    private let maximumConnections: Int
     private let logger: Logger
     /// The statements prepared on the pool's connections.
     let prepared: PreparedStatements
@@ -62,18 +63,19 @@ public final class PostgresDatabase: SQLDatabase {
         poolLogger.logLevel = ProcessInfo.processInfo.environment["STATUSGRAPH_POOL_LOG"] == nil ? max(logger.logLevel, .error) : .trace  // PostgresNIO logs every failed connection attempt at info
         self.client = PostgresClient(configuration: configuration, backgroundLogger: poolLogger)
         self.timeout = settings.timeout
+        self.maximumConnections = settings.maximumConnections
         self.logger = logger
         self.prepared = PreparedStatements(promotion: settings.prepareAfter)
     }
 
     public func query(_ statement: SQLStatement) async throws -> [[SQLValue]] {
-        try await withConnection { connection in
+        try await withConnection(isRead: true) { connection in
             try await self.read(statement, on: connection).map(Self.values)
         }
     }
 
     public func query(_ statement: SQLStatement, each body: (SQLRow) throws -> Void) async throws {
-        let rows = try await withConnection { connection in try await self.read(statement, on: connection) }
+        let rows = try await withConnection(isRead: true) { connection in try await self.read(statement, on: connection) }
         try Self.walk(rows, body)
     }
 
@@ -88,7 +90,7 @@ public final class PostgresDatabase: SQLDatabase {
                 do {
                     let result = try await self.unnamed(statement, on: connection, confirmingTheCommit: true)
                     return (try result.rows.map(Self.values), result.metadata.rows ?? 0)
-                } catch let error as PSQLError where attempt < Self.writeAttempts && Self.isTransient(error) {
+                } catch where attempt < Self.writeAttempts && Self.isTransient(error) {
                     attempt += 1
                 }
             }
@@ -110,7 +112,7 @@ public final class PostgresDatabase: SQLDatabase {
         case .prepare(let sql):
             do {
                 query = try await send(on: connection) { connection.prepare(query: sql) }
-            } catch let error as PSQLError where error.serverInfo?[.sqlState] != nil {
+            } catch where Self.sqlState(error) != nil && !Self.isConnectionLoss(error) {
                 // PostgreSQL answered, and will not prepare it: it runs as it always could.
                 prepared.refuse(statement)
                 return try await unnamed(statement, on: connection).rows
@@ -122,7 +124,7 @@ public final class PostgresDatabase: SQLDatabase {
         do {
             let binds = statement.bindings.map(Self.data)
             return try await send(on: connection) { query.execute(binds) }
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "26000" {
+        } catch where Self.sqlState(error) == "26000" {
             prepared.refuse(statement)
             return try await unnamed(statement, on: connection).rows
         }
@@ -169,25 +171,27 @@ public final class PostgresDatabase: SQLDatabase {
     /// A connection of the pool had closed before a statement was sent on it.
     private struct ClosedBeforeSending: Error {}
 
-    /// How many connections a call tries when the ones it is lent have closed (the pool learns of a
-    /// closed connection when its channel goes, and may lend it until then).
-    static let connectionAttempts = 3
+    /// How many connections a call tries when the ones it is lent have closed: one more than the pool
+    /// holds, as all of them may have closed at once (PostgreSQL restarted).
+    private var connectionAttempts: Int { maximumConnections + 1 }
 
     /// Runs `body` on a connection of the pool, within the timeout. When a statement of `body` finds the
     /// connection closed, `body` runs again on another: what it sent before on the closed connection was
     /// a read, or part of a transaction the close rolled back (a write outside a transaction is sent
-    /// with its confirmation, in one `send`). A statement PostgreSQL does not
+    /// with its confirmation, in one `send`). A read (`isRead`) also runs again when its connection is
+    /// lost under it (PostgreSQL restarted, or an administrator or a proxy closed idle connections, and
+    /// the pool had not noticed yet). A statement PostgreSQL does not
     /// answer in time (a database that hangs, a network that drops packets) is abandoned by closing its
     /// connection: PostgresNIO's answers cannot be cancelled, and the timeout would otherwise wait for them.
     private func withConnection<T: Sendable>(
-        timedOut: String? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+        isRead: Bool = false, timedOut: String? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         try await bounded(timedOut: timedOut ?? "PostgreSQL at \(displayURL) did not answer within \(timeout)") {
             var attempt = 1
             while true {
                 do {
                     return try await self.lend(body)
-                } catch is ClosedBeforeSending where attempt < Self.connectionAttempts {
+                } catch where attempt < self.connectionAttempts && (error is ClosedBeforeSending || isRead && Self.isConnectionLoss(error)) {
                     attempt += 1
                 } catch is ClosedBeforeSending {
                     throw StorageError(.unavailable, "PostgreSQL at \(self.displayURL) closed the connections (\(attempt) tried)")
@@ -199,7 +203,14 @@ public final class PostgresDatabase: SQLDatabase {
     private func lend<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await client.withConnection { connection in
             try await withTaskCancellationHandler {
-                try await body(connection)
+                do {
+                    return try await body(connection)
+                } catch where error is ClosedBeforeSending || Self.isConnectionLoss(error) {
+                    // Given back only once the pool knows it closed (it is told when the channel is
+                    // gone, a moment after it stopped), or the pool may lend it again at once.
+                    try? await connection.closeFuture.get()
+                    throw error
+                }
             } onCancel: {
                 let _: EventLoopFuture<Void> = connection.close()
             }
@@ -224,7 +235,7 @@ public final class PostgresDatabase: SQLDatabase {
         try await withConnection(timedOut: "cannot reach PostgreSQL at \(displayURL): no answer within \(timeout)") { connection in
             do {
                 try await self.transaction(on: connection) { run in try await self.migrate(plan, run: run) }
-            } catch let error as PSQLError {
+            } catch where Self.isPostgres(error) {
                 throw self.translate(error, context: "migrating \(self.displayURL)")
             }
         }
@@ -294,7 +305,7 @@ public final class PostgresDatabase: SQLDatabase {
                 }
                 return value
             }
-        } catch let error as PSQLError {
+        } catch where Self.isPostgres(error) {
             throw translate(error, context: displayURL)
         }
     }
@@ -303,24 +314,54 @@ public final class PostgresDatabase: SQLDatabase {
     static let writeAttempts = 3
 
     /// A deadlock or a serialization failure: the statement was rolled back and can run again.
-    private static func isTransient(_ error: PSQLError) -> Bool {
-        ["40P01", "40001"].contains(error.serverInfo?[.sqlState])
+    private static func isTransient(_ error: any Error) -> Bool {
+        ["40P01", "40001"].contains(sqlState(error))
     }
 
-    private func translate(_ error: PSQLError, context: String) -> StorageError {
+    /// An error of PostgresNIO's or of its connection. Statements prepared on a connection go through its
+    /// older API, which reports PostgreSQL's errors as `PostgresError` and a broken connection as the
+    /// channel's own error rather than `PSQLError`.
+    private static func isPostgres(_ error: any Error) -> Bool {
+        error is PSQLError || error is PostgresError || error is IOError || error is ChannelError
+    }
+
+    /// The SQLSTATE PostgreSQL sent with the error, if it sent one.
+    private static func sqlState(_ error: any Error) -> String? {
+        switch error {
+        case let error as PSQLError: return error.serverInfo?[.sqlState]
+        case PostgresError.server(let message) as PostgresError: return message.fields[.sqlState]
+        default: return nil
+        }
+    }
+
+    /// The connection was lost, or PostgreSQL is shutting it down (an administrator, a restart): the
+    /// statement may run again on another connection if it is a read.
+    private static func isConnectionLoss(_ error: any Error) -> Bool {
+        if let state = sqlState(error) { return state.hasPrefix("08") || state.hasPrefix("57P") }
+        switch error {
+        case let error as PSQLError:
+            return [.serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown].contains(error.code)
+        case PostgresError.connectionClosed as PostgresError: return true
+        case is IOError, is ChannelError: return true
+        default: return false
+        }
+    }
+
+    private func translate(_ error: any Error, context: String) -> StorageError {
         if Self.isTransient(error) {
             return StorageError(
                 .unavailable, "PostgreSQL at \(context) aborted a write \(Self.writeAttempts) times for concurrent ones", underlying: error)
         }
-        switch error.serverInfo?[.sqlState] {
+        switch Self.sqlState(error) {
         case "23505"?: return StorageError(.conflict, "an entity with this key exists already", underlying: error)
         case "23503"?: return StorageError(.parentNotFound, "the containing entity does not exist", underlying: error)
         case let state? where state.hasPrefix("08") || state.hasPrefix("57") || state == "53300":
             return StorageError(.unavailable, "PostgreSQL at \(context) is unavailable (\(state))", underlying: error)
         case nil:
-            return StorageError(.unavailable, "cannot reach PostgreSQL at \(context): \(error.code)", underlying: error)
-        default:
-            return StorageError(.internalError, "PostgreSQL failed (\(error.serverInfo?[.sqlState] ?? "?"))", underlying: error)
+            let reason = (error as? PSQLError).map { "\($0.code)" } ?? "\(error)"
+            return StorageError(.unavailable, "cannot reach PostgreSQL at \(context): \(reason)", underlying: error)
+        case let state?:
+            return StorageError(.internalError, "PostgreSQL failed (\(state))", underlying: error)
         }
     }
 

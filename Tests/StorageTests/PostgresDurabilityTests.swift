@@ -4,7 +4,8 @@ import StatusGraphTestSupport
 import StoragePostgres
 import Testing
 
-/// What a write's answer promises on PostgreSQL: done means committed.
+/// What a call's answer promises on PostgreSQL when its connection fails: a write is done only once
+/// committed, and a read is not failed for a connection the pool had lost.
 @Suite struct PostgresDurabilityTests {
     /// PostgreSQL answers a statement outside a transaction block (CommandComplete) before it commits
     /// it, at the Sync that follows; a commit can still fail after that answer. Here it fails for a
@@ -25,5 +26,31 @@ import Testing
         #expect(error?.code == .unavailable)
         // The pool goes on with another connection, and only the first row is there.
         #expect(try await database.query(SQLStatement(#"SELECT count(*) FROM "deferred""#, [])) == [[.integer(1)]])
+    }
+
+    /// Connections that PostgreSQL closed while they were idle in the pool (here terminated by an
+    /// administrator; a restart or a proxy's idle timeout does the same) cost reads nothing: a read
+    /// lent one runs again on another, whether the pool already knew it closed or learnt it from the
+    /// read's failure.
+    @Test(.enabled(if: TestBackend.postgresURL != nil))
+    func readsGoOnWhenIdleConnectionsAreTerminated() async throws {
+        let key = UUID().uuidString
+        let opened = try await TestBackend.postgres.open(key: key)
+        defer { Task { try? await opened.close(); await TestBackend.postgres.drop(key: key) } }
+        let database = try #require((opened.store as? SQLEntityStore<PostgresDatabase>)?.database)
+        let read = SQLStatement("SELECT $1::bigint + 1", [.integer(41)])
+        var terminated = 0
+        for _ in 0..<3 {
+            // Every connection of the pool but the one that asks (the pool keeps all of them open, and
+            // opens new ones in the place of those it lost).
+            let answer = try await database.query(SQLStatement(
+                "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()) AS t",
+                []))
+            if case .integer(let n)? = answer.first?.first { terminated += Int(n) }
+            for _ in 0..<8 {
+                #expect(try await database.query(read) == [[.integer(42)]])
+            }
+        }
+        #expect(terminated >= 3)
     }
 }
