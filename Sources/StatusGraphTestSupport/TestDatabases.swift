@@ -100,6 +100,16 @@ public enum TestBackend: String, Sendable, CaseIterable, CustomStringConvertible
     }
 }
 
+extension TestBackend {
+    /// Runs `body` on a store of its own on PostgreSQL (a new database), closed and dropped afterwards.
+    public static func withPostgresStore(_ body: (OpenedStore) async throws -> Void) async throws {
+        let key = UUID().uuidString
+        let opened = try await TestBackend.postgres.open(key: key)
+        defer { Task { try? await opened.close(); await TestBackend.postgres.drop(key: key) } }
+        try await body(opened)
+    }
+}
+
 /// A store opened for a test, and what must stop with it.
 public struct OpenedStore: Sendable {
     public let store: any EntityStore
@@ -121,6 +131,9 @@ public struct OpenedStore: Sendable {
         try await store.close()
         task?.cancel()
     }
+
+    /// The PostgreSQL database under the store, if it is on PostgreSQL.
+    public var postgres: StoragePostgres.PostgresDatabase? { (store as? SQLEntityStore<StoragePostgres.PostgresDatabase>)?.database }
 }
 
 public struct TestBackendError: Error, CustomStringConvertible {

@@ -14,18 +14,17 @@ import Testing
     /// answer flushed before the backend exits: `test_database_lost_under_load_loses_no_acknowledged_write`.)
     @Test(.enabled(if: TestBackend.postgresURL != nil))
     func aWriteWhoseCommitFailsIsNotReportedDone() async throws {
-        let key = UUID().uuidString
-        let opened = try await TestBackend.postgres.open(key: key)
-        defer { Task { try? await opened.close(); await TestBackend.postgres.drop(key: key) } }
-        let database = try #require((opened.store as? SQLEntityStore<PostgresDatabase>)?.database)
-        _ = try await database.write(SQLStatement(#"CREATE TABLE "deferred" ("n" bigint UNIQUE DEFERRABLE INITIALLY DEFERRED)"#, []))
-        let insert = SQLStatement(#"INSERT INTO "deferred" ("n") VALUES ($1) RETURNING "n""#, [.integer(1)])
-        #expect(try await database.write(insert).rows == [[.integer(1)]])
-        // Whether the check comes before or after PostgresNIO closed the connection, it fails as unavailable.
-        let error = await #expect(throws: StorageError.self) { _ = try await database.write(insert) }
-        #expect(error?.code == .unavailable)
-        // The pool goes on with another connection, and only the first row is there.
-        #expect(try await database.query(SQLStatement(#"SELECT count(*) FROM "deferred""#, [])) == [[.integer(1)]])
+        try await TestBackend.withPostgresStore { opened in
+            let database = try #require(opened.postgres)
+            _ = try await database.write(SQLStatement(#"CREATE TABLE "deferred" ("n" bigint UNIQUE DEFERRABLE INITIALLY DEFERRED)"#, []))
+            let insert = SQLStatement(#"INSERT INTO "deferred" ("n") VALUES ($1) RETURNING "n""#, [.integer(1)])
+            #expect(try await database.write(insert).rows == [[.integer(1)]])
+            // Whether the check comes before or after PostgresNIO closed the connection, it fails as unavailable.
+            let error = await #expect(throws: StorageError.self) { _ = try await database.write(insert) }
+            #expect(error?.code == .unavailable)
+            // The pool goes on with another connection, and only the first row is there.
+            #expect(try await database.query(SQLStatement(#"SELECT count(*) FROM "deferred""#, [])) == [[.integer(1)]])
+        }
     }
 
     /// Connections that PostgreSQL closed while they were idle in the pool (here terminated by an
@@ -34,23 +33,22 @@ import Testing
     /// read's failure.
     @Test(.enabled(if: TestBackend.postgresURL != nil))
     func readsGoOnWhenIdleConnectionsAreTerminated() async throws {
-        let key = UUID().uuidString
-        let opened = try await TestBackend.postgres.open(key: key)
-        defer { Task { try? await opened.close(); await TestBackend.postgres.drop(key: key) } }
-        let database = try #require((opened.store as? SQLEntityStore<PostgresDatabase>)?.database)
-        let read = SQLStatement("SELECT $1::bigint + 1", [.integer(41)])
-        var terminated = 0
-        for _ in 0..<3 {
-            // Every connection of the pool but the one that asks (the pool keeps all of them open, and
-            // opens new ones in the place of those it lost).
-            let answer = try await database.query(SQLStatement(
-                "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()) AS t",
-                []))
-            if case .integer(let n)? = answer.first?.first { terminated += Int(n) }
-            for _ in 0..<8 {
-                #expect(try await database.query(read) == [[.integer(42)]])
+        try await TestBackend.withPostgresStore { opened in
+            let database = try #require(opened.postgres)
+            let read = SQLStatement("SELECT $1::bigint + 1", [.integer(41)])
+            var terminated = 0
+            for _ in 0..<3 {
+                // Every connection of the pool but the one that asks (the pool keeps all of them open, and
+                // opens new ones in the place of those it lost).
+                let answer = try await database.query(SQLStatement(
+                    "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()) AS t",
+                    []))
+                if case .integer(let n)? = answer.first?.first { terminated += Int(n) }
+                for _ in 0..<8 {
+                    #expect(try await database.query(read) == [[.integer(42)]])
+                }
             }
+            #expect(terminated >= 3)
         }
-        #expect(terminated >= 3)
     }
 }

@@ -29,23 +29,22 @@ import Testing
     /// and for a null where a value was (another statement).
     @Test(.enabled(if: TestBackend.postgresURL != nil))
     func preparedReadsAnswerAsUnnamedOnes() async throws {
-        let key = UUID().uuidString
-        let opened = try await TestBackend.postgres.open(key: key)
-        defer { Task { try? await opened.close(); await TestBackend.postgres.drop(key: key) } }
-        let database = try #require((opened.store as? SQLEntityStore<PostgresDatabase>)?.database)
-        let sql = "SELECT $1::text IS NULL, $2::bigint + 1, $3::double precision * 2, NOT $4::boolean, length($5::bytea), $1::text || '$1'"
-        let values: [SQLValue] = [.text("it's"), .integer(41), .real(1.25), .boolean(false), .blob([1, 2, 3])]
-        let expected: [SQLValue] = [.boolean(false), .integer(42), .real(2.5), .boolean(true), .integer(3), .text("it's$1")]
-        for _ in 0..<4 {
-            #expect(try await database.query(SQLStatement(sql, values)) == [expected])
+        try await TestBackend.withPostgresStore { opened in
+            let database = try #require(opened.postgres)
+            let sql = "SELECT $1::text IS NULL, $2::bigint + 1, $3::double precision * 2, NOT $4::boolean, length($5::bytea), $1::text || '$1'"
+            let values: [SQLValue] = [.text("it's"), .integer(41), .real(1.25), .boolean(false), .blob([1, 2, 3])]
+            let expected: [SQLValue] = [.boolean(false), .integer(42), .real(2.5), .boolean(true), .integer(3), .text("it's$1")]
+            for _ in 0..<4 {
+                #expect(try await database.query(SQLStatement(sql, values)) == [expected])
+            }
+            #expect(database.prepared.preparedCount >= 1)
+            var withNull = values
+            withNull[0] = .null
+            #expect(try await database.query(SQLStatement(sql, withNull)) == [[.boolean(true), .integer(42), .real(2.5), .boolean(true), .integer(3), .null]])
+            let before = database.prepared.preparedCount
+            #expect(try await database.query(SQLStatement(sql, withNull)).count == 1)
+            #expect(database.prepared.preparedCount >= before)
         }
-        #expect(database.prepared.preparedCount >= 1)
-        var withNull = values
-        withNull[0] = .null
-        #expect(try await database.query(SQLStatement(sql, withNull)) == [[.boolean(true), .integer(42), .real(2.5), .boolean(true), .integer(3), .null]])
-        let before = database.prepared.preparedCount
-        #expect(try await database.query(SQLStatement(sql, withNull)).count == 1)
-        #expect(database.prepared.preparedCount >= before)
     }
 
     /// With preparing off, nothing is prepared, and reads answer the same.
