@@ -148,10 +148,13 @@ public final class PostgresDatabase: SQLDatabase {
         return try await send(on: connection) {
             let answer = connection.query(query, logger: self.logger)
             guard confirmingTheCommit else { return answer }
-            let committed = connection.query(PostgresQuery(unsafeSQL: ""), logger: self.logger)
+            let committed = connection.query(Self.commitConfirmation, logger: self.logger)
             return answer.and(committed).map { answer, _ in answer }
         }
     }
+
+    /// The empty statement queued behind a write (see `unnamed`).
+    private static let commitConfirmation = PostgresQuery(unsafeSQL: "")
 
     /// Sends a statement on `connection` (`start` sends it and returns its answer), unless the connection
     /// has closed: then it throws `ClosedBeforeSending`, and nothing was sent. PostgresNIO never answers a
@@ -180,9 +183,9 @@ public final class PostgresDatabase: SQLDatabase {
     /// a read, or part of a transaction the close rolled back (a write outside a transaction is sent
     /// with its confirmation, in one `send`). A read (`isRead`) also runs again when its connection is
     /// lost under it (PostgreSQL restarted, or an administrator or a proxy closed idle connections, and
-    /// the pool had not noticed yet). A statement PostgreSQL does not
-    /// answer in time (a database that hangs, a network that drops packets) is abandoned by closing its
-    /// connection: PostgresNIO's answers cannot be cancelled, and the timeout would otherwise wait for them.
+    /// the pool had not noticed yet). A statement PostgreSQL does not answer in time (a database that
+    /// hangs, a network that drops packets) is abandoned by closing its connection: PostgresNIO's answers
+    /// cannot be cancelled, and the timeout would otherwise wait for them.
     private func withConnection<T: Sendable>(
         isRead: Bool = false, timedOut: String? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
@@ -235,7 +238,7 @@ public final class PostgresDatabase: SQLDatabase {
         try await withConnection(timedOut: "cannot reach PostgreSQL at \(displayURL): no answer within \(timeout)") { connection in
             do {
                 try await self.transaction(on: connection) { run in try await self.migrate(plan, run: run) }
-            } catch where Self.isPostgres(error) {
+            } catch where Self.isDatabaseError(error) {
                 throw self.translate(error, context: "migrating \(self.displayURL)")
             }
         }
@@ -305,7 +308,7 @@ public final class PostgresDatabase: SQLDatabase {
                 }
                 return value
             }
-        } catch where Self.isPostgres(error) {
+        } catch where Self.isDatabaseError(error) {
             throw translate(error, context: displayURL)
         }
     }
@@ -321,7 +324,7 @@ public final class PostgresDatabase: SQLDatabase {
     /// An error of PostgresNIO's or of its connection. Statements prepared on a connection go through its
     /// older API, which reports PostgreSQL's errors as `PostgresError` and a broken connection as the
     /// channel's own error rather than `PSQLError`.
-    private static func isPostgres(_ error: any Error) -> Bool {
+    private static func isDatabaseError(_ error: any Error) -> Bool {
         error is PSQLError || error is PostgresError || error is IOError || error is ChannelError
     }
 
