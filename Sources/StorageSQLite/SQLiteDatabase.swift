@@ -22,6 +22,7 @@ public final class SQLiteDatabase: SQLDatabase {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
+        try Self.claim(path)
         do {
             pool = try DatabasePool(path: path, configuration: config)
         } catch {
@@ -34,6 +35,30 @@ public final class SQLiteDatabase: SQLDatabase {
             return (rows, db.changesCount)
         }
         self.readers = SQLiteReaders(path: path, keptIdle: readers)
+    }
+
+    /// Takes the database file for this process (see `SQLiteSettings`), or fails at once naming the
+    /// reason when another process holds it: GRDB would wait out its busy timeout and then report only
+    /// that the database is locked. The first access of a connection takes the file's lock; the lock
+    /// stays with the process until its last connection to the file closes.
+    private static func claim(_ path: String) throws {
+        var db: OpaquePointer?
+        defer { sqlite3_close_v2(db) }
+        var code = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
+        if code == SQLITE_OK { code = sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nil, nil, nil) }
+        switch code & 0xFF {
+        case SQLITE_OK:
+            return
+        case SQLITE_BUSY:
+            throw StorageError(
+                .unavailable,
+                "the SQLite database at \(path) is in use by another process: one StatusGraph process serves a data directory at a time")
+        default:
+            let message = db.map { String(cString: sqlite3_errmsg($0)) }
+            throw StorageError(
+                .unavailable, "cannot open the SQLite database at \(path)",
+                underlying: DatabaseError(resultCode: ResultCode(rawValue: code), message: message))
+        }
     }
 
     /// Opens `statusgraph.sqlite` in a data directory, creating the directory if needed.

@@ -15,6 +15,19 @@ enum SQLiteSettings {
     /// shorter write a full disk (`aWriteLargerThanItsJournalsMemorySharesACommit` deletes such an app).
     static let statementJournalSpill = 0x1FFFF
 
+    // Database files are opened through SQLite's `unix-excl` VFS (`statusgraph_sqlite_open_files_exclusively`):
+    // one process owns a data directory's database, which it locks for itself at its first access, and
+    // its connections share the write-ahead log's index in memory. With the default VFS, read
+    // transactions took and released POSIX locks on the database and its `-shm` file (`fcntl` calls) and
+    // read the index through a shared mapping: measured alternated, the exclusive VFS takes 9% off a get
+    // by id's server CPU, 6% off a summary's, 4% off a page's. Another process (a second server on the
+    // same data directory, the `sqlite3` shell) cannot open the file while the server runs
+    // (`SQLiteDatabase.claim` says so at start).
+
     /// Whether the settings took effect (they cannot once something in the process has used SQLite).
-    static let applied: Bool = statusgraph_sqlite_set_statement_journal_spill(Int32(statementJournalSpill)) == SQLITE_OK
+    static let applied: Bool = {
+        let spill = statusgraph_sqlite_set_statement_journal_spill(Int32(statementJournalSpill)) == SQLITE_OK
+        let exclusive = statusgraph_sqlite_open_files_exclusively() == SQLITE_OK
+        return spill && exclusive
+    }()
 }

@@ -7,4 +7,11 @@
 /// returns SQLite's result code (SQLITE_MISUSE once SQLite is initialized).
 int statusgraph_sqlite_set_statement_journal_spill(int bytes);
 
+/// Makes SQLite's `unix-excl` VFS the process's default, for every connection opened after it: the
+/// process takes an exclusive lock on a database file at its first access and holds it until its last
+/// connection to that file closes, and the write-ahead log's index lives in the process's memory
+/// instead of a `-shm` file. Connections of the process then coordinate in memory, without a `fcntl`
+/// lock call at each read. Returns SQLite's result code.
+int statusgraph_sqlite_open_files_exclusively(void);
+
 #endif
