@@ -90,10 +90,6 @@ extension StorageLayout {
         return plan.tables + plan.triggers
     }
 
-    /// How many count columns (`n0`, `n1`, …) the counts table has: as many as the table that keeps
-    /// the most counts.
-    public var countColumnCount: Int { max(1, tables.map(\.buckets.count).max() ?? 0) }
-
     /// The name of count column `index`.
     public static func countColumn(_ index: Int) -> String { "n\(index)" }
 
