@@ -8,6 +8,9 @@ import Storage
 /// concurrent writes sharing commits (`GroupCommit`), and prepared statements kept per connection.
 public final class SQLiteDatabase: SQLDatabase {
     public let dialect: any SQLDialect = SQLiteDialect()
+    /// Its writer only: reads go to `readers`. GRDB's own readers open the file read-only, and a
+    /// read-only connection's locks under `unix-excl` (see `SQLiteSettings`) are plain POSIX locks,
+    /// whose release would drop the lock by which this process holds the file.
     private let pool: DatabasePool
     private let writes: GroupCommit
     private let readers: SQLiteReaders
