@@ -33,8 +33,24 @@ public struct PermissionRule: Sendable, Equatable {
 }
 
 extension ServiceModel {
-    /// The rule for a navigation path: its own, else the `*` rule.
-    public func permissionRule(for path: String) -> PermissionRule? {
-        permissions.first { $0.path == path } ?? permissions.first { $0.path == "*" }
+    /// The rule for a navigation path, given as its navigation names from the singleton: its own, else
+    /// the `*` rule. The names are compared with each rule's path in place (every request is
+    /// authorized: joining them first cost two allocations a request).
+    public func permissionRule(for names: some Collection<String>) -> PermissionRule? {
+        permissions.first { Self.path($0.path, is: names) } ?? permissions.first { $0.path == "*" }
+    }
+
+    /// Whether `path` is `names` joined by `/`.
+    private static func path(_ path: String, is names: some Collection<String>) -> Bool {
+        var rest = path.utf8[...]
+        for (offset, name) in names.enumerated() {
+            if offset > 0 {
+                guard rest.first == UInt8(ascii: "/") else { return false }
+                rest = rest.dropFirst()
+            }
+            guard rest.starts(with: name.utf8) else { return false }
+            rest = rest.dropFirst(name.utf8.count)
+        }
+        return rest.isEmpty
     }
 }

@@ -12,9 +12,11 @@ extension ODataService {
         case (.patch, _): operation = .update
         case (.delete, _): operation = .delete
         }
-        let path = call.path.steps.map(\.navigation.name)
+        let path = call.path.steps.lazy.map(\.navigation.name)
         try require(operation, path: path, identity: call.request.identity)
-        if operation == .read { try authorizeExpansions(expand, under: path, identity: call.request.identity) }
+        if operation == .read, !expand.isEmpty {
+            try authorizeExpansions(expand, under: Array(path), identity: call.request.identity)
+        }
     }
 
     private func authorizeExpansions(_ items: [ExpandItem], under path: [String], identity: Identity) throws(ODataError) {
@@ -25,8 +27,10 @@ extension ODataService {
         }
     }
 
-    private func require(_ operation: PermissionRule.Operation, path: [String], identity: Identity) throws(ODataError) {
-        guard let rule = service.permissionRule(for: path.joined(separator: "/")) else { return }
+    private func require(
+        _ operation: PermissionRule.Operation, path: some Collection<String>, identity: Identity
+    ) throws(ODataError) {
+        guard let rule = service.permissionRule(for: path) else { return }
         let accepted = rule.permissions(for: operation)
         // No rule means no such operation: the dispatcher answers 405.
         guard !accepted.isEmpty, !accepted.contains(where: identity.has) else { return }
