@@ -189,7 +189,7 @@ public final class PostgresDatabase: SQLDatabase {
     private func withConnection<T: Sendable>(
         isRead: Bool = false, timedOut: String? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        try await bounded(timedOut: timedOut ?? "PostgreSQL at \(displayURL) did not answer within \(timeout)") {
+        try await bounded(timedOut: timedOut) {
             var attempt = 1
             while true {
                 do {
@@ -292,8 +292,9 @@ public final class PostgresDatabase: SQLDatabase {
 
     public func close() async throws {}
 
-    /// Runs `body` within the timeout, translating PostgreSQL's errors.
-    private func bounded<T: Sendable>(timedOut: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    /// Runs `body` within the timeout, translating PostgreSQL's errors. `timedOut` is the message when it
+    /// does not answer in time (by default written then, not for every call).
+    private func bounded<T: Sendable>(timedOut: String?, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         do {
             return try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask { try await body() }
@@ -304,7 +305,7 @@ public final class PostgresDatabase: SQLDatabase {
                 guard let first = try await group.next() else { throw CancellationError() }
                 group.cancelAll()
                 guard let value = first else {
-                    throw StorageError(.unavailable, timedOut)
+                    throw StorageError(.unavailable, timedOut ?? "PostgreSQL at \(self.displayURL) did not answer within \(self.timeout)")
                 }
                 return value
             }
