@@ -69,7 +69,7 @@ struct StorageOptions: ParsableArguments {
 
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create or upgrade the schema and exit (serve does this too on start; safe while other instances start).")
+        abstract: "Create or upgrade the schema and exit (serve does this too on start; on PostgreSQL safe while other instances start).")
 
     @Option(name: .customLong("data-dir"), help: "The data directory (for SQLite).")
     var dataDirectory = "./.statusgraph"
