@@ -1,5 +1,7 @@
+import Crypto
 import Foundation
 import HummingbirdTesting
+import ODataCore
 import Testing
 
 /// Every query option end to end through the app, on both versions' collections.
@@ -112,6 +114,35 @@ import Testing
             }
             let ok = try await client.send(.get, "\(base)?$orderby=deviceId&$skiptoken=\(token)")
             #expect(Self.ids(ok) == ["charlie", "delta"])
+        }
+    }
+
+    /// Each token is signed with HMAC-SHA256 under the stored paging secret, so that tokens stay valid
+    /// across restarts and instances; the signer keeps the keyed hash state and copies it per token.
+    @Test func skipTokensAreSignedWithThePagingSecret() async throws {
+        try await withDataDirectory { dir in
+            let tokens = try await withApp(dataDirectory: dir, configure: { $0.limits.pageSize = 2 }) { client in
+                let (app, _) = try await Self.seed(client)
+                var uri = "/beta/deviceAppManagement/mobileApps/\(app)/deviceStatuses?$orderby=deviceId"
+                var tokens: [String] = []
+                for _ in 0..<2 {
+                    let page = try await client.send(.get, uri)
+                    let link = try #require(page.json["@odata.nextLink"] as? String)
+                    tokens.append(String(link[link.range(of: "$skiptoken=")!.upperBound...]))
+                    uri = String(link.dropFirst("https://graph.test".count))
+                }
+                return tokens
+            }
+            let opened = try await openStore(dataDirectory: dir)
+            let secret = try await opened.store.secret(named: "paging")
+            try await opened.close()
+            #expect(Set(tokens).count == 2)
+            for token in tokens {
+                let parts = token.split(separator: ".")
+                let payload = try #require(parts.count == 2 ? Base64.decode(parts[0]) : nil, "\(token)")
+                let mac = try #require(Base64.decode(parts[1]))
+                #expect(mac == Array(HMAC<SHA256>.authenticationCode(for: payload, using: SymmetricKey(data: secret))))
+            }
         }
     }
 

@@ -47,7 +47,14 @@ extension ODataService {
     func tokenCodec() async throws -> SkipTokenCodec {
         if let codec = codecCache.withLock({ $0 }) { return codec }
         let key = SymmetricKey(data: try await store.secret(named: "paging"))
-        let codec = SkipTokenCodec { payload in Array(HMAC<SHA256>.authenticationCode(for: payload, using: key)) }
+        // The key's two padded blocks are hashed once, here; each token copies that state and hashes only
+        // its payload (the hashers copy their contexts on write).
+        let keyed = HMAC<SHA256>(key: key)
+        let codec = SkipTokenCodec { payload in
+            var mac = keyed
+            mac.update(data: payload)
+            return mac.finalize().withUnsafeBytes { Array($0) }  // (`Array(_:)` of the code walks an iterator)
+        }
         codecCache.withLock { $0 = codec }
         return codec
     }
