@@ -186,17 +186,21 @@ public final class SQLiteDatabase: SQLDatabase {
                 if code == SQLITE_DONE { break }
                 guard code == SQLITE_ROW else { throw error(connection, code, statement) }
                 for i in 0..<count {
-                    let column = Int32(i)
+                    // One `sqlite3_column_*` call per value: each enters and leaves the statement's API
+                    // (a mutex call and an error check); the value's own accessors do neither. SQLite calls
+                    // the value "unprotected" (no mutex held while reading it): safe here, as a connection
+                    // is used by one thread at a time and the value is read before the next step.
+                    let value = sqlite3_column_value(sqlite, Int32(i))
                     let cell: SQLCell
-                    switch sqlite3_column_type(sqlite, column) {
-                    case SQLITE_INTEGER: cell = .integer(sqlite3_column_int64(sqlite, column))
-                    case SQLITE_FLOAT: cell = .real(sqlite3_column_double(sqlite, column))
+                    switch sqlite3_value_type(value) {
+                    case SQLITE_INTEGER: cell = .integer(sqlite3_value_int64(value))
+                    case SQLITE_FLOAT: cell = .real(sqlite3_value_double(value))
                     case SQLITE_TEXT:
-                        let start = sqlite3_column_text(sqlite, column)
-                        cell = .text(UnsafeBufferPointer(start: start, count: start == nil ? 0 : Int(sqlite3_column_bytes(sqlite, column))))
+                        let start = sqlite3_value_text(value)
+                        cell = .text(UnsafeBufferPointer(start: start, count: start == nil ? 0 : Int(sqlite3_value_bytes(value))))
                     case SQLITE_BLOB:
-                        let start = sqlite3_column_blob(sqlite, column)
-                        cell = .blob(UnsafeRawBufferPointer(start: start, count: start == nil ? 0 : Int(sqlite3_column_bytes(sqlite, column))))
+                        let start = sqlite3_value_blob(value)
+                        cell = .blob(UnsafeRawBufferPointer(start: start, count: start == nil ? 0 : Int(sqlite3_value_bytes(value))))
                     default: cell = .null
                     }
                     (cells.baseAddress! + i).initialize(to: cell)
