@@ -83,6 +83,11 @@ public struct StructuredType: Sendable {
         storage.propertyIndex[name].map { storage.properties[$0] }
     }
 
+    /// Where the property `name` is in `properties`, or nil.
+    public func propertyPosition(named name: String) -> Int? {
+        storage.propertyIndex[name]
+    }
+
     public func navigationProperty(named name: String) -> NavigationProperty? {
         storage.navigationIndex[name].map { storage.navigationProperties[$0] }
     }

@@ -8,6 +8,9 @@ public struct EntityPayload: Sendable, Equatable {
     public let typeWasNamed: Bool
     /// The properties the body sets, in the body's order (no server-managed or key properties).
     public let values: [NamedValue]
+    /// For each of `values`, its property's position in the type's `properties` (`typeName`'s type), so
+    /// that what is stored per property is found without looking its name up again.
+    public let positions: [Int]
 }
 
 /// Reads request bodies against the model: every value's JSON type, range, enum member, date format,
@@ -18,10 +21,14 @@ public final class PayloadReader: Sendable {
     public let model: EdmModel
     /// Properties the server keeps; a body may carry them but its values are ignored.
     public let ignored: Set<String>
+    /// Entity type → for each of its `properties`, whether a body's value is dropped (the key and the
+    /// `ignored` properties): looked up once per body, not once per property.
+    private let dropped: [String: [Bool]]
 
     public init(model: EdmModel, ignored: Set<String>) {
         self.model = model
         self.ignored = ignored
+        dropped = model.entityTypes.mapValues { type in type.properties.map { $0.name == "id" || ignored.contains($0.name) } }
     }
 
     /// Reads an entity body aimed at a collection or entity whose declared type is `declared`.
@@ -58,10 +65,13 @@ public final class PayloadReader: Sendable {
                 target: "@odata.type")
         }
         var values: [NamedValue] = []
+        var positions: [Int] = []
         values.reserveCapacity(object.members.count)
+        positions.reserveCapacity(object.members.count)
+        let dropped = self.dropped[type.name]
         for (key, value) in object.members {
             if key.utf8.contains(UInt8(ascii: "@")) { continue }  // instance and property annotations
-            guard let property = type.property(named: key) else {
+            guard let position = type.propertyPosition(named: key) else {
                 if type.navigationProperty(named: key) != nil {
                     throw .badRequest(
                         "The navigation property '\(key)' cannot be set in a request body; create its entities through their own path.",
@@ -71,11 +81,13 @@ public final class PayloadReader: Sendable {
                     "The property '\(key)' does not exist on type '\(model.namespace).\(type.name)'. Make sure to only use property names that are defined by the type.",
                     target: key)
             }
+            let property = type.properties[position]
             let read = try readValue(value, as: property.type, nullable: property.nullable, path: key)
-            if key == "id" || ignored.contains(key) { continue }
+            if dropped?[position] ?? (key == "id" || ignored.contains(key)) { continue }
             values.append(NamedValue(key, read))
+            positions.append(position)
         }
-        return EntityPayload(typeName: type.name, typeWasNamed: named, values: values)
+        return EntityPayload(typeName: type.name, typeWasNamed: named, values: values, positions: positions)
     }
 
     private func resolveType(_ annotation: JSONValue, declared: StructuredType, path: String) throws(ODataError) -> StructuredType {

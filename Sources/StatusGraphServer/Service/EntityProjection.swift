@@ -31,6 +31,11 @@ final class EntityProjection: @unchecked Sendable {
     let fields: [Field]
     /// The row of a new entity before its body applies (`defaultRow`), made once.
     let defaults: [SQLValue]
+    /// For each property of the type, by its position in `properties`, the column that stores it, or -1:
+    /// a body's values go to their columns without a lookup by name (see `EntityPayload.positions`).
+    let columnOfProperty: [Int]
+    /// The columns of this type the server sets itself (`ServiceModel.serverManaged`), and when.
+    let managedColumns: [(column: Int, kind: ServerManagedProperty)]
     /// The fields again, laid out for the writing loop (which runs for every property of every row), in
     /// memory this projection owns and never changes after `init` (hence `@unchecked Sendable`): all keys
     /// in one byte buffer, and one slot per field.
@@ -39,7 +44,7 @@ final class EntityProjection: @unchecked Sendable {
     /// `"@odata.type":"#microsoft.graph.…","id":`, the start of every entity of this type.
     private let typeAndIDKeys: UnsafeMutableBufferPointer<UInt8>
 
-    init(table: StorageTable, type: StructuredType, model: EdmModel) {
+    init(table: StorageTable, type: StructuredType, model: EdmModel, serverManaged: [String: ServerManagedProperty]) {
         typeName = type.name
         typeNameUTF8 = Array(type.name.utf8)
         odataType = model.odataType(of: type.name)
@@ -63,6 +68,11 @@ final class EntityProjection: @unchecked Sendable {
         typeAndIDKeys = .allocate(capacity: prefix.count)
         _ = typeAndIDKeys.initialize(from: prefix)
         defaults = Self.defaultRow(table, type: type, model: model)
+        columnOfProperty = type.properties.map { table.columnIndex($0.name) ?? -1 }
+        managedColumns = serverManaged.sorted { $0.key < $1.key }.compactMap { name, kind in
+            guard type.property(named: name) != nil, let column = table.columnIndex(name) else { return nil }
+            return (column, kind)
+        }
     }
 
     deinit {

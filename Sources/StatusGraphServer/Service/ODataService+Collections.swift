@@ -137,7 +137,7 @@ extension ODataService {
         let now = Self.now()
         let entity = StoredEntity(
             id: EntityID.make(), type: type.name,
-            values: try newRow(table, type: type, projection: projection, payload: payload, model: call.model, now: now))
+            values: try newRow(table, projection: projection, payload: payload, model: call.model, now: now))
         return NewEntity(entity: entity, projection: projection)
     }
 

@@ -42,10 +42,10 @@ extension ODataService {
         let table = try table(call)
         let types = call.version.types(table, cast: call.path.cast)
         guard let existing = try await store.get(table, in: call.scope, id: id(call), types: types),
-            let type = call.model.entityTypes[existing.type]
+            let type = call.model.entityTypes[existing.type], let current = call.version.projection(table, type: type.name)
         else { throw notFound(call) }
         let payload = try call.version.reader.readEntity(readJSON(call.request), declared: type, mode: .update)
-        let set = try changes(table, payload: payload, type: type, model: call.model, now: Self.now(), creating: false)
+        let set = try changes(table, payload: payload, projection: current, model: call.model, now: Self.now(), creating: false)
         guard let row = try await store.update(table, in: call.scope, id: existing.id, types: types, set: set),
             let projection = call.version.projection(table, type: row.type)
         else { throw notFound(call) }
@@ -85,9 +85,10 @@ extension ODataService {
     func updateSingleton(_ call: Call) async throws -> ServiceResponse {
         let table = try singletonTable(call)
         let existing = try await singletonRow(call, table)
-        guard let type = call.model.entityTypes[existing.type] else { throw notFound(call) }
+        guard let type = call.model.entityTypes[existing.type], let current = call.version.projection(table, type: type.name)
+        else { throw notFound(call) }
         let payload = try call.version.reader.readEntity(readJSON(call.request), declared: type, mode: .update)
-        let set = try changes(table, payload: payload, type: type, model: call.model, now: Self.now(), creating: false)
+        let set = try changes(table, payload: payload, projection: current, model: call.model, now: Self.now(), creating: false)
         guard let row = try await store.update(table, in: Scope(tenant: call.request.tenant, parents: []), id: existing.id, types: nil, set: set),
             let projection = call.version.projection(table, type: row.type)
         else { throw notFound(call) }

@@ -192,31 +192,31 @@ extension ODataService {
 
     /// The column values of a new entity: the defaults of its type, then the body's values, then the server's.
     func newRow(
-        _ table: StorageTable, type: StructuredType, projection: EntityProjection, payload: EntityPayload, model: EdmModel,
-        now: DateTimeOffset
+        _ table: StorageTable, projection: EntityProjection, payload: EntityPayload, model: EdmModel, now: DateTimeOffset
     ) throws -> [SQLValue] {
         var values = projection.defaults
-        for (i, value) in try changes(table, payload: payload, type: type, model: model, now: now, creating: true) {
+        for (i, value) in try changes(table, payload: payload, projection: projection, model: model, now: now, creating: true) {
             values[i] = value
         }
         return values
     }
 
-    /// The columns a body sets, plus the properties the server keeps.
+    /// The columns a body sets, plus the properties the server keeps. `projection` is that of the type the
+    /// body was read against (`payload.typeName`), whose positions the payload's are.
     func changes(
-        _ table: StorageTable, payload: EntityPayload, type: StructuredType, model: EdmModel, now: DateTimeOffset,
+        _ table: StorageTable, payload: EntityPayload, projection: EntityProjection, model: EdmModel, now: DateTimeOffset,
         creating: Bool
     ) throws -> [(column: Int, value: SQLValue)] {
         var out: [(column: Int, value: SQLValue)] = []
-        out.reserveCapacity(payload.values.count + service.serverManaged.count)
-        for nv in payload.values {
-            guard let i = table.columnIndex(nv.name) else {
+        out.reserveCapacity(payload.values.count + projection.managedColumns.count)
+        for (nv, position) in zip(payload.values, payload.positions) {
+            let i = projection.columnOfProperty[position]
+            guard i >= 0 else {
                 throw ODataError.badRequest("The property '\(nv.name)' cannot be stored.", target: nv.name)
             }
             out.append((i, ColumnCodec.encode(nv.value, column: table.columns[i], model: model)))
         }
-        for (name, kind) in service.serverManaged where type.property(named: name) != nil {
-            guard let i = table.columnIndex(name) else { continue }
+        for (i, kind) in projection.managedColumns {
             switch kind {
             case .creation where creating, .modification:
                 out.append((i, .integer(now.ticks)))

@@ -36,7 +36,7 @@ final class VersionContext: Sendable {
             var byType: [String: EntityProjection] = [:]
             for name in table.family {
                 guard let type = model.entityTypes[name] else { continue }
-                byType[name] = EntityProjection(table: table, type: type, model: model)
+                byType[name] = EntityProjection(table: table, type: type, model: model, serverManaged: service.serverManaged)
             }
             projections[table.name] = byType
             if byType.count < table.family.count { visible[table.name] = Set(byType.keys) }
