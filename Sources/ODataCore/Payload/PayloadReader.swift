@@ -28,7 +28,12 @@ public final class PayloadReader: Sendable {
     public init(model: EdmModel, ignored: Set<String>) {
         self.model = model
         self.ignored = ignored
-        dropped = model.entityTypes.mapValues { type in type.properties.map { $0.name == "id" || ignored.contains($0.name) } }
+        dropped = model.entityTypes.mapValues { type in type.properties.map { Self.drops($0.name, ignored: ignored) } }
+    }
+
+    /// Whether a body's value for the property `name` is dropped: the key, and what the server keeps.
+    private static func drops(_ name: String, ignored: Set<String>) -> Bool {
+        name == "id" || ignored.contains(name)
     }
 
     /// Reads an entity body aimed at a collection or entity whose declared type is `declared`.
@@ -83,7 +88,7 @@ public final class PayloadReader: Sendable {
             }
             let property = type.properties[position]
             let read = try readValue(value, as: property.type, nullable: property.nullable, path: key)
-            if dropped?[position] ?? (key == "id" || ignored.contains(key)) { continue }
+            if dropped?[position] ?? Self.drops(key, ignored: ignored) { continue }
             values.append(NamedValue(key, read))
             positions.append(position)
         }

@@ -48,8 +48,10 @@ final class EntityProjection: @unchecked Sendable {
         typeName = type.name
         typeNameUTF8 = Array(type.name.utf8)
         odataType = model.odataType(of: type.name)
-        fields = type.properties.compactMap { p in
-            guard p.name != "id", let column = table.columnIndex(p.name) else { return nil }
+        let columnOfProperty = type.properties.map { table.columnIndex($0.name) ?? -1 }
+        self.columnOfProperty = columnOfProperty
+        fields = zip(type.properties, columnOfProperty).compactMap { p, column in
+            guard p.name != "id", column >= 0 else { return nil }
             return Field(
                 name: p.name, key: JSONWriter.encodedKey(p.name), column: column, kind: table.columns[column].kind,
                 flags: table.columns[column].flagsEnum(in: model))
@@ -68,7 +70,6 @@ final class EntityProjection: @unchecked Sendable {
         typeAndIDKeys = .allocate(capacity: prefix.count)
         _ = typeAndIDKeys.initialize(from: prefix)
         defaults = Self.defaultRow(table, type: type, model: model)
-        columnOfProperty = type.properties.map { table.columnIndex($0.name) ?? -1 }
         managedColumns = serverManaged.sorted { $0.key < $1.key }.compactMap { name, kind in
             guard type.property(named: name) != nil, let column = table.columnIndex(name) else { return nil }
             return (column, kind)
