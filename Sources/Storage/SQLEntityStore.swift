@@ -337,9 +337,10 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         let columns = columns.compactMap(table.columnIndex)
         let width = layout.countColumnCount
         // SELECT id, _type, <columns>, NULL × (width + 2) FROM T WHERE <scope> AND id = ? …
-        // UNION ALL SELECT NULL × n, source, n0, …, updated FROM counts WHERE _tenant = ? AND parent = ? AND source IN (…)
-        // (not a join: that would repeat the entity's columns on every count's row). The bindings, in
-        // order, are the ones `getWithCounts` makes.
+        // UNION ALL SELECT NULL × n, source, n0, …, updated FROM counts WHERE _tenant = ? AND source = ? AND parent = ?,
+        // once per source (not a join: that would repeat the entity's columns on every count's row; not
+        // `source IN (…)`: SQLite builds an ephemeral index of a bound IN list on every run). The
+        // bindings, in order, are the ones `getWithCounts` makes.
         var b = SQLBuilder(d)
         b.append("SELECT ")
         b.list(["id", "_type"] + columns.map { table.columns[$0].name }) { b, name in b.identifier(name) }
@@ -350,13 +351,13 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         if let types {
             b.append(" AND "); b.identifier("_type"); b.append(" IN ("); b.list(types) { b, _ in b.bind(.null) }; b.append(")")
         }
-        if !sources.isEmpty {
+        for _ in sources {
             b.append(" UNION ALL SELECT "); b.list(0..<(2 + columns.count)) { b, _ in b.append("NULL") }
             b.append(", "); countValues(&b)
             b.append(" FROM "); b.identifier(StorageLayout.countsTable)
             b.append(" WHERE "); b.identifier("_tenant"); b.append(" = "); b.bind(.null)
+            b.append(" AND "); b.identifier("source"); b.append(" = "); b.bind(.null)
             b.append(" AND "); b.identifier("parent"); b.append(" = "); b.bind(.null)
-            b.append(" AND "); b.identifier("source"); b.append(" IN ("); b.list(sources) { b, _ in b.bind(.null) }; b.append(")")
             shardsAddedUp(&b, by: ["source"])
         }
         return CountsRead(
@@ -367,15 +368,15 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
     public func getWithCounts(_ read: CountsRead, in scope: Scope, id: String) async throws -> CountedEntity? {
         let parent = Scope(tenant: scope.tenant, parents: scope.parents + [id]).parentKey
         var bindings: [SQLValue] = []
-        bindings.reserveCapacity(4 + scope.parents.count + (read.types?.count ?? 0) + read.sources.count)
+        bindings.reserveCapacity(2 + scope.parents.count + (read.types?.count ?? 0) + 3 * read.sources.count)
         bindings.append(.text(scope.tenant))
         for key in scope.parents.prefix(read.table.parentKeyColumns.count) { bindings.append(.text(key)) }
         bindings.append(.text(id))
         for type in read.types ?? [] { bindings.append(.text(type)) }
-        if !read.sources.isEmpty {
+        for source in read.sources {
             bindings.append(.text(scope.tenant))
+            bindings.append(.text(source))
             bindings.append(.text(parent))
-            for source in read.sources { bindings.append(.text(source)) }
         }
         let end = 2 + read.columns.count
         var entity: (type: String, values: [SQLValue])?

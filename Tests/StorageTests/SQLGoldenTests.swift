@@ -90,8 +90,8 @@ final class RecordingDatabase: SQLDatabase {
         }
         #expect(parents.columnIndex("displayName") != nil && parents.columnIndex("version") != nil)
         #expect(withCounts == [SQLStatement(
-            #"SELECT "id", "_type", "displayName", "version", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM "mobileAppConfigurations" WHERE "_tenant" = ? AND "id" = ? AND "_type" IN (?) UNION ALL SELECT NULL, NULL, NULL, NULL, "source", "n0", "n1", "n2", "n3", "n4", "n5", "updated" FROM "_summary_counts" WHERE "_tenant" = ? AND "parent" = ? AND "source" IN (?, ?)"#,
-            [.text("t"), .text("cfg"), .text("x"), .text("t"), .text("cfg"), .text("a"), .text("b")])])
+            #"SELECT "id", "_type", "displayName", "version", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM "mobileAppConfigurations" WHERE "_tenant" = ? AND "id" = ? AND "_type" IN (?) UNION ALL SELECT NULL, NULL, NULL, NULL, "source", "n0", "n1", "n2", "n3", "n4", "n5", "updated" FROM "_summary_counts" WHERE "_tenant" = ? AND "source" = ? AND "parent" = ? UNION ALL SELECT NULL, NULL, NULL, NULL, "source", "n0", "n1", "n2", "n3", "n4", "n5", "updated" FROM "_summary_counts" WHERE "_tenant" = ? AND "source" = ? AND "parent" = ?"#,
+            [.text("t"), .text("cfg"), .text("x"), .text("t"), .text("a"), .text("cfg"), .text("t"), .text("b"), .text("cfg")])])
     }
 
     /// `$filter` and `$orderby` trees → SQL and bindings (through the binder, so the literals are typed).
