@@ -7,6 +7,8 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
     /// Each table's select list and insert head, quoted once (they are in every read and create).
     private let selectLists: [String: String]
     private let insertHeads: [String: String]
+    /// Each table's read of one entity by its full key and any type (the most frequent read), written once.
+    private let getTexts: [String: String]
 
     public init(layout: StorageLayout, database: Database) {
         self.layout = layout
@@ -18,6 +20,12 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
             uniqueKeysWithValues: layout.tables.map { table in
                 let names = ["_tenant"] + table.parentKeyColumns + ["id", "_type"] + table.columns.map(\.name)
                 return (table.name, "INSERT INTO \(d.quote(table.name)) (\(names.map(d.quote).joined(separator: ", "))) VALUES (")
+            })
+        self.getTexts = Dictionary(
+            uniqueKeysWithValues: layout.tables.map { table in
+                var b = SQLBuilder(d)
+                Self.get(&b, table, select: Self.selectList(table, d), in: Scope(tenant: "", parents: table.parentKeyColumns.map { _ in "" }), id: "")
+                return (table.name, b.statement.sql)
             })
     }
 
@@ -38,6 +46,10 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
 
     /// `"_tenant" = ? AND "_p1" = ? …`
     private func scopeCondition(_ b: inout SQLBuilder, _ table: StorageTable, _ scope: Scope) {
+        Self.scopeCondition(&b, table, scope)
+    }
+
+    private static func scopeCondition(_ b: inout SQLBuilder, _ table: StorageTable, _ scope: Scope) {
         b.identifier("_tenant"); b.append(" = "); b.bind(.text(scope.tenant))
         for (column, key) in zip(table.parentKeyColumns, scope.parents) {
             b.append(" AND "); b.identifier(column); b.append(" = "); b.bind(.text(key))
@@ -206,12 +218,25 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
     }
 
     private func getStatement(_ table: StorageTable, in scope: Scope, id: String, types: Set<String>?) -> SQLStatement {
+        if types == nil, scope.parents.count == table.parentKeyColumns.count, let text = getTexts[table.name] {
+            var bindings: [SQLValue] = []
+            bindings.reserveCapacity(2 + scope.parents.count)
+            bindings.append(.text(scope.tenant))
+            for key in scope.parents { bindings.append(.text(key)) }
+            bindings.append(.text(id))
+            return SQLStatement(text, bindings)
+        }
         var b = SQLBuilder(d)
-        b.append("SELECT "); b.append(selectList(table)); b.append(" FROM "); b.identifier(table.name); b.append(" WHERE ")
-        scopeCondition(&b, table, scope)
-        b.append(" AND "); b.identifier("id"); b.append(" = "); b.bind(.text(id))
+        Self.get(&b, table, select: selectList(table), in: scope, id: id)
         typeCondition(&b, types)
         return b.statement
+    }
+
+    /// `SELECT <select> FROM table WHERE <scope> AND id = ?`, bound in that order.
+    private static func get(_ b: inout SQLBuilder, _ table: StorageTable, select: String, in scope: Scope, id: String) {
+        b.append("SELECT "); b.append(select); b.append(" FROM "); b.identifier(table.name); b.append(" WHERE ")
+        scopeCondition(&b, table, scope)
+        b.append(" AND "); b.identifier("id"); b.append(" = "); b.bind(.text(id))
     }
 
     public func count(_ table: StorageTable, in scope: Scope, _ query: ListQuery) async throws -> Int {
