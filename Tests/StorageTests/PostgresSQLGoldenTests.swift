@@ -19,6 +19,18 @@ import Testing
             try await $0.insert(table, in: scope, StoredEntity(id: "u", type: "x", values: [.integer(2), .null, .text("compliant"), .null, .null]))
         }
         #expect(insert.first?.sql == #"INSERT INTO "mobileAppConfigurations_userStatuses" ("_tenant", "_p1", "id", "_type", "devicesCount", "lastReportedDateTime", "status", "userDisplayName", "userPrincipalName") VALUES ($1::TEXT, $2::TEXT, $3::TEXT, $4::TEXT, $5::BIGINT, $6::BIGINT, $7::TEXT, $8::TEXT, $9::TEXT)"#)
+        // Each size of insert has its own text, numbered on (written once per size and reused).
+        let sizes = try await record { store in
+            for ids in [["a", "b"], ["c"], ["d", "e"]] {
+                try await store.insert(table, in: scope, ids.map { StoredEntity(id: $0, type: "x", values: [.integer(1), .null, .null, .null, .null]) })
+            }
+        }
+        let one = insert.first?.sql
+        let two = #"INSERT INTO "mobileAppConfigurations_userStatuses" ("_tenant", "_p1", "id", "_type", "devicesCount", "lastReportedDateTime", "status", "userDisplayName", "userPrincipalName") VALUES ($1::TEXT, $2::TEXT, $3::TEXT, $4::TEXT, $5::BIGINT, $6::BIGINT, $7::TEXT, $8::TEXT, $9::TEXT), ($10::TEXT, $11::TEXT, $12::TEXT, $13::TEXT, $14::BIGINT, $15::BIGINT, $16::TEXT, $17::TEXT, $18::TEXT)"#
+        #expect(sizes.map(\.sql) == [two, one, two])
+        #expect(sizes.map(\.bindings.count) == [18, 9, 18])
+        #expect(sizes[2].bindings[..<4] == [.text("t"), .text("cfg"), .text("d"), .text("x")])
+        #expect(sizes[2].bindings[9..<13] == [.text("t"), .text("cfg"), .text("e"), .text("x")])
         let update = try await record { _ = try await $0.update(table, in: scope, id: "u", types: ["a"], set: [(2, .text("error"))]) }
         #expect(update.first?.sql == #"UPDATE "mobileAppConfigurations_userStatuses" SET "status" = $1 WHERE "_tenant" = $2 AND "_p1" = $3 AND "id" = $4 AND "_type" IN ($5) RETURNING "id", "_type", "devicesCount", "lastReportedDateTime", "status", "userDisplayName", "userPrincipalName""#)
         let exists = try await record { _ = try await $0.containerExists(table, in: scope) }
