@@ -140,8 +140,9 @@ extension ODataService {
             do {
                 try await store.insert(table, in: call.scope, new.map(\.entity.entity))
                 let context = new.contains { !requests[$0.index].preferMinimal } ? entityContext(call) : ""
+                let collection = collectionURL(call)
                 for (i, entity) in new {
-                    responses[i] = created(call, entity, preferMinimal: requests[i].preferMinimal, context: context)
+                    responses[i] = created(call, entity, preferMinimal: requests[i].preferMinimal, context: context, collection: collection)
                 }
             } catch {
                 let failed = response(for: createFailure(error, call))

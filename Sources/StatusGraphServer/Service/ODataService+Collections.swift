@@ -124,7 +124,7 @@ extension ODataService {
             throw createFailure(error, call)
         }
         let minimal = call.request.preferMinimal
-        return created(call, new, preferMinimal: minimal, context: minimal ? "" : entityContext(call))
+        return created(call, new, preferMinimal: minimal, context: minimal ? "" : entityContext(call), collection: collectionURL(call))
     }
 
     /// An entity to create in the collection `call` addresses, read from `request`'s body (the call's
@@ -154,10 +154,16 @@ extension ODataService {
         call.context { call.path.appendContextFragment(to: &$0); $0 += "/$entity" }
     }
 
-    /// The answer to a stored create: 201 with the entity (`context` is `entityContext(call)`, made once
-    /// for every create in the collection), or 204 when the client prefers it minimal.
-    func created(_ call: Call, _ new: NewEntity, preferMinimal: Bool, context: String) -> ServiceResponse {
-        let location = "\(call.serviceRoot)/\(call.path.memberPath(id: new.entity.id))"
+    /// The URL of the collection `call` addresses; a member's is it and `('id')`.
+    func collectionURL(_ call: Call) -> String { "\(call.serviceRoot)/\(call.path.canonical)" }
+
+    /// The answer to a stored create: 201 with the entity, or 204 when the client prefers it minimal.
+    /// `context` (`entityContext(call)`) and `collection` (`collectionURL(call)`) are made once for
+    /// every create in the collection.
+    func created(_ call: Call, _ new: NewEntity, preferMinimal: Bool, context: String, collection: String) -> ServiceResponse {
+        var location = collection
+        location.reserveCapacity(collection.utf8.count + new.entity.id.utf8.count + 4)
+        location += "('"; location += ResourcePath.quoted(new.entity.id); location += "')"
         if preferMinimal {
             return ServiceResponse(
                 status: 204, headers: [("Location", location), ("OData-EntityId", location), ("Preference-Applied", "return=minimal")])
