@@ -27,7 +27,8 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         self.database = database
         let d = database.dialect
         self.d = d
-        self.selectLists = Dictionary(uniqueKeysWithValues: layout.tables.map { ($0.name, Self.selectList($0, d)) })
+        let selectLists = Dictionary(uniqueKeysWithValues: layout.tables.map { ($0.name, Self.selectList($0, d)) })
+        self.selectLists = selectLists
         self.insertHeads = Dictionary(
             uniqueKeysWithValues: layout.tables.map { table in
                 let names = ["_tenant"] + table.parentKeyColumns + ["id", "_type"] + table.columns.map(\.name)
@@ -36,7 +37,7 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         self.getTexts = Dictionary(
             uniqueKeysWithValues: layout.tables.map { table in
                 var b = SQLBuilder(d)
-                Self.get(&b, table, select: Self.selectList(table, d), in: Scope(tenant: "", parents: table.parentKeyColumns.map { _ in "" }), id: "")
+                Self.get(&b, table, select: selectLists[table.name]!, in: Scope(tenant: "", parents: table.parentKeyColumns.map { _ in "" }), id: "")
                 return (table.name, b.statement.sql)
             })
     }
@@ -313,10 +314,10 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
     private func insertText(_ table: StorageTable, rows: Int) -> String {
         let shape = InsertShape(table: table.name, rows: rows)
         if let text = insertTexts.withLock({ $0[shape] }) { return text }
-        let keys = 3 + table.parentKeyColumns.count
+        let keys = 3 + table.parentKeyColumns.count, head = insertHeads[table.name]!
         var b = SQLBuilder(d)
-        b.reserve(bindings: rows * (keys + table.columns.count), text: insertHeads[table.name]!.utf8.count + rows * (keys + table.columns.count) * 8)
-        b.append(insertHeads[table.name]!)
+        b.reserve(bindings: rows * (keys + table.columns.count), text: head.utf8.count + rows * (keys + table.columns.count) * 8)
+        b.append(head)
         for n in 0..<rows {
             if n > 0 { b.append("), (") }
             b.list(0..<keys) { b, _ in b.bind(.null, as: .text) }
