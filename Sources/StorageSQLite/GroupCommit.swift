@@ -8,11 +8,14 @@ import Synchronization
 /// after that commit is durable.
 ///
 /// A write joins a queue. One drain at a time (on its own thread: it blocks on the disk) takes every
-/// write queued so far, runs each in its own savepoint of one `BEGIN IMMEDIATE` transaction — so a write
-/// that fails (a missing parent, a duplicate key) is rolled back alone and gets its own error — then
-/// commits, and only then resumes the writers. Writes that arrive during a commit form the next group.
-/// A single write waits for no one: an idle queue drains at once. If the commit itself fails, every
-/// write of the group gets that error and none is acknowledged.
+/// write queued so far, runs them one after another in one `BEGIN IMMEDIATE` transaction, commits, and
+/// only then resumes the writers. Writes that arrive during a commit form the next group. A single
+/// write waits for no one: an idle queue drains at once.
+///
+/// Each write is one statement, and SQLite undoes a statement that fails on a constraint (a missing
+/// parent, a duplicate key), triggers included, while the transaction goes on: that write alone gets
+/// its error. An error that ends the transaction instead (a full disk, an I/O error) fails the whole
+/// group, as a failed commit does: no write of the group is acknowledged.
 final class GroupCommit: Sendable {
     typealias Outcome = Result<(rows: [[SQLValue]], changes: Int), any Error>
     typealias Execute = @Sendable (Database, SQLStatement) throws -> (rows: [[SQLValue]], changes: Int)
@@ -68,8 +71,7 @@ final class GroupCommit: Sendable {
         }
     }
 
-    /// Runs a statement without results, prepared once (`db.execute(sql:)` parses its SQL every time;
-    /// a group runs two of these plus two or three per write).
+    /// Runs a statement without results, prepared once (`db.execute(sql:)` parses its SQL every time).
     private static func step(_ db: Database, _ sql: String) throws {
         let statement = try db.cachedStatement(sql: sql).sqliteStatement
         sqlite3_reset(statement)
@@ -80,7 +82,8 @@ final class GroupCommit: Sendable {
         }
     }
 
-    /// One transaction for the group: a savepoint per write, one commit.
+    /// One transaction for the group, one commit; no savepoint per write (SQLite's statement rollback
+    /// does what one would).
     private func commit(_ statements: [SQLStatement]) -> [Outcome] {
         var outcomes: [Outcome] = []
         outcomes.reserveCapacity(statements.count)
@@ -89,18 +92,12 @@ final class GroupCommit: Sendable {
                 try Self.step(db, "BEGIN IMMEDIATE")
                 do {
                     for statement in statements {
-                        if statements.count == 1 {
-                            outcomes.append(Result { try execute(db, statement) })
-                            continue
-                        }
-                        try Self.step(db, "SAVEPOINT w")
                         do {
                             outcomes.append(.success(try execute(db, statement)))
-                            try Self.step(db, "RELEASE w")
                         } catch {
+                            // The statement was undone alone, unless its error ended the transaction.
+                            guard sqlite3_get_autocommit(db.sqliteConnection) == 0 else { throw error }
                             outcomes.append(.failure(error))
-                            try Self.step(db, "ROLLBACK TO w")
-                            try Self.step(db, "RELEASE w")
                         }
                     }
                     try Self.step(db, "COMMIT")
