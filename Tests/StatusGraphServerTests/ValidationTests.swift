@@ -26,6 +26,7 @@ import Testing
         .init(name: "date without offset", body: #"{"lastReportedDateTime": "2017-01-01T00:03:19"}"#, status: 400, target: "lastReportedDateTime", phrase: "Edm.DateTimeOffset"),
         .init(name: "impossible date", body: #"{"lastReportedDateTime": "2017-02-30T00:00:00Z"}"#, status: 400, target: "lastReportedDateTime", phrase: "Edm.DateTimeOffset"),
         .init(name: "null for non-nullable", body: #"{"devicesCount": null}"#, status: 400, target: "devicesCount", phrase: "not nullable"),
+        .init(name: "NUL in a string", body: #"{"userPrincipalName": "ada\u0000@contoso.com"}"#, status: 400, target: "userPrincipalName", phrase: "U+0000"),
         .init(name: "unknown property", body: #"{"favouriteColour": "blue"}"#, status: 400, target: "favouriteColour", phrase: "does not exist on type 'microsoft.graph.managedDeviceMobileAppConfigurationUserStatus'"),
         .init(name: "type of another family", body: ##"{"@odata.type": "#microsoft.graph.webApp"}"##, status: 400, target: "@odata.type", phrase: "neither"),
         .init(name: "type not in the model", body: ##"{"@odata.type": "#microsoft.graph.nothing"}"##, status: 400, target: "@odata.type", phrase: "not a type of this service"),
@@ -97,6 +98,22 @@ import Testing
                 json: ##"{"@odata.type":"#microsoft.graph.win32LobApp","applicableArchitectures":"x86,sparc"}"##)
             #expect(bad.status == 400)
             #expect(bad.errorMessage.contains("'sparc'"))
+        }
+    }
+
+    /// No stored text holds U+0000 (PostgreSQL's text cannot): a key or an option that carries one is a
+    /// 400 on every backend, not a database error.
+    @Test(arguments: [
+        "/v1.0/deviceAppManagement/mobileAppConfigurations/a%00b",
+        "/v1.0/deviceAppManagement/mobileAppConfigurations('a%00b')/userStatuses",
+        "/v1.0/deviceAppManagement/mobileAppConfigurations?$filter=displayName%20eq%20'a%00b'",
+        "/v1.0/deviceAppManagement/mobileAppConfigurations?x%00=1",
+    ])
+    func nulInTheURLIs400(_ url: String) async throws {
+        try await withApp { client in
+            let reply = try await client.send(.get, url)
+            #expect(reply.status == 400, "\(reply.text)")
+            #expect(reply.errorMessage.contains("U+0000"), "\(reply.errorMessage)")
         }
     }
 

@@ -27,6 +27,8 @@ public enum PathParser {
             guard let text = PercentDecoding.decode(raw) else {
                 throw .badRequest("The path segment '\(raw)' is not validly percent-encoded.")
             }
+            // No name or key holds U+0000 (PostgreSQL's text cannot), on either backend.
+            guard !text.utf8.contains(0) else { throw .badRequest("The path segment '\(raw)' contains %00 (U+0000), which no name or key holds.") }
             segments.append(try segment(text))
         }
         return segments

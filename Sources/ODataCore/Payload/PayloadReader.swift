@@ -225,6 +225,8 @@ public final class PayloadReader: Sendable {
             }
         case .string:
             guard case .string(let s) = json else { throw mismatch("a string") }
+            // Stored text never holds U+0000: PostgreSQL's cannot, and both backends answer alike.
+            guard !s.utf8.contains(0) else { throw .invalidProperty(path, "the string contains U+0000 (\\u0000), which cannot be stored.") }
             return .string(s)
         case .dateTimeOffset:
             guard case .string(let s) = json else { throw mismatch("a date and time string (Edm.DateTimeOffset)") }

@@ -36,6 +36,10 @@ public struct QueryOptions: Sendable, Equatable {
             guard let name = PercentDecoding.decode(rawName, plusAsSpace: true),
                 let value = PercentDecoding.decode(rawValue, plusAsSpace: true)
             else { throw .badRequest("The query string is not validly percent-encoded near '\(pair.prefix(60))'.") }
+            // No stored value holds U+0000 (PostgreSQL's text cannot), so no option may compare with one.
+            guard !name.utf8.contains(0), !value.utf8.contains(0) else {
+                throw .badRequest("The query string contains %00 (U+0000) near '\(pair.prefix(60))', which no value holds.")
+            }
             pairs.append((name, value))
         }
         try self.init(pairs: pairs)
