@@ -58,10 +58,6 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
     }
 
     /// `"_tenant" = ? AND "_p1" = ? …`
-    private func scopeCondition(_ b: inout SQLBuilder, _ table: StorageTable, _ scope: Scope) {
-        Self.scopeCondition(&b, table, scope)
-    }
-
     private static func scopeCondition(_ b: inout SQLBuilder, _ table: StorageTable, _ scope: Scope) {
         b.identifier("_tenant"); b.append(" = "); b.bind(.text(scope.tenant))
         for (column, key) in zip(table.parentKeyColumns, scope.parents) {
@@ -170,7 +166,7 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         b.append("SELECT \(selectList(table))")
         for key in keys.dropLast() { b.append(", "); b.append(key.sql) }
         b.append(" FROM "); b.identifier(table.name); b.append(" WHERE ")
-        scopeCondition(&b, table, scope)
+        Self.scopeCondition(&b, table, scope)
         typeCondition(&b, query.types)
         if let filter = try filterCondition(table, query) { b.append(" AND "); b.append(filter) }
         if let after = query.after { b.append(" AND "); b.append(try keysetCondition(keys, after: after)) }
@@ -193,7 +189,7 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         b.append(", \(d.quote(table.name)).\(group) AS \(d.quote("_group")), ROW_NUMBER() OVER (PARTITION BY \(d.quote(table.name)).\(group) ORDER BY ")
         b.append(orderClause(keys))
         b.append(") AS \(d.quote("_rank")) FROM "); b.identifier(table.name); b.append(" WHERE ")
-        scopeCondition(&b, table, Scope(tenant: tenant, parents: parents))
+        Self.scopeCondition(&b, table, Scope(tenant: tenant, parents: parents))
         b.append(" AND \(d.quote(table.name)).\(group) IN (")
         b.list(containers) { b, c in b.bind(.text(c)) }
         b.append(")")
@@ -248,14 +244,14 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
     /// `SELECT <select> FROM table WHERE <scope> AND id = ?`, bound in that order.
     private static func get(_ b: inout SQLBuilder, _ table: StorageTable, select: String, in scope: Scope, id: String) {
         b.append("SELECT "); b.append(select); b.append(" FROM "); b.identifier(table.name); b.append(" WHERE ")
-        scopeCondition(&b, table, scope)
+        Self.scopeCondition(&b, table, scope)
         b.append(" AND "); b.identifier("id"); b.append(" = "); b.bind(.text(id))
     }
 
     public func count(_ table: StorageTable, in scope: Scope, _ query: ListQuery) async throws -> Int {
         var b = SQLBuilder(d)
         b.append("SELECT COUNT(*) FROM "); b.identifier(table.name); b.append(" WHERE ")
-        scopeCondition(&b, table, scope)
+        Self.scopeCondition(&b, table, scope)
         typeCondition(&b, query.types)
         if let filter = try filterCondition(table, query) { b.append(" AND "); b.append(filter) }
         guard case .integer(let n)? = try await database.query(b.statement).first?.first else {
@@ -270,7 +266,7 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
             return false
         }
         b.append("EXISTS (SELECT 1 FROM "); b.identifier(parent.name); b.append(" WHERE ")
-        scopeCondition(&b, parent, Scope(tenant: scope.tenant, parents: Array(scope.parents.dropLast())))
+        Self.scopeCondition(&b, parent, Scope(tenant: scope.tenant, parents: Array(scope.parents.dropLast())))
         b.append(" AND "); b.identifier("id"); b.append(" = "); b.bind(.text(scope.parents.last!))
         b.append(")")
         return true
@@ -344,7 +340,7 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
             b.identifier(table.columns[change.column].name); b.append(" = "); b.bind(change.value)
         }
         b.append(" WHERE ")
-        scopeCondition(&b, table, scope)
+        Self.scopeCondition(&b, table, scope)
         if !table.isSingleton { b.append(" AND "); b.identifier("id"); b.append(" = "); b.bind(.text(id)) }
         typeCondition(&b, types)
         b.append(" RETURNING \(selectList(table))")
@@ -354,7 +350,7 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
     public func delete(_ table: StorageTable, in scope: Scope, id: String, types: Set<String>?) async throws -> Bool {
         var b = SQLBuilder(d)
         b.append("DELETE FROM "); b.identifier(table.name); b.append(" WHERE ")
-        scopeCondition(&b, table, scope)
+        Self.scopeCondition(&b, table, scope)
         b.append(" AND "); b.identifier("id"); b.append(" = "); b.bind(.text(id))
         typeCondition(&b, types)
         return try await database.write(b.statement).changes > 0
@@ -402,7 +398,7 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         b.list(["id", "_type"] + columns.map { table.columns[$0].name }) { b, name in b.identifier(name) }
         b.append(", "); b.list(0..<(width + 2)) { b, _ in b.append("NULL") }
         b.append(" FROM "); b.identifier(table.name); b.append(" WHERE ")
-        scopeCondition(&b, table, Scope(tenant: "", parents: table.parentKeyColumns.map { _ in "" }))
+        Self.scopeCondition(&b, table, Scope(tenant: "", parents: table.parentKeyColumns.map { _ in "" }))
         b.append(" AND "); b.identifier("id"); b.append(" = "); b.bind(.null)
         if let types {
             b.append(" AND "); b.identifier("_type"); b.append(" IN ("); b.list(types) { b, _ in b.bind(.null) }; b.append(")")

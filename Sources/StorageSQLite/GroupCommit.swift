@@ -96,7 +96,7 @@ final class GroupCommit: Sendable {
                             outcomes.append(.success(try execute(db, statement)))
                         } catch {
                             // The statement was undone alone, unless its error ended the transaction.
-                            guard sqlite3_get_autocommit(db.sqliteConnection) == 0 else { throw error }
+                            guard db.isInsideTransaction else { throw error }
                             outcomes.append(.failure(error))
                         }
                     }
