@@ -4,8 +4,8 @@ import GRDBSQLite
 /// SQLite's process-wide settings, made once before the process's first connection opens.
 enum SQLiteSettings {
     /// How much of a statement's or savepoint's rollback journal (its "sub-journal") stays in memory.
-    /// Every write runs in one: group commit gives each write a savepoint, and an insert with a trigger
-    /// and a foreign key has a statement journal. A status write journals the dozen or so pages it
+    /// Every write runs in one: an insert with a trigger and a foreign key has a statement journal
+    /// (group commit relies on it to undo a failed write alone). A status write journals the dozen or so pages it
     /// changes (up to ~130 KB when its indexes split). SQLite's default, 64 KB, moved many of them to a temporary file, and every
     /// page of every later write of that transaction went through a `pwrite` (a `$batch` of 20 creates
     /// spent a fifth of its CPU in the kernel). Past this size a journal still goes to a file: the
