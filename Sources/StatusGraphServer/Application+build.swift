@@ -16,11 +16,21 @@ public func buildApplication(
     let odata = ODataService(service: service, store: store, limits: configuration.limits, logger: logger)
     let verifier = try await TokenVerifier(configuration: configuration.identity)
     let responder = StatusGraphResponder(service: odata, configuration: configuration, verifier: verifier, logger: logger)
+    let maxBodyBytes = configuration.limits.maxBodyBytes
+    // Per connection (HTTP/1.1) or stream (HTTP/2): the head's size limit stated, `Expect: 100-continue`
+    // answered, unparsable requests answered in Graph's format, idle connections closed.
+    let http1 = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [ContinueHandler(maxBodyBytes: maxBodyBytes), ParseErrorHandler()],
+        idleTimeout: TimeAmount(configuration.idleTimeout),
+        httpDecoderConfiguration: .init(
+            maxHeaderFieldSize: ParseErrorHandler.maxHeadBytes, maxHeaderListSize: ParseErrorHandler.maxHeadBytes))
     let server: HTTPServerBuilder
     if let tls = configuration.tls {
-        server = try .http2Upgrade(tlsConfiguration: try tls.configuration())
+        server = try .http2Upgrade(
+            tlsConfiguration: try tls.configuration(),
+            configuration: .init(idleTimeout: configuration.idleTimeout, streamConfiguration: http1))
     } else {
-        server = .http1()
+        server = .http1(configuration: http1)
     }
     var app = Application(
         responder: responder,

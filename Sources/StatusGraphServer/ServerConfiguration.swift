@@ -11,6 +11,9 @@ public struct ServerConfiguration: Sendable {
     public var identity = IdentityConfiguration()
     /// HTTPS (with HTTP/2) when set; plain HTTP/1.1 otherwise.
     public var tls: TLSSettings?
+    /// A connection that sends nothing for this long, between requests or within one (a head or body that
+    /// stalls), is closed; so is an HTTP/2 connection without open streams.
+    public var idleTimeout: Duration = .seconds(120)
 
     public init() {}
 }

@@ -29,6 +29,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted; larger ones get 413.")
     var maxBodyBytes = 4 * 1024 * 1024
 
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may send nothing (between requests, or stalled within one) before it is closed.")
+    var idleTimeout = 120.0
+
     @OptionGroup var identity: IdentityOptions
 
     @OptionGroup var storage: StorageOptions
@@ -46,6 +49,7 @@ struct Serve: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard pageSize >= 1 else { throw ValidationError("--page-size must be at least 1") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
+        guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be more than 0 seconds") }
         guard tls == nil || tls == "auto" else { throw ValidationError("--tls takes 'auto'; give --tls-cert and --tls-key for your own certificate") }
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard tls == nil || tlsCertificate == nil else { throw ValidationError("give --tls auto or --tls-cert/--tls-key, not both") }
@@ -59,6 +63,7 @@ struct Serve: AsyncParsableCommand {
         config.publicBaseURL = publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         config.limits.pageSize = pageSize
         config.limits.maxBodyBytes = maxBodyBytes
+        config.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
         let secret = try TokenIssuer.secret(dataDirectory: dataDirectory)
         config.identity = try identity.configuration(secret: secret)
         var trustHint = ""

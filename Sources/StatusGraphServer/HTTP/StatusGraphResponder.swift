@@ -33,7 +33,13 @@ public struct StatusGraphResponder: HTTPResponder {
     public func respond(to request: Request, context: Context) async throws -> Response {
         let requestID = RequestID.make()
         let clientRequestID = request.headers.first(Self.clientRequestID) ?? requestID
-        let result = await serve(request, context: context)
+        let (head, body) = Self.response(for: await serve(request, context: context), requestID: requestID, clientRequestID: clientRequestID)
+        return Response(status: head.status, headers: head.headerFields, body: .init(byteBuffer: body))
+    }
+
+    /// The HTTP response for `result`: Graph's common headers, then the body's. Every answer is made
+    /// here, and every error body (`ParseErrorHandler` answers requests that never reach `respond`).
+    static func response(for result: ServiceResponse, requestID: String, clientRequestID: String) -> (HTTPResponse, ByteBuffer) {
         // Each name is set once, so fields are appended (a subscript's set searches for earlier ones).
         var headers = HTTPFields()
         headers.reserveCapacity(7 + result.headers.count)
@@ -65,7 +71,7 @@ public struct StatusGraphResponder: HTTPResponder {
                 bytes: ErrorMapping.body(error, requestID: requestID, clientRequestID: clientRequestID, date: Self.errorDate()))
         }
         headers.append(HTTPField(name: .contentLength, value: String(body.readableBytes)))
-        return Response(status: .init(code: result.status), headers: headers, body: .init(byteBuffer: body))
+        return (HTTPResponse(status: .init(code: result.status), headerFields: headers), body)
     }
 
     private func serve(_ request: Request, context: Context) async -> ServiceResponse {
@@ -104,14 +110,15 @@ public struct StatusGraphResponder: HTTPResponder {
         }
         var body: [UInt8] = []
         if method == .post || method == .patch || method == .put {
+            // A body declared too large is refused unread (`ContinueHandler` did not ask for it).
+            if ContinueHandler.declaresMore(than: configuration.limits.maxBodyBytes, request.headers) {
+                return Self.tooLarge(configuration.limits.maxBodyBytes)
+            }
             do {
                 var buffer = try await request.body.collect(upTo: configuration.limits.maxBodyBytes)
                 body = buffer.readBytes(length: buffer.readableBytes) ?? []
             } catch is NIOTooManyBytesError {
-                return Self.error(
-                    ODataError(
-                        .payloadTooLarge, code: "RequestEntityTooLarge",
-                        message: "The request body is larger than the limit of \(configuration.limits.maxBodyBytes) bytes."))
+                return Self.tooLarge(configuration.limits.maxBodyBytes)
             } catch {
                 return Self.error(.badRequest("The request body could not be read."))
             }
@@ -140,6 +147,10 @@ public struct StatusGraphResponder: HTTPResponder {
         if let configured = configuration.publicBaseURL { return configured }
         let host = request.head.authority ?? "\(configuration.host):\(configuration.port)"
         return "\(configuration.tls == nil ? "http" : "https")://\(host)"
+    }
+
+    private static func tooLarge(_ limit: Int) -> ServiceResponse {
+        error(ODataError(.payloadTooLarge, code: "RequestEntityTooLarge", message: "The request body is larger than the limit of \(limit) bytes."))
     }
 
     private static func error(_ e: ODataError) -> ServiceResponse {

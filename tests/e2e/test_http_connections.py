@@ -1,0 +1,211 @@
+"""The HTTP connection itself, byte by byte: `Expect: 100-continue`, requests that are not HTTP,
+and connections that go quiet."""
+import json
+import os
+import socket
+import ssl
+import tempfile
+import urllib.parse
+
+import h2.config
+import h2.connection
+import h2.events
+import pytest
+
+from conftest import Server
+
+WAIT = 10  # seconds a test waits for an answer that must come; a missing one fails, never hangs
+
+
+class Connection:
+    """A raw HTTP/1.1 connection to the server."""
+
+    def __init__(self, server):
+        url = urllib.parse.urlsplit(server.url)
+        self.socket = socket.create_connection((url.hostname, url.port), timeout=WAIT)
+        self.buffer = b""
+
+    def send(self, data):
+        self.socket.sendall(data)
+
+    def read_response(self):
+        """(status, headers, body) of the next response on the connection."""
+        while b"\r\n\r\n" not in self.buffer:
+            self._fill()
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ")[1])
+        headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:])}
+        length = int(headers.get("content-length", "0"))
+        while len(self.buffer) < length:
+            self._fill()
+        body, self.buffer = self.buffer[:length], self.buffer[length:]
+        return status, headers, body
+
+    def closed_by_server(self):
+        """True once the server closes the connection (reads until then, at most WAIT seconds)."""
+        try:
+            while self.socket.recv(65536):
+                pass
+            return True
+        except (socket.timeout, TimeoutError):
+            return False
+        except ConnectionResetError:
+            return True
+
+    def _fill(self):
+        chunk = self.socket.recv(65536)
+        if not chunk:
+            raise AssertionError(f"connection closed; had {self.buffer[:300]!r}")
+        self.buffer += chunk
+
+    def close(self):
+        self.socket.close()
+
+
+def post_head(server, path, length, *extra):
+    return (f"POST {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {server.token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {length}\r\n" + "".join(h + "\r\n" for h in extra) + "\r\n").encode()
+
+
+def new_app(server):
+    r = server.post("/beta/deviceAppManagement/mobileApps", {"@odata.type": "#microsoft.graph.win32LobApp"})
+    assert r.status_code == 201, r.text
+    return f"/beta/deviceAppManagement/mobileApps/{r.json()['id']}/deviceStatuses"
+
+
+def assert_graph_error(status, headers, body, expected_status, message_part):
+    assert status == expected_status, body
+    assert headers["content-type"].startswith("application/json")
+    error = json.loads(body)["error"]
+    assert message_part in error["message"], error
+    assert error["innerError"]["request-id"] == headers["request-id"]
+
+
+def test_expect_100_continue_is_answered_before_the_body(server):
+    """curl (large bodies) and Windows PowerShell's Invoke-RestMethod (every POST) send the body only
+    after `100 Continue`, or after waiting for it in vain."""
+    path = new_app(server)
+    body = json.dumps({"deviceName": "x" * 3000, "installState": "failed"}).encode()
+    c = Connection(server)
+    try:
+        for _ in range(2):  # and again on the same connection
+            c.send(post_head(server, path, len(body), "Expect: 100-continue"))
+            status, _, _ = c.read_response()  # before any byte of the body
+            assert status == 100
+            c.send(body)
+            status, _, created = c.read_response()
+            assert status == 201, created
+            assert json.loads(created)["deviceName"] == "x" * 3000
+    finally:
+        c.close()
+
+
+def test_a_body_declared_over_the_limit_is_refused_unsent(server):
+    path = new_app(server)
+    c = Connection(server)
+    try:
+        c.send(post_head(server, path, 5 * 1024 * 1024, "Expect: 100-continue"))
+        assert_graph_error(*c.read_response(), 413, "larger than the limit of 4194304 bytes")
+    finally:
+        c.close()
+    # Without Expect the same answer, from the header alone.
+    c = Connection(server)
+    try:
+        c.send(post_head(server, path, 5 * 1024 * 1024))
+        assert_graph_error(*c.read_response(), 413, "larger than the limit")
+    finally:
+        c.close()
+
+
+@pytest.mark.parametrize("request_bytes, message", [
+    (b"GARBAGE\r\n\r\n", "invalid HTTP method"),
+    (b"GET /health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", "invalid character in header"),
+    (b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n", "larger than the limit of 81920 bytes"),
+    (b"GET /beta/deviceAppManagement?" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", "larger than the limit of 81920 bytes"),
+    (b"GET /health HTTP/9.9\r\nHost: x\r\n\r\n", "invalid HTTP version"),
+    (b"POST /health/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}", "not valid HTTP/1.1"),
+], ids=["not-a-method", "broken-header", "header-over-limit", "url-over-limit", "version", "two-lengths"])
+def test_requests_that_are_not_http_get_graph_errors_and_a_closed_connection(server, request_bytes, message):
+    c = Connection(server)
+    try:
+        c.send(request_bytes)
+        status, headers, body = c.read_response()
+        assert_graph_error(status, headers, body, 400, message)
+        assert headers["connection"] == "close"
+        assert c.closed_by_server()
+    finally:
+        c.close()
+
+
+def test_a_broken_request_pipelined_behind_good_ones_is_answered_after_them(server):
+    c = Connection(server)
+    try:
+        c.send(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\nGARBAGE\r\n\r\n")
+        assert c.read_response()[0] == 200
+        assert c.read_response()[0] == 200
+        assert_graph_error(*c.read_response(), 400, "invalid HTTP method")
+        assert c.closed_by_server()
+    finally:
+        c.close()
+
+
+def test_quiet_connections_are_closed_after_the_idle_timeout():
+    with tempfile.TemporaryDirectory() as data_dir:
+        server = Server(data_dir, "--idle-timeout", "1").start()
+        try:
+            path = new_app(server)
+            idle = Connection(server)  # between requests
+            idle.send(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert idle.read_response()[0] == 200
+            stalled_head = Connection(server)
+            stalled_head.send(b"GET /health HTTP/1.1\r\nHo")
+            stalled_body = Connection(server)
+            stalled_body.send(post_head(server, path, 100) + b'{"deviceName":')
+            for c in (idle, stalled_head, stalled_body):
+                assert c.closed_by_server()
+                c.close()
+            # A connection in use is not: a request after a pause shorter than the timeout is answered.
+            busy = Connection(server)
+            busy.send(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert busy.read_response()[0] == 200
+            busy.send(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert busy.read_response()[0] == 200
+            busy.close()
+            assert server.get("/health").status_code == 200
+        finally:
+            server.stop()
+
+
+def test_expect_100_continue_over_http2(tls_server):
+    path = new_app(tls_server)
+    context = ssl.create_default_context(cafile=tls_server.ca)
+    context.set_alpn_protocols(["h2"])
+    url = urllib.parse.urlsplit(tls_server.url)
+    with socket.create_connection((url.hostname, url.port), timeout=WAIT) as raw:
+        with context.wrap_socket(raw, server_hostname=url.hostname) as tls:
+            assert tls.selected_alpn_protocol() == "h2"
+            conn = h2.connection.H2Connection(config=h2.config.H2Configuration(client_side=True))
+            conn.initiate_connection()
+            body = json.dumps({"deviceName": "over h2", "installState": "installed"}).encode()
+            conn.send_headers(1, [(":method", "POST"), (":path", path), (":scheme", "https"), (":authority", url.netloc),
+                                  ("authorization", f"Bearer {tls_server.token}"), ("content-type", "application/json"),
+                                  ("content-length", str(len(body))), ("expect", "100-continue")])
+            tls.sendall(conn.data_to_send())
+            statuses, data, done = [], b"", False
+            while not done:
+                chunk = tls.recv(65536)
+                assert chunk, "connection closed"
+                for event in conn.receive_data(chunk):
+                    if isinstance(event, (h2.events.InformationalResponseReceived, h2.events.ResponseReceived)):
+                        statuses.append(dict(event.headers)[b":status"])
+                        if statuses == [b"100"]:
+                            conn.send_data(1, body, end_stream=True)
+                    elif isinstance(event, h2.events.DataReceived):
+                        data += event.data
+                        conn.acknowledge_received_data(event.flow_controlled_length, 1)
+                    elif isinstance(event, h2.events.StreamEnded):
+                        done = True
+                tls.sendall(conn.data_to_send())
+            assert statuses == [b"100", b"201"], (statuses, data)
+            assert json.loads(data)["deviceName"] == "over h2"
