@@ -78,6 +78,8 @@ struct Serve: AsyncParsableCommand {
         }
         var logger = Logger(label: "statusgraph") { ConsoleLogHandler(label: $0) }
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let openFiles = FileDescriptorLimit.raise()
+        logger.debug("open files limit: \(openFiles)")
         let service = GraphModel.service
         let backend = try storage.open(dataDirectory: dataDirectory, logger: logger)
         let store = backend.store

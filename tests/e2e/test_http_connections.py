@@ -2,6 +2,7 @@
 and connections that go quiet."""
 import json
 import os
+import resource
 import socket
 import ssl
 import tempfile
@@ -209,3 +210,31 @@ def test_expect_100_continue_over_http2(tls_server):
                 tls.sendall(conn.data_to_send())
             assert statuses == [b"100", b"201"], (statuses, data)
             assert json.loads(data)["deviceName"] == "over h2"
+
+
+def test_more_connections_than_a_default_soft_file_limit_are_served():
+    """Started with the common soft limit lowered (here 256) under a higher hard one, the server raises
+    its own to the hard one, and serves more connections at once than the soft limit allowed."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard < 2048:
+        pytest.skip(f"the hard open-files limit here is {hard}")
+    with tempfile.TemporaryDirectory() as data_dir:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+        try:
+            server = Server(data_dir).start()
+        finally:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        connections = []
+        try:
+            with open(f"/proc/{server.process.pid}/limits") as f:
+                line = next(line for line in f if line.startswith("Max open files"))
+            assert line.split()[3] == str(hard), line
+            connections = [Connection(server) for _ in range(600)]
+            for c in connections:
+                c.send(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            for c in connections:
+                assert c.read_response()[0] == 200
+        finally:
+            for c in connections:
+                c.close()
+            server.stop()
