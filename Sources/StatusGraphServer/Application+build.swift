@@ -18,19 +18,28 @@ public func buildApplication(
     let responder = StatusGraphResponder(service: odata, configuration: configuration, verifier: verifier, logger: logger)
     let maxBodyBytes = configuration.limits.maxBodyBytes
     // Per connection (HTTP/1.1) or stream (HTTP/2): the head's size limit stated, `Expect: 100-continue`
-    // answered, unparsable requests answered in Graph's format, idle connections closed.
+    // answered, unparsable requests answered in Graph's format, idle connections closed; below every
+    // protocol, connections that send nothing at all closed too (`QuietConnectionLimit`).
     let http1 = HTTP1Channel.Configuration(
         additionalChannelHandlers: [ContinueHandler(maxBodyBytes: maxBodyBytes), ParseErrorHandler()],
         idleTimeout: TimeAmount(configuration.idleTimeout),
         httpDecoderConfiguration: .init(
             maxHeaderFieldSize: ParseErrorHandler.maxHeadBytes, maxHeaderListSize: ParseErrorHandler.maxHeadBytes))
+    let idleTimeout = configuration.idleTimeout
     let server: HTTPServerBuilder
     if let tls = configuration.tls {
-        server = try .http2Upgrade(
-            tlsConfiguration: try tls.configuration(),
-            configuration: .init(idleTimeout: configuration.idleTimeout, streamConfiguration: http1))
+        let tlsConfiguration = try tls.configuration()
+        server = HTTPServerBuilder { responder in
+            QuietConnectionLimit(
+                try HTTP2UpgradeChannel(
+                    tlsConfiguration: tlsConfiguration,
+                    configuration: .init(idleTimeout: idleTimeout, streamConfiguration: http1), responder: responder),
+                idleTimeout: idleTimeout)
+        }
     } else {
-        server = .http1(configuration: http1)
+        server = HTTPServerBuilder { responder in
+            QuietConnectionLimit(HTTP1Channel(responder: responder, configuration: http1), idleTimeout: idleTimeout)
+        }
     }
     var app = Application(
         responder: responder,

@@ -21,9 +21,12 @@ WAIT = 10  # seconds a test waits for an answer that must come; a missing one fa
 class Connection:
     """A raw HTTP/1.1 connection to the server."""
 
-    def __init__(self, server):
-        url = urllib.parse.urlsplit(server.url)
-        self.socket = socket.create_connection((url.hostname, url.port), timeout=WAIT)
+    def __init__(self, server=None, over=None):
+        """A new connection to `server`, or one `over` a socket already open (e.g. with TLS)."""
+        if over is None:
+            url = urllib.parse.urlsplit(server.url)
+            over = socket.create_connection((url.hostname, url.port), timeout=WAIT)
+        self.socket = over
         self.buffer = b""
 
     def send(self, data):
@@ -173,6 +176,29 @@ def test_quiet_connections_are_closed_after_the_idle_timeout():
             busy.send(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
             assert busy.read_response()[0] == 200
             busy.close()
+            assert server.get("/health").status_code == 200
+        finally:
+            server.stop()
+
+
+
+def test_quiet_tls_connections_are_closed_too():
+    """Below HTTP: a TCP connection that never starts its TLS handshake, and an HTTP/2 connection that
+    opens no stream and ignores the GOAWAY it gets when idle, are closed (after the idle timeout and as
+    much again for a graceful close)."""
+    with tempfile.TemporaryDirectory() as data_dir:
+        server = Server(data_dir, "--tls", "auto", "--idle-timeout", "1").start()
+        try:
+            url = urllib.parse.urlsplit(server.url)
+            no_handshake = socket.create_connection((url.hostname, url.port), timeout=WAIT)
+            context = ssl.create_default_context(cafile=server.ca)
+            context.set_alpn_protocols(["h2"])
+            silent_h2 = context.wrap_socket(socket.create_connection((url.hostname, url.port), timeout=WAIT),
+                                            server_hostname=url.hostname)
+            assert silent_h2.selected_alpn_protocol() == "h2"
+            for c in (Connection(over=no_handshake), Connection(over=silent_h2)):
+                assert c.closed_by_server()
+                c.close()
             assert server.get("/health").status_code == 200
         finally:
             server.stop()
