@@ -33,20 +33,29 @@ public struct StatusGraphResponder: HTTPResponder {
     public func respond(to request: Request, context: Context) async throws -> Response {
         let requestID = RequestID.make()
         let clientRequestID = request.headers.first(Self.clientRequestID) ?? requestID
-        let (head, body) = Self.response(for: await serve(request, context: context), requestID: requestID, clientRequestID: clientRequestID)
+        let (head, body) = Self.response(
+            for: await serve(request, context: context), requestID: requestID, clientRequestID: clientRequestID,
+            crossOrigin: request.headers.first(.origin) != nil)
         return Response(status: head.status, headers: head.headerFields, body: .init(byteBuffer: body))
     }
 
-    /// The HTTP response for `result`: Graph's common headers, then the body's. Every answer is made
-    /// here, and every error body (`ParseErrorHandler` answers requests that never reach `respond`).
-    static func response(for result: ServiceResponse, requestID: String, clientRequestID: String) -> (HTTPResponse, ByteBuffer) {
+    /// The HTTP response for `result`: Graph's common headers, then the body's; CORS headers for a
+    /// request from a browser (`crossOrigin`: it has an `Origin`). Every answer is made here, and every
+    /// error body (`ParseErrorHandler` answers requests that never reach `respond`).
+    static func response(
+        for result: ServiceResponse, requestID: String, clientRequestID: String, crossOrigin: Bool = false
+    ) -> (HTTPResponse, ByteBuffer) {
         // Each name is set once, so fields are appended (a subscript's set searches for earlier ones).
         var headers = HTTPFields()
-        headers.reserveCapacity(7 + result.headers.count)
+        headers.reserveCapacity(9 + result.headers.count)
         headers.append(HTTPField(name: Self.requestID, value: requestID))
         headers.append(HTTPField(name: Self.clientRequestID, value: clientRequestID))
         headers.append(HTTPField(name: Self.odataVersion, value: "4.0"))
         headers.append(HTTPField(name: .cacheControl, value: "no-cache"))
+        if crossOrigin {
+            headers.append(HTTPField(name: .accessControlAllowOrigin, value: "*"))
+            headers.append(HTTPField(name: .accessControlExposeHeaders, value: CrossOrigin.exposedHeaders))
+        }
         for (name, value) in result.headers {
             if let n = HTTPField.Name(name) { headers.append(HTTPField(name: n, value: value)) }
         }
@@ -81,6 +90,9 @@ public struct StatusGraphResponder: HTTPResponder {
         }
         if path == "/health/echo", request.method == .post {
             return await echo(request)
+        }
+        if let preflight = CrossOrigin.preflight(request.head) {
+            return preflight
         }
         guard request.uri.string.utf8.count <= configuration.limits.maxURLLength else {
             return Self.error(.badRequest("The request URL is longer than \(configuration.limits.maxURLLength) bytes."))
