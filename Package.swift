@@ -61,11 +61,13 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
+        // zlib, for request bodies sent compressed.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The Hummingbird application: generic handlers driven by the model.
         .target(
             name: "StatusGraphServer",
             dependencies: [
-                "ODataCore", "GraphModel", "Storage",
+                "ODataCore", "GraphModel", "Storage", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),

@@ -134,6 +134,13 @@ public struct StatusGraphResponder: HTTPResponder {
             } catch {
                 return Self.error(.badRequest("The request body could not be read."))
             }
+            if !body.isEmpty, let coding = request.headers.first(.contentEncoding) {
+                do {
+                    body = try ContentCoding.decode(body, header: coding, limit: configuration.limits.maxBodyBytes)
+                } catch {
+                    return Self.undecodable(error, limit: configuration.limits.maxBodyBytes)
+                }
+            }
         }
         let query = request.uri.query.map { Substring($0) }
         let serviceRequest = ServiceRequest(
@@ -159,6 +166,23 @@ public struct StatusGraphResponder: HTTPResponder {
         if let configured = configuration.publicBaseURL { return configured }
         let host = request.head.authority ?? "\(configuration.host):\(configuration.port)"
         return "\(configuration.tls == nil ? "http" : "https")://\(host)"
+    }
+
+    private static func undecodable(_ failure: ContentCoding.Failure, limit: Int) -> ServiceResponse {
+        switch failure {
+        case .unsupported(let coding):
+            var response = error(ODataError(
+                .unsupportedMediaType, code: "UnsupportedMediaType",
+                message: "The Content-Encoding '\(coding)' is not supported; send the body as \(ContentCoding.accepted) or identity."))
+            response.headers.append((HTTPField.Name.acceptEncoding.rawName, ContentCoding.accepted))
+            return response
+        case .invalid(let coding):
+            return error(.badRequest("The request body is not valid \(coding) data (its Content-Encoding)."))
+        case .tooLarge:
+            return error(ODataError(
+                .payloadTooLarge, code: "RequestEntityTooLarge",
+                message: "The request body, decompressed, is larger than the limit of \(limit) bytes."))
+        }
     }
 
     private static func tooLarge(_ limit: Int) -> ServiceResponse {
