@@ -11,6 +11,7 @@ import Testing
         (#""\u00e9\n\"\\\/""#, .string("é\n\"\\/")),
         (#""\ud83d\ude00""#, .string("😀")),
         (#""héllo""#, .string("héllo")),
+        ("\u{FEFF}{\"a\":1}", .object(JSONObject([("a", .number("1"))]))),  // a UTF-8 byte order mark first
     ])
     func parses(_ text: String, _ expected: JSONValue) throws {
         #expect(try JSONParser.parse(Array(text.utf8)) == expected)
@@ -29,6 +30,10 @@ import Testing
         (#""\ud83d""#, "unpaired surrogate"),
         (#"{"a":1,"a":2}"#, "duplicate property 'a'"),
         ("", "unexpected end of data"),
+        ("\u{FEFF}", "unexpected end of data"),
+        ("{\"a\":1}\u{FEFF}", "unexpected data after"),  // a byte order mark only first
+        ("\u{FEFF}\u{FEFF}1", "unexpected byte 0xEF"),
+        ("é", "unexpected byte 0xC3"),
         (#"[[[[[[[[[[1]]]]]]]]]]"#, "nesting deeper than 8"),
     ])
     func rejects(_ text: String, _ phrase: String) {

@@ -13,9 +13,12 @@ public struct JSONParser {
     private var depth = 0
     private let maxDepth: Int
 
-    /// Parses one JSON value that fills `bytes` (surrounding white space allowed).
+    /// Parses one JSON value that fills `bytes` (surrounding white space allowed, and a UTF-8 byte order
+    /// mark before it, as RFC 8259 lets a parser accept and Graph does: Windows PowerShell's
+    /// `Out-File -Encoding utf8` writes one).
     public static func parse(_ bytes: [UInt8], maxDepth: Int = 64) throws(Failure) -> JSONValue {
         var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.index = 3 }
         parser.skipWhitespace()
         let value = try parser.parseValue()
         parser.skipWhitespace()
@@ -49,6 +52,7 @@ public struct JSONParser {
         case UInt8(ascii: "f"): try expect("false"); return .bool(false)
         case UInt8(ascii: "n"): try expect("null"); return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        case let b where b >= 0x80: throw failure("unexpected byte 0x\(String(b, radix: 16, uppercase: true))")
         default: throw failure("unexpected character '\(Character(Unicode.Scalar(bytes[index])))'")
         }
     }
