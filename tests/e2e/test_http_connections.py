@@ -32,15 +32,16 @@ class Connection:
     def send(self, data):
         self.socket.sendall(data)
 
-    def read_response(self):
-        """(status, headers, body) of the next response on the connection."""
+    def read_response(self, to_head=False):
+        """(status, headers, body) of the next response on the connection (`to_head`: a HEAD request's,
+        which has no body whatever its Content-Length says)."""
         while b"\r\n\r\n" not in self.buffer:
             self._fill()
         head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
         lines = head.decode("latin-1").split("\r\n")
         status = int(lines[0].split(" ")[1])
         headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:])}
-        length = int(headers.get("content-length", "0"))
+        length = 0 if to_head else int(headers.get("content-length", "0"))
         while len(self.buffer) < length:
             self._fill()
         body, self.buffer = self.buffer[:length], self.buffer[length:]
@@ -103,6 +104,27 @@ def test_expect_100_continue_is_answered_before_the_body(server):
             assert json.loads(created)["deviceName"] == "x" * 3000
     finally:
         c.close()
+
+
+
+def test_head_is_get_without_the_body(server):
+    path = "/beta/deviceAppManagement/mobileApps"
+    new_app(server)
+    get = server.get(path)
+    c = Connection(server)
+    try:
+        for _ in range(2):  # and the connection goes on after it
+            host = urllib.parse.urlsplit(server.url).netloc  # the same @odata.context, so the same length
+            c.send(f"HEAD {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {server.token}\r\n\r\n".encode())
+            status, headers, _ = c.read_response(to_head=True)
+            assert status == 200
+            assert headers["content-length"] == get.headers["Content-Length"]
+            assert headers["content-type"] == get.headers["Content-Type"]
+        c.send(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert c.read_response()[2] == b"ok"
+    finally:
+        c.close()
+    assert server.request("HEAD", path, headers={"Authorization": ""}).status_code == 401
 
 
 def test_a_body_declared_over_the_limit_is_refused_unsent(server):

@@ -36,7 +36,8 @@ public struct StatusGraphResponder: HTTPResponder {
         let (head, body) = Self.response(
             for: await serve(request, context: context), requestID: requestID, clientRequestID: clientRequestID,
             crossOrigin: request.headers.first(.origin) != nil)
-        return Response(status: head.status, headers: head.headerFields, body: .init(byteBuffer: body))
+        // HEAD is GET without the body (RFC 9110 §9.3.2): the same status and headers, Content-Length included.
+        return Response(status: head.status, headers: head.headerFields, body: .init(byteBuffer: request.method == .head ? ByteBuffer() : body))
     }
 
     /// The HTTP response for `result`: Graph's common headers, then the body's; CORS headers for a
@@ -117,7 +118,7 @@ public struct StatusGraphResponder: HTTPResponder {
                 .forbidden, code: "Forbidden",
                 message: "The tenant \(identity.tenant) does not have an active Intune license; the Microsoft Graph API for Intune requires one."))
         }
-        guard let method = ServiceRequest.Method(rawValue: request.method.rawValue) else {
+        guard let method = request.method == .head ? .get : ServiceRequest.Method(rawValue: request.method.rawValue) else {
             return Self.error(.methodNotAllowed(request.method.rawValue, path: path))
         }
         var body: [UInt8] = []
