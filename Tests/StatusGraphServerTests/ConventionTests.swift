@@ -118,21 +118,33 @@ import Testing
         }
     }
 
-    @Test func unsupportedMethodsAreGraphErrors() async throws {
+    /// A 405 is a Graph error whose `Allow` names the methods the resource takes, and each of those is
+    /// routed (none of them answers 405): the list and the routing agree.
+    @Test func unsupportedMethodsAreGraphErrorsNamingTheAllowedOnes() async throws {
         try await withApp { client in
             let app = try await client.create("/beta/deviceAppManagement/mobileApps", Bodies.iosLobApp)
-            for (method, path) in [
-                (HTTPRequestMethod.put, "/beta/deviceAppManagement/mobileApps/\(app)"),
-                (.delete, "/beta/deviceAppManagement/mobileApps"),
-                (.patch, "/beta/deviceAppManagement/mobileApps"),
-                (.post, "/beta/deviceAppManagement/mobileApps/\(app)"),
-                (.delete, "/beta/deviceAppManagement"),
-                (.patch, "/beta/deviceAppManagement/mobileApps/\(app)/installSummary"),
-                (.get, "/beta/deviceAppManagement/mobileApps/\(app)/userStatuses/$ref"),
+            for (method, path, allow) in [
+                (HTTPRequestMethod.put, "/beta/deviceAppManagement/mobileApps/\(app)", "GET, HEAD, PATCH, DELETE"),
+                (.delete, "/beta/deviceAppManagement/mobileApps", "GET, HEAD, POST"),
+                (.patch, "/beta/deviceAppManagement/mobileApps", "GET, HEAD, POST"),
+                (.post, "/beta/deviceAppManagement/mobileApps/\(app)", "GET, HEAD, PATCH, DELETE"),
+                (.delete, "/beta/deviceAppManagement", "GET, HEAD, PATCH"),
+                (.patch, "/beta/deviceAppManagement/mobileApps/\(app)/installSummary", "GET, HEAD"),
+                (.get, "/beta/deviceAppManagement/mobileApps/\(app)/userStatuses/$ref", "POST"),
+                (.post, "/beta/deviceAppManagement/mobileApps/$count", "GET, HEAD"),
+                (.get, "/beta/$batch", "POST"),
+                (.post, "/beta/$metadata", "GET, HEAD"),
+                (.delete, "/beta/", "GET, HEAD"),
             ] {
-                let reply = try await client.send(method.method, path, json: method == .delete ? nil : "{}")
+                let reply = try await client.send(method.method, path, json: method == .delete || method == .get ? nil : "{}")
                 #expect(reply.status == 405, "\(method) \(path): \(reply.text)")
                 #expect(reply.error["code"] as? String == "Request_BadRequest")
+                #expect(reply.headers[.allow] == allow, "\(method) \(path)")
+                for allowed in allow.split(separator: ", ") where allowed != "HEAD" {
+                    let m = HTTPRequest.Method(String(allowed))!
+                    let other = try await client.send(m, path, json: m == .post || m == .patch ? "{}" : nil)
+                    #expect(other.status != 405, "\(allowed) \(path) is in Allow but answers 405")
+                }
             }
         }
     }

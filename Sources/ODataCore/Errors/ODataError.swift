@@ -11,12 +11,15 @@ public struct ODataError: Error, Sendable, Equatable, CustomStringConvertible {
     public var code: String
     public var message: String
     public var target: String?
+    /// For `methodNotAllowed`: the methods the resource takes (HTTP's `Allow`).
+    public var allowedMethods: [String] = []
 
-    public init(_ kind: Kind, code: String, message: String, target: String? = nil) {
+    public init(_ kind: Kind, code: String, message: String, target: String? = nil, allowedMethods: [String] = []) {
         self.kind = kind
         self.code = code
         self.message = message
         self.target = target
+        self.allowedMethods = allowedMethods
     }
 
     public var description: String { "\(code): \(message)" }
@@ -34,10 +37,11 @@ public struct ODataError: Error, Sendable, Equatable, CustomStringConvertible {
         ODataError(.notFound, code: "ResourceNotFound", message: message)
     }
 
-    public static func methodNotAllowed(_ method: String, path: String) -> ODataError {
+    public static func methodNotAllowed(_ method: String, path: String, allowed: [String] = []) -> ODataError {
         ODataError(
             .methodNotAllowed, code: "Request_BadRequest",
-            message: "Specified HTTP method is not allowed for the request target. \(method) is not supported on '\(path)'.")
+            message: "Specified HTTP method is not allowed for the request target. \(method) is not supported on '\(path)'.",
+            allowedMethods: allowed)
     }
 
     public static func invalidProperty(_ property: String, _ problem: String) -> ODataError {

@@ -77,6 +77,11 @@ public struct StatusGraphResponder: HTTPResponder {
             headers.append(HTTPField(name: .contentType, value: Self.jsonType))
             if error.kind == .unauthorized { headers.append(HTTPField(name: .wwwAuthenticate, value: "Bearer")) }
             if error.kind == .serviceUnavailable { headers.append(HTTPField(name: .retryAfter, value: "5")) }
+            if error.kind == .methodNotAllowed, !error.allowedMethods.isEmpty {
+                // HEAD goes wherever GET does (`respond`).
+                let methods = error.allowedMethods.flatMap { $0 == "GET" ? ["GET", "HEAD"] : [$0] }
+                headers.append(HTTPField(name: .allow, value: methods.joined(separator: ", ")))
+            }
             body = ByteBuffer(
                 bytes: ErrorMapping.body(error, requestID: requestID, clientRequestID: clientRequestID, date: Self.errorDate()))
         }

@@ -51,8 +51,10 @@ public struct ODataService: Sendable {
         case (nil, _, .get): return serviceDocument(r, version)
         case ("$metadata", 1, .get): return ServiceResponse(status: 200, body: .xml(version.csdl))
         case ("$batch", 1, .post): return try await batch(r)
-        case ("$metadata", 1, _), ("$batch", 1, _), (nil, _, _):
-            throw ODataError.methodNotAllowed(r.method.rawValue, path: "/\(r.version)\(r.path)")
+        case ("$batch", 1, _):
+            throw ODataError.methodNotAllowed(r.method.rawValue, path: "/\(r.version)\(r.path)", allowed: ["POST"])
+        case ("$metadata", 1, _), (nil, _, _):
+            throw ODataError.methodNotAllowed(r.method.rawValue, path: "/\(r.version)\(r.path)", allowed: ["GET"])
         default: break
         }
         let call = try bind(r, version, segments)
@@ -69,13 +71,27 @@ public struct ODataService: Sendable {
         case (.summary(let s), _):
             throw ODataError(
                 .methodNotAllowed, code: "Request_BadRequest",
-                message: "'\(s.navigation)' is computed from the stored statuses and cannot be changed with \(r.method.rawValue); change the statuses instead.")
+                message: "'\(s.navigation)' is computed from the stored statuses and cannot be changed with \(r.method.rawValue); change the statuses instead.",
+                allowedMethods: Self.methods(of: call.path.target))
         case (.reference, _):
             throw ODataError(
                 .methodNotAllowed, code: "Request_BadRequest",
-                message: "'$ref' on a contained collection is accepted only with POST, which creates an entity as POST to the collection does.")
+                message: "'$ref' on a contained collection is accepted only with POST, which creates an entity as POST to the collection does.",
+                allowedMethods: Self.methods(of: call.path.target))
         default:
-            throw ODataError.methodNotAllowed(r.method.rawValue, path: call.path.canonical)
+            throw ODataError.methodNotAllowed(r.method.rawValue, path: call.path.canonical, allowed: Self.methods(of: call.path.target))
+        }
+    }
+
+    /// The methods each kind of resource takes, as the switch above routes them (for a 405's `Allow`;
+    /// `ConventionTests` checks that the two agree).
+    static func methods(of target: ResourcePath.Target) -> [String] {
+        switch target {
+        case .singleton: ["GET", "PATCH"]
+        case .collection: ["GET", "POST"]
+        case .entity: ["GET", "PATCH", "DELETE"]
+        case .summary, .count: ["GET"]
+        case .reference: ["POST"]
         }
     }
 
