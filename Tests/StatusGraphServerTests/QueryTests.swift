@@ -80,6 +80,30 @@ import Testing
         }
     }
 
+    /// The key is a property like the others: `$filter=id eq …`, `id in (…)` (how scripts fetch a known
+    /// set) and `$orderby=id`, paged through `@odata.nextLink`.
+    @Test func filtersAndOrdersByTheKey() async throws {
+        try await withApp(configure: { $0.limits.pageSize = 2 }) { client in
+            let (app, devices) = try await Self.seed(client)
+            let base = "/beta/deviceAppManagement/mobileApps/\(app)/deviceStatuses"
+            let one = try await client.send(.get, "\(base)?$filter=id eq '\(devices["bravo"]!)'")
+            #expect(one.status == 200, "\(one.text)")
+            #expect(Self.ids(one) == ["bravo"])
+            let two = try await client.send(.get, "\(base)?$filter=id in ('\(devices["alpha"]!)', '\(devices["echo"]!)', 'nope')&$count=true")
+            #expect(Self.ids(two).sorted() == ["alpha", "echo"] && two.json["@odata.count"] as? Int == 2, "\(two.text)")
+            var next: String? = "\(base)?$orderby=id desc"
+            var seen: [String] = []
+            while let uri = next {
+                let page = try await client.send(.get, uri)
+                #expect(page.status == 200, "\(page.text)")
+                seen += Self.ids(page)
+                next = (page.json["@odata.nextLink"] as? String).map { $0.replacingOccurrences(of: "https://graph.test", with: "") }
+            }
+            // Ids are UUID version 7, in the order of creation.
+            #expect(seen == ["foxtrot", "echo", "delta", "charlie", "bravo", "alpha"])
+        }
+    }
+
     @Test func pagingWithTopAndOrderFollowsNextLinks() async throws {
         try await withApp(configure: { $0.limits.pageSize = 2 }) { client in
             let (app, _) = try await Self.seed(client)

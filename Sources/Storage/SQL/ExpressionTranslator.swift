@@ -153,6 +153,8 @@ public struct ExpressionTranslator {
     /// The SQL of a value expression.
     public mutating func value(_ e: BoundExpression) throws(ODataError) -> SQLFragment {
         switch e {
+        case .property("id", let path, _) where path.isEmpty:
+            return SQLFragment("\(row).\(dialect.quote("id"))")  // the key, a column of every table
         case .property(let name, let path, let type):
             guard let index = table.columnIndex(name) else { throw .badRequest("'\(name)' cannot be queried.") }
             let column = "\(row).\(dialect.quote(table.columns[index].name))"
