@@ -34,6 +34,7 @@ import Testing
             == "($it/applicableArchitectures has 2)")
         #expect(try Self.bind("status eq microsoft.graph.complianceStatus'error'", type: "managedDeviceMobileAppConfigurationUserStatus")
             == "($it/status eq #error:microsoft.graph.complianceStatus)")
+        #expect(try Self.bind("isof('microsoft.graph.win32LobApp')", type: "mobileApp") == "isof(win32LobApp|win32CatalogApp)")  // and what derives from it
     }
 
     @Test(arguments: [

@@ -104,6 +104,37 @@ import Testing
         }
     }
 
+    /// `isof`, as Intune's portal and scripts list one kind of app: `mobileApps?$filter=(isof('…'))`.
+    @Test func isofKeepsTheTypeAndItsDerivedTypes() async throws {
+        try await withApp { client in
+            let ios = try await client.create("/beta/deviceAppManagement/mobileApps", Bodies.iosLobApp)
+            let web = try await client.create("/beta/deviceAppManagement/mobileApps", Bodies.webApp)
+            let win = try await client.create(
+                "/beta/deviceAppManagement/mobileApps", ##"{"@odata.type":"#microsoft.graph.win32LobApp","displayName":"Tool"}"##)
+            let cases: [(String, Set<String>)] = [
+                ("(isof('microsoft.graph.win32LobApp'))", [win]),
+                ("isof(microsoft.graph.webApp)", [web]),
+                ("isof('microsoft.graph.mobileLobApp')", [ios, win]),  // both derive from it
+                ("isof('microsoft.graph.mobileApp')", [ios, web, win]),
+                ("not isof('microsoft.graph.mobileLobApp') or displayName eq 'Tool'", [web, win]),
+            ]
+            for (filter, expected) in cases {
+                let reply = try await client.send(.get, "/beta/deviceAppManagement/mobileApps?$filter=\(filter)&$select=id")
+                #expect(reply.status == 200, "\(filter): \(reply.text)")
+                let ids = Set((reply.json["value"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
+                #expect(ids == expected, "\(filter)")
+            }
+            for (filter, phrase) in [
+                ("isof('microsoft.graph.nothing')", "not a type of this service"),
+                ("isof('microsoft.graph.mobileAppInstallStatus')", "not a type derived from microsoft.graph.mobileApp"),
+                ("isof(displayName, 'microsoft.graph.webApp')", "takes one qualified type name"),
+            ] {
+                let reply = try await client.send(.get, "/beta/deviceAppManagement/mobileApps?$filter=\(filter)")
+                #expect(reply.status == 400 && reply.text.contains(phrase), "\(filter): \(reply.text)")
+            }
+        }
+    }
+
     @Test func pagingWithTopAndOrderFollowsNextLinks() async throws {
         try await withApp(configure: { $0.limits.pageSize = 2 }) { client in
             let (app, _) = try await Self.seed(client)

@@ -64,6 +64,10 @@ public struct ExpressionTranslator {
                 return SQLFragment("NOT EXISTS (SELECT 1 FROM \(from) WHERE NOT COALESCE(", source.bindings) + inner
                     + ", \(dialect.falseLiteral)))"
             }
+        case .isOf(let types):
+            guard !types.isEmpty else { return SQLFragment("1 = 0") }
+            let items = types.sorted().map { SQLFragment.bind(.text($0)) }
+            return "(" + SQLFragment("\(row).\(dialect.quote("_type"))") + " IN (" + SQLFragment.join(items, ", ") + "))"
         case .property(_, _, .primitive(.boolean)), .element(_, _, .primitive(.boolean)):
             return "(" + (try value(e)) + " = " + SQLFragment.bind(.boolean(true)) + ")"
         case .constant(.boolean(let b), _):

@@ -21,13 +21,15 @@ public indirect enum BoundExpression: Sendable, Equatable {
     /// `collection/any(v: body)` / `all`; `body` nil for `any()`.
     case lambda(LambdaKind, collection: BoundExpression, variable: String, body: BoundExpression?)
     case arithmetic(ArithmeticOperator, BoundExpression, BoundExpression)
+    /// `isof('T')`: the entity's concrete type is one of `types` (T and the types derived from it).
+    case isOf(types: [String])
 
     /// The expression's type; nil for `null`.
     public var type: TypeReference? {
         switch self {
         case .constant(_, let t): return t
         case .property(_, _, let t), .element(_, _, let t): return t
-        case .comparison, .and, .or, .not, .membership, .has, .lambda: return .primitive(.boolean)
+        case .comparison, .and, .or, .not, .membership, .has, .lambda, .isOf: return .primitive(.boolean)
         case .call(let f, let args): return f.resultType(args)
         case .arithmetic(_, let a, let b):
             if a.type == .primitive(.double) || b.type == .primitive(.double) { return .primitive(.double) }
@@ -76,6 +78,7 @@ extension BoundExpression: CustomStringConvertible {
         case .has(let e, let mask): return "(\(e) has \(mask))"
         case .lambda(let kind, let c, let v, let body): return "\(c)/\(kind.rawValue)(\(v): \(body.map(\.description) ?? ""))"
         case .arithmetic(let op, let a, let b): return "(\(a) \(op.rawValue) \(b))"
+        case .isOf(let types): return "isof(\(types.joined(separator: "|")))"
         }
     }
 

@@ -181,8 +181,9 @@ public struct ExpressionBinder: Sendable {
     private func bindCall(_ name: String, _ args: [ExpressionSyntax], scope: [String: TypeReference]) throws(ODataError)
         -> BoundExpression
     {
+        if name == "isof" { return try bindIsOf(args) }
         guard let f = FunctionName(rawValue: name) else {
-            throw fail("the function '\(name)' is not supported; supported are \(FunctionName.allCases.map(\.rawValue).joined(separator: ", ")).")
+            throw fail("the function '\(name)' is not supported; supported are \(FunctionName.allCases.map(\.rawValue).joined(separator: ", ")), isof.")
         }
         guard args.count == f.arity else { throw fail("'\(name)' takes \(f.arity) argument\(f.arity == 1 ? "" : "s").") }
         var bound: [BoundExpression] = []
@@ -192,6 +193,23 @@ public struct ExpressionBinder: Sendable {
             bound.append(b)
         }
         return .call(f, bound)
+    }
+
+    /// `isof('microsoft.graph.win32LobApp')` (quoted, as Intune's own portal sends it, or not): whether the
+    /// entity is of that type or one derived from it; the type must be this collection's or derive from it,
+    /// as a type-cast segment's must.
+    private func bindIsOf(_ args: [ExpressionSyntax]) throws(ODataError) -> BoundExpression {
+        let name: String
+        switch args.count == 1 ? args[0] : nil {
+        case .literal(.string(let text))?: name = text
+        case .member(let path)? where path.count == 1: name = path[0]
+        default: throw fail("'isof' takes one qualified type name, such as isof('\(model.namespace).\(type.name)').")
+        }
+        guard let target = model.structuredType(qualified: Substring(name)) else {
+            throw fail("'\(name)' is not a type of this service.")
+        }
+        guard type.isAssignable(from: target) else { throw fail("'\(name)' is not a type derived from \(model.namespace).\(type.name).") }
+        return .isOf(types: [target.name] + target.derivedTypes)
     }
 
     private func checkComparable(_ a: BoundExpression, _ b: BoundExpression, _ op: String) throws(ODataError) {
