@@ -126,6 +126,25 @@ import Testing
         }
     }
 
+    /// Absolute part URLs under the batch's own root are read as relative ones, whatever the host: OData
+    /// allows them, and the Python SDK's BatchRequestContent sends its parts' full URLs.
+    @Test func absolutePartURLsUnderTheBatchRootAreAccepted() async throws {
+        try await withApp { client in
+            let cfg = try await client.create("/v1.0/deviceAppManagement/mobileAppConfigurations", Bodies.iosConfiguration)
+            let base = "http://127.0.0.1:8080/v1.0/deviceAppManagement/mobileAppConfigurations/\(cfg)"
+            let body = #"{"requests":["#
+                + #"{"id":"1","method":"POST","url":"\#(base)/userStatuses","depends_on":[],"headers":{"content-type":"application/json"},"body":{"status":"error"}},"#
+                + #"{"id":"2","method":"GET","url":"https://graph.microsoft.com/v1.0/deviceAppManagement/mobileAppConfigurations/\#(cfg)/userStatuses?%24count=true&%24select=status","dependsOn":["1"]}]}"#
+            let reply = try await client.send(.post, "/v1.0/$batch", json: body)
+            #expect(reply.status == 200, "\(reply.text)")
+            var byID: [String: [String: Any]] = [:]
+            for r in reply.json["responses"] as? [[String: Any]] ?? [] { byID[r["id"] as? String ?? ""] = r }
+            #expect(byID["1"]?["status"] as? Int == 201, "\(reply.text)")
+            let list = byID["2"]?["body"] as? [String: Any]
+            #expect(byID["2"]?["status"] as? Int == 200 && list?["@odata.count"] as? Int == 1, "\(reply.text)")
+        }
+    }
+
     @Test(arguments: [
         (#"{"requests":[]}"#, "no requests"),
         (#"{"requests":[{"id":"1","method":"GET","url":"/deviceAppManagement"},{"id":"1","method":"GET","url":"/deviceAppManagement"}]}"#, "more than once"),
@@ -135,6 +154,8 @@ import Testing
         (#"{"requests":[{"method":"GET","url":"/deviceAppManagement"}]}"#, "no 'id'"),
         (#"{"requests":[{"id":"1","method":"POST","url":"/deviceAppManagement/mobileApps","body":{}}]}"#, "no Content-Type"),
         (#"{"requests":[{"id":"1","method":"GET","url":"https://elsewhere.example/x"}]}"#, "relative"),
+        (#"{"requests":[{"id":"1","method":"GET","url":"https://graph.microsoft.com/v1.0/deviceAppManagement"}]}"#, "under this batch's root (…/beta/…)"),
+        (#"{"requests":[{"id":"1","method":"GET","url":"ftp://graph.microsoft.com/beta/deviceAppManagement"}]}"#, "relative"),
         (#"{"requests":[{"id":"a","method":"GET","url":"/deviceAppManagement","dependsOn":["b"]},{"id":"b","method":"GET","url":"/deviceAppManagement","dependsOn":["a"]}]}"#, "cycle"),
         (#"{"nothing":1}"#, "'requests' array"),
     ])

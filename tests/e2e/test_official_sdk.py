@@ -135,3 +135,34 @@ def test_beta_sdk_filtered_ordered_counted_query_follows_next_links(server):
         assert summary.success_count == 625 and summary.error_count == 625 and summary.failed_count == 625
 
     asyncio.run(run())
+
+
+def test_v1_sdk_batch_of_creates(server):
+    """The SDK's own batching (msgraph-core's BatchRequestContent) sends each part's full URL and
+    `depends_on` (Graph reads `dependsOn` and ignores it); the parts run and their answers come back."""
+    from msgraph.generated.models.ios_mobile_app_configuration import IosMobileAppConfiguration
+    from msgraph.generated.models.managed_device_mobile_app_configuration_device_status import \
+        ManagedDeviceMobileAppConfigurationDeviceStatus
+    from msgraph.generated.models.compliance_status import ComplianceStatus
+    from msgraph_core.requests.batch_request_builder import BatchRequestBuilder
+    from msgraph_core.requests.batch_request_content import BatchRequestContent
+    from msgraph_core.requests.batch_request_item import BatchRequestItem
+
+    async def run():
+        client = v1_client(server)
+        cfg = await client.device_app_management.mobile_app_configurations.post(IosMobileAppConfiguration(display_name="B"))
+        item = client.device_app_management.mobile_app_configurations.by_managed_device_mobile_app_configuration_id(cfg.id)
+        content = BatchRequestContent({})
+        for i in range(3):
+            part = BatchRequestItem(request_information=item.device_statuses.to_post_request_information(
+                ManagedDeviceMobileAppConfigurationDeviceStatus(device_display_name=f"d{i}", status=ComplianceStatus.Error)))
+            assert part.url.startswith(server.url)  # the full URL, as the SDK sends it
+            content.add_request(part.id, part)
+        answer = await BatchRequestBuilder(client.request_adapter).post(content)
+        assert sorted(r.status for r in answer.responses.values()) == [201, 201, 201]
+        page = await item.device_statuses.get()
+        assert sorted(d.device_display_name for d in page.value) == ["d0", "d1", "d2"]
+        summary = await item.device_status_summary.get()
+        assert summary.error_count == 3
+
+    asyncio.run(run())

@@ -22,7 +22,7 @@ extension ODataService {
     }
 
     func batch(_ r: ServiceRequest) async throws -> ServiceResponse {
-        let waves = try batchWaves(batchParts(readJSON(r)))
+        let waves = try batchWaves(batchParts(readJSON(r), version: r.version))
         var results: [String: ServiceResponse] = [:]
         var order: [String] = []
         // The requests of one wave run concurrently (Graph, too, runs requests without dependsOn in any
@@ -158,6 +158,17 @@ extension ODataService {
         return responses
     }
 
+    /// A part's `url` as the service reads it: relative to the service root as written, or, when it is
+    /// absolute (OData allows it; the Python SDK's batch sends its parts' URLs so), its path and query
+    /// if the path lies under this batch's version (`…/v1.0/…`), whatever the host; nil otherwise.
+    static func batchURL(_ url: String, version: String) -> String? {
+        guard url.contains("://") else { return url }
+        guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(), scheme == "https" || scheme == "http",
+            parts.percentEncodedPath.hasPrefix("/\(version)/")
+        else { return nil }
+        return parts.percentEncodedPath + (parts.percentEncodedQuery.map { "?" + $0 } ?? "")
+    }
+
     /// The service request a batch part makes, in the outer request's tenant and version.
     private func inner(_ part: BatchPart, outer: ServiceRequest) -> ServiceRequest {
         var url = Substring(part.url)
@@ -173,7 +184,7 @@ extension ODataService {
             baseURL: outer.baseURL, identity: outer.identity, parsedBody: part.body)
     }
 
-    private func batchParts(_ json: JSONValue) throws -> [BatchPart] {
+    private func batchParts(_ json: JSONValue, version: String) throws -> [BatchPart] {
         guard case .object(let root) = json, case .array(let requests)? = root["requests"] else {
             throw ODataError.badRequest("A batch body must be an object with a 'requests' array.")
         }
@@ -195,9 +206,10 @@ extension ODataService {
             guard case .string(let methodName)? = o["method"], let method = ServiceRequest.Method(rawValue: methodName.uppercased()) else {
                 throw ODataError.badRequest("Batch request '\(id)' has no valid 'method'.", target: "requests[\(i)].method")
             }
-            guard case .string(let url)? = o["url"], url.hasPrefix("/") || !url.contains("://") else {
+            guard case .string(let written)? = o["url"], let url = Self.batchURL(written, version: version) else {
                 throw ODataError.badRequest(
-                    "Batch request '\(id)' needs a 'url' relative to the service root, such as /deviceAppManagement/mobileApps.",
+                    "Batch request '\(id)' needs a 'url' relative to the service root, such as /deviceAppManagement/mobileApps, "
+                        + "or an absolute one under this batch's root (…/\(version)/…).",
                     target: "requests[\(i)].url")
             }
             var contentType: String?
