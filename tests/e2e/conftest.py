@@ -118,6 +118,12 @@ class Server:
     def delete(self, path, **kw):
         return self.request("DELETE", path, **kw)
 
+    def new_app(self):
+        """The path of a new win32LobApp (beta), to hang statuses off."""
+        r = self.post("/beta/deviceAppManagement/mobileApps", {"@odata.type": "#microsoft.graph.win32LobApp", "displayName": "A"})
+        assert r.status_code == 201, r.text
+        return f"/beta/deviceAppManagement/mobileApps/{r.json()['id']}"
+
 
 @pytest.fixture
 def server():

@@ -8,11 +8,6 @@ import pytest
 BODY = json.dumps({"deviceName": "compressed", "installState": "failed"}).encode()
 
 
-def new_app(server):
-    r = server.post("/beta/deviceAppManagement/mobileApps", {"@odata.type": "#microsoft.graph.win32LobApp"})
-    assert r.status_code == 201, r.text
-    return f"/beta/deviceAppManagement/mobileApps/{r.json()['id']}/deviceStatuses"
-
 
 def send(server, path, data, coding):
     return server.request("POST", path, data=data, headers={"Content-Type": "application/json", "Content-Encoding": coding})
@@ -28,7 +23,7 @@ def send(server, path, data, coding):
     ("deflate, gzip", gzip.compress(zlib.compress(BODY))),  # applied in the order listed
 ])
 def test_compressed_bodies_are_read(server, coding, data):
-    created = send(server, new_app(server), data, coding)
+    created = send(server, server.new_app() + "/deviceStatuses", data, coding)
     assert created.status_code == 201, created.text
     assert created.json()["deviceName"] == "compressed"
 
@@ -42,7 +37,7 @@ def test_compressed_bodies_are_read(server, coding, data):
     ("gzip", gzip.compress(b" " * (4 * 1024 * 1024 + 1)), 413, "decompressed, is larger than the limit"),
 ], ids=["unsupported", "not-compressed", "truncated", "trailing-data", "wrong-format", "bomb"])
 def test_bodies_that_cannot_be_decoded_get_graph_errors(server, coding, data, status, message):
-    r = send(server, new_app(server), data, coding)
+    r = send(server, server.new_app() + "/deviceStatuses", data, coding)
     assert r.status_code == status, r.text
     assert message in r.json()["error"]["message"]
     if status == 415:

@@ -17,11 +17,6 @@ STATES = {"installed": "installedDeviceCount", "failed": "failedDeviceCount", "n
           "pendingInstall": "pendingInstallDeviceCount", "notApplicable": "notApplicableDeviceCount"}
 
 
-def new_app(server):
-    r = server.post("/beta/deviceAppManagement/mobileApps", {"@odata.type": "#microsoft.graph.win32LobApp", "displayName": "A"})
-    assert r.status_code == 201, r.text
-    return f"/beta/deviceAppManagement/mobileApps/{r.json()['id']}"
-
 
 def stored_states(server, app):
     """id -> installState of every device status of the app, read page by page."""
@@ -45,7 +40,7 @@ def test_a_crash_under_concurrent_writes_loses_no_acknowledged_one(server):
     """Writers that create (alone and by `$batch`), change and delete share transactions (SQLite's group
     commit, PostgreSQL's pool); SIGKILL lands mid-stream. Whatever was acknowledged is there as
     acknowledged; what was in flight is there or not, but the summary agrees with the rows either way."""
-    app = new_app(server)
+    app = server.new_app()
     base = f"{app}/deviceStatuses"
     acknowledged, deleted, errors, stop = {}, set(), [], threading.Event()
     names = list(STATES)
@@ -142,7 +137,7 @@ def test_a_full_disk_refuses_writes_with_503_keeps_reads_and_recovers():
         os.mkdir(server.data_dir)
         server.start()
         try:
-            app = new_app(server)
+            app = server.new_app()
             acknowledged, refused = {}, None
             for i in range(20_000):
                 state = list(STATES)[i % len(STATES)]

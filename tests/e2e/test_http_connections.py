@@ -1,7 +1,6 @@
 """The HTTP connection itself, byte by byte: `Expect: 100-continue`, requests that are not HTTP,
 and connections that go quiet."""
 import json
-import os
 import resource
 import socket
 import ssl
@@ -73,11 +72,6 @@ def post_head(server, path, length, *extra):
             f"Content-Type: application/json\r\nContent-Length: {length}\r\n" + "".join(h + "\r\n" for h in extra) + "\r\n").encode()
 
 
-def new_app(server):
-    r = server.post("/beta/deviceAppManagement/mobileApps", {"@odata.type": "#microsoft.graph.win32LobApp"})
-    assert r.status_code == 201, r.text
-    return f"/beta/deviceAppManagement/mobileApps/{r.json()['id']}/deviceStatuses"
-
 
 def assert_graph_error(status, headers, body, expected_status, message_part):
     assert status == expected_status, body
@@ -90,7 +84,7 @@ def assert_graph_error(status, headers, body, expected_status, message_part):
 def test_expect_100_continue_is_answered_before_the_body(server):
     """curl (large bodies) and Windows PowerShell's Invoke-RestMethod (every POST) send the body only
     after `100 Continue`, or after waiting for it in vain."""
-    path = new_app(server)
+    path = server.new_app() + "/deviceStatuses"
     body = json.dumps({"deviceName": "x" * 3000, "installState": "failed"}).encode()
     c = Connection(server)
     try:
@@ -109,7 +103,7 @@ def test_expect_100_continue_is_answered_before_the_body(server):
 
 def test_head_is_get_without_the_body(server):
     path = "/beta/deviceAppManagement/mobileApps"
-    new_app(server)
+    server.new_app()
     get = server.get(path)
     c = Connection(server)
     try:
@@ -128,7 +122,7 @@ def test_head_is_get_without_the_body(server):
 
 
 def test_a_body_declared_over_the_limit_is_refused_unsent(server):
-    path = new_app(server)
+    path = server.new_app() + "/deviceStatuses"
     c = Connection(server)
     try:
         c.send(post_head(server, path, 5 * 1024 * 1024, "Expect: 100-continue"))
@@ -180,7 +174,7 @@ def test_quiet_connections_are_closed_after_the_idle_timeout():
     with tempfile.TemporaryDirectory() as data_dir:
         server = Server(data_dir, "--idle-timeout", "1").start()
         try:
-            path = new_app(server)
+            path = server.new_app() + "/deviceStatuses"
             idle = Connection(server)  # between requests
             idle.send(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
             assert idle.read_response()[0] == 200
@@ -227,7 +221,7 @@ def test_quiet_tls_connections_are_closed_too():
 
 
 def test_expect_100_continue_over_http2(tls_server):
-    path = new_app(tls_server)
+    path = tls_server.new_app() + "/deviceStatuses"
     context = ssl.create_default_context(cafile=tls_server.ca)
     context.set_alpn_protocols(["h2"])
     url = urllib.parse.urlsplit(tls_server.url)
