@@ -22,9 +22,13 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         let rows: Int
     }
 
+    /// Combines concurrent inserts into one table where the database wants it (`SQLDatabase.insertLanes`).
+    private let batcher: InsertBatcher?
+
     public init(layout: StorageLayout, database: Database) {
         self.layout = layout
         self.database = database
+        self.batcher = database.insertLanes.map { InsertBatcher(lanes: $0, maximumRows: Self.keptInsertRows) }
         let d = database.dialect
         self.d = d
         let selectLists = Dictionary(uniqueKeysWithValues: layout.tables.map { ($0.name, Self.selectList($0, d)) })
@@ -303,7 +307,15 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         // one lookup of the parent per row, under the lock a foreign key takes. (A guard `INSERT … SELECT
         // … WHERE EXISTS` looked the parent up twice, and SQLite runs an INSERT … SELECT into a table with
         // triggers through a temporary table.)
-        _ = try await database.write(SQLStatement(insertText(table, rows: entities.count), bindings))
+        guard let batcher else { return try await insertRows(table, bindings, rows: entities.count) }
+        let container = scope.parents.reduce(scope.tenant) { $0 + "\u{0}" + $1 }
+        try await batcher.insert(into: table.name, order: container, bindings: bindings, rows: entities.count) { bindings, rows in
+            try await self.insertRows(table, bindings, rows: rows)
+        }
+    }
+
+    private func insertRows(_ table: StorageTable, _ bindings: [SQLValue], rows: Int) async throws {
+        _ = try await database.write(SQLStatement(insertText(table, rows: rows), bindings))
     }
 
     /// `INSERT INTO table (…) VALUES (…), (…)` for `rows` rows, its placeholders typed by column.

@@ -79,6 +79,13 @@ public final class PostgresDatabase: SQLDatabase {
         try Self.walk(rows, body)
     }
 
+    /// Concurrent inserts into one table share statements and commits, four at a time per instance (see
+    /// `InsertBatcher`): PostgreSQL's cost of a create was mostly per statement (its round trips, parse,
+    /// plan, executor start-up and commit), and creates into one container queue on its count rows anyway.
+    /// Measured here, 64 clients creating into one app: 3,300 creates/s with each alone, 8,600 with four
+    /// lanes (two 8,500, eight 7,200); one client's latency the same.
+    public var insertLanes: Int? { 4 }
+
     public func write(_ statement: SQLStatement) async throws -> (rows: [[SQLValue]], changes: Int) {
         try await withConnection { connection in
             // A write is one statement in its own transaction: when PostgreSQL aborts it for a conflict

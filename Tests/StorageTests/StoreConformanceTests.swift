@@ -197,8 +197,9 @@ import Testing
         }
     }
 
-    /// Concurrent writes may share a commit (group commit on SQLite): each still gets its own outcome —
-    /// a duplicate key or a missing parent fails alone — and the summary counts match what was stored.
+    /// Concurrent writes may share a commit (group commit on SQLite) or a statement (inserts on
+    /// PostgreSQL): each still gets its own outcome — a duplicate key or a missing parent fails alone, an
+    /// insert of several entities stores all or none of them — and the summary counts match what was stored.
     @Test(arguments: TestBackend.available)
     func concurrentWritesKeepTheirOwnOutcomes(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
@@ -207,16 +208,30 @@ import Testing
             let statuses = Scope(tenant: "t", parents: ["app"])
             try await store.insert(
                 appDeviceStatuses, in: statuses, row(appDeviceStatuses, id: "taken", type: "mobileAppInstallStatus", ["installState": .text("installed")]))
-            enum Kind: Sendable { case fresh, duplicate, orphan }
-            let kinds: [Kind] = (0..<300).map { i in i % 10 == 3 ? .duplicate : i % 10 == 7 ? .orphan : .fresh }
+            enum Kind: Sendable { case fresh, duplicate, orphan, pair, pairWithDuplicate }
+            let kinds: [Kind] = (0..<300).map { i in
+                switch i % 10 {
+                case 3: .duplicate
+                case 7: .orphan
+                case 5: .pair
+                case 9: .pairWithDuplicate
+                default: .fresh
+                }
+            }
             let outcomes = try await withThrowingTaskGroup(of: (Int, StorageError.Code?).self) { group in
                 for (i, kind) in kinds.enumerated() {
                     group.addTask {
-                        let id = kind == .duplicate ? "taken" : "s\(i)"
+                        let ids: [String] = switch kind {
+                        case .fresh, .orphan: ["s\(i)"]
+                        case .duplicate: ["taken"]
+                        case .pair: ["s\(i)", "s\(i)b"]
+                        case .pairWithDuplicate: ["s\(i)", "taken"]
+                        }
                         let scope = kind == .orphan ? Scope(tenant: "t", parents: ["no-such-app"]) : statuses
                         let values: [String: SQLValue] = ["installState": .text(i % 2 == 0 ? "installed" : "failed")]
                         do {
-                            try await store.insert(self.appDeviceStatuses, in: scope, self.row(self.appDeviceStatuses, id: id, type: "mobileAppInstallStatus", values))
+                            try await store.insert(
+                                self.appDeviceStatuses, in: scope, ids.map { self.row(self.appDeviceStatuses, id: $0, type: "mobileAppInstallStatus", values) })
                             return (i, nil)
                         } catch let e as StorageError {
                             return (i, e.code)
@@ -229,13 +244,20 @@ import Testing
             }
             for (i, kind) in kinds.enumerated() {
                 switch kind {
-                case .fresh: #expect(outcomes[i]! == nil, "write \(i)")
-                case .duplicate: #expect(outcomes[i]! == .conflict, "write \(i)")
+                case .fresh, .pair: #expect(outcomes[i]! == nil, "write \(i)")
+                case .duplicate, .pairWithDuplicate: #expect(outcomes[i]! == .conflict, "write \(i)")
                 case .orphan: #expect(outcomes[i]! == .parentNotFound, "write \(i)")
                 }
             }
             let stored = try await store.list(appDeviceStatuses, in: statuses, query(limit: 1000))
-            #expect(stored.count == kinds.filter { $0 == .fresh }.count + 1)
+            let expectedIDs = kinds.indices.flatMap { i -> [String] in
+                switch kinds[i] {
+                case .fresh: ["s\(i)"]
+                case .pair: ["s\(i)", "s\(i)b"]
+                case .duplicate, .orphan, .pairWithDuplicate: []
+                }
+            }
+            #expect(Set(stored.map(\.id)) == Set(expectedIDs + ["taken"]))
             let counts = try await store.counts(tenant: "t", parentKeys: ["app"], sources: [appDeviceStatuses.name])
             #expect(counts.reduce(0) { $0 + $1.count } == Int64(stored.count))
         }

@@ -9,12 +9,17 @@ public protocol SQLDatabase: Sendable {
     func query(_ statement: SQLStatement, each body: (SQLRow) throws -> Void) async throws
     /// Runs a write, durable when it returns; the rows it returns (RETURNING) and how many rows it changed.
     func write(_ statement: SQLStatement) async throws -> (rows: [[SQLValue]], changes: Int)
+    /// How many inserts into one table run at once before further ones wait and are combined into
+    /// multi-row statements (see `InsertBatcher`); nil runs each as it comes.
+    var insertLanes: Int? { get }
     /// Applies a schema plan in one transaction (see `SchemaPlan`); safe to run on every start.
     func migrate(_ plan: SchemaPlan) async throws
     func close() async throws
 }
 
 extension SQLDatabase {
+    public var insertLanes: Int? { nil }
+
     /// For a driver that hands out rows as values: each row viewed as cells.
     public func query(_ statement: SQLStatement, each body: (SQLRow) throws -> Void) async throws {
         for values in try await query(statement) { try SQLRow.withRow(values, body) }
