@@ -263,6 +263,51 @@ import Testing
         }
     }
 
+    /// Concurrent creates into several containers of several tenants (which a backend may combine into
+    /// one statement): each container's counts are those of its own entities.
+    @Test(arguments: TestBackend.available)
+    func concurrentCreatesIntoManyContainersAreCountedEachInItsOwn(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let containers = [("t1", "a"), ("t1", "b"), ("t2", "a"), ("t2", "c")]
+            for (tenant, app) in containers {
+                try await store.insert(apps, in: Scope(tenant: tenant, parents: []), row(apps, id: app, type: "iosLobApp"))
+            }
+            let states = ["installed", "failed", "notInstalled", "pendingInstall", "notApplicable", "unknown"]
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<240 {
+                    group.addTask {
+                        let (tenant, app) = containers[i % containers.count]
+                        // Some creates hold two entities, in two states.
+                        let rows = (0..<(i % 5 == 0 ? 2 : 1)).map { k in
+                            self.row(self.appDeviceStatuses, id: "s\(i)-\(k)", type: "mobileAppInstallStatus", ["installState": .text(states[(i / 4 + k) % states.count])])
+                        }
+                        try await store.insert(self.appDeviceStatuses, in: Scope(tenant: tenant, parents: [app]), rows)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let buckets = [
+                "installed": "installedDeviceCount", "failed": "failedDeviceCount", "notInstalled": "notInstalledDeviceCount",
+                "pendingInstall": "pendingInstallDeviceCount", "notApplicable": "notApplicableDeviceCount",
+            ]
+            let state = appDeviceStatuses.columnIndex("installState")!
+            for (tenant, app) in containers {
+                let stored = try await store.list(appDeviceStatuses, in: Scope(tenant: tenant, parents: [app]), query(limit: 1000))
+                #expect(stored.count == 72, "\(tenant)/\(app)")
+                var expected: [String: Int64] = [:]
+                for entity in stored {
+                    guard case .text(let s) = entity.values[state], let bucket = buckets[s] else { continue }
+                    expected[bucket, default: 0] += 1
+                }
+                var kept: [String: Int64] = [:]
+                for c in try await store.counts(tenant: tenant, parentKeys: [app], sources: [appDeviceStatuses.name]) where c.count != 0 {
+                    kept[c.bucket, default: 0] += c.count
+                }
+                #expect(kept == expected, "\(tenant)/\(app)")
+            }
+        }
+    }
+
     /// Entities inserted together are stored together or not at all, and counted like any others.
     @Test(arguments: TestBackend.available)
     func entitiesInsertedTogetherAreStoredTogetherOrNotAtAll(_ backend: TestBackend) async throws {

@@ -56,9 +56,24 @@ public struct PostgresDialect: SQLDialect {
 
     public func trigger(name: String, table: String, event: TriggerEvent, body: [String]) -> [String] {
         [
-            "CREATE OR REPLACE FUNCTION \(quote(name))() RETURNS trigger LANGUAGE plpgsql AS $statusgraph$ BEGIN "
-                + body.map { $0 + "; " }.joined() + "RETURN NULL; END $statusgraph$",
+            function(name, body),
             "CREATE OR REPLACE TRIGGER \(quote(name)) AFTER \(event.rawValue) ON \(quote(table)) FOR EACH ROW EXECUTE FUNCTION \(quote(name))()",
         ]
+    }
+
+    /// A transition table: a multi-row insert (concurrent creates sharing a statement, a `$batch`'s)
+    /// runs the body once, not once per row.
+    public func statementInsertTrigger(name: String, table: String, rows: String, body: [String]) -> [String]? {
+        [
+            function(name, body),
+            "CREATE OR REPLACE TRIGGER \(quote(name)) AFTER INSERT ON \(quote(table)) REFERENCING NEW TABLE AS \(quote(rows)) "
+                + "FOR EACH STATEMENT EXECUTE FUNCTION \(quote(name))()",
+        ]
+    }
+
+    /// The PL/pgSQL function a trigger runs, named as the trigger (a migration drops both by that name).
+    private func function(_ name: String, _ body: [String]) -> String {
+        "CREATE OR REPLACE FUNCTION \(quote(name))() RETURNS trigger LANGUAGE plpgsql AS $statusgraph$ BEGIN "
+            + body.map { $0 + "; " }.joined() + "RETURN NULL; END $statusgraph$"
     }
 }

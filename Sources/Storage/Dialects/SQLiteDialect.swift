@@ -41,4 +41,7 @@ public struct SQLiteDialect: SQLDialect {
         ["CREATE TRIGGER \(quote(name)) AFTER \(event.rawValue) ON \(quote(table)) FOR EACH ROW BEGIN "
             + body.map { $0 + "; " }.joined() + "END"]
     }
+
+    /// SQLite has row triggers only.
+    public func statementInsertTrigger(name: String, table: String, rows: String, body: [String]) -> [String]? { nil }
 }

@@ -165,12 +165,16 @@ extension StorageLayout {
 
     /// The triggers that keep a table's counts: each write moves its container's counts (in this
     /// transaction's shard) in one upsert of one row, every count column by the row's new bucket (+1)
-    /// and its old one (−1). A row counted nowhere moves nothing; nor does a deleted row once its
+    /// and its old one (−1); where the database has statement triggers, an insert statement moves
+    /// each container's counts once for all its rows. A row counted nowhere moves nothing; nor does a deleted row once its
     /// container is gone (deleting the container deletes its entities and its counts, in an order
     /// that differs between databases).
     private func counterTriggers(_ table: StorageTable, _ d: any SQLDialect) -> [String] {
         guard table.depth > 0, !table.feeds.isEmpty else { return [] }
         let counts = d.quote(Self.countsTable)
+        let updates = table.buckets.indices.map(Self.countColumn).map(d.quote).map { "\($0) = \(counts).\($0) + excluded.\($0)" }
+        let upsert = "ON CONFLICT (\(["_tenant", "source", "parent", "shard"].map(d.quote).joined(separator: ", "))) "
+            + "DO UPDATE SET \(updates.joined(separator: ", ")), \(d.quote("updated")) = excluded.\(d.quote("updated"))"
         func move(new: Bool, old: Bool) -> String {
             let row = new ? "NEW" : "OLD"
             var buckets: [String] = []
@@ -187,17 +191,34 @@ extension StorageLayout {
                 let removed = "CASE WHEN \(d.quote("o\(feed)")) = \(j) THEN 1 ELSE 0 END"
                 return new && old ? "\(added) - \(removed)" : new ? added : "-(\(removed))"
             }
-            let updates = table.buckets.indices.map(Self.countColumn).map(d.quote).map { "\($0) = \(counts).\($0) + excluded.\($0)" }
             return countsInsertHead(table, d)
                 + "SELECT \(row).\(d.quote("_tenant")), \(d.literal(table.name)), \(parentExpression(table.parentKeyColumns, row: row, d)), "
                 + "\(d.countShard ?? "0"), \(deltas.joined(separator: ", ")), \(d.nowTicks) "
                 + "FROM (SELECT \(buckets.joined(separator: ", "))) AS \(d.quote("row_buckets")) "
                 + "WHERE (\(counted.joined(separator: " OR ")))" + (new ? "" : " AND " + containerExists(table, row: "OLD", d)) + " "
-                + "ON CONFLICT (\(["_tenant", "source", "parent", "shard"].map(d.quote).joined(separator: ", "))) "
-                + "DO UPDATE SET \(updates.joined(separator: ", ")), \(d.quote("updated")) = excluded.\(d.quote("updated"))"
+                + upsert
+        }
+        /// The counts an insert statement adds, from the rows it inserted (`rows`): one upsert per
+        /// container, in the order of the containers' keys, so that two statements lock count rows in
+        /// one order.
+        func added(rows: String) -> String {
+            let inserted = d.quote(rows), grouped = d.quote("row_buckets")
+            let keys = (["_tenant"] + table.parentKeyColumns).map(d.quote)
+            let buckets = table.feeds.indices.map { "\(bucketExpression(table, feed: $0, row: inserted, d)) AS \(d.quote("b\($0)"))" }
+            let counted = table.feeds.indices.map { "\(d.quote("b\($0)")) IS NOT NULL" }
+            let sums = table.buckets.indices.map { "SUM(CASE WHEN \(d.quote("b\(table.bucketFeeds[$0])")) = \($0) THEN 1 ELSE 0 END)" }
+            let groupKeys = keys.map { "\(grouped).\($0)" }.joined(separator: ", ")
+            return countsInsertHead(table, d)
+                + "SELECT \(grouped).\(d.quote("_tenant")), \(d.literal(table.name)), \(parentExpression(table.parentKeyColumns, row: grouped, d)), "
+                + "\(d.countShard ?? "0"), \(sums.joined(separator: ", ")), \(d.nowTicks) "
+                + "FROM (SELECT \(keys.map { "\(inserted).\($0)" }.joined(separator: ", ")), \(buckets.joined(separator: ", ")) FROM \(inserted)) AS \(grouped) "
+                + "WHERE (\(counted.joined(separator: " OR "))) GROUP BY \(groupKeys) ORDER BY \(groupKeys) "
+                + upsert
         }
         let prefix = "\(table.name)_counts"
-        return d.trigger(name: "\(prefix)_insert", table: table.name, event: .insert, body: [move(new: true, old: false)])
+        let insert = d.statementInsertTrigger(name: "\(prefix)_insert", table: table.name, rows: "inserted", body: [added(rows: "inserted")])
+            ?? d.trigger(name: "\(prefix)_insert", table: table.name, event: .insert, body: [move(new: true, old: false)])
+        return insert
             + d.trigger(name: "\(prefix)_update", table: table.name, event: .update, body: [move(new: true, old: true)])
             + d.trigger(name: "\(prefix)_delete", table: table.name, event: .delete, body: [move(new: false, old: true)])
     }
