@@ -114,16 +114,24 @@ extension StorageLayout {
     /// Recomputes the counts of a table's rows from scratch (after the rules changed).
     private func recountStatements(_ table: StorageTable, _ d: any SQLDialect) -> [String] {
         guard table.depth > 0, !table.feeds.isEmpty else { return [] }
-        let row = d.quote(table.name)
-        let parent = parentExpression(table.parentKeyColumns, row: row, d)
-        let buckets = table.feeds.indices.map { bucketExpression(table, feed: $0, row: row, d) }
-        let sums = table.buckets.indices.map { "SUM(CASE WHEN \(buckets[table.bucketFeeds[$0]]) = \($0) THEN 1 ELSE 0 END)" }
-        let counted = buckets.map { "\($0) IS NOT NULL" }.joined(separator: " OR ")
-        return [
-            countsInsertHead(table, d)
-                + "SELECT \(row).\(d.quote("_tenant")), \(d.literal(table.name)), \(parent), 0, \(sums.joined(separator: ", ")), \(d.nowTicks) "
-                + "FROM \(row) WHERE \(counted) GROUP BY \(row).\(d.quote("_tenant")), \(parent)"
-        ]
+        return [summedCounts(table, rows: table.name, shard: "0", d)]
+    }
+
+    /// `INSERT INTO counts (…) SELECT …`: the counts of the rows of `rows` (the table itself, or the rows an
+    /// insert statement added), summed per container, the containers in the order of their keys (so that
+    /// two statements lock count rows in one order), into `shard`.
+    private func summedCounts(_ table: StorageTable, rows: String, shard: String, _ d: any SQLDialect) -> String {
+        let source = d.quote(rows), grouped = d.quote("row_buckets")
+        let keys = (["_tenant"] + table.parentKeyColumns).map(d.quote)
+        let buckets = table.feeds.indices.map { "\(bucketExpression(table, feed: $0, row: source, d)) AS \(d.quote("b\($0)"))" }
+        let counted = table.feeds.indices.map { "\(d.quote("b\($0)")) IS NOT NULL" }
+        let sums = table.buckets.indices.map { "SUM(CASE WHEN \(d.quote("b\(table.bucketFeeds[$0])")) = \($0) THEN 1 ELSE 0 END)" }
+        let groupKeys = keys.map { "\(grouped).\($0)" }.joined(separator: ", ")
+        return countsInsertHead(table, d)
+            + "SELECT \(grouped).\(d.quote("_tenant")), \(d.literal(table.name)), \(parentExpression(table.parentKeyColumns, row: grouped, d)), "
+            + "\(shard), \(sums.joined(separator: ", ")), \(d.nowTicks) "
+            + "FROM (SELECT \(keys.map { "\(source).\($0)" }.joined(separator: ", ")), \(buckets.joined(separator: ", ")) FROM \(source)) AS \(grouped) "
+            + "WHERE (\(counted.joined(separator: " OR "))) GROUP BY \(groupKeys) ORDER BY \(groupKeys)"
     }
 
     /// `CASE WHEN … THEN n … END` over `row` (`NEW`, `OLD` or the table): the column of `table.buckets`
@@ -198,25 +206,10 @@ extension StorageLayout {
                 + "WHERE (\(counted.joined(separator: " OR ")))" + (new ? "" : " AND " + containerExists(table, row: "OLD", d)) + " "
                 + upsert
         }
-        /// The counts an insert statement adds, from the rows it inserted (`rows`): one upsert per
-        /// container, in the order of the containers' keys, so that two statements lock count rows in
-        /// one order.
-        func added(rows: String) -> String {
-            let inserted = d.quote(rows), grouped = d.quote("row_buckets")
-            let keys = (["_tenant"] + table.parentKeyColumns).map(d.quote)
-            let buckets = table.feeds.indices.map { "\(bucketExpression(table, feed: $0, row: inserted, d)) AS \(d.quote("b\($0)"))" }
-            let counted = table.feeds.indices.map { "\(d.quote("b\($0)")) IS NOT NULL" }
-            let sums = table.buckets.indices.map { "SUM(CASE WHEN \(d.quote("b\(table.bucketFeeds[$0])")) = \($0) THEN 1 ELSE 0 END)" }
-            let groupKeys = keys.map { "\(grouped).\($0)" }.joined(separator: ", ")
-            return countsInsertHead(table, d)
-                + "SELECT \(grouped).\(d.quote("_tenant")), \(d.literal(table.name)), \(parentExpression(table.parentKeyColumns, row: grouped, d)), "
-                + "\(d.countShard ?? "0"), \(sums.joined(separator: ", ")), \(d.nowTicks) "
-                + "FROM (SELECT \(keys.map { "\(inserted).\($0)" }.joined(separator: ", ")), \(buckets.joined(separator: ", ")) FROM \(inserted)) AS \(grouped) "
-                + "WHERE (\(counted.joined(separator: " OR "))) GROUP BY \(groupKeys) ORDER BY \(groupKeys) "
-                + upsert
-        }
         let prefix = "\(table.name)_counts"
-        let insert = d.statementInsertTrigger(name: "\(prefix)_insert", table: table.name, rows: "inserted", body: [added(rows: "inserted")])
+        // An insert statement's counts: one upsert per container (where the database has statement triggers).
+        let added = summedCounts(table, rows: "inserted", shard: d.countShard ?? "0", d) + " " + upsert
+        let insert = d.statementInsertTrigger(name: "\(prefix)_insert", table: table.name, rows: "inserted", body: [added])
             ?? d.trigger(name: "\(prefix)_insert", table: table.name, event: .insert, body: [move(new: true, old: false)])
         return insert
             + d.trigger(name: "\(prefix)_update", table: table.name, event: .update, body: [move(new: true, old: true)])
