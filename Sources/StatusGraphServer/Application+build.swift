@@ -17,11 +17,13 @@ public func buildApplication(
     let verifier = try await TokenVerifier(configuration: configuration.identity)
     let responder = StatusGraphResponder(service: odata, configuration: configuration, verifier: verifier, logger: logger)
     let maxBodyBytes = configuration.limits.maxBodyBytes
-    // Per connection (HTTP/1.1) or stream (HTTP/2): the head's size limit stated, `Expect: 100-continue`
-    // answered, unparsable requests answered in Graph's format, idle connections closed; below every
+    // Per connection (HTTP/1.1) or stream (HTTP/2): the head's size limit stated, HTTP/1's keep-alive
+    // rules kept (HTTP/1.0 included), `Expect: 100-continue` answered, unparsable requests answered in Graph's format, idle connections closed; below every
     // protocol, connections that send nothing at all closed too (`QuietConnectionLimit`).
     let http1 = HTTP1Channel.Configuration(
-        additionalChannelHandlers: [ContinueHandler(maxBodyBytes: maxBodyBytes), ParseErrorHandler()],
+        additionalChannelHandlers: [
+            ConnectionPersistence.Installer(), ContinueHandler(maxBodyBytes: maxBodyBytes), ParseErrorHandler(),
+        ],
         idleTimeout: TimeAmount(configuration.idleTimeout),
         httpDecoderConfiguration: .init(
             maxHeaderFieldSize: ParseErrorHandler.maxHeadBytes, maxHeaderListSize: ParseErrorHandler.maxHeadBytes))

@@ -87,7 +87,11 @@ struct Serve: AsyncParsableCommand {
         let token = try await TokenIssuer(secret: secret).token(
             scopes: ["DeviceManagementApps.ReadWrite.All"], expiresIn: 30 * 24 * 3600)
         let tokenFile = (dataDirectory as NSString).appendingPathComponent("dev-token")
-        FileManager.default.createFile(atPath: tokenFile, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        let tokenKept = FileManager.default.createFile(
+            atPath: tokenFile, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        if !tokenKept { logger.warning("could not write the development token to \(tokenFile); it is printed below only") }
+        let tokenWhere = tokenKept ? ", also in \(tokenFile)" : ""
+        let tokenShell = tokenKept ? "$(cat \(tokenFile))" : token
         let host = self.host
         let hint = trustHint
         let scheme = config.tls == nil ? "http" : "https"
@@ -98,9 +102,9 @@ struct Serve: AsyncParsableCommand {
             let url = "\(scheme)://\(host == "127.0.0.1" && scheme == "https" ? "localhost" : host):\(port)"
             let banner = hint + """
                 StatusGraph listening on \(url) (\(where_))
-                Development token (tenant \(TokenIssuer.developmentTenant), DeviceManagementApps.ReadWrite.All, 30 days), also in \(tokenFile):
+                Development token (tenant \(TokenIssuer.developmentTenant), DeviceManagementApps.ReadWrite.All, 30 days)\(tokenWhere):
                 \(token)
-                Try: curl\(scheme == "https" ? " --cacert \(LocalCertificateAuthority(dataDirectory: dataDirectory).caCertificatePath)" : "") -H "Authorization: Bearer $(cat \(tokenFile))" \(url)/beta/deviceAppManagement
+                Try: curl\(scheme == "https" ? " --cacert \(LocalCertificateAuthority(dataDirectory: dataDirectory).caCertificatePath)" : "") -H "Authorization: Bearer \(tokenShell)" \(url)/beta/deviceAppManagement
 
                 """
             FileHandle.standardOutput.write(Data(banner.utf8))

@@ -57,6 +57,19 @@ class Connection:
         except ConnectionResetError:
             return True
 
+    def rest_until_closed(self):
+        """What the server sends before it closes the connection (None if it does not within WAIT)."""
+        rest = self.buffer
+        try:
+            while chunk := self.socket.recv(65536):
+                rest += chunk
+        except (socket.timeout, TimeoutError):
+            return None
+        except ConnectionResetError:
+            pass
+        self.buffer = b""
+        return rest
+
     def _fill(self):
         chunk = self.socket.recv(65536)
         if not chunk:
@@ -166,6 +179,60 @@ def test_a_broken_request_pipelined_behind_good_ones_is_answered_after_them(serv
         assert c.read_response()[0] == 200
         assert_graph_error(*c.read_response(), 400, "invalid HTTP method")
         assert c.closed_by_server()
+    finally:
+        c.close()
+
+
+def tls_connection(tls_server, alpn):
+    """A raw connection to `tls_server` over TLS, with `alpn` offered."""
+    context = ssl.create_default_context(cafile=tls_server.ca)
+    context.set_alpn_protocols([alpn])
+    url = urllib.parse.urlsplit(tls_server.url)
+    tls = context.wrap_socket(socket.create_connection((url.hostname, url.port), timeout=WAIT), server_hostname=url.hostname)
+    assert tls.selected_alpn_protocol() == alpn
+    return Connection(over=tls)
+
+
+HEALTH_10 = b"GET /health HTTP/1.0\r\n\r\n"
+HEALTH_11 = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+@pytest.mark.parametrize("requests, connection_headers", [
+    # HTTP/1.0 closes unless the client asks for keep-alive, and then the answer says it is kept.
+    ([HEALTH_10], ["close"]),
+    ([b"GET /health HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", HEALTH_10], ["keep-alive", "close"]),
+    # HTTP/1.1 keeps it unless told `close` (a token, in any case, among others).
+    ([HEALTH_11, HEALTH_11, b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: TE, Close\r\nTE: trailers\r\n\r\n"],
+     [None, None, "close"]),
+    # A request pipelined behind one that closes is not answered (RFC 9112 §9.6), in either version.
+    ([HEALTH_11, b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" + HEALTH_11], [None, "close"]),
+    ([HEALTH_10 + HEALTH_10], ["close"]),
+    # `Expect: 100-continue` answered first; the final answer carries the connection's fate.
+    ([b"POST /health/echo HTTP/1.0\r\nExpect: 100-continue\r\nContent-Type: application/json\r\n"
+      b"Content-Length: 2\r\n\r\n{}"], ["close"]),
+], ids=["1.0", "1.0-keep-alive", "1.1-close-token", "1.1-pipelined-after-close", "1.0-pipelined", "1.0-expect"])
+@pytest.mark.parametrize("over", ["http", "https"])
+def test_a_connection_is_kept_or_closed_as_http_1_says(request, over, requests, connection_headers):
+    """RFC 9112 §9.3: each response says `Connection: close` when the connection ends after it (and it
+    does end, without waiting for the idle timeout) and `keep-alive` to an HTTP/1.0 client that asked."""
+    if over == "http":
+        c = Connection(request.getfixturevalue("server"))
+    else:
+        c = tls_connection(request.getfixturevalue("tls_server"), "http/1.1")
+    try:
+        for request in requests:
+            c.send(request)
+        for expected in connection_headers:
+            status, headers, body = c.read_response()
+            while status == 100:
+                status, headers, body = c.read_response()
+            assert status == 200, body
+            assert headers.get("connection") == expected, headers
+        if connection_headers[-1] == "close":
+            assert c.rest_until_closed() == b""  # nothing more, then the end
+        else:
+            c.send(HEALTH_11)
+            assert c.read_response()[2] == b"ok"
     finally:
         c.close()
 

@@ -54,6 +54,10 @@ final class ParseErrorHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.fireErrorCaught(error)
             return
         }
+        // Bytes after a request that closes the connection (`Connection: close`, HTTP/1.0 without
+        // keep-alive): RFC 9112 §9.6 has the server answer nothing more on it, and it closes once the
+        // requests before are answered (`ConnectionPersistence`).
+        if parse == .closedConnection { return }
         if open == 0 {
             answer(parse, context: context)
         } else {
