@@ -8,8 +8,8 @@ import Synchronization
 /// that finds them all busy waits in the table's queue, and a lane that finishes takes what waits there
 /// (whole inserts, up to `maximumRows` rows) into its next statement. Each insert is acknowledged only
 /// once the statement that holds it has committed. A statement of several inserts that fails on a row
-/// (a container deleted meanwhile, a duplicate key) is not the others' failure: each of its inserts runs
-/// again alone and gets its own answer. A failure of the database fails them all, as it would each; when
+/// (a container deleted meanwhile, a duplicate key) or is aborted for concurrent writes every time it is
+/// tried is not the others' failure: each of its inserts runs again alone and gets its own answer. A failure of the database fails them all, as it would each; when
 /// it is unavailable (unreachable, timed out), so are the inserts still waiting for the table, at once
 /// rather than after a timeout each.
 ///
@@ -101,7 +101,7 @@ final class InsertBatcher: Sendable {
                 return queue
             }
             for pending in group + waiting { pending.continuation.resume(throwing: error) }
-        } catch let error as StorageError where group.count > 1 && (error.code == .parentNotFound || error.code == .conflict) {
+        } catch let error as StorageError where group.count > 1 && [.parentNotFound, .conflict, .contended].contains(error.code) {
             // Nothing of the statement remains; each insert's own outcome is what it answers.
             for pending in group {
                 do {

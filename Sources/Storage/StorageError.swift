@@ -7,6 +7,10 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         case conflict
         /// The database cannot be reached or is shutting down; worth retrying later.
         case unavailable
+        /// The database aborted the write, each time it was tried, for conflicts with concurrent ones
+        /// (PostgreSQL's deadlocks and serialization failures); nothing of it remains, and it is worth
+        /// retrying. The database itself is fine.
+        case contended
         /// Anything else: a bug or a broken database.
         case internalError
     }

@@ -361,7 +361,7 @@ public final class PostgresDatabase: SQLDatabase {
     private func translate(_ error: any Error, context: String) -> StorageError {
         if Self.isTransient(error) {
             return StorageError(
-                .unavailable, "PostgreSQL at \(context) aborted a write \(Self.writeAttempts) times for concurrent ones", underlying: error)
+                .contended, "PostgreSQL at \(context) aborted a write \(Self.writeAttempts) times for concurrent ones", underlying: error)
         }
         switch Self.sqlState(error) {
         case "23505"?: return StorageError(.conflict, "an entity with this key exists already", underlying: error)

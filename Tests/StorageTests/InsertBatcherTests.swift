@@ -109,9 +109,10 @@ import Testing
         #expect(Set(statements) == [["a"], ["b"], ["c", "d", "e"]])
     }
 
-    /// A shared statement that fails on one insert's row: each insert runs again alone, and only that
-    /// one fails; an insert of several rows fails whole.
-    @Test(arguments: [StorageError.Code.parentNotFound, .conflict])
+    /// A shared statement that fails on one insert's row, or conflicts with concurrent writes every time
+    /// it is tried: each insert runs again alone, and only that one fails; an insert of several rows
+    /// fails whole. The inserts waiting for the table are not failed with it (they run next).
+    @Test(arguments: [StorageError.Code.parentNotFound, .conflict, .contended])
     func aRowsFailureIsItsInsertsAlone(_ code: StorageError.Code) async throws {
         let units = [["a"], ["b"], ["bad", "c"], ["d"]]
         let (outcomes, statements) = try await run(units, runner: Runner(failing: ["bad": code]))
@@ -133,6 +134,15 @@ import Testing
         let (outcomes, statements) = try await run(units, runner: Runner(failing: ["down": .unavailable]))
         #expect(outcomes == [.unavailable, .unavailable, .unavailable, .unavailable])
         #expect(statements == [["down"]])
+    }
+
+    /// A statement aborted for concurrent writes every time it was tried is its own inserts' failure
+    /// only: the database is fine, and the inserts waiting for the table run.
+    @Test func aContendedStatementLeavesTheWaitingInsertsToRun() async throws {
+        let units = [["contended"], ["a"], ["b"], ["c"]]
+        let (outcomes, statements) = try await run(units, runner: Runner(failing: ["contended": .contended]))
+        #expect(outcomes == [.contended, nil, nil, nil])
+        #expect(statements == [["contended"], ["a", "b", "c"]])
     }
 
     /// The inserts of a statement go in the order of their containers, whatever order they came in.

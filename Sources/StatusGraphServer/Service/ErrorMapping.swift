@@ -20,6 +20,11 @@ enum ErrorMapping {
                 return ODataError(
                     .serviceUnavailable, code: "ServiceUnavailable",
                     message: "The store is unavailable at the moment; retry later.")
+            case .contended:
+                logger.warning("write contended: \(e)")
+                return ODataError(
+                    .serviceUnavailable, code: "ServiceUnavailable",
+                    message: "The write conflicted with concurrent writes and was not made; retry it.")
             case .internalError:
                 logger.error("storage failure: \(e)")
                 return internalError
