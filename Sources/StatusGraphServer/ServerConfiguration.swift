@@ -14,6 +14,9 @@ public struct ServerConfiguration: Sendable {
     /// A connection that sends nothing for this long, between requests or within one (a head or body that
     /// stalls), is closed; so is an HTTP/2 connection without open streams.
     public var idleTimeout: Duration = .seconds(120)
+    /// Answers of at least `ContentCoding.minimumCompressedBytes` are compressed (gzip or deflate) for a
+    /// client whose `Accept-Encoding` asks for it, as Graph's are.
+    public var compressResponses = true
 
     public init() {}
 }

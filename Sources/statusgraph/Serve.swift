@@ -32,6 +32,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may send nothing (between requests, or stalled within one) before it is closed.")
     var idleTimeout = 120.0
 
+    @Flag(inversion: .prefixedNo, help: "Compress answers of 1 KiB or more (gzip or deflate) for clients whose Accept-Encoding asks for it, as Graph does.")
+    var compressResponses = true
+
     @OptionGroup var identity: IdentityOptions
 
     @OptionGroup var storage: StorageOptions
@@ -64,6 +67,7 @@ struct Serve: AsyncParsableCommand {
         config.limits.pageSize = pageSize
         config.limits.maxBodyBytes = maxBodyBytes
         config.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
+        config.compressResponses = compressResponses
         let secret = try TokenIssuer.secret(dataDirectory: dataDirectory)
         config.identity = try identity.configuration(secret: secret)
         var trustHint = ""

@@ -35,16 +35,27 @@ public struct StatusGraphResponder: HTTPResponder {
         let clientRequestID = request.headers.first(Self.clientRequestID) ?? requestID
         let (head, body) = Self.response(
             for: await serve(request, context: context), requestID: requestID, clientRequestID: clientRequestID,
-            crossOrigin: request.headers.first(.origin) != nil)
+            crossOrigin: request.headers.first(.origin) != nil,
+            coding: configuration.compressResponses ? .negotiated(ContentCoding.negotiate(request.headers[.acceptEncoding])) : .never)
         // HEAD is GET without the body (RFC 9110 §9.3.2): the same status and headers, Content-Length included.
         return Response(status: head.status, headers: head.headerFields, body: .init(byteBuffer: request.method == .head ? ByteBuffer() : body))
     }
 
-    /// The HTTP response for `result`: Graph's common headers, then the body's; CORS headers for a
-    /// request from a browser (`crossOrigin`: it has an `Origin`). Every answer is made here, and every
-    /// error body (`ParseErrorHandler` answers requests that never reach `respond`).
+    /// Whether an answer's body may be compressed.
+    enum Compression {
+        /// Not by this server (`--no-compress-responses`), or not on this path (a connection's own answers).
+        case never
+        /// In the coding the request accepts, if any (`ContentCoding.negotiate`).
+        case negotiated(ContentCoding.ResponseCoding?)
+    }
+
+    /// The HTTP response for `result`: Graph's common headers, then the body's, compressed as `coding`
+    /// allows when it is large enough; CORS headers for a request from a browser (`crossOrigin`: it has
+    /// an `Origin`). Every answer is made here, and every error body (`ParseErrorHandler` answers
+    /// requests that never reach `respond`).
     static func response(
-        for result: ServiceResponse, requestID: String, clientRequestID: String, crossOrigin: Bool = false
+        for result: ServiceResponse, requestID: String, clientRequestID: String, crossOrigin: Bool = false,
+        coding: Compression = .never
     ) -> (HTTPResponse, ByteBuffer) {
         // Each name is set once, so fields are appended (a subscript's set searches for earlier ones).
         var headers = HTTPFields()
@@ -85,8 +96,19 @@ public struct StatusGraphResponder: HTTPResponder {
             body = ByteBuffer(
                 bytes: ErrorMapping.body(error, requestID: requestID, clientRequestID: clientRequestID, date: Self.errorDate()))
         }
-        headers.append(HTTPField(name: .contentLength, value: String(body.readableBytes)))
-        return (HTTPResponse(status: .init(code: result.status), headerFields: headers), body)
+        var sent = body
+        if case .negotiated(let accepted) = coding, body.readableBytes > 0 {
+            // The answer depends on Accept-Encoding, compressed or not (RFC 9110 §12.5.5).
+            headers.append(HTTPField(name: .vary, value: "Accept-Encoding"))
+            if let accepted, body.readableBytes >= ContentCoding.minimumCompressedBytes,
+                let compressed = body.withUnsafeReadableBytes({ ContentCoding.encode($0, as: accepted) })
+            {
+                headers.append(HTTPField(name: .contentEncoding, value: accepted.rawValue))
+                sent = compressed
+            }
+        }
+        headers.append(HTTPField(name: .contentLength, value: String(sent.readableBytes)))
+        return (HTTPResponse(status: .init(code: result.status), headerFields: headers), sent)
     }
 
     private func serve(_ request: Request, context: Context) async -> ServiceResponse {
