@@ -37,6 +37,8 @@ public struct ServiceLimits: Sendable {
     public var maxBatchRequests = 20
     /// Request targets (path and query) longer than this get 400 (`414` is not a Graph answer).
     public var maxURLLength = 16 * 1024
+    /// Graph's throttling (429 with `Retry-After` past a limit), when set; none by default.
+    public var throttle: ThrottlePolicy?
 
     public init() {}
 }

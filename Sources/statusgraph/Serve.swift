@@ -35,6 +35,11 @@ struct Serve: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Compress answers of 1 KiB or more (gzip or deflate) for clients whose Accept-Encoding asks for it, as Graph does.")
     var compressResponses = true
 
+    @Option(help: ArgumentHelp(
+        "Throttle as Graph does: 'intune' (Intune's documented limits) or limits such as 'app-writes=5/10s,tenant=100/1s'.",
+        discussion: "Past a limit a request gets 429 TooManyRequests with Retry-After. Limits: tenant, app (per calling application), tenant-writes, app-writes."))
+    var throttle: String?
+
     @OptionGroup var identity: IdentityOptions
 
     @OptionGroup var storage: StorageOptions
@@ -56,6 +61,9 @@ struct Serve: AsyncParsableCommand {
         guard tls == nil || tls == "auto" else { throw ValidationError("--tls takes 'auto'; give --tls-cert and --tls-key for your own certificate") }
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard tls == nil || tlsCertificate == nil else { throw ValidationError("give --tls auto or --tls-cert/--tls-key, not both") }
+        if let throttle {
+            do { _ = try ThrottlePolicy(parsing: throttle) } catch { throw ValidationError("--throttle: \(error)") }
+        }
     }
 
     func run() async throws {
@@ -68,6 +76,7 @@ struct Serve: AsyncParsableCommand {
         config.limits.maxBodyBytes = maxBodyBytes
         config.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
         config.compressResponses = compressResponses
+        config.limits.throttle = try throttle.map { try ThrottlePolicy(parsing: $0) }
         let secret = try TokenIssuer.secret(dataDirectory: dataDirectory)
         config.identity = try identity.configuration(secret: secret)
         var trustHint = ""
@@ -82,6 +91,7 @@ struct Serve: AsyncParsableCommand {
         }
         var logger = Logger(label: "statusgraph") { ConsoleLogHandler(label: $0) }
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        if let policy = config.limits.throttle { logger.info("throttling as Graph does: \(policy)") }
         let openFiles = FileDescriptorLimit.raise()
         logger.debug("open files limit: \(openFiles)")
         let service = GraphModel.service

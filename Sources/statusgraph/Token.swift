@@ -25,6 +25,9 @@ struct Token: AsyncParsableCommand {
     @Option(help: "The user principal name (upn) of a delegated token.")
     var user: String?
 
+    @Option(help: "The calling application's id (appid), which throttling counts by.")
+    var app = TokenIssuer.developmentApplication
+
     func validate() throws {
         guard scopes == nil || roles == nil else { throw ValidationError("give --scopes (delegated) or --roles (application), not both") }
         guard expiresIn > 0 else { throw ValidationError("--expires-in must be positive") }
@@ -35,7 +38,7 @@ struct Token: AsyncParsableCommand {
         func list(_ s: String?) -> [String] { (s ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
         let scopes = roles == nil && scopes == nil ? ["DeviceManagementApps.ReadWrite.All"] : list(scopes)
         let token = try await TokenIssuer(secret: secret).token(
-            tenant: tenant.lowercased(), scopes: scopes, roles: list(roles), user: user, expiresIn: TimeInterval(expiresIn))
+            tenant: tenant.lowercased(), scopes: scopes, roles: list(roles), user: user, expiresIn: TimeInterval(expiresIn), application: app)
         print(token)
     }
 }

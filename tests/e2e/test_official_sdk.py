@@ -166,3 +166,46 @@ def test_v1_sdk_batch_of_creates(server):
         assert summary.error_count == 3
 
     asyncio.run(run())
+
+
+def test_sdk_retries_after_graphs_throttling():
+    """Throttled as Graph throttles (`--throttle`), the SDK's default middleware (msgraph-core's, with
+    its RetryHandler) waits the `Retry-After` of each 429 and tries again, so every create lands."""
+    import tempfile
+    import time
+    from msgraph_core import GraphClientFactory
+    from msgraph.generated.models.ios_mobile_app_configuration import IosMobileAppConfiguration
+    from msgraph.generated.models.managed_device_mobile_app_configuration_user_status import \
+        ManagedDeviceMobileAppConfigurationUserStatus
+    from conftest import Server
+
+    with tempfile.TemporaryDirectory() as data_dir:
+        server = Server(data_dir, "--throttle", "app-writes=2/2s").start()
+        try:
+            async def run():
+                from msgraph import GraphServiceClient
+                http = GraphClientFactory.create_with_default_middleware(client=httpx.AsyncClient())
+                auth = BaseBearerTokenAuthenticationProvider(StaticToken(server.token))
+                client = GraphServiceClient(request_adapter=HttpxRequestAdapter(auth, http_client=http, base_url=f"{server.url}/v1.0"))
+                configurations = client.device_app_management.mobile_app_configurations
+                cfg = await configurations.post(IosMobileAppConfiguration(display_name="throttled"))
+                statuses = configurations.by_managed_device_mobile_app_configuration_id(cfg.id).user_statuses
+                started = time.monotonic()
+                for i in range(4):  # one write a second after the first two: each of the last three waits
+                    created = await statuses.post(ManagedDeviceMobileAppConfigurationUserStatus(user_display_name=f"u{i}"))
+                    assert created.user_display_name == f"u{i}"
+                assert time.monotonic() - started >= 1.5, "the writes were throttled and retried"
+                page = await statuses.get()
+                assert sorted(s.user_display_name for s in page.value) == ["u0", "u1", "u2", "u3"]
+
+            asyncio.run(run())
+            # Throttled without the SDK: Graph's answer.
+            answers = [server.post("/v1.0/deviceAppManagement/mobileAppConfigurations",
+                                   {"@odata.type": "#microsoft.graph.iosMobileAppConfiguration", "displayName": "x"})
+                       for _ in range(3)]
+            refused = answers[-1]
+            assert refused.status_code == 429, [a.status_code for a in answers]
+            assert refused.json()["error"]["code"] == "TooManyRequests"
+            assert int(refused.headers["Retry-After"]) >= 1
+        finally:
+            server.stop()

@@ -148,6 +148,12 @@ public struct StatusGraphResponder: HTTPResponder {
         guard let method = request.method == .head ? .get : ServiceRequest.Method(rawValue: request.method.rawValue) else {
             return Self.error(.methodNotAllowed(request.method.rawValue, path: path))
         }
+        // Throttled before its body is read; a batch's requests are counted one by one instead.
+        let rest = path.dropFirst(prefix.count)
+        let isBatch = rest == "/$batch" || rest.lowercased() == "/%24batch"
+        if !isBatch, let refused = service.admit(identity, method: method) {
+            return refused
+        }
         var body: [UInt8] = []
         if method == .post || method == .patch || method == .put {
             // A body declared too large is refused unread (`ContinueHandler` did not ask for it).

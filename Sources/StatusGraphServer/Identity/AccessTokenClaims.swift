@@ -16,6 +16,7 @@ struct AccessTokenClaims: JWTPayload, Equatable {
     var preferred_username: String?
     var oid: String?
     var appid: String?
+    var azp: String?
     var idtyp: String?
 
     func verify(using algorithm: some JWTAlgorithm) async throws {}

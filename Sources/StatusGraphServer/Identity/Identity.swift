@@ -8,12 +8,15 @@ public struct Identity: Sendable, Equatable {
     public let roles: Set<String>
     /// The signed-in user, for delegated tokens (`upn`, `unique_name` or `preferred_username`).
     public let user: String?
+    /// The calling application (`appid` in v1.0 tokens, `azp` in v2.0 ones), which throttling counts by.
+    public let application: String?
 
-    public init(tenant: String, scopes: Set<String> = [], roles: Set<String> = [], user: String? = nil) {
+    public init(tenant: String, scopes: Set<String> = [], roles: Set<String> = [], user: String? = nil, application: String? = nil) {
         self.tenant = tenant
         self.scopes = scopes
         self.roles = roles
         self.user = user
+        self.application = application
     }
 
     /// Whether the token grants `permission`, as a delegated scope or an application role.

@@ -4,7 +4,7 @@ import JWTKit
 
 /// Mints access tokens for local development and tests, signed (HS256) with the secret a data directory
 /// keeps in `token-signing-key`, created on first use. Their claims look like Microsoft identity
-/// platform tokens: `aud` Graph, `iss` `https://sts.windows.net/{tid}/`, `tid`, `scp` or `roles`.
+/// platform tokens: `aud` Graph, `iss` `https://sts.windows.net/{tid}/`, `tid`, `appid`, `scp` or `roles`.
 public struct TokenIssuer: Sendable {
     public let secret: [UInt8]
 
@@ -28,10 +28,13 @@ public struct TokenIssuer: Sendable {
     /// The default tenant of a fresh data directory.
     public static let developmentTenant = "00000000-0000-0000-0000-000000000001"
 
+    /// The calling application (`appid`) of tokens minted here unless another is named.
+    public static let developmentApplication = "00000000-0000-0000-0000-00000000a991"
+
     public func token(
         tenant: String = developmentTenant, scopes: [String] = [], roles: [String] = [], user: String? = nil,
         expiresIn: TimeInterval = 3600, notBefore: Date? = nil, audience: String = "https://graph.microsoft.com",
-        issuer: String? = nil
+        issuer: String? = nil, application: String = developmentApplication
     ) async throws -> String {
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(key: SymmetricKey(data: secret)), digestAlgorithm: .sha256)
@@ -41,7 +44,7 @@ public struct TokenIssuer: Sendable {
             exp: ExpirationClaim(value: now.addingTimeInterval(expiresIn)), nbf: NotBeforeClaim(value: notBefore ?? now.addingTimeInterval(-60)),
             iat: IssuedAtClaim(value: now), tid: tenant, scp: scopes.isEmpty ? nil : scopes.joined(separator: " "),
             roles: roles.isEmpty ? nil : roles, upn: roles.isEmpty ? (user ?? "developer@statusgraph.local") : nil,
-            unique_name: nil, preferred_username: nil, oid: UUID().uuidString.lowercased(), appid: nil,
+            unique_name: nil, preferred_username: nil, oid: UUID().uuidString.lowercased(), appid: application, azp: nil,
             idtyp: roles.isEmpty ? "user" : "app")
         return try await keys.sign(claims)
     }

@@ -204,7 +204,7 @@ public actor TokenVerifier {
         let scopes = Set((claims.scp ?? "").split(separator: " ").map(String.init))
         return Identity(
             tenant: tenant, scopes: scopes, roles: Set(claims.roles ?? []),
-            user: claims.upn ?? claims.unique_name ?? claims.preferred_username)
+            user: claims.upn ?? claims.unique_name ?? claims.preferred_username, application: claims.appid ?? claims.azp)
     }
 
     static func unauthorized(_ message: String) -> ODataError {

@@ -43,6 +43,10 @@ extension ODataService {
                     results[key] = ServiceResponse(status: 400, body: .error(.badRequest("A batch cannot contain another batch.")))
                     continue
                 }
+                if let refused = admit(r.identity, method: request.method) {
+                    results[key] = refused  // each request of a batch is throttled on its own, as in Graph
+                    continue
+                }
                 runnable.append((key, request))
             }
             // Creates in one collection (POSTs with a body to the same path) are bound once and stored in

@@ -16,12 +16,15 @@ public struct ODataService: Sendable {
     let logger: Logger
     /// The paging token codec, made once the store's secret is read.
     let codecCache = Cached<SkipTokenCodec>()
+    /// Graph's request limits, when the server applies them.
+    let throttle: Throttle?
 
     public init(service: ServiceModel, store: any EntityStore, limits: ServiceLimits, logger: Logger) {
         self.service = service
         self.store = store
         self.limits = limits
         self.logger = logger
+        self.throttle = limits.throttle.map(Throttle.init(policy:))
         self.versions = service.versions.mapValues {
             VersionContext(model: $0, service: service, layout: store.layout, queryLimits: limits.query)
         }
@@ -36,6 +39,22 @@ public struct ODataService: Sendable {
         } catch {
             return response(for: error)
         }
+    }
+
+    /// A request of `identity` counted against the throttling limits, or its 429 when one is spent: Graph's
+    /// `TooManyRequests`, with `Retry-After` in whole seconds (at least 1). Each request of a `$batch` is
+    /// counted on its own, not the batch.
+    public func admit(_ identity: Identity, method: ServiceRequest.Method) -> ServiceResponse? {
+        guard let throttle, let refusal = throttle.admit(identity, isWrite: method != .get) else { return nil }
+        let (seconds, attoseconds) = refusal.retryAfter.components
+        let retryAfter = max(1, seconds + (attoseconds > 0 ? 1 : 0))
+        let identifier = identity.tenant + (refusal.limit.scope == .app ? "+" + (identity.application ?? "") : "")
+        let category = refusal.limit.writesOnly ? "writes" : "requests"
+        let error = ODataError(
+            .tooManyRequests, code: "TooManyRequests",
+            message: "Too many requests from Identifier:\(identifier) under category:\(category) "
+                + "(\(refusal.limit.requests) per \(refusal.limit.window.components.seconds) s). Please try again later.")
+        return ServiceResponse(status: 429, headers: [("Retry-After", String(retryAfter))], body: .error(error))
     }
 
     /// The error response for anything a request's handling threw.
