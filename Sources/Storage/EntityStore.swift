@@ -60,6 +60,18 @@ public protocol EntityStore: Sendable {
     /// A random secret shared by every instance on this store, created on first use (e.g. to sign paging tokens).
     func secret(named name: String) async throws -> [UInt8]
 
+    /// Rows of `table`, every tenant's, in key order (tenant, containers' keys, id): at most `limit`
+    /// after `cursor`, from the start when it is nil. For copying a store whole (`StoreExport`).
+    func dump(_ table: StorageTable, after cursor: DumpedRow?, limit: Int) async throws -> [DumpedRow]
+
+    /// When each container's counted rows last changed (what a summary's `lastUpdateDateTime` says), every
+    /// tenant's, in key order: at most `limit` after `cursor`. Rows copied into a store are counted at
+    /// once, but changed when their first store says.
+    func dumpCountsUpdated(after cursor: CountsUpdated?, limit: Int) async throws -> [CountsUpdated]
+
+    /// Sets when a container's counted rows last changed (kept at zero counts if it holds none).
+    func setCountsUpdated(_ value: CountsUpdated) async throws
+
     func close() async throws
 }
 
@@ -85,5 +97,33 @@ public struct SummaryCount: Sendable, Equatable {
         self.bucket = bucket
         self.count = count
         self.updatedTicks = updatedTicks
+    }
+}
+
+/// A stored row with its whole key, as a dump reads it.
+public struct DumpedRow: Sendable, Equatable {
+    public let scope: Scope
+    public let entity: StoredEntity
+
+    public init(scope: Scope, entity: StoredEntity) {
+        self.scope = scope
+        self.entity = entity
+    }
+}
+
+/// When the rows of one collection (`source`, a table's name) in one container last changed.
+public struct CountsUpdated: Sendable, Equatable {
+    public let tenant: String
+    public let source: String
+    /// The container's key (`Scope.parentKey`).
+    public let parent: String
+    /// 100 ns ticks since 1970.
+    public let ticks: Int64
+
+    public init(tenant: String, source: String, parent: String, ticks: Int64) {
+        self.tenant = tenant
+        self.source = source
+        self.parent = parent
+        self.ticks = ticks
     }
 }

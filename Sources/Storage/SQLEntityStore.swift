@@ -491,6 +491,70 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         return bytes
     }
 
+    public func dump(_ table: StorageTable, after cursor: DumpedRow?, limit: Int) async throws -> [DumpedRow] {
+        // The primary key's columns, so the index is read in order; a singleton's key is its tenant.
+        let keys = ["_tenant"] + table.parentKeyColumns + (table.isSingleton ? [] : ["id"])
+        var b = SQLBuilder(d)
+        b.append("SELECT ")
+        b.list(["_tenant"] + table.parentKeyColumns) { b, name in b.identifier(name) }
+        b.append(", \(selectList(table)) FROM "); b.identifier(table.name)
+        if let cursor {
+            let values = [cursor.scope.tenant] + cursor.scope.parents + (table.isSingleton ? [] : [cursor.entity.id])
+            b.append(" WHERE ("); b.list(keys) { b, name in b.identifier(name) }
+            b.append(") > ("); b.list(values) { b, value in b.bind(.text(value)) }; b.append(")")
+        }
+        b.append(" ORDER BY "); b.list(keys) { b, name in b.identifier(name) }
+        b.append(" LIMIT "); b.bind(.integer(Int64(limit)))
+        let depth = table.parentKeyColumns.count
+        return try await database.query(b.statement).map { row in
+            let key = row.prefix(1 + depth).compactMap { value -> String? in
+                guard case .text(let text) = value else { return nil }
+                return text
+            }
+            guard key.count == 1 + depth else { throw StorageError(.internalError, "a row of \(table.name) has no key") }
+            return DumpedRow(scope: Scope(tenant: key[0], parents: Array(key.dropFirst())), entity: try entity(from: Array(row.dropFirst(1 + depth))))
+        }
+    }
+
+    public func dumpCountsUpdated(after cursor: CountsUpdated?, limit: Int) async throws -> [CountsUpdated] {
+        let keys = ["_tenant", "source", "parent"]
+        var b = SQLBuilder(d)
+        b.append("SELECT "); b.list(keys) { b, name in b.identifier(name) }
+        b.append(", MAX("); b.identifier("updated"); b.append(") FROM "); b.identifier(StorageLayout.countsTable)
+        if let cursor {
+            b.append(" WHERE ("); b.list(keys) { b, name in b.identifier(name) }
+            b.append(") > ("); b.list([cursor.tenant, cursor.source, cursor.parent]) { b, value in b.bind(.text(value)) }; b.append(")")
+        }
+        b.append(" GROUP BY "); b.list(keys) { b, name in b.identifier(name) }
+        b.append(" ORDER BY "); b.list(keys) { b, name in b.identifier(name) }
+        b.append(" LIMIT "); b.bind(.integer(Int64(limit)))
+        return try await database.query(b.statement).map { row in
+            guard row.count == 4, case .text(let tenant) = row[0], case .text(let source) = row[1], case .text(let parent) = row[2],
+                case .integer(let ticks) = row[3]
+            else { throw StorageError(.internalError, "malformed summary count row") }
+            return CountsUpdated(tenant: tenant, source: source, parent: parent, ticks: ticks)
+        }
+    }
+
+    public func setCountsUpdated(_ value: CountsUpdated) async throws {
+        var u = SQLBuilder(d)
+        u.append("UPDATE "); u.identifier(StorageLayout.countsTable); u.append(" SET "); u.identifier("updated")
+        u.append(" = "); u.bind(.integer(value.ticks))
+        u.append(" WHERE "); u.identifier("_tenant"); u.append(" = "); u.bind(.text(value.tenant))
+        u.append(" AND "); u.identifier("source"); u.append(" = "); u.bind(.text(value.source))
+        u.append(" AND "); u.identifier("parent"); u.append(" = "); u.bind(.text(value.parent))
+        guard try await database.write(u.statement).changes == 0 else { return }
+        // Its rows are all gone (their counts are zero): a row of zeros keeps when that happened.
+        var i = SQLBuilder(d)
+        i.append("INSERT INTO "); i.identifier(StorageLayout.countsTable); i.append(" (")
+        i.list(["_tenant", "source", "parent", "shard", "updated"]) { b, name in b.identifier(name) }
+        i.append(") VALUES (")
+        i.list([.text(value.tenant), .text(value.source), .text(value.parent), .integer(0), .integer(value.ticks)]) { b, v in b.bind(v) }
+        i.append(") ON CONFLICT ("); i.list(["_tenant", "source", "parent", "shard"]) { b, name in b.identifier(name) }
+        i.append(") DO NOTHING")
+        _ = try await database.write(i.statement)
+    }
+
     public func singleton(_ table: StorageTable, tenant: String, initial: StoredEntity) async throws -> StoredEntity {
         var b = SQLBuilder(d)
         b.append("SELECT \(selectList(table)) FROM "); b.identifier(table.name)

@@ -65,6 +65,26 @@ struct StorageOptions: ParsableArguments {
             throw StartupError(error.message)
         }
     }
+
+    /// Runs `body` on the store, its schema ready, with what runs beside it (the PostgreSQL pool); closes
+    /// it after. For the commands that work on a store without serving it.
+    func withStore<T>(dataDirectory: String, _ body: (any EntityStore, _ description: String) async throws -> T) async throws -> T {
+        var logger = Logger(label: "statusgraph") { ConsoleLogHandler(label: $0) }
+        logger.logLevel = .warning
+        let opened = try open(dataDirectory: dataDirectory, logger: logger)
+        let result = try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in opened.services { group.addTask { try await service.run() } }
+            defer { group.cancelAll() }
+            do {
+                try await opened.store.prepare()
+            } catch let error as StorageError {
+                throw StartupError(error.message)
+            }
+            return try await body(opened.store, opened.description)
+        }
+        try await opened.store.close()
+        return result
+    }
 }
 
 struct Migrate: AsyncParsableCommand {
@@ -77,20 +97,9 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var storage: StorageOptions
 
     func run() async throws {
-        var logger = Logger(label: "statusgraph") { ConsoleLogHandler(label: $0) }
-        logger.logLevel = .warning
-        let opened = try storage.open(dataDirectory: dataDirectory, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for service in opened.services { group.addTask { try await service.run() } }
-            defer { group.cancelAll() }
-            do {
-                try await opened.store.prepare()
-            } catch let error as StorageError {
-                throw StartupError(error.message)
-            }
-            print("schema ready (\(opened.description))")
+        try await storage.withStore(dataDirectory: dataDirectory) { _, description in
+            print("schema ready (\(description))")
         }
-        try await opened.store.close()
     }
 }
 

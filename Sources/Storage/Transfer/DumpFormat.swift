@@ -1,0 +1,164 @@
+import ODataCore
+
+/// The file `statusgraph export` writes and `statusgraph import` reads: JSON Lines, one stored row per
+/// line, backend-neutral, so a store moves between SQLite and PostgreSQL (or to another machine) whole.
+///
+///     {"statusgraph":"export","format":1}
+///     {"path":"mobileApps","key":["<tenant>","<id>"],"type":"win32LobApp","values":{"displayName":"7-Zip",…}}
+///     {"path":"mobileApps/deviceStatuses","key":["<tenant>","<app id>","<id>"],"type":"mobileAppInstallStatus","values":{…}}
+///     {"counted":"mobileApps/deviceStatuses","tenant":"<tenant>","parent":"<app id>","updated":17964803314484884}
+///     {"statusgraph":"end","rows":2,"counted":1}
+///
+/// `path` is the table's containment path (navigation names from the singleton, "" for the singleton);
+/// `key` the tenant, the containing entities' ids and the row's id; `values` the stored columns by name,
+/// null ones left out: text, enum names and JSON as strings, integers, flags and timestamps (100 ns
+/// ticks since 1970) as numbers, doubles as numbers or `NaN`/`INF`/`-INF`, booleans, binary as base64.
+/// Parents come before what they contain. Summary counts are not in it (a store keeps them from its
+/// rows), but when each container's counted rows last changed is (a summary's `lastUpdateDateTime`):
+/// `counted` lines, after the rows. The last line counts both kinds, so a cut-off file is noticed.
+enum DumpFormat {
+    static let version = 1
+
+    static var header: [UInt8] {
+        var w = JSONWriter(capacity: 64)
+        w.beginObject()
+        w.key("statusgraph"); w.string("export")
+        w.key("format"); w.int(Int64(version))
+        w.endObject()
+        return w.bytes
+    }
+
+    static func footer(rows: Int, counted: Int) -> [UInt8] {
+        var w = JSONWriter(capacity: 64)
+        w.beginObject()
+        w.key("statusgraph"); w.string("end")
+        w.key("rows"); w.int(Int64(rows))
+        w.key("counted"); w.int(Int64(counted))
+        w.endObject()
+        return w.bytes
+    }
+
+    static func write(_ counted: CountsUpdated, layout: StorageLayout, to w: inout JSONWriter) throws {
+        guard let table = layout.table(named: counted.source) else {
+            throw StorageError(.internalError, "summary counts are kept for \(counted.source), which is no table")
+        }
+        w.beginObject()
+        w.key("counted"); w.string(path(table))
+        w.key("tenant"); w.string(counted.tenant)
+        w.key("parent"); w.string(counted.parent)
+        w.key("updated"); w.int(counted.ticks)
+        w.endObject()
+    }
+
+    /// A `counted` line's value, checked against the layout.
+    static func readCounted(_ object: JSONObject, layout: StorageLayout) throws(TransferError) -> CountsUpdated {
+        guard case .string(let path)? = object["counted"],
+            let table = layout.table(path: path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)), !table.feeds.isEmpty
+        else { throw TransferError("\"counted\" must name the path of a table whose rows are counted") }
+        guard case .string(let tenant)? = object["tenant"], !tenant.isEmpty, case .string(let parent)? = object["parent"], !parent.isEmpty,
+            case .number(let n)? = object["updated"], let ticks = Int64(n)
+        else { throw TransferError("a \"counted\" line needs a \"tenant\", a \"parent\" and an \"updated\" time (ticks)") }
+        return CountsUpdated(tenant: tenant, source: table.name, parent: parent, ticks: ticks)
+    }
+
+    /// The table's `path` as a line writes it.
+    static func path(_ table: StorageTable) -> String { table.path.joined(separator: "/") }
+
+    static func write(_ row: DumpedRow, of table: StorageTable, to w: inout JSONWriter) throws {
+        w.beginObject()
+        w.key("path"); w.string(path(table))
+        w.key("key")
+        w.beginArray()
+        w.string(row.scope.tenant)
+        for parent in row.scope.parents { w.string(parent) }
+        w.string(row.entity.id)
+        w.endArray()
+        w.key("type"); w.string(row.entity.type)
+        w.key("values")
+        w.beginObject()
+        for (column, value) in zip(table.columns, row.entity.values) where value != .null {
+            w.key(column.name)
+            try write(value, kind: column.kind, column: column.name, to: &w)
+        }
+        w.endObject()
+        w.endObject()
+    }
+
+    static func write(_ value: SQLValue, kind: ColumnKind, column: String, to w: inout JSONWriter) throws {
+        switch (kind, value) {
+        case (.text, .text(let s)), (.enumName, .text(let s)), (.json, .text(let s)): w.string(s)
+        case (.integer, .integer(let n)), (.timestamp, .integer(let n)), (.flags, .integer(let n)): w.int(n)
+        case (.real, .real(let d)): w.double(d)
+        case (.real, .integer(let n)): w.int(n)
+        case (.boolean, .boolean(let b)): w.bool(b)
+        case (.boolean, .integer(let n)): w.bool(n != 0)
+        case (.blob, .blob(let bytes)): w.string(Base64.encode(bytes))
+        default: throw StorageError(.internalError, "the column \(column) holds \(value), not a value of its kind \(kind)")
+        }
+    }
+
+    /// A line's row, checked against the layout: its table, key, type, and each value's kind.
+    static func read(_ line: JSONValue, layout: StorageLayout) throws(TransferError) -> (StorageTable, DumpedRow) {
+        guard case .object(let object) = line, case .string(let path)? = object["path"] else {
+            throw TransferError("a row needs a \"path\" (a table's containment path)")
+        }
+        guard let table = layout.table(path: path.isEmpty ? [] : path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)) else {
+            throw TransferError("no table has the path \"\(path)\"")
+        }
+        guard case .array(let keyValues)? = object["key"], keyValues.count == table.depth + 2 else {
+            throw TransferError("a row of \"\(path)\" needs a \"key\" of \(table.depth + 2) strings: the tenant, \(table.depth == 0 ? "" : "its containers' ids, ")its id")
+        }
+        let key = try keyValues.map { value throws(TransferError) -> String in
+            guard case .string(let s) = value, !s.isEmpty, !s.utf8.contains(0) else { throw TransferError("a key holds something other than a non-empty string") }
+            return s
+        }
+        guard case .string(let type)? = object["type"], table.family.contains(type) else {
+            throw TransferError("a row of \"\(path)\" needs a \"type\" that table keeps (\(table.family.sorted().joined(separator: ", ")))")
+        }
+        var values = [SQLValue](repeating: .null, count: table.columns.count)
+        if let given = object["values"] {
+            guard case .object(let members) = given else { throw TransferError("\"values\" must be an object") }
+            for (name, value) in members.members {
+                guard let index = table.columnIndex(name) else { throw TransferError("\"\(path)\" has no column \"\(name)\"") }
+                values[index] = try read(value, kind: table.columns[index].kind, column: name)
+            }
+        }
+        let scope = Scope(tenant: key[0], parents: Array(key[1..<(key.count - 1)]))
+        return (table, DumpedRow(scope: scope, entity: StoredEntity(id: key[key.count - 1], type: type, values: values)))
+    }
+
+    static func read(_ value: JSONValue, kind: ColumnKind, column: String) throws(TransferError) -> SQLValue {
+        switch (kind, value) {
+        case (_, .null): return .null
+        case (.text, .string(let s)), (.enumName, .string(let s)), (.json, .string(let s)):
+            guard !s.utf8.contains(0) else { break }
+            return .text(s)
+        case (.integer, .number(let n)), (.timestamp, .number(let n)), (.flags, .number(let n)):
+            if let integer = Int64(n) { return .integer(integer) }
+        case (.real, .number(let n)):
+            if let d = Double(n) { return .real(d) }
+        case (.real, .string("NaN")): return .real(.nan)
+        case (.real, .string("INF")): return .real(.infinity)
+        case (.real, .string("-INF")): return .real(-.infinity)
+        case (.boolean, .bool(let b)): return .boolean(b)
+        case (.blob, .string(let s)):
+            if let bytes = Base64.decode(s) { return .blob(bytes) }
+        default: break
+        }
+        throw TransferError("the column \"\(column)\" (\(kind)) cannot hold \(value.typeName) \(text(value))")
+    }
+
+    /// A value as JSON text, for messages (at most 100 bytes of it).
+    static func text(_ value: JSONValue) -> String {
+        var w = JSONWriter(capacity: 64)
+        w.json(value)
+        let bytes = w.bytes
+        return String(decoding: bytes.prefix(100), as: UTF8.self) + (bytes.count > 100 ? "…" : "")
+    }
+}
+
+/// Why an export or import stopped; an import's names the line.
+public struct TransferError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

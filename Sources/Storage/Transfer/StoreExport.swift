@@ -1,0 +1,64 @@
+import ODataCore
+
+/// A store written whole as `DumpFormat` lines: table after table, parents first, each in key order a
+/// page at a time (memory stays flat whatever the store holds), then when each container's counted
+/// rows last changed. For a consistent copy nothing may write
+/// meanwhile: SQLite's file is the exporter's alone while it runs; on PostgreSQL, stop the instances.
+public enum StoreExport {
+    /// Rows read per statement.
+    public static let pageSize = 1000
+
+    /// Writes every row of `store` through `write` (a line at a time, each ending in a newline);
+    /// `progress` hears each table's path and row count when it is done. Returns the rows written.
+    @discardableResult
+    public static func run(
+        _ store: any EntityStore, write: ([UInt8]) throws -> Void, progress: (String, Int) -> Void = { _, _ in }
+    ) async throws -> Int {
+        try write(DumpFormat.header + [0x0A])
+        var total = 0
+        for table in tablesParentsFirst(store.layout) {
+            var cursor: DumpedRow?
+            var rows = 0
+            while true {
+                let page = try await store.dump(table, after: cursor, limit: pageSize)
+                var lines: [UInt8] = []
+                lines.reserveCapacity(page.count * 512)
+                for row in page {
+                    var w = JSONWriter(capacity: 512)
+                    try DumpFormat.write(row, of: table, to: &w)
+                    w.withBytes { lines.append(contentsOf: $0) }
+                    lines.append(0x0A)
+                }
+                try write(lines)
+                rows += page.count
+                guard page.count == pageSize, let last = page.last else { break }
+                cursor = last
+            }
+            total += rows
+            progress(DumpFormat.path(table), rows)
+        }
+        var counted = 0
+        var cursor: CountsUpdated?
+        while true {
+            let page = try await store.dumpCountsUpdated(after: cursor, limit: pageSize)
+            var lines: [UInt8] = []
+            for value in page {
+                var w = JSONWriter(capacity: 160)
+                try DumpFormat.write(value, layout: store.layout, to: &w)
+                w.withBytes { lines.append(contentsOf: $0) }
+                lines.append(0x0A)
+            }
+            try write(lines)
+            counted += page.count
+            guard page.count == pageSize, let last = page.last else { break }
+            cursor = last
+        }
+        try write(DumpFormat.footer(rows: total, counted: counted) + [0x0A])
+        return total
+    }
+
+    /// The layout's tables, each after the table that contains it.
+    static func tablesParentsFirst(_ layout: StorageLayout) -> [StorageTable] {
+        layout.tables.enumerated().sorted { ($0.element.path.count, $0.offset) < ($1.element.path.count, $1.offset) }.map(\.element)
+    }
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import Storage
+
+/// `statusgraph export`: a store written whole to a file, to move it to another backend or machine.
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write every stored entity to a file (JSON Lines), to import it elsewhere.",
+        discussion: """
+            Stop the server first: a SQLite data directory is the exporter's alone while it runs, and on \
+            PostgreSQL rows written meanwhile may be missing. Summary counts are not written: a store \
+            keeps them from its rows.
+            """)
+
+    @Option(name: .customLong("data-dir"), help: "The data directory (for SQLite).")
+    var dataDirectory = "./.statusgraph"
+
+    @OptionGroup var storage: StorageOptions
+
+    @Option(name: [.short, .long], help: "The file to write ('-': standard output).")
+    var output = "-"
+
+    func run() async throws {
+        let file: FileHandle
+        if output == "-" {
+            file = .standardOutput
+        } else {
+            guard FileManager.default.createFile(atPath: output, contents: nil) else { throw StartupError("cannot create \(output)") }
+            file = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        }
+        var buffer: [UInt8] = []
+        let rows = try await storage.withStore(dataDirectory: dataDirectory) { store, description in
+            let rows = try await StoreExport.run(store) { bytes in
+                buffer += bytes
+                if buffer.count >= 1 << 20 {
+                    try file.write(contentsOf: buffer)
+                    buffer.removeAll(keepingCapacity: true)
+                }
+            } progress: { path, rows in
+                if rows > 0 { standardError("\(path.isEmpty ? "(the singleton)" : path): \(rows) rows") }
+            }
+            try file.write(contentsOf: buffer)
+            standardError("exported \(rows) rows from \(description)")
+            return rows
+        }
+        try file.synchronize()
+        if output != "-" { try file.close() }
+        _ = rows
+    }
+}
+
+/// `statusgraph import`: a file of `statusgraph export` read into a store.
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Read a file written by `statusgraph export` into a store (SQLite or PostgreSQL).",
+        discussion: """
+            Rows whose key the store holds already are kept as they are, so an import cut short can be \
+            run again. Summary counts follow from the rows.
+            """)
+
+    @Option(name: .customLong("data-dir"), help: "The data directory (for SQLite).")
+    var dataDirectory = "./.statusgraph"
+
+    @OptionGroup var storage: StorageOptions
+
+    @Option(name: [.short, .long], help: "The file to read ('-': standard input).")
+    var input = "-"
+
+    /// The longest line read (a row with large values: an app's icon, its settings).
+    static let maxLineBytes = 64 << 20
+
+    func run() async throws {
+        let file: FileHandle
+        if input == "-" {
+            file = .standardInput
+        } else {
+            guard let opened = FileHandle(forReadingAtPath: input) else { throw StartupError("cannot read \(input)") }
+            file = opened
+        }
+        try await storage.withStore(dataDirectory: dataDirectory) { store, description in
+            let importer = StoreImport(store: store)
+            var pending: [UInt8] = []
+            while let chunk = try file.read(upToCount: 1 << 20), !chunk.isEmpty {
+                pending += chunk
+                var start = 0
+                while let end = pending[start...].firstIndex(of: 0x0A) {
+                    try await importer.add(line: Array(pending[start..<end]))
+                    start = end + 1
+                }
+                pending.removeFirst(start)
+                guard pending.count <= Self.maxLineBytes else {
+                    throw TransferError("a line is longer than \(Self.maxLineBytes) bytes")
+                }
+            }
+            if !pending.isEmpty { try await importer.add(line: pending) }
+            let outcome = try await importer.finish()
+            standardError(
+                "imported \(outcome.inserted) rows into \(description)"
+                    + (outcome.skipped > 0 ? "; \(outcome.skipped) were there already and were kept" : ""))
+        }
+    }
+}
+
+func standardError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
