@@ -17,6 +17,8 @@ public struct ServerConfiguration: Sendable {
     /// Answers of at least `ContentCoding.minimumCompressedBytes` are compressed (gzip or deflate) for a
     /// client whose `Accept-Encoding` asks for it, as Graph's are.
     public var compressResponses = true
+    /// `POST /_statusgraph/reset` removes everything of the caller's tenant (for test suites); off by default.
+    public var allowReset = false
 
     public init() {}
 }

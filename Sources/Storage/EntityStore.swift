@@ -72,6 +72,9 @@ public protocol EntityStore: Sendable {
     /// Sets when a container's counted rows last changed (kept at zero counts if it holds none).
     func setCountsUpdated(_ value: CountsUpdated) async throws
 
+    /// Removes everything a tenant has (its entities and their counts); how many entities went.
+    func deleteTenant(_ tenant: String) async throws -> Int
+
     func close() async throws
 }
 

@@ -555,6 +555,23 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         _ = try await database.write(i.statement)
     }
 
+    public func deleteTenant(_ tenant: String) async throws -> Int {
+        var removed = 0
+        // The most deeply contained first, so no delete cascades into another table's rows (each
+        // statement's work is its own table's, and its triggers'), then what is left of the counts.
+        for table in layout.tables.sorted(by: { $0.path.count > $1.path.count }) {
+            var b = SQLBuilder(d)
+            b.append("DELETE FROM "); b.identifier(table.name)
+            b.append(" WHERE "); b.identifier("_tenant"); b.append(" = "); b.bind(.text(tenant))
+            removed += try await database.write(b.statement).changes
+        }
+        var c = SQLBuilder(d)
+        c.append("DELETE FROM "); c.identifier(StorageLayout.countsTable)
+        c.append(" WHERE "); c.identifier("_tenant"); c.append(" = "); c.bind(.text(tenant))
+        _ = try await database.write(c.statement)
+        return removed
+    }
+
     public func singleton(_ table: StorageTable, tenant: String, initial: StoredEntity) async throws -> StoredEntity {
         var b = SQLBuilder(d)
         b.append("SELECT \(selectList(table)) FROM "); b.identifier(table.name)

@@ -40,6 +40,9 @@ struct Serve: AsyncParsableCommand {
         discussion: "Past a limit a request gets 429 TooManyRequests with Retry-After. Limits: tenant, app (per calling application), tenant-writes, app-writes."))
     var throttle: String?
 
+    @Flag(name: .customLong("allow-reset"), help: "Serve POST /_statusgraph/reset, which removes everything of the caller's tenant (for test suites; never on a store you keep).")
+    var allowReset = false
+
     @OptionGroup var identity: IdentityOptions
 
     @OptionGroup var storage: StorageOptions
@@ -76,6 +79,7 @@ struct Serve: AsyncParsableCommand {
         config.limits.maxBodyBytes = maxBodyBytes
         config.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
         config.compressResponses = compressResponses
+        config.allowReset = allowReset
         config.limits.throttle = try throttle.map { try ThrottlePolicy(parsing: $0) }
         let secret = try TokenIssuer.secret(dataDirectory: dataDirectory)
         config.identity = try identity.configuration(secret: secret)

@@ -44,6 +44,33 @@ import Testing
         return StoredEntity(id: id, type: type, values: row)
     }
 
+    /// A tenant's reset: its rows at every depth and its counts go; another tenant's stay.
+    @Test(arguments: TestBackend.available)
+    func deletingATenantLeavesTheOthers(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            for tenant in ["gone", "kept"] {
+                try await store.insert(apps, in: Scope(tenant: tenant, parents: []), [row(apps, id: "app", type: "webApp"), row(apps, id: "b", type: "webApp")])
+                try await store.insert(
+                    userStatuses, in: Scope(tenant: tenant, parents: ["app"]),
+                    row(userStatuses, id: "u", type: "userAppInstallStatus", ["installedDeviceCount": .integer(1)]))
+                try await store.insert(
+                    deviceStatuses, in: Scope(tenant: tenant, parents: ["app", "u"]), row(deviceStatuses, id: "d", type: "mobileAppInstallStatus"))
+                try await store.insert(
+                    appDeviceStatuses, in: Scope(tenant: tenant, parents: ["app"]),
+                    row(appDeviceStatuses, id: "d", type: "mobileAppInstallStatus", ["installState": .text("failed")]))
+            }
+            #expect(try await store.deleteTenant("gone") == 5)
+            #expect(try await store.deleteTenant("gone") == 0)
+            #expect(try await store.list(apps, in: Scope(tenant: "gone", parents: []), query()).isEmpty)
+            #expect(try await store.counts(tenant: "gone", parentKeys: ["app"], sources: [userStatuses.name, appDeviceStatuses.name]).isEmpty)
+            #expect(try await store.list(apps, in: Scope(tenant: "kept", parents: []), query()).map(\.id) == ["app", "b"])
+            #expect(try await store.get(deviceStatuses, in: Scope(tenant: "kept", parents: ["app", "u"]), id: "d", types: nil) != nil)
+            let kept = try await store.counts(tenant: "kept", parentKeys: ["app"], sources: [userStatuses.name, appDeviceStatuses.name])
+            #expect(kept.first { $0.bucket == "failedDeviceCount" }?.count == 1)
+            #expect(kept.first { $0.bucket == "installedUserCount" }?.count == 1)
+        }
+    }
+
     @Test(arguments: TestBackend.available)
     func insertGetListUpdateDelete(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in

@@ -28,6 +28,8 @@ public struct StatusGraphResponder: HTTPResponder {
     static let requestID = HTTPField.Name("request-id")!
     static let odataVersion = HTTPField.Name("OData-Version")!
     static let prefer = HTTPField.Name("Prefer")!
+    /// Where a test suite resets its tenant, when the server allows it (`--allow-reset`).
+    static let resetPath = "/_statusgraph/reset"
     static let jsonType = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
 
     public func respond(to request: Request, context: Context) async throws -> Response {
@@ -121,6 +123,16 @@ public struct StatusGraphResponder: HTTPResponder {
         }
         if let preflight = CrossOrigin.preflight(request.head) {
             return preflight
+        }
+        if path == Self.resetPath, configuration.allowReset {
+            guard request.method == .post else {
+                return Self.error(.methodNotAllowed(request.method.rawValue, path: path, allowed: ["POST"]))
+            }
+            do {
+                return await service.reset(try await verifier.identity(authorization: request.headers.first(.authorization)))
+            } catch {
+                return Self.error(error)
+            }
         }
         guard request.uri.string.utf8.count <= configuration.limits.maxURLLength else {
             return Self.error(.badRequest("The request URL is longer than \(configuration.limits.maxURLLength) bytes."))

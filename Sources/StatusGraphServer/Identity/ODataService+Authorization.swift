@@ -27,7 +27,7 @@ extension ODataService {
         }
     }
 
-    private func require(
+    func require(
         _ operation: PermissionRule.Operation, path: some Collection<String>, identity: Identity
     ) throws(ODataError) {
         guard let rule = service.permissionRule(for: path) else { return }

@@ -158,6 +158,11 @@ final class Throttle: Sendable {
         }
     }
 
+    /// Forgets what a tenant spent (its store was reset).
+    func forget(tenant: String) {
+        buckets.withLock { buckets in buckets = buckets.filter { $0.key.tenant != tenant } }
+    }
+
     /// How many buckets are kept (for tests of the bound).
     var bucketCount: Int { buckets.withLock { $0.count } }
 
