@@ -46,3 +46,14 @@ def test_metadata_loads_in_pyodata(server):
     enum = metadata.enum_type("resultantAppState")
     assert [enum[name].value for name in ("notApplicable", "installed", "failed", "unknown")] == [-1, 1, 2, 99]
     assert [p.name for p in metadata.complex_type("mimeContent").proprties()] == ["type", "value"]
+
+
+def test_the_cli_prints_what_the_server_answers(server):
+    """`statusgraph metadata` gives the CSDL without a server, byte for byte what `$metadata` answers."""
+    import subprocess
+    from conftest import BINARY
+    for version in ("v1.0", "beta"):
+        printed = subprocess.run([BINARY, "metadata", "--version", version], capture_output=True, check=True, timeout=60).stdout
+        assert printed == server.get(f"/{version}/$metadata", headers={"Accept-Encoding": "identity"}).content
+    refused = subprocess.run([BINARY, "metadata", "--version", "v2.0"], capture_output=True, timeout=60)
+    assert refused.returncode != 0 and b"--version must be v1.0 or beta" in refused.stderr
