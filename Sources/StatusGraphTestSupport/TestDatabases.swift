@@ -101,6 +101,24 @@ public enum TestBackend: String, Sendable, CaseIterable, CustomStringConvertible
 }
 
 extension TestBackend {
+    /// Runs `body` on a new store of this backend, its schema ready; closed and dropped afterwards,
+    /// whether `body` succeeds or throws.
+    public func withStore<T>(_ body: (any EntityStore) async throws -> T) async throws -> T {
+        let key = UUID().uuidString
+        let opened = try await open(key: key)
+        do {
+            try await opened.store.prepare()
+            let result = try await body(opened.store)
+            try await opened.close()
+            await drop(key: key)
+            return result
+        } catch {
+            try? await opened.close()
+            await drop(key: key)
+            throw error
+        }
+    }
+
     /// Runs `body` on a store of its own on PostgreSQL (a new database), closed and dropped afterwards.
     public static func withPostgresStore(_ body: (OpenedStore) async throws -> Void) async throws {
         let key = UUID().uuidString

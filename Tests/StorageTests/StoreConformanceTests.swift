@@ -15,19 +15,7 @@ import Testing
     var appDeviceStatuses: StorageTable { layout.table(path: ["mobileApps", "deviceStatuses"])! }
 
     func withStore<T>(_ backend: TestBackend, _ body: (any EntityStore) async throws -> T) async throws -> T {
-        let key = UUID().uuidString
-        let opened = try await backend.open(key: key)
-        do {
-            try await opened.store.prepare()
-            let result = try await body(opened.store)
-            try await opened.close()
-            await backend.drop(key: key)
-            return result
-        } catch {
-            try? await opened.close()
-            await backend.drop(key: key)
-            throw error
-        }
+        try await backend.withStore(body)
     }
 
     let model = GraphModel.service.versions["beta"]!

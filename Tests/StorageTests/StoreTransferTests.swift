@@ -23,21 +23,8 @@ import Testing
         return StoredEntity(id: id, type: type, values: row)
     }
 
-    /// Opens a store on `backend` for the body, and drops it after.
     func withStore<T>(_ backend: TestBackend, _ body: (any EntityStore) async throws -> T) async throws -> T {
-        let key = UUID().uuidString
-        let opened = try await backend.open(key: key)
-        do {
-            try await opened.store.prepare()
-            let result = try await body(opened.store)
-            try await opened.close()
-            await backend.drop(key: key)
-            return result
-        } catch {
-            try? await opened.close()
-            await backend.drop(key: key)
-            throw error
-        }
+        try await backend.withStore(body)
     }
 
     /// Two tenants with apps (one of each value kind the tables hold), statuses at two depths, a

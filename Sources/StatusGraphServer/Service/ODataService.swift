@@ -46,8 +46,7 @@ public struct ODataService: Sendable {
     /// counted on its own, not the batch.
     public func admit(_ identity: Identity, method: ServiceRequest.Method) -> ServiceResponse? {
         guard let throttle, let refusal = throttle.admit(identity, isWrite: method != .get) else { return nil }
-        let (seconds, attoseconds) = refusal.retryAfter.components
-        let retryAfter = max(1, seconds + (attoseconds > 0 ? 1 : 0))
+        let retryAfter = Self.retryAfterSeconds(refusal.retryAfter)
         let identifier = identity.tenant + (refusal.limit.scope == .app ? "+" + (identity.application ?? "") : "")
         let category = refusal.limit.writesOnly ? "writes" : "requests"
         let error = ODataError(
@@ -55,6 +54,12 @@ public struct ODataService: Sendable {
             message: "Too many requests from Identifier:\(identifier) under category:\(category) "
                 + "(\(refusal.limit.requests) per \(refusal.limit.window.components.seconds) s). Please try again later.")
         return ServiceResponse(status: 429, headers: [("Retry-After", String(retryAfter))], body: .error(error))
+    }
+
+    /// `Retry-After`'s whole seconds for a wait: rounded up (a client that waits them is taken), at least 1.
+    static func retryAfterSeconds(_ wait: Duration) -> Int64 {
+        let (seconds, attoseconds) = wait.components
+        return max(1, seconds + (attoseconds > 0 ? 1 : 0))
     }
 
     /// The error response for anything a request's handling threw.

@@ -21,15 +21,7 @@ public enum StoreExport {
             var rows = 0
             while true {
                 let page = try await store.dump(table, after: cursor, limit: pageSize)
-                var lines: [UInt8] = []
-                lines.reserveCapacity(page.count * 512)
-                for row in page {
-                    var w = JSONWriter(capacity: 512)
-                    try DumpFormat.write(row, of: table, to: &w)
-                    w.withBytes { lines.append(contentsOf: $0) }
-                    lines.append(0x0A)
-                }
-                try write(lines)
+                try write(lines(page) { row, w in try DumpFormat.write(row, of: table, to: &w) })
                 rows += page.count
                 guard page.count == pageSize, let last = page.last else { break }
                 cursor = last
@@ -41,20 +33,26 @@ public enum StoreExport {
         var cursor: CountsUpdated?
         while true {
             let page = try await store.dumpCountsUpdated(after: cursor, limit: pageSize)
-            var lines: [UInt8] = []
-            for value in page {
-                var w = JSONWriter(capacity: 160)
-                try DumpFormat.write(value, layout: store.layout, to: &w)
-                w.withBytes { lines.append(contentsOf: $0) }
-                lines.append(0x0A)
-            }
-            try write(lines)
+            try write(lines(page) { value, w in try DumpFormat.write(value, layout: store.layout, to: &w) })
             counted += page.count
             guard page.count == pageSize, let last = page.last else { break }
             cursor = last
         }
         try write(DumpFormat.footer(rows: total, counted: counted) + [0x0A])
         return total
+    }
+
+    /// `items` as lines, each written by `line` and ended by a newline.
+    private static func lines<T>(_ items: [T], _ line: (T, inout JSONWriter) throws -> Void) rethrows -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(items.count * 512)
+        for item in items {
+            var w = JSONWriter(capacity: 512)
+            try line(item, &w)
+            w.withBytes { bytes.append(contentsOf: $0) }
+            bytes.append(0x0A)
+        }
+        return bytes
     }
 
     /// The layout's tables, each after the table that contains it.
