@@ -29,7 +29,7 @@ struct Export: AsyncParsableCommand {
             file = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         }
         var buffer: [UInt8] = []
-        let rows = try await storage.withStore(dataDirectory: dataDirectory) { store, description in
+        try await storage.withStore(dataDirectory: dataDirectory) { store, description in
             let rows = try await StoreExport.run(store) { bytes in
                 buffer += bytes
                 if buffer.count >= 1 << 20 {
@@ -41,11 +41,12 @@ struct Export: AsyncParsableCommand {
             }
             try file.write(contentsOf: buffer)
             standardError("exported \(rows) rows from \(description)")
-            return rows
         }
-        try file.synchronize()
-        if output != "-" { try file.close() }
-        _ = rows
+        // A file is on disk when the command says it is done (a pipe is the reader's to keep).
+        if output != "-" {
+            try file.synchronize()
+            try file.close()
+        }
     }
 }
 
