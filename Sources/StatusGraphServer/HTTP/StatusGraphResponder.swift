@@ -161,10 +161,10 @@ public struct StatusGraphResponder: HTTPResponder {
             return Self.error(.methodNotAllowed(request.method.rawValue, path: path))
         }
         // Throttled before its body is read; a batch's requests are counted one by one instead.
-        let rest = path.dropFirst(prefix.count)
-        let isBatch = rest == "/$batch" || rest.lowercased() == "/%24batch"
-        if !isBatch, let refused = service.admit(identity, method: method) {
-            return refused
+        if service.throttle != nil {
+            let rest = path.dropFirst(prefix.count)
+            let isBatch = rest == "/$batch" || (rest.utf8.count == 9 && rest.lowercased() == "/%24batch")
+            if !isBatch, let refused = service.admit(identity, method: method) { return refused }
         }
         var body: [UInt8] = []
         if method == .post || method == .patch || method == .put {
