@@ -60,14 +60,9 @@ public protocol EntityStore: Sendable {
     /// A random secret shared by every instance on this store, created on first use (e.g. to sign paging tokens).
     func secret(named name: String) async throws -> [UInt8]
 
-    /// Rows of `table`, every tenant's, in key order (tenant, containers' keys, id): at most `limit`
-    /// after `cursor`, from the start when it is nil. For copying a store whole (`StoreExport`).
-    func dump(_ table: StorageTable, after cursor: DumpedRow?, limit: Int) async throws -> [DumpedRow]
-
-    /// When each container's counted rows last changed (what a summary's `lastUpdateDateTime` says), every
-    /// tenant's, in key order: at most `limit` after `cursor`. Rows copied into a store are counted at
-    /// once, but changed when their first store says.
-    func dumpCountsUpdated(after cursor: CountsUpdated?, limit: Int) async throws -> [CountsUpdated]
+    /// Runs `body` on the store as it was when the call began, whatever is written meanwhile: for
+    /// copying it whole (`StoreExport`) while it is served.
+    func withSnapshot<T>(_ body: (any StoreSnapshot) async throws -> T) async throws -> T
 
     /// Sets when a container's counted rows last changed (kept at zero counts if it holds none).
     func setCountsUpdated(_ value: CountsUpdated) async throws

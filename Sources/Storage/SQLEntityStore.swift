@@ -491,48 +491,10 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         return bytes
     }
 
-    public func dump(_ table: StorageTable, after cursor: DumpedRow?, limit: Int) async throws -> [DumpedRow] {
-        // The primary key's columns, so the index is read in order; a singleton's key is its tenant.
-        let keys = ["_tenant"] + table.parentKeyColumns + (table.isSingleton ? [] : ["id"])
-        var b = SQLBuilder(d)
-        b.append("SELECT ")
-        b.list(["_tenant"] + table.parentKeyColumns) { b, name in b.identifier(name) }
-        b.append(", \(selectList(table)) FROM "); b.identifier(table.name)
-        if let cursor {
-            let values = [cursor.scope.tenant] + cursor.scope.parents + (table.isSingleton ? [] : [cursor.entity.id])
-            b.append(" WHERE ("); b.list(keys) { b, name in b.identifier(name) }
-            b.append(") > ("); b.list(values) { b, value in b.bind(.text(value)) }; b.append(")")
-        }
-        b.append(" ORDER BY "); b.list(keys) { b, name in b.identifier(name) }
-        b.append(" LIMIT "); b.bind(.integer(Int64(limit)))
-        let depth = table.parentKeyColumns.count
-        return try await database.query(b.statement).map { row in
-            let key = row.prefix(1 + depth).compactMap { value -> String? in
-                guard case .text(let text) = value else { return nil }
-                return text
-            }
-            guard key.count == 1 + depth else { throw StorageError(.internalError, "a row of \(table.name) has no key") }
-            return DumpedRow(scope: Scope(tenant: key[0], parents: Array(key.dropFirst())), entity: try entity(from: Array(row.dropFirst(1 + depth))))
-        }
-    }
-
-    public func dumpCountsUpdated(after cursor: CountsUpdated?, limit: Int) async throws -> [CountsUpdated] {
-        let keys = ["_tenant", "source", "parent"]
-        var b = SQLBuilder(d)
-        b.append("SELECT "); b.list(keys) { b, name in b.identifier(name) }
-        b.append(", MAX("); b.identifier("updated"); b.append(") FROM "); b.identifier(StorageLayout.countsTable)
-        if let cursor {
-            b.append(" WHERE ("); b.list(keys) { b, name in b.identifier(name) }
-            b.append(") > ("); b.list([cursor.tenant, cursor.source, cursor.parent]) { b, value in b.bind(.text(value)) }; b.append(")")
-        }
-        b.append(" GROUP BY "); b.list(keys) { b, name in b.identifier(name) }
-        b.append(" ORDER BY "); b.list(keys) { b, name in b.identifier(name) }
-        b.append(" LIMIT "); b.bind(.integer(Int64(limit)))
-        return try await database.query(b.statement).map { row in
-            guard row.count == 4, case .text(let tenant) = row[0], case .text(let source) = row[1], case .text(let parent) = row[2],
-                case .integer(let ticks) = row[3]
-            else { throw StorageError(.internalError, "malformed summary count row") }
-            return CountsUpdated(tenant: tenant, source: source, parent: parent, ticks: ticks)
+    public func withSnapshot<T>(_ body: (any StoreSnapshot) async throws -> T) async throws -> T {
+        let (layout, dialect, selectLists) = (self.layout, d, self.selectLists)
+        return try await database.withSnapshot { query in
+            try await body(SQLStoreSnapshot(layout: layout, dialect: dialect, selectLists: selectLists, query: query))
         }
     }
 

@@ -299,6 +299,33 @@ public final class PostgresDatabase: SQLDatabase {
 
     public func close() async throws {}
 
+    /// Reads of one `REPEATABLE READ READ ONLY` transaction on one connection, held for the whole of
+    /// `body`: they see the database as of its first statement, whatever other instances write meanwhile
+    /// (an export of a store that is served). Each statement has the usual timeout; on any failure the
+    /// connection is closed, not given back with a statement or the transaction still open.
+    public func withSnapshot<T>(
+        _ body: (_ query: @escaping @Sendable (SQLStatement) async throws -> [[SQLValue]]) async throws -> T
+    ) async throws -> T {
+        do {
+            return try await client.withConnection { connection in
+                let query: @Sendable (SQLStatement) async throws -> [[SQLValue]] = { statement in
+                    try await self.bounded(timedOut: nil) { try await self.unnamed(statement, on: connection).rows.map(Self.values) }
+                }
+                do {
+                    _ = try await query(SQLStatement("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", []))
+                    let result = try await body(query)
+                    _ = try await query(SQLStatement("COMMIT", []))
+                    return result
+                } catch {
+                    try? await connection.close().get()
+                    throw error
+                }
+            }
+        } catch where Self.isDatabaseError(error) {
+            throw translate(error, context: displayURL)
+        }
+    }
+
     /// Runs `body` within the timeout, translating PostgreSQL's errors. `timedOut` is the message when it
     /// does not answer in time (by default written then, not for every call).
     private func bounded<T: Sendable>(timedOut: String?, _ body: @escaping @Sendable () async throws -> T) async throws -> T {

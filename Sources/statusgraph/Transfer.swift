@@ -7,9 +7,9 @@ struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write every stored entity to a file (JSON Lines), to import it elsewhere.",
         discussion: """
-            Stop the server first: a SQLite data directory is the exporter's alone while it runs, and on \
-            PostgreSQL rows written meanwhile may be missing. Summary counts are not written: a store \
-            keeps them from its rows.
+            A SQLite data directory is the exporter's alone while it runs: stop the server first. On \
+            PostgreSQL the export reads one snapshot, so instances may go on serving: it holds the store \
+            as it was when the export began. Summary counts are not written: a store keeps them from its rows.
             """)
 
     @Option(name: .customLong("data-dir"), help: "The data directory (for SQLite).")

@@ -79,19 +79,45 @@ import Testing
     func aDumpReadsEveryTenantsRowsInKeyOrderAPageAtATime(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
             try await fill(store)
-            var keys: [[String]] = []
-            var cursor: DumpedRow?
-            while true {
-                let page = try await store.dump(userStatuses, after: cursor, limit: 16)
-                keys += page.map { [$0.scope.tenant] + $0.scope.parents + [$0.entity.id] }
-                guard page.count == 16 else { break }
-                cursor = page.last
+            try await store.withSnapshot { snapshot in
+                var keys: [[String]] = []
+                var cursor: DumpedRow?
+                while true {
+                    let page = try await snapshot.dump(userStatuses, after: cursor, limit: 16)
+                    keys += page.map { [$0.scope.tenant] + $0.scope.parents + [$0.entity.id] }
+                    guard page.count == 16 else { break }
+                    cursor = page.last
+                }
+                let expected = ["t1", "t2"].flatMap { t in (0..<70).map { [t, "app1", String(format: "u%03d", $0)] } }
+                #expect(keys == expected)
+                let singletons = try await snapshot.dump(singleton, after: nil, limit: 10)
+                #expect(singletons.map(\.scope.tenant) == ["t1", "t2"])
+                let rest = try await snapshot.dump(singleton, after: singletons[0], limit: 10)
+                #expect(rest.map(\.scope.tenant) == ["t2"])
             }
-            let expected = ["t1", "t2"].flatMap { t in (0..<70).map { [t, "app1", String(format: "u%03d", $0)] } }
-            #expect(keys == expected)
-            let singletons = try await store.dump(singleton, after: nil, limit: 10)
-            #expect(singletons.map(\.scope.tenant) == ["t1", "t2"])
-            #expect(try await store.dump(singleton, after: singletons[0], limit: 10).map(\.scope.tenant) == ["t2"])
+        }
+    }
+
+    /// On PostgreSQL, where other instances write while an export runs, a snapshot's pages are the store
+    /// as it was when the snapshot began. (A SQLite file is the exporter's alone.)
+    @Test(.enabled(if: TestBackend.postgresURL != nil, "needs PostgreSQL"))
+    func aSnapshotDoesNotSeeWhatIsWrittenDuringIt() async throws {
+        try await withStore(.postgres) { store in
+            try await fill(store)
+            let keys = { (snapshot: any StoreSnapshot) in
+                try await snapshot.dump(self.apps, after: nil, limit: 100).map { "\($0.scope.tenant)/\($0.entity.id)" }
+            }
+            let (before, during, counted) = try await store.withSnapshot { snapshot in
+                let before = try await keys(snapshot)
+                try await store.insert(apps, in: Scope(tenant: "t1", parents: []), row(apps, id: "app9", type: "webApp"))
+                _ = try await store.delete(apps, in: Scope(tenant: "t2", parents: []), id: "app2", types: nil)
+                return (before, try await keys(snapshot), try await snapshot.dumpCountsUpdated(after: nil, limit: 100).count)
+            }
+            #expect(before == ["t1/app1", "t1/app2", "t1/app3", "t2/app1", "t2/app2", "t2/app3"])
+            #expect(during == before)
+            #expect(counted == 6, "t2's app2's counts, gone with it meanwhile, are in the snapshot")
+            let after = try await store.withSnapshot(keys)
+            #expect(after == ["t1/app1", "t1/app2", "t1/app3", "t1/app9", "t2/app1", "t2/app3"])
         }
     }
 

@@ -97,6 +97,23 @@ def test_a_running_servers_sqlite_file_is_not_exported(server):
     assert b"is in use by another process" in refused.stdout + refused.stderr, refused.stderr
 
 
+@pytest.mark.skipif(BACKEND != "postgres", reason="instances on PostgreSQL serve while it is exported")
+def test_a_served_postgres_store_is_exported_while_it_serves(server):
+    app, user, cfg = fill(server)
+    before = snapshot(server, app, user, cfg)
+    exported = run("export", *store_args(server))  # the server goes on serving
+    assert exported.returncode == 0, exported.stderr
+    assert server.get(APPS).status_code == 200
+    with tempfile.TemporaryDirectory() as work:
+        imported = run("import", "--data-dir", work, stdin=exported.stdout)
+        assert imported.returncode == 0, imported.stderr
+        copy = Server(work, database="").start()
+        try:
+            assert snapshot(copy, app, user, cfg) == before
+        finally:
+            copy.stop()
+
+
 def test_a_file_cut_short_is_named_so(server):
     fill(server)
     server.stop()

@@ -14,11 +14,22 @@ public protocol SQLDatabase: Sendable {
     var insertLanes: Int? { get }
     /// Applies a schema plan in one transaction (see `SchemaPlan`); safe to run on every start.
     func migrate(_ plan: SchemaPlan) async throws
+    /// Runs `body` with a query function whose reads all see the database as it was when the snapshot
+    /// began, whatever is written meanwhile: for a dump of a store that is being served.
+    func withSnapshot<T>(_ body: (_ query: @escaping @Sendable (SQLStatement) async throws -> [[SQLValue]]) async throws -> T) async throws -> T
     func close() async throws
 }
 
 extension SQLDatabase {
     public var insertLanes: Int? { nil }
+
+    /// The database's own reads: for a database that only the dumping process has open (SQLite's file
+    /// is one process's at a time), they are a snapshot.
+    public func withSnapshot<T>(
+        _ body: (_ query: @escaping @Sendable (SQLStatement) async throws -> [[SQLValue]]) async throws -> T
+    ) async throws -> T {
+        try await body { statement in try await self.query(statement) }
+    }
 
     /// For a driver that hands out rows as values: each row viewed as cells.
     public func query(_ statement: SQLStatement, each body: (SQLRow) throws -> Void) async throws {

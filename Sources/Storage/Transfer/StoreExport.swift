@@ -2,8 +2,8 @@ import ODataCore
 
 /// A store written whole as `DumpFormat` lines: table after table, parents first, each in key order a
 /// page at a time (memory stays flat whatever the store holds), then when each container's counted
-/// rows last changed. For a consistent copy nothing may write
-/// meanwhile: SQLite's file is the exporter's alone while it runs; on PostgreSQL, stop the instances.
+/// rows last changed; all of it from one snapshot (`EntityStore.withSnapshot`), so a store that is
+/// served meanwhile is copied as it was when the export began.
 public enum StoreExport {
     /// Rows read per statement.
     public static let pageSize = 1000
@@ -14,9 +14,18 @@ public enum StoreExport {
     public static func run(
         _ store: any EntityStore, write: ([UInt8]) throws -> Void, progress: (String, Int) -> Void = { _, _ in }
     ) async throws -> Int {
+        let layout = store.layout
+        return try await store.withSnapshot { snapshot in
+            try await run(snapshot, layout: layout, write: write, progress: progress)
+        }
+    }
+
+    private static func run(
+        _ store: any StoreSnapshot, layout: StorageLayout, write: ([UInt8]) throws -> Void, progress: (String, Int) -> Void
+    ) async throws -> Int {
         try write(DumpFormat.header + [0x0A])
         var total = 0
-        for table in tablesParentsFirst(store.layout) {
+        for table in tablesParentsFirst(layout) {
             var cursor: DumpedRow?
             var rows = 0
             while true {
@@ -33,7 +42,7 @@ public enum StoreExport {
         var cursor: CountsUpdated?
         while true {
             let page = try await store.dumpCountsUpdated(after: cursor, limit: pageSize)
-            try write(lines(page) { value, w in try DumpFormat.write(value, layout: store.layout, to: &w) })
+            try write(lines(page) { value, w in try DumpFormat.write(value, layout: layout, to: &w) })
             counted += page.count
             guard page.count == pageSize, let last = page.last else { break }
             cursor = last
