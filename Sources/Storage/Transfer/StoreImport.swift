@@ -56,7 +56,11 @@ public final class StoreImport {
         guard bytes.contains(where: { ![0x20, 0x09, 0x0D].contains($0) }) else { return }
         do {
             let value: JSONValue
-            do { value = try JSONParser.parse(bytes, maxDepth: 8) } catch { throw TransferError("not JSON: \(error)") }
+            do {
+                value = try JSONParser.parse(bytes, maxDepth: 8)
+            } catch {
+                throw TransferError("not JSON: \(error.message) at byte \(error.offset + 1)")
+            }
             guard started else {
                 guard case .object(let o) = value, o["statusgraph"] == .string("export") else {
                     throw TransferError("this is not a StatusGraph export (its first line is not {\"statusgraph\":\"export\",…})")
