@@ -521,7 +521,7 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         var removed = 0
         // The most deeply contained first, so no delete cascades into another table's rows (each
         // statement's work is its own table's, and its triggers'), then what is left of the counts.
-        for table in layout.tables.sorted(by: { $0.path.count > $1.path.count }) {
+        for table in layout.tablesParentsFirst.reversed() {
             var b = SQLBuilder(d)
             b.append("DELETE FROM "); b.identifier(table.name)
             b.append(" WHERE "); b.identifier("_tenant"); b.append(" = "); b.bind(.text(tenant))

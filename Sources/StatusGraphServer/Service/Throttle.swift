@@ -30,6 +30,9 @@ public struct ThrottlePolicy: Sendable, Equatable, CustomStringConvertible {
 
         /// As written in a policy: `app-writes=100/20s`.
         var name: String { scope.rawValue + (writesOnly ? "-writes" : "") }
+
+        /// Requests a second the limit gives back.
+        var perSecond: Double { Double(requests) / seconds(window) }
     }
 
     public var limits: [Limit]
@@ -112,6 +115,12 @@ final class Throttle: Sendable {
         /// Requests it would take now, as of `updated` (fractions accrue between requests).
         var available: Double
         var updated: ContinuousClock.Instant
+
+        /// The bucket at `now`: refilled at `limit`'s rate since `updated`, up to its capacity.
+        func refilled(_ limit: ThrottlePolicy.Limit, at now: ContinuousClock.Instant) -> Bucket {
+            let capacity = Double(limit.requests)
+            return Bucket(available: min(capacity, available + seconds(updated.duration(to: now)) * limit.perSecond), updated: now)
+        }
     }
 
     private let buckets = Mutex<[Key: Bucket]>([:])
@@ -137,13 +146,9 @@ final class Throttle: Sendable {
             var refusal: Refusal?
             for (index, limit) in policy.limits.enumerated() where isWrite || !limit.writesOnly {
                 let key = Key(limit: index, tenant: identity.tenant, application: limit.scope == .app ? application : "")
-                let capacity = Double(limit.requests)
-                let perSecond = capacity / Self.seconds(limit.window)
-                var bucket = buckets[key] ?? Bucket(available: capacity, updated: now)
-                bucket.available = min(capacity, bucket.available + Self.seconds(bucket.updated.duration(to: now)) * perSecond)
-                bucket.updated = now
+                let bucket = (buckets[key] ?? Bucket(available: Double(limit.requests), updated: now)).refilled(limit, at: now)
                 if bucket.available < 1 {
-                    let wait = Duration.seconds((1 - bucket.available) / perSecond)
+                    let wait = Duration.seconds((1 - bucket.available) / limit.perSecond)
                     if wait > refusal?.retryAfter ?? .zero { refusal = Refusal(limit: limit, retryAfter: wait) }
                 }
                 met.append((key, bucket))
@@ -169,13 +174,13 @@ final class Throttle: Sendable {
     private static func dropFull(_ buckets: inout [Key: Bucket], policy: ThrottlePolicy, now: ContinuousClock.Instant) {
         buckets = buckets.filter { key, bucket in
             let limit = policy.limits[key.limit]
-            let capacity = Double(limit.requests)
-            return bucket.available + seconds(bucket.updated.duration(to: now)) * capacity / seconds(limit.window) < capacity
+            return bucket.refilled(limit, at: now).available < Double(limit.requests)
         }
     }
+}
 
-    private static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
+/// A duration in seconds, with its fraction.
+private func seconds(_ duration: Duration) -> Double {
+    let (seconds, attoseconds) = duration.components
+    return Double(seconds) + Double(attoseconds) / 1e18
 }

@@ -33,6 +33,11 @@ public final class StorageLayout: Sendable {
 
     public func table(named name: String) -> StorageTable? { byName[name].map { tables[$0] } }
 
+    /// The tables, each after the table that contains it (in their order otherwise).
+    public var tablesParentsFirst: [StorageTable] {
+        tables.enumerated().sorted { ($0.element.path.count, $0.offset) < ($1.element.path.count, $1.offset) }.map(\.element)
+    }
+
     /// The tables directly contained in `table`.
     public func children(of table: StorageTable) -> [StorageTable] { tables.filter { $0.parent == table.name } }
 

@@ -53,7 +53,7 @@ enum DumpFormat {
     /// A `counted` line's value, checked against the layout.
     static func readCounted(_ object: JSONObject, layout: StorageLayout) throws(TransferError) -> CountsUpdated {
         guard case .string(let path)? = object["counted"],
-            let table = layout.table(path: path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)), !table.feeds.isEmpty
+            let table = table(path, in: layout), !table.feeds.isEmpty
         else { throw TransferError("\"counted\" must name the path of a table whose rows are counted") }
         guard case .string(let tenant)? = object["tenant"], !tenant.isEmpty, case .string(let parent)? = object["parent"], !parent.isEmpty,
             case .number(let n)? = object["updated"], let ticks = Int64(n)
@@ -63,6 +63,11 @@ enum DumpFormat {
 
     /// The table's `path` as a line writes it.
     static func path(_ table: StorageTable) -> String { table.path.joined(separator: "/") }
+
+    /// The table a line's `path` names.
+    static func table(_ path: String, in layout: StorageLayout) -> StorageTable? {
+        layout.table(path: path.isEmpty ? [] : path.split(separator: "/", omittingEmptySubsequences: false).map(String.init))
+    }
 
     static func write(_ row: DumpedRow, of table: StorageTable, to w: inout JSONWriter) throws {
         w.beginObject()
@@ -102,7 +107,7 @@ enum DumpFormat {
         guard case .object(let object) = line, case .string(let path)? = object["path"] else {
             throw TransferError("a row needs a \"path\" (a table's containment path)")
         }
-        guard let table = layout.table(path: path.isEmpty ? [] : path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)) else {
+        guard let table = table(path, in: layout) else {
             throw TransferError("no table has the path \"\(path)\"")
         }
         guard case .array(let keyValues)? = object["key"], keyValues.count == table.depth + 2 else {

@@ -25,7 +25,7 @@ public enum StoreExport {
     ) async throws -> Int {
         try write(DumpFormat.header + [0x0A])
         var total = 0
-        for table in tablesParentsFirst(layout) {
+        for table in layout.tablesParentsFirst {
             var cursor: DumpedRow?
             var rows = 0
             while true {
@@ -62,10 +62,5 @@ public enum StoreExport {
             bytes.append(0x0A)
         }
         return bytes
-    }
-
-    /// The layout's tables, each after the table that contains it.
-    static func tablesParentsFirst(_ layout: StorageLayout) -> [StorageTable] {
-        layout.tables.enumerated().sorted { ($0.element.path.count, $0.offset) < ($1.element.path.count, $1.offset) }.map(\.element)
     }
 }

@@ -25,13 +25,8 @@ struct SQLStoreSnapshot: StoreSnapshot {
         b.append("SELECT ")
         b.list(["_tenant"] + table.parentKeyColumns) { b, name in b.identifier(name) }
         b.append(", \(selectLists[table.name]!) FROM "); b.identifier(table.name)
-        if let cursor {
-            let values = [cursor.scope.tenant] + cursor.scope.parents + (table.isSingleton ? [] : [cursor.entity.id])
-            b.append(" WHERE ("); b.list(keys) { b, name in b.identifier(name) }
-            b.append(") > ("); b.list(values) { b, value in b.bind(.text(value)) }; b.append(")")
-        }
-        b.append(" ORDER BY "); b.list(keys) { b, name in b.identifier(name) }
-        b.append(" LIMIT "); b.bind(.integer(Int64(limit)))
+        after(&b, keys, cursor.map { [$0.scope.tenant] + $0.scope.parents + (table.isSingleton ? [] : [$0.entity.id]) })
+        page(&b, keys, limit: limit)
         let depth = table.parentKeyColumns.count
         return try await query(b.statement).map { row in
             let texts = row.prefix(3 + depth).compactMap { value -> String? in
@@ -53,18 +48,27 @@ struct SQLStoreSnapshot: StoreSnapshot {
         var b = SQLBuilder(dialect)
         b.append("SELECT "); b.list(keys) { b, name in b.identifier(name) }
         b.append(", MAX("); b.identifier("updated"); b.append(") FROM "); b.identifier(StorageLayout.countsTable)
-        if let cursor {
-            b.append(" WHERE ("); b.list(keys) { b, name in b.identifier(name) }
-            b.append(") > ("); b.list([cursor.tenant, cursor.source, cursor.parent]) { b, value in b.bind(.text(value)) }; b.append(")")
-        }
+        after(&b, keys, cursor.map { [$0.tenant, $0.source, $0.parent] })
         b.append(" GROUP BY "); b.list(keys) { b, name in b.identifier(name) }
-        b.append(" ORDER BY "); b.list(keys) { b, name in b.identifier(name) }
-        b.append(" LIMIT "); b.bind(.integer(Int64(limit)))
+        page(&b, keys, limit: limit)
         return try await query(b.statement).map { row in
             guard row.count == 4, case .text(let tenant) = row[0], case .text(let source) = row[1], case .text(let parent) = row[2],
                 case .integer(let ticks) = row[3]
             else { throw StorageError(.internalError, "malformed summary count row") }
             return CountsUpdated(tenant: tenant, source: source, parent: parent, ticks: ticks)
         }
+    }
+
+    /// ` WHERE (k1, k2, …) > (?, ?, …)`: the rows after `cursor`'s key, if there is one.
+    private func after(_ b: inout SQLBuilder, _ keys: [String], _ cursor: [String]?) {
+        guard let cursor else { return }
+        b.append(" WHERE ("); b.list(keys) { b, name in b.identifier(name) }
+        b.append(") > ("); b.list(cursor) { b, value in b.bind(.text(value)) }; b.append(")")
+    }
+
+    /// ` ORDER BY k1, k2, … LIMIT ?`: a page in key order.
+    private func page(_ b: inout SQLBuilder, _ keys: [String], limit: Int) {
+        b.append(" ORDER BY "); b.list(keys) { b, name in b.identifier(name) }
+        b.append(" LIMIT "); b.bind(.integer(Int64(limit)))
     }
 }
