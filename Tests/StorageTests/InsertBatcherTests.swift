@@ -74,13 +74,17 @@ import Testing
         }
         let first = min(lanes, units.count)
         await withTaskGroup(of: Void.self) { group in
-            // The first take the lanes and wait in the runner; then the others queue behind them.
+            // The first take the lanes and wait in the runner; then the others queue behind them, one
+            // after the other, so that the order they queued in is the order of `units` (tasks added
+            // to a group together start in any order).
             for i in 0..<first {
                 group.addTask { await insert(i) }
                 while runner.waitingCount < i + 1 { await Task.yield() }
             }
-            for i in first..<units.count { group.addTask { await insert(i) } }
-            while batcher.queued(in: "t") < units.count - first { await Task.yield() }
+            for i in first..<units.count {
+                group.addTask { await insert(i) }
+                while batcher.queued(in: "t") < i - first + 1 { await Task.yield() }
+            }
             runner.release()
             await group.waitForAll()
         }
