@@ -20,4 +20,27 @@ import Testing
         #expect(error.code == graphCode)
         #expect(!error.message.contains("detail"), "what the store says is logged, not told")
     }
+
+    /// The headers an error's kind calls for, the same on a direct answer and inside a `$batch` (both are
+    /// built from this response).
+    @Test(arguments: [
+        (ODataError(.unauthorized, code: "InvalidAuthenticationToken", message: "m"), [("WWW-Authenticate", "Bearer")]),
+        (ODataError(.serviceUnavailable, code: "ServiceUnavailable", message: "m"), [("Retry-After", "5")]),
+        (.methodNotAllowed("PUT", path: "/p", allowed: ["GET", "POST"]), [("Allow", "GET, HEAD, POST")]),
+        (.methodNotAllowed("PUT", path: "/p", allowed: []), []),
+        (.badRequest("m"), []),
+        (ODataError(.tooManyRequests, code: "TooManyRequests", message: "m"), []),
+    ])
+    func headersOfAnError(_ error: ODataError, headers: [(String, String)]) {
+        let response = ServiceResponse(error: error)
+        #expect(response.status == ErrorMapping.httpStatus(error.kind))
+        #expect(response.headers.map { "\($0.0): \($0.1)" } == headers.map { "\($0.0): \($0.1)" })
+    }
+
+    /// Headers given with an error (a 429's computed wait) come first and are not doubled.
+    @Test func givenHeadersComeFirst() {
+        let response = ServiceResponse(error: ODataError(.tooManyRequests, code: "TooManyRequests", message: "m"), headers: [("Retry-After", "7")])
+        #expect(response.status == 429)
+        #expect(response.headers.map { "\($0.0): \($0.1)" } == ["Retry-After: 7"])
+    }
 }

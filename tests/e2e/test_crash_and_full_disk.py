@@ -154,7 +154,9 @@ def test_a_full_disk_refuses_writes_with_503_keeps_reads_and_recovers():
             again = server.post("/beta/$batch", {"requests": [
                 {"id": "1", "method": "POST", "url": app.removeprefix("/beta") + "/deviceStatuses",
                  "headers": {"Content-Type": "application/json"}, "body": {"deviceName": "b" * 2000, "installState": "failed"}}]})
-            assert again.status_code == 200 and again.json()["responses"][0]["status"] == 503, again.text
+            inner = again.json()["responses"][0]
+            assert again.status_code == 200 and inner["status"] == 503, again.text
+            assert inner["headers"]["Retry-After"] == "5", "a 503 inside a batch says when to retry, as one outside does"
             stored = stored_states(server, app)
             assert stored == acknowledged
             assert_summary_matches(server, app, stored)

@@ -74,7 +74,7 @@ final class ParseErrorHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         let requestID = RequestID.make()
         var (head, body) = StatusGraphResponder.response(
-            for: ServiceResponse(status: 400, body: .error(.badRequest(message))), requestID: requestID, clientRequestID: requestID)
+            for: ServiceResponse(error: .badRequest(message)), requestID: requestID, clientRequestID: requestID)
         head.headerFields[.connection] = "close"
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)

@@ -88,13 +88,6 @@ public struct StatusGraphResponder: HTTPResponder {
             body = ByteBuffer(string: xml)
         case .error(let error):
             headers.append(HTTPField(name: .contentType, value: Self.jsonType))
-            if error.kind == .unauthorized { headers.append(HTTPField(name: .wwwAuthenticate, value: "Bearer")) }
-            if error.kind == .serviceUnavailable { headers.append(HTTPField(name: .retryAfter, value: "5")) }
-            if error.kind == .methodNotAllowed, !error.allowedMethods.isEmpty {
-                // HEAD goes wherever GET does (`respond`).
-                let methods = error.allowedMethods.flatMap { $0 == "GET" ? ["GET", "HEAD"] : [$0] }
-                headers.append(HTTPField(name: .allow, value: methods.joined(separator: ", ")))
-            }
             body = ByteBuffer(
                 bytes: ErrorMapping.body(error, requestID: requestID, clientRequestID: clientRequestID, date: Self.errorDate()))
         }
@@ -236,7 +229,7 @@ public struct StatusGraphResponder: HTTPResponder {
     }
 
     private static func error(_ e: ODataError) -> ServiceResponse {
-        ServiceResponse(status: ErrorMapping.httpStatus(e.kind), body: .error(e))
+        ServiceResponse(error: e)
     }
 
     /// `2023-06-23T12:19:44`: UTC, no offset or fraction, as Graph's innerError writes it.

@@ -35,6 +35,9 @@ enum ErrorMapping {
         }
     }
 
+    /// What a 503 tells the client to wait before it retries.
+    static let unavailableRetryAfterSeconds = 5
+
     static let internalError = ODataError(
         .internalError, code: "InternalServerError", message: "An unexpected error occurred; it has been logged.")
 
@@ -76,5 +79,27 @@ enum ErrorMapping {
         w.endObject()
         w.endObject()
         return w.bytes
+    }
+}
+
+extension ServiceResponse {
+    /// The answer for `error`, direct or inside a `$batch`: its status, and the headers its kind calls
+    /// for (401 `WWW-Authenticate`, 405 `Allow`, 503 `Retry-After`) after any given in `headers`.
+    init(error: ODataError, headers: [(String, String)] = []) {
+        var headers = headers
+        switch error.kind {
+        case .unauthorized:
+            headers.append(("WWW-Authenticate", "Bearer"))
+        case .methodNotAllowed:
+            // HEAD goes wherever GET does.
+            let methods = error.allowedMethods.flatMap { $0 == "GET" ? ["GET", "HEAD"] : [$0] }
+            if !methods.isEmpty { headers.append(("Allow", methods.joined(separator: ", "))) }
+        case .serviceUnavailable:
+            headers.append(("Retry-After", String(ErrorMapping.unavailableRetryAfterSeconds)))
+        case .badRequest, .forbidden, .notFound, .notAcceptable, .conflict, .preconditionFailed, .payloadTooLarge,
+            .unsupportedMediaType, .failedDependency, .tooManyRequests, .internalError, .notImplemented:
+            break
+        }
+        self.init(status: ErrorMapping.httpStatus(error.kind), headers: headers, body: .error(error))
     }
 }

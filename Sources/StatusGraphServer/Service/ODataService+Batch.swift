@@ -34,13 +34,12 @@ extension ODataService {
                 order.append(part.id)
                 if part.dependsOn.contains(where: { dep in !(200..<300).contains(results[dep]!.status) }) {
                     results[key] = ServiceResponse(
-                        status: 424,
-                        body: .error(ODataError(.failedDependency, code: "FailedDependency", message: "A request this one depends on failed.")))
+                        error: ODataError(.failedDependency, code: "FailedDependency", message: "A request this one depends on failed."))
                     continue
                 }
                 let request = inner(part, outer: r)
                 if request.path.utf8.starts(with: "/$batch".utf8) {
-                    results[key] = ServiceResponse(status: 400, body: .error(.badRequest("A batch cannot contain another batch.")))
+                    results[key] = ServiceResponse(error: .badRequest("A batch cannot contain another batch."))
                     continue
                 }
                 if let refused = admit(r.identity, method: request.method) {

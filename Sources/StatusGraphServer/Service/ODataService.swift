@@ -53,7 +53,7 @@ public struct ODataService: Sendable {
             .tooManyRequests, code: "TooManyRequests",
             message: "Too many requests from Identifier:\(identifier) under category:\(category) "
                 + "(\(refusal.limit.requests) per \(refusal.limit.window.components.seconds) s). Please try again later.")
-        return ServiceResponse(status: 429, headers: [("Retry-After", String(retryAfter))], body: .error(error))
+        return ServiceResponse(error: error, headers: [("Retry-After", String(retryAfter))])
     }
 
     /// `Retry-After`'s whole seconds for a wait: rounded up (a client that waits them is taken), at least 1.
@@ -65,7 +65,7 @@ public struct ODataService: Sendable {
     /// The error response for anything a request's handling threw.
     func response(for error: any Error) -> ServiceResponse {
         let e = ErrorMapping.odataError(for: error, logger: logger)
-        return ServiceResponse(status: ErrorMapping.httpStatus(e.kind), body: .error(e))
+        return ServiceResponse(error: e)
     }
 
     private func dispatch(_ r: ServiceRequest) async throws -> ServiceResponse {
