@@ -64,6 +64,10 @@ public protocol EntityStore: Sendable {
     /// copying it whole (`StoreExport`) while it is served.
     func withSnapshot<T>(_ body: (any StoreSnapshot) async throws -> T) async throws -> T
 
+    /// Runs `body`, a load of many rows (`StoreImport`), the fastest way the backend can take them while
+    /// staying correct (see `SQLDatabase.withBulkLoad`).
+    func withBulkLoad<T>(_ body: () async throws -> T) async throws -> T
+
     /// Sets when a container's counted rows last changed (kept at zero counts if it holds none).
     func setCountsUpdated(_ value: CountsUpdated) async throws
 

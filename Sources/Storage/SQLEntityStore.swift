@@ -498,6 +498,10 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         }
     }
 
+    public func withBulkLoad<T>(_ body: () async throws -> T) async throws -> T {
+        try await database.withBulkLoad(body)
+    }
+
     public func setCountsUpdated(_ value: CountsUpdated) async throws {
         var u = SQLBuilder(d)
         u.append("UPDATE "); u.identifier(StorageLayout.countsTable); u.append(" SET "); u.identifier("updated")

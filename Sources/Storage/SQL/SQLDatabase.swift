@@ -17,6 +17,9 @@ public protocol SQLDatabase: Sendable {
     /// Runs `body` with a query function whose reads all see the database as it was when the snapshot
     /// began, whatever is written meanwhile: for a dump of a store that is being served.
     func withSnapshot<T>(_ body: (_ query: @escaping @Sendable (SQLStatement) async throws -> [[SQLValue]]) async throws -> T) async throws -> T
+    /// Runs `body`, which writes many rows (an import), the fastest way this database loads them while
+    /// staying correct; nothing a load may skip is left undone when it returns or throws.
+    func withBulkLoad<T>(_ body: () async throws -> T) async throws -> T
     func close() async throws
 }
 
@@ -29,6 +32,11 @@ extension SQLDatabase {
         _ body: (_ query: @escaping @Sendable (SQLStatement) async throws -> [[SQLValue]]) async throws -> T
     ) async throws -> T {
         try await body { statement in try await self.query(statement) }
+    }
+
+    /// As any writes: a database served by other processes meanwhile (PostgreSQL) must stay fit to serve.
+    public func withBulkLoad<T>(_ body: () async throws -> T) async throws -> T {
+        try await body()
     }
 
     /// For a driver that hands out rows as values: each row viewed as cells.
