@@ -35,6 +35,10 @@ public protocol EntityStore: Sendable {
     /// Adds entities to one container in one statement, all or none; `StorageError.parentNotFound` when
     /// the container does not exist, `conflict` when an id is taken.
     func insert(_ table: StorageTable, in scope: Scope, _ entities: [StoredEntity]) async throws
+    /// Adds the entities whose key is not taken, in one statement, and leaves the others as stored;
+    /// how many were added (and counted). `StorageError.parentNotFound` when their container does not
+    /// exist. For copying a store (`StoreImport`): an import cut short can run again.
+    func insertNew(_ table: StorageTable, in scope: Scope, _ entities: [StoredEntity]) async throws -> Int
 
     /// Sets the given columns; the entity after the change, or nil when there is none.
     func update(_ table: StorageTable, in scope: Scope, id: String, types: Set<String>?, set: [(column: Int, value: SQLValue)])

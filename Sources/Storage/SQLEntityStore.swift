@@ -20,6 +20,8 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
     private struct InsertShape: Hashable {
         let table: String
         let rows: Int
+        /// `ON CONFLICT DO NOTHING`: rows whose key is taken are left out (`insertNew`).
+        let keepingExisting: Bool
     }
 
     /// Combines concurrent inserts into one table where the database wants it (`SQLDatabase.insertLanes`).
@@ -289,6 +291,30 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
 
     public func insert(_ table: StorageTable, in scope: Scope, _ entities: [StoredEntity]) async throws {
         guard !entities.isEmpty else { return }
+        let bindings = try insertBindings(table, in: scope, entities)
+        // One statement for all the rows: they are stored together or not at all. The container is
+        // checked by the table's foreign key (both backends report its violation as `parentNotFound`):
+        // one lookup of the parent per row, under the lock a foreign key takes. (A guard `INSERT … SELECT
+        // … WHERE EXISTS` looked the parent up twice, and SQLite runs an INSERT … SELECT into a table with
+        // triggers through a temporary table.)
+        guard let batcher else { return try await insertRows(table, bindings, rows: entities.count) }
+        let container = scope.parents.reduce(scope.tenant) { $0 + "\u{0}" + $1 }
+        try await batcher.insert(into: table.name, order: container, bindings: bindings, rows: entities.count) { bindings, rows in
+            try await self.insertRows(table, bindings, rows: rows)
+        }
+    }
+
+    /// One statement of its own, not shared with concurrent creates (`InsertBatcher`): an import's
+    /// statements hold hundreds of rows already.
+    public func insertNew(_ table: StorageTable, in scope: Scope, _ entities: [StoredEntity]) async throws -> Int {
+        guard !entities.isEmpty else { return 0 }
+        let bindings = try insertBindings(table, in: scope, entities)
+        let text = insertText(table, rows: entities.count, keepingExisting: true)
+        return try await database.write(SQLStatement(text, bindings)).changes
+    }
+
+    /// An insert's values: each row's keys (tenant, containers, id), type and columns.
+    private func insertBindings(_ table: StorageTable, in scope: Scope, _ entities: [StoredEntity]) throws -> [SQLValue] {
         guard scope.parents.count == table.parentKeyColumns.count else {
             throw StorageError(.internalError, "an insert into \(table.name) needs \(table.parentKeyColumns.count) parent keys")
         }
@@ -302,25 +328,18 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
             bindings.append(.text(entity.type))
             bindings.append(contentsOf: entity.values)
         }
-        // One statement for all the rows: they are stored together or not at all. The container is
-        // checked by the table's foreign key (both backends report its violation as `parentNotFound`):
-        // one lookup of the parent per row, under the lock a foreign key takes. (A guard `INSERT … SELECT
-        // … WHERE EXISTS` looked the parent up twice, and SQLite runs an INSERT … SELECT into a table with
-        // triggers through a temporary table.)
-        guard let batcher else { return try await insertRows(table, bindings, rows: entities.count) }
-        let container = scope.parents.reduce(scope.tenant) { $0 + "\u{0}" + $1 }
-        try await batcher.insert(into: table.name, order: container, bindings: bindings, rows: entities.count) { bindings, rows in
-            try await self.insertRows(table, bindings, rows: rows)
-        }
+        return bindings
     }
 
     private func insertRows(_ table: StorageTable, _ bindings: [SQLValue], rows: Int) async throws {
-        _ = try await database.write(SQLStatement(insertText(table, rows: rows), bindings))
+        _ = try await database.write(SQLStatement(insertText(table, rows: rows, keepingExisting: false), bindings))
     }
 
-    /// `INSERT INTO table (…) VALUES (…), (…)` for `rows` rows, its placeholders typed by column.
-    private func insertText(_ table: StorageTable, rows: Int) -> String {
-        let shape = InsertShape(table: table.name, rows: rows)
+    /// `INSERT INTO table (…) VALUES (…), (…)` for `rows` rows, its placeholders typed by column; with
+    /// `ON CONFLICT DO NOTHING` when `keepingExisting` (a uniqueness conflict only: a missing container
+    /// still fails the statement).
+    private func insertText(_ table: StorageTable, rows: Int, keepingExisting: Bool) -> String {
+        let shape = InsertShape(table: table.name, rows: rows, keepingExisting: keepingExisting)
         if let text = insertTexts.withLock({ $0[shape] }) { return text }
         let keys = 3 + table.parentKeyColumns.count, head = insertHeads[table.name]!
         var b = SQLBuilder(d)
@@ -334,7 +353,7 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
                 b.bind(.null, as: column.kind)
             }
         }
-        b.append(")")
+        b.append(keepingExisting ? ") ON CONFLICT DO NOTHING" : ")")
         let text = b.statement.sql
         if rows <= Self.keptInsertRows { insertTexts.withLock { $0[shape] = text } }
         return text

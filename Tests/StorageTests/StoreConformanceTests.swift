@@ -354,6 +354,34 @@ import Testing
         }
     }
 
+    /// `insertNew` adds the rows whose key is free in one statement, leaves the taken ones as they are
+    /// stored (and counted once), and fails whole on a missing container.
+    @Test(arguments: TestBackend.available)
+    func newRowsAreAddedAndTakenKeysKept(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            try await store.insert(apps, in: Scope(tenant: "t", parents: []), row(apps, id: "app", type: "iosLobApp"))
+            let statuses = Scope(tenant: "t", parents: ["app"])
+            func status(_ id: String, _ state: String) -> StoredEntity {
+                row(appDeviceStatuses, id: id, type: "mobileAppInstallStatus", ["installState": .text(state), "deviceName": .text(state)])
+            }
+            #expect(try await store.insertNew(appDeviceStatuses, in: statuses, [status("a", "installed"), status("b", "installed")]) == 2)
+            #expect(try await store.insertNew(appDeviceStatuses, in: statuses, [status("a", "failed"), status("c", "failed"), status("b", "failed")]) == 1)
+            #expect(try await store.insertNew(appDeviceStatuses, in: statuses, [status("c", "failed")]) == 0)
+            #expect(try await store.insertNew(appDeviceStatuses, in: statuses, []) == 0)
+            var failed: StorageError.Code?
+            do { _ = try await store.insertNew(appDeviceStatuses, in: Scope(tenant: "t", parents: ["none"]), [status("d", "failed")]) } catch let e as StorageError { failed = e.code }
+            #expect(failed == .parentNotFound)
+            let stored = try await store.list(appDeviceStatuses, in: statuses, query())
+            let name = appDeviceStatuses.columnIndex("deviceName")!
+            #expect(stored.map { "\($0.id)=\($0.values[name])" } == ["a=\(SQLValue.text("installed"))", "b=\(SQLValue.text("installed"))", "c=\(SQLValue.text("failed"))"])
+            var kept: [String: Int64] = [:]
+            for c in try await store.counts(tenant: "t", parentKeys: ["app"], sources: [appDeviceStatuses.name]) where c.count != 0 {
+                kept[c.bucket, default: 0] += c.count
+            }
+            #expect(kept == ["failedDeviceCount": 1, "installedDeviceCount": 2])
+        }
+    }
+
     /// Writes into one container that move several of its counts at once, concurrently: inserts of many
     /// entities in mixed states and updates that move entities between states in both directions. On a
     /// backend with row locks, each such write locks several count rows; taken in the order the rows come,
