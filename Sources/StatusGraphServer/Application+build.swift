@@ -13,7 +13,8 @@ public func buildApplication(
     services: [any Service] = [],
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
-    let odata = ODataService(service: service, store: store, limits: configuration.limits, logger: logger)
+    let odata = ODataService(
+        service: service, store: store, limits: configuration.limits, logger: logger, injectsFaults: configuration.allowFaults)
     let verifier = try await TokenVerifier(configuration: configuration.identity)
     let responder = StatusGraphResponder(service: odata, configuration: configuration, verifier: verifier, logger: logger)
     let maxBodyBytes = configuration.limits.maxBodyBytes

@@ -19,6 +19,9 @@ public struct ServerConfiguration: Sendable {
     public var compressResponses = true
     /// `POST /_statusgraph/reset` removes everything of the caller's tenant (for test suites); off by default.
     public var allowReset = false
+    /// `/_statusgraph/faults` sets the faults the caller's tenant meets (delays, Graph's transient errors),
+    /// for testing clients against them; off by default.
+    public var allowFaults = false
 
     public init() {}
 }

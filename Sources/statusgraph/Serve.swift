@@ -43,6 +43,11 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("allow-reset"), help: "Serve POST /_statusgraph/reset, which removes everything of the caller's tenant (for test suites; never on a store you keep).")
     var allowReset = false
 
+    @Flag(name: .customLong("allow-faults"), help: ArgumentHelp(
+        "Serve /_statusgraph/faults, where a test sets the delays and transient errors (429, 500, 502, 503, 504) its tenant's requests meet.",
+        discussion: "For testing clients' retries; never on a store you serve from."))
+    var allowFaults = false
+
     @OptionGroup var identity: IdentityOptions
 
     @OptionGroup var storage: StorageOptions
@@ -80,6 +85,7 @@ struct Serve: AsyncParsableCommand {
         config.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
         config.compressResponses = compressResponses
         config.allowReset = allowReset
+        config.allowFaults = allowFaults
         config.limits.throttle = try throttle.map { try ThrottlePolicy(parsing: $0) }
         let secret = try TokenIssuer.secret(dataDirectory: dataDirectory)
         config.identity = try identity.configuration(secret: secret)

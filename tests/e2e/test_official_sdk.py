@@ -210,3 +210,51 @@ def test_sdk_retries_after_graphs_throttling():
             assert int(refused.headers["Retry-After"]) >= 1
         finally:
             server.stop()
+
+
+def test_sdk_retries_through_injected_faults():
+    """Faults set through `/_statusgraph/faults` (`--allow-faults`): the SDK's default middleware retries
+    Graph's transient 503 and 504 after their `Retry-After`, and a 502 it does not retry reaches the
+    caller as the SDK's error. Each rule is counted, so the rules left say how often the SDK tried."""
+    import tempfile
+    from kiota_abstractions.api_error import APIError
+    from msgraph_core import GraphClientFactory
+    from msgraph.generated.models.ios_mobile_app_configuration import IosMobileAppConfiguration
+    from msgraph.generated.models.managed_device_mobile_app_configuration_user_status import \
+        ManagedDeviceMobileAppConfigurationUserStatus
+    from conftest import Server
+
+    with tempfile.TemporaryDirectory() as data_dir:
+        server = Server(data_dir, "--allow-faults").start()
+        try:
+            async def run():
+                from msgraph import GraphServiceClient
+                http = GraphClientFactory.create_with_default_middleware(client=httpx.AsyncClient())
+                auth = BaseBearerTokenAuthenticationProvider(StaticToken(server.token))
+                client = GraphServiceClient(request_adapter=HttpxRequestAdapter(auth, http_client=http, base_url=f"{server.url}/v1.0"))
+                configurations = client.device_app_management.mobile_app_configurations
+                cfg = await configurations.post(IosMobileAppConfiguration(display_name="faulty"))
+                statuses = configurations.by_managed_device_mobile_app_configuration_id(cfg.id).user_statuses
+                r = server.request("PUT", "/_statusgraph/faults", json=[
+                    {"method": "POST", "path": "/deviceAppManagement/mobileAppConfigurations/*/userStatuses",
+                     "status": 503, "retryAfter": 1, "count": 2},
+                    {"method": "GET", "path": "/deviceAppManagement/mobileAppConfigurations/*/userStatuses",
+                     "status": 504, "retryAfter": 1, "count": 1},
+                ])
+                assert r.status_code == 200, r.text
+                created = await statuses.post(ManagedDeviceMobileAppConfigurationUserStatus(user_display_name="u"))
+                assert created.user_display_name == "u"
+                page = await statuses.get()
+                assert [s.user_display_name for s in page.value] == ["u"]
+                left = server.get("/_statusgraph/faults").json()["value"]
+                assert left == [], "the SDK retried until each rule was spent"
+                r = server.request("PUT", "/_statusgraph/faults", json={"method": "GET", "status": 502, "count": 1})
+                assert r.status_code == 200, r.text
+                try:
+                    await statuses.get()
+                    raise AssertionError("a 502 reached the SDK's caller as an answer")
+                except APIError as error:
+                    assert error.response_status_code == 502
+            asyncio.run(run())
+        finally:
+            server.stop()

@@ -4,7 +4,7 @@ public struct ODataError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
         case badRequest, unauthorized, forbidden, notFound, methodNotAllowed, notAcceptable, conflict
         case preconditionFailed, payloadTooLarge, unsupportedMediaType, failedDependency, tooManyRequests
-        case internalError, notImplemented, serviceUnavailable
+        case internalError, notImplemented, badGateway, serviceUnavailable, gatewayTimeout
     }
 
     public var kind: Kind

@@ -30,6 +30,7 @@ public struct StatusGraphResponder: HTTPResponder {
     static let prefer = HTTPField.Name("Prefer")!
     /// Where a test suite resets its tenant, when the server allows it (`--allow-reset`).
     static let resetPath = "/_statusgraph/reset"
+    static let faultsPath = "/_statusgraph/faults"
     static let jsonType = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
 
     public func respond(to request: Request, context: Context) async throws -> Response {
@@ -117,6 +118,9 @@ public struct StatusGraphResponder: HTTPResponder {
         if let preflight = CrossOrigin.preflight(request.head) {
             return preflight
         }
+        if path == Self.faultsPath, service.faults != nil {
+            return await faultRules(request)
+        }
         if path == Self.resetPath, configuration.allowReset {
             guard request.method == .post else {
                 return Self.error(.methodNotAllowed(request.method.rawValue, path: path, allowed: ["POST"]))
@@ -159,6 +163,9 @@ public struct StatusGraphResponder: HTTPResponder {
             let isBatch = rest == "/$batch" || (rest.utf8.count == 9 && rest.lowercased() == "/%24batch")
             if !isBatch, let refused = service.admit(identity, method: method) { return refused }
         }
+        if service.faults != nil, let met = await service.meetFault(identity, method: method, path: path.dropFirst(prefix.count)) {
+            return met
+        }
         var body: [UInt8] = []
         if method == .post || method == .patch || method == .put {
             // A body declared too large is refused unread (`ContinueHandler` did not ask for it).
@@ -188,6 +195,36 @@ public struct StatusGraphResponder: HTTPResponder {
             preferMinimal: request.headers.contains { $0.name == Self.prefer && HeaderValues.contains($0.value, lowercased: "return=minimal") },
             baseURL: baseURL(request), identity: identity)
         return await service.handle(serviceRequest)
+    }
+
+    /// `/_statusgraph/faults` (with `--allow-faults`): the caller's fault rules (`ODataService.faultRules`).
+    private func faultRules(_ request: Request) async -> ServiceResponse {
+        let method: ServiceRequest.Method
+        switch request.method {
+        case .get, .head: method = .get
+        case .put: method = .put
+        case .post: method = .post
+        case .delete: method = .delete
+        default: return Self.error(.methodNotAllowed(request.method.rawValue, path: Self.faultsPath, allowed: ["GET", "PUT", "POST", "DELETE"]))
+        }
+        let identity: Identity
+        do {
+            identity = try await verifier.identity(authorization: request.headers.first(.authorization))
+        } catch {
+            return Self.error(error)
+        }
+        var body: [UInt8] = []
+        if method == .put || method == .post {
+            do {
+                var buffer = try await request.body.collect(upTo: configuration.limits.maxBodyBytes)
+                body = buffer.readBytes(length: buffer.readableBytes) ?? []
+            } catch is NIOTooManyBytesError {
+                return Self.tooLarge(configuration.limits.maxBodyBytes)
+            } catch {
+                return Self.error(.badRequest("The request body could not be read."))
+            }
+        }
+        return service.faultRules(method, body: body, contentType: request.headers.first(.contentType), identity: identity)
     }
 
     /// `POST /health/echo`: parses a JSON body and writes it back, touching no storage — the benchmark's

@@ -57,7 +57,9 @@ enum ErrorMapping {
         case .tooManyRequests: return 429
         case .internalError: return 500
         case .notImplemented: return 501
+        case .badGateway: return 502
         case .serviceUnavailable: return 503
+        case .gatewayTimeout: return 504
         }
     }
 
@@ -95,9 +97,12 @@ extension ServiceResponse {
             let methods = error.allowedMethods.flatMap { $0 == "GET" ? ["GET", "HEAD"] : [$0] }
             if !methods.isEmpty { headers.append(("Allow", methods.joined(separator: ", "))) }
         case .serviceUnavailable:
-            headers.append(("Retry-After", String(ErrorMapping.unavailableRetryAfterSeconds)))
+            if !headers.contains(where: { $0.0 == "Retry-After" }) {
+                headers.append(("Retry-After", String(ErrorMapping.unavailableRetryAfterSeconds)))
+            }
         case .badRequest, .forbidden, .notFound, .notAcceptable, .conflict, .preconditionFailed, .payloadTooLarge,
-            .unsupportedMediaType, .failedDependency, .tooManyRequests, .internalError, .notImplemented:
+            .unsupportedMediaType, .failedDependency, .tooManyRequests, .internalError, .notImplemented, .badGateway,
+            .gatewayTimeout:
             break
         }
         self.init(status: ErrorMapping.httpStatus(error.kind), headers: headers, body: .error(error))

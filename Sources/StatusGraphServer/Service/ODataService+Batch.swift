@@ -29,6 +29,9 @@ extension ODataService {
         // order), so their writes share commits. A request whose dependency failed gets 424.
         for wave in waves {
             var runnable: [(key: String, request: ServiceRequest)] = []
+            // The requests of a wave run at once: a wave waits as long as the longest fault latency its
+            // requests met.
+            var latency: Duration = .zero
             for part in wave {
                 let key = part.key
                 order.append(part.id)
@@ -46,8 +49,16 @@ extension ODataService {
                     results[key] = refused  // each request of a batch is throttled on its own, as in Graph
                     continue
                 }
+                if let met = faults?.meet(tenant: r.identity.tenant, method: request.method, path: request.path) {
+                    latency = max(latency, met.latency)
+                    if let response = met.response {
+                        results[key] = response
+                        continue
+                    }
+                }
                 runnable.append((key, request))
             }
+            if latency > .zero { try? await Task.sleep(for: latency) }
             // Creates in one collection (POSTs with a body to the same path) are bound once and stored in
             // one statement; every other request goes through the pipeline on its own.
             var creates: [Substring: [(key: String, request: ServiceRequest)]] = [:]

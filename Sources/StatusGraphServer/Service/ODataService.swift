@@ -18,13 +18,16 @@ public struct ODataService: Sendable {
     let codecCache = Cached<SkipTokenCodec>()
     /// Graph's request limits, when the server applies them.
     let throttle: Throttle?
+    /// The fault rules tests set (`/_statusgraph/faults`), when the server takes them.
+    let faults: Faults?
 
-    public init(service: ServiceModel, store: any EntityStore, limits: ServiceLimits, logger: Logger) {
+    public init(service: ServiceModel, store: any EntityStore, limits: ServiceLimits, logger: Logger, injectsFaults: Bool = false) {
         self.service = service
         self.store = store
         self.limits = limits
         self.logger = logger
         self.throttle = limits.throttle.map(Throttle.init(policy:))
+        self.faults = injectsFaults ? Faults() : nil
         self.versions = service.versions.mapValues {
             VersionContext(model: $0, service: service, layout: store.layout, queryLimits: limits.query)
         }
