@@ -32,6 +32,20 @@ import Testing
         return StoredEntity(id: id, type: type, values: row)
     }
 
+    /// A status of an app's `deviceStatuses` in `state`, its device named after its id.
+    func deviceStatus(_ id: String, _ state: String) -> StoredEntity {
+        row(appDeviceStatuses, id: id, type: "mobileAppInstallStatus", ["installState": .text(state), "deviceName": .text("D-" + id)])
+    }
+
+    /// An app's device status counts that are not zero, by bucket, its shards added up.
+    func deviceCounts(_ store: any EntityStore, tenant: String = "t", app: String = "app") async throws -> [String: Int64] {
+        var kept: [String: Int64] = [:]
+        for c in try await store.counts(tenant: tenant, parentKeys: [app], sources: [appDeviceStatuses.name]) where c.count != 0 {
+            kept[c.bucket, default: 0] += c.count
+        }
+        return kept
+    }
+
     /// A tenant's reset: its rows at every depth and its counts go; another tenant's stay.
     @Test(arguments: TestBackend.available)
     func deletingATenantLeavesTheOthers(_ backend: TestBackend) async throws {
@@ -314,11 +328,7 @@ import Testing
                     guard case .text(let s) = entity.values[state], let bucket = buckets[s] else { continue }
                     expected[bucket, default: 0] += 1
                 }
-                var kept: [String: Int64] = [:]
-                for c in try await store.counts(tenant: tenant, parentKeys: [app], sources: [appDeviceStatuses.name]) where c.count != 0 {
-                    kept[c.bucket, default: 0] += c.count
-                }
-                #expect(kept == expected, "\(tenant)/\(app)")
+                #expect(try await deviceCounts(store, tenant: tenant, app: app) == expected, "\(tenant)/\(app)")
             }
         }
     }
@@ -329,10 +339,7 @@ import Testing
         try await withStore(backend) { store in
             try await store.insert(apps, in: Scope(tenant: "t", parents: []), row(apps, id: "app", type: "iosLobApp"))
             let statuses = Scope(tenant: "t", parents: ["app"])
-            func status(_ id: String, _ state: String) -> StoredEntity {
-                row(appDeviceStatuses, id: id, type: "mobileAppInstallStatus", ["installState": .text(state), "deviceName": .text("D-" + id)])
-            }
-            try await store.insert(appDeviceStatuses, in: statuses, (0..<20).map { status("s\($0)", $0 % 4 == 0 ? "failed" : "installed") })
+            try await store.insert(appDeviceStatuses, in: statuses, (0..<20).map { deviceStatus("s\($0)", $0 % 4 == 0 ? "failed" : "installed") })
             #expect(try await store.count(appDeviceStatuses, in: statuses, query()) == 20)
             #expect(try await store.get(appDeviceStatuses, in: statuses, id: "s7", types: nil)?.values[appDeviceStatuses.columnIndex("deviceName")!] == .text("D-s7"))
             // A taken id among them, or a missing container: none is stored.
@@ -342,15 +349,12 @@ import Testing
                 (Scope(tenant: "t", parents: ["none"]), ["n1", "n2"], .parentNotFound),
             ] {
                 var failed: StorageError.Code?
-                do { try await store.insert(appDeviceStatuses, in: scope, ids.map { status($0, "failed") }) } catch let e as StorageError { failed = e.code }
+                do { try await store.insert(appDeviceStatuses, in: scope, ids.map { deviceStatus($0, "failed") }) } catch let e as StorageError { failed = e.code }
                 #expect(failed == code, "\(ids)")
             }
             #expect(try await store.count(appDeviceStatuses, in: statuses, query()) == 20)
             try await store.insert(appDeviceStatuses, in: statuses, [])
-            let counts = try await store.counts(tenant: "t", parentKeys: ["app"], sources: [appDeviceStatuses.name])
-            var kept: [String: Int64] = [:]
-            for c in counts where c.count != 0 { kept[c.bucket, default: 0] += c.count }
-            #expect(kept == ["failedDeviceCount": 5, "installedDeviceCount": 15])
+            #expect(try await deviceCounts(store) == ["failedDeviceCount": 5, "installedDeviceCount": 15])
         }
     }
 
@@ -361,24 +365,17 @@ import Testing
         try await withStore(backend) { store in
             try await store.insert(apps, in: Scope(tenant: "t", parents: []), row(apps, id: "app", type: "iosLobApp"))
             let statuses = Scope(tenant: "t", parents: ["app"])
-            func status(_ id: String, _ state: String) -> StoredEntity {
-                row(appDeviceStatuses, id: id, type: "mobileAppInstallStatus", ["installState": .text(state), "deviceName": .text(state)])
-            }
-            #expect(try await store.insertNew(appDeviceStatuses, in: statuses, [status("a", "installed"), status("b", "installed")]) == 2)
-            #expect(try await store.insertNew(appDeviceStatuses, in: statuses, [status("a", "failed"), status("c", "failed"), status("b", "failed")]) == 1)
-            #expect(try await store.insertNew(appDeviceStatuses, in: statuses, [status("c", "failed")]) == 0)
+            #expect(try await store.insertNew(appDeviceStatuses, in: statuses, [deviceStatus("a", "installed"), deviceStatus("b", "installed")]) == 2)
+            #expect(try await store.insertNew(appDeviceStatuses, in: statuses, [deviceStatus("a", "failed"), deviceStatus("c", "failed"), deviceStatus("b", "failed")]) == 1)
+            #expect(try await store.insertNew(appDeviceStatuses, in: statuses, [deviceStatus("c", "failed")]) == 0)
             #expect(try await store.insertNew(appDeviceStatuses, in: statuses, []) == 0)
             var failed: StorageError.Code?
-            do { _ = try await store.insertNew(appDeviceStatuses, in: Scope(tenant: "t", parents: ["none"]), [status("d", "failed")]) } catch let e as StorageError { failed = e.code }
+            do { _ = try await store.insertNew(appDeviceStatuses, in: Scope(tenant: "t", parents: ["none"]), [deviceStatus("d", "failed")]) } catch let e as StorageError { failed = e.code }
             #expect(failed == .parentNotFound)
             let stored = try await store.list(appDeviceStatuses, in: statuses, query())
-            let name = appDeviceStatuses.columnIndex("deviceName")!
-            #expect(stored.map { "\($0.id)=\($0.values[name])" } == ["a=\(SQLValue.text("installed"))", "b=\(SQLValue.text("installed"))", "c=\(SQLValue.text("failed"))"])
-            var kept: [String: Int64] = [:]
-            for c in try await store.counts(tenant: "t", parentKeys: ["app"], sources: [appDeviceStatuses.name]) where c.count != 0 {
-                kept[c.bucket, default: 0] += c.count
-            }
-            #expect(kept == ["failedDeviceCount": 1, "installedDeviceCount": 2])
+            let state = appDeviceStatuses.columnIndex("installState")!
+            #expect(stored.map { "\($0.id)=\($0.values[state])" } == ["a=\(SQLValue.text("installed"))", "b=\(SQLValue.text("installed"))", "c=\(SQLValue.text("failed"))"])
+            #expect(try await deviceCounts(store) == ["failedDeviceCount": 1, "installedDeviceCount": 2])
         }
     }
 
@@ -399,17 +396,14 @@ import Testing
                 "notApplicable": "notApplicableDeviceCount",
             ]
             let state = appDeviceStatuses.columnIndex("installState")!
-            func status(_ id: String, _ state: String) -> StoredEntity {
-                row(appDeviceStatuses, id: id, type: "mobileAppInstallStatus", ["installState": .text(state)])
-            }
             // Entities the updates move back and forth: "up" ones forwards through `states`, "down" ones backwards.
-            try await store.insert(appDeviceStatuses, in: statuses, (0..<12).map { status("m\($0)", states[$0 % states.count]) })
+            try await store.insert(appDeviceStatuses, in: statuses, (0..<12).map { deviceStatus("m\($0)", states[$0 % states.count]) })
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for writer in 0..<8 {
                     group.addTask {
                         for round in 0..<6 {
                             // Each insert holds every state, in an order of its own.
-                            let rows = (0..<18).map { i in status("w\(writer)-\(round)-\(i)", states[(i * (writer + 1) + round) % states.count]) }
+                            let rows = (0..<18).map { i in deviceStatus("w\(writer)-\(round)-\(i)", states[(i * (writer + 1) + round) % states.count]) }
                             try await store.insert(self.appDeviceStatuses, in: statuses, rows)
                         }
                     }
@@ -435,9 +429,7 @@ import Testing
             // One count per bucket, however many shards the writes were spread over.
             let counts = try await store.counts(tenant: "t", parentKeys: ["app"], sources: [appDeviceStatuses.name])
             #expect(Set(counts.map(\.bucket)).count == counts.count)
-            var kept: [String: Int64] = [:]
-            for c in counts where c.count != 0 { kept[c.bucket, default: 0] += c.count }
-            #expect(kept == expected)
+            #expect(try await deviceCounts(store) == expected)
             // And the summary's own read agrees.
             let read = store.countsRead(apps, types: nil, columns: [], sources: [appDeviceStatuses.name])
             let app = try #require(try await store.getWithCounts(read, in: Scope(tenant: "t", parents: []), id: "app"))

@@ -34,6 +34,20 @@ def v1_client(server, verify=True):
     return GraphServiceClient(request_adapter=adapter(server, "v1.0", verify))
 
 
+async def retrying_user_statuses(server, name):
+    """The userStatuses of a new v1.0 configuration, through the SDK's default middleware (msgraph-core's,
+    with its RetryHandler), as an application gets it from `GraphServiceClient(credentials)`."""
+    from msgraph import GraphServiceClient
+    from msgraph_core import GraphClientFactory
+    from msgraph.generated.models.ios_mobile_app_configuration import IosMobileAppConfiguration
+    http = GraphClientFactory.create_with_default_middleware(client=httpx.AsyncClient())
+    auth = BaseBearerTokenAuthenticationProvider(StaticToken(server.token))
+    client = GraphServiceClient(request_adapter=HttpxRequestAdapter(auth, http_client=http, base_url=f"{server.url}/v1.0"))
+    configurations = client.device_app_management.mobile_app_configurations
+    cfg = await configurations.post(IosMobileAppConfiguration(display_name=name))
+    return configurations.by_managed_device_mobile_app_configuration_id(cfg.id).user_statuses
+
+
 def test_v1_sdk_creates_configuration_statuses_and_reads_summary(server):
     from msgraph.generated.models.ios_mobile_app_configuration import IosMobileAppConfiguration
     from msgraph.generated.models.managed_device_mobile_app_configuration_user_status import \
@@ -173,8 +187,6 @@ def test_sdk_retries_after_graphs_throttling():
     its RetryHandler) waits the `Retry-After` of each 429 and tries again, so every create lands."""
     import tempfile
     import time
-    from msgraph_core import GraphClientFactory
-    from msgraph.generated.models.ios_mobile_app_configuration import IosMobileAppConfiguration
     from msgraph.generated.models.managed_device_mobile_app_configuration_user_status import \
         ManagedDeviceMobileAppConfigurationUserStatus
     from conftest import Server
@@ -183,13 +195,7 @@ def test_sdk_retries_after_graphs_throttling():
         server = Server(data_dir, "--throttle", "app-writes=2/2s").start()
         try:
             async def run():
-                from msgraph import GraphServiceClient
-                http = GraphClientFactory.create_with_default_middleware(client=httpx.AsyncClient())
-                auth = BaseBearerTokenAuthenticationProvider(StaticToken(server.token))
-                client = GraphServiceClient(request_adapter=HttpxRequestAdapter(auth, http_client=http, base_url=f"{server.url}/v1.0"))
-                configurations = client.device_app_management.mobile_app_configurations
-                cfg = await configurations.post(IosMobileAppConfiguration(display_name="throttled"))
-                statuses = configurations.by_managed_device_mobile_app_configuration_id(cfg.id).user_statuses
+                statuses = await retrying_user_statuses(server, "throttled")
                 started = time.monotonic()
                 for i in range(4):  # one write a second after the first two: each of the last three waits
                     created = await statuses.post(ManagedDeviceMobileAppConfigurationUserStatus(user_display_name=f"u{i}"))
@@ -218,8 +224,6 @@ def test_sdk_retries_through_injected_faults():
     caller as the SDK's error. Each rule is counted, so the rules left say how often the SDK tried."""
     import tempfile
     from kiota_abstractions.api_error import APIError
-    from msgraph_core import GraphClientFactory
-    from msgraph.generated.models.ios_mobile_app_configuration import IosMobileAppConfiguration
     from msgraph.generated.models.managed_device_mobile_app_configuration_user_status import \
         ManagedDeviceMobileAppConfigurationUserStatus
     from conftest import Server
@@ -228,13 +232,7 @@ def test_sdk_retries_through_injected_faults():
         server = Server(data_dir, "--allow-faults").start()
         try:
             async def run():
-                from msgraph import GraphServiceClient
-                http = GraphClientFactory.create_with_default_middleware(client=httpx.AsyncClient())
-                auth = BaseBearerTokenAuthenticationProvider(StaticToken(server.token))
-                client = GraphServiceClient(request_adapter=HttpxRequestAdapter(auth, http_client=http, base_url=f"{server.url}/v1.0"))
-                configurations = client.device_app_management.mobile_app_configurations
-                cfg = await configurations.post(IosMobileAppConfiguration(display_name="faulty"))
-                statuses = configurations.by_managed_device_mobile_app_configuration_id(cfg.id).user_statuses
+                statuses = await retrying_user_statuses(server, "faulty")
                 r = server.request("PUT", "/_statusgraph/faults", json=[
                     {"method": "POST", "path": "/deviceAppManagement/mobileAppConfigurations/*/userStatuses",
                      "status": 503, "retryAfter": 1, "count": 2},

@@ -168,24 +168,10 @@ public struct StatusGraphResponder: HTTPResponder {
         }
         var body: [UInt8] = []
         if method == .post || method == .patch || method == .put {
-            // A body declared too large is refused unread (`ContinueHandler` did not ask for it).
-            if ContinueHandler.declaresMore(than: configuration.limits.maxBodyBytes, request.headers) {
-                return Self.tooLarge(configuration.limits.maxBodyBytes)
-            }
             do {
-                var buffer = try await request.body.collect(upTo: configuration.limits.maxBodyBytes)
-                body = buffer.readBytes(length: buffer.readableBytes) ?? []
-            } catch is NIOTooManyBytesError {
-                return Self.tooLarge(configuration.limits.maxBodyBytes)
+                body = try await readBody(request)
             } catch {
-                return Self.error(.badRequest("The request body could not be read."))
-            }
-            if !body.isEmpty, let coding = request.headers.first(.contentEncoding) {
-                do {
-                    body = try ContentCoding.decode(body, header: coding, limit: configuration.limits.maxBodyBytes)
-                } catch {
-                    return Self.undecodable(error, limit: configuration.limits.maxBodyBytes)
-                }
+                return error.response
             }
         }
         let query = request.uri.query.map { Substring($0) }
@@ -216,15 +202,41 @@ public struct StatusGraphResponder: HTTPResponder {
         var body: [UInt8] = []
         if method == .put || method == .post {
             do {
-                var buffer = try await request.body.collect(upTo: configuration.limits.maxBodyBytes)
-                body = buffer.readBytes(length: buffer.readableBytes) ?? []
-            } catch is NIOTooManyBytesError {
-                return Self.tooLarge(configuration.limits.maxBodyBytes)
+                body = try await readBody(request)
             } catch {
-                return Self.error(.badRequest("The request body could not be read."))
+                return error.response
             }
         }
         return service.faultRules(method, body: body, contentType: request.headers.first(.contentType), identity: identity)
+    }
+
+    /// A body refused, with its answer.
+    private struct Refused: Error {
+        let response: ServiceResponse
+    }
+
+    /// A request's body, within the limit and decoded from its `Content-Encoding`.
+    private func readBody(_ request: Request) async throws(Refused) -> [UInt8] {
+        let limit = configuration.limits.maxBodyBytes
+        // A body declared too large is refused unread (`ContinueHandler` did not ask for it).
+        if ContinueHandler.declaresMore(than: limit, request.headers) { throw Refused(response: Self.tooLarge(limit)) }
+        var body: [UInt8]
+        do {
+            var buffer = try await request.body.collect(upTo: limit)
+            body = buffer.readBytes(length: buffer.readableBytes) ?? []
+        } catch is NIOTooManyBytesError {
+            throw Refused(response: Self.tooLarge(limit))
+        } catch {
+            throw Refused(response: Self.error(.badRequest("The request body could not be read.")))
+        }
+        if !body.isEmpty, let coding = request.headers.first(.contentEncoding) {
+            do {
+                body = try ContentCoding.decode(body, header: coding, limit: limit)
+            } catch {
+                throw Refused(response: Self.undecodable(error, limit: limit))
+            }
+        }
+        return body
     }
 
     /// `POST /health/echo`: parses a JSON body and writes it back, touching no storage — the benchmark's
