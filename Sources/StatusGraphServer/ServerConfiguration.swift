@@ -22,6 +22,8 @@ public struct ServerConfiguration: Sendable {
     /// `/_statusgraph/faults` sets the faults the caller's tenant meets (delays, Graph's transient errors),
     /// for testing clients against them; off by default.
     public var allowFaults = false
+    /// `GET /metrics` answers Prometheus metrics of the requests this instance answered; off by default.
+    public var metrics = false
 
     public init() {}
 }

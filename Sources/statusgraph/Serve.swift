@@ -48,6 +48,9 @@ struct Serve: AsyncParsableCommand {
         discussion: "For testing clients' retries; never on a store you serve from."))
     var allowFaults = false
 
+    @Flag(help: "Serve GET /metrics: Prometheus metrics of the requests this instance answered and of its process (no token needed, as for /health).")
+    var metrics = false
+
     @OptionGroup var identity: IdentityOptions
 
     @OptionGroup var storage: StorageOptions
@@ -86,6 +89,7 @@ struct Serve: AsyncParsableCommand {
         config.compressResponses = compressResponses
         config.allowReset = allowReset
         config.allowFaults = allowFaults
+        config.metrics = metrics
         config.limits.throttle = try throttle.map { try ThrottlePolicy(parsing: $0) }
         let secret = try TokenIssuer.secret(dataDirectory: dataDirectory)
         config.identity = try identity.configuration(secret: secret)

@@ -15,6 +15,8 @@ public struct StatusGraphResponder: HTTPResponder {
     let verifier: TokenVerifier
     let logger: Logger
     private let versionPrefixes: [(prefix: String, version: String)]
+    /// What `GET /metrics` reports, when the server serves it (`--metrics`).
+    let metrics: RequestMetrics?
 
     public init(service: ODataService, configuration: ServerConfiguration, verifier: TokenVerifier, logger: Logger) {
         self.service = service
@@ -22,6 +24,7 @@ public struct StatusGraphResponder: HTTPResponder {
         self.verifier = verifier
         self.logger = logger
         self.versionPrefixes = service.versionNames.map { ("/\($0)", $0) }
+        self.metrics = configuration.metrics ? RequestMetrics() : nil
     }
 
     static let clientRequestID = HTTPField.Name("client-request-id")!
@@ -34,12 +37,16 @@ public struct StatusGraphResponder: HTTPResponder {
     static let jsonType = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
 
     public func respond(to request: Request, context: Context) async throws -> Response {
+        let started = metrics.map { $0.begin(); return ContinuousClock.now }
         let requestID = RequestID.make()
         let clientRequestID = request.headers.first(Self.clientRequestID) ?? requestID
         let (head, body) = Self.response(
             for: await serve(request, context: context), requestID: requestID, clientRequestID: clientRequestID,
             crossOrigin: request.headers.first(.origin) != nil,
             coding: configuration.compressResponses ? .negotiated(ContentCoding.negotiate(request.headers[.acceptEncoding])) : .never)
+        if let metrics, let started {
+            metrics.end(method: request.method.rawValue, status: head.status.code, duration: .now - started)
+        }
         // HEAD is GET without the body (RFC 9110 §9.3.2): the same status and headers, Content-Length included.
         return Response(status: head.status, headers: head.headerFields, body: .init(byteBuffer: request.method == .head ? ByteBuffer() : body))
     }
@@ -114,6 +121,12 @@ public struct StatusGraphResponder: HTTPResponder {
         }
         if path == "/health/echo", request.method == .post {
             return await echo(request)
+        }
+        if path == "/metrics", let metrics {
+            guard request.method == .get || request.method == .head else {
+                return Self.error(.methodNotAllowed(request.method.rawValue, path: path, allowed: ["GET"]))
+            }
+            return ServiceResponse(status: 200, body: .text(metrics.text()))
         }
         if let preflight = CrossOrigin.preflight(request.head) {
             return preflight
