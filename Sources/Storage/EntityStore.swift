@@ -78,6 +78,9 @@ public protocol EntityStore: Sendable {
     /// Removes everything a tenant has (its entities and their counts); how many entities went.
     func deleteTenant(_ tenant: String) async throws -> Int
 
+    /// Whether the store answers: one trivial read, through the same connections the requests use.
+    func ping() async throws
+
     func close() async throws
 }
 

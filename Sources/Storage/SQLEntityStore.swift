@@ -517,6 +517,10 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         }
     }
 
+    public func ping() async throws {
+        _ = try await database.query(SQLStatement("SELECT 1"))
+    }
+
     public func withBulkLoad<T>(_ body: () async throws -> T) async throws -> T {
         try await database.withBulkLoad(body)
     }

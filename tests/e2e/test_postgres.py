@@ -239,7 +239,8 @@ def postgres_processes():
 
 def test_database_that_stops_answering_gets_503_in_time(short_timeout):
     """A database that hangs (here every process of it stopped: connections stay open, nothing answers)
-    is answered 503 within --db-timeout, reads and writes alike, and the service recovers by itself."""
+    is answered 503 within --db-timeout, reads and writes alike, and so is the readiness probe
+    (`/health/ready`) while `/health` stays 200; the service recovers by itself."""
     server, base = short_timeout
     first = server.post(base, {"deviceDisplayName": "before", "status": "compliant"}).json()["id"]
     stopped = postgres_processes()
@@ -255,7 +256,9 @@ def test_database_that_stops_answering_gets_503_in_time(short_timeout):
                 lambda: server.post(base, {"deviceDisplayName": "during", "status": "error"}, timeout=20),
                 lambda: server.get(f"{base}/{first}", timeout=20),
                 lambda: server.get(base, timeout=20),
+                lambda: server.get("/health/ready", timeout=20),  # the readiness probe: not ready
             ] * 2))
+        alive = server.get("/health", timeout=5)  # the liveness probe touches no storage
     finally:
         for pid in stopped:
             os.kill(pid, signal.SIGCONT)
@@ -263,5 +266,8 @@ def test_database_that_stops_answering_gets_503_in_time(short_timeout):
         assert r.status_code == 503 and r.headers.get("Retry-After") == "5", (r.status_code, r.text)
         assert r.json()["error"]["code"] == "ServiceUnavailable", r.text
         assert waited < 6, f"answered after {waited:.1f} s with --db-timeout 2"
+    assert alive.status_code == 200 and alive.text == "ok"
     r = until_recovered(lambda: server.get(f"{base}/{first}"))
     assert r.status_code == 200, r.text
+    ready = server.get("/health/ready")
+    assert ready.status_code == 200 and ready.text == "ok", ready.text

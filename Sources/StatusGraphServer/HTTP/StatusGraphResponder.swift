@@ -119,6 +119,9 @@ public struct StatusGraphResponder: HTTPResponder {
         if path == "/health" {
             return ServiceResponse(status: 200, body: .text("ok"))
         }
+        if path == "/health/ready" {
+            return await ready()
+        }
         if path == "/health/echo", request.method == .post {
             return await echo(request)
         }
@@ -250,6 +253,21 @@ public struct StatusGraphResponder: HTTPResponder {
             }
         }
         return body
+    }
+
+    /// `GET /health/ready`: whether this instance can serve requests, its store included (a load
+    /// balancer's or Kubernetes' readiness probe); `/health` answers without touching storage.
+    private func ready() async -> ServiceResponse {
+        do {
+            try await service.store.ping()
+            return ServiceResponse(status: 200, body: .text("ok"))
+        } catch {
+            // Logged there; whatever the store's failure, the instance is not ready.
+            let mapped = ErrorMapping.odataError(for: error, logger: logger)
+            return ServiceResponse(
+                error: mapped.kind == .serviceUnavailable
+                    ? mapped : ODataError(.serviceUnavailable, code: "ServiceUnavailable", message: "The store does not answer: this instance is not ready."))
+        }
     }
 
     /// `POST /health/echo`: parses a JSON body and writes it back, touching no storage — the benchmark's
