@@ -137,6 +137,12 @@ import Testing
             #expect(((answers["2"]?["body"] as? [String: Any])?["error"] as? [String: Any])?["code"] as? String == "BadGateway")
             #expect(answers["3"]?["status"] as? Int == 200)
             #expect(elapsed >= .milliseconds(300), "the GET's latency was waited")
+            // The batch itself is a request: a rule on its path fails it whole.
+            _ = try await client.send(.delete, Self.faults)
+            _ = try await client.send(.put, Self.faults, json: #"{"path":"/$batch","status":503,"count":1}"#)
+            let whole = try await client.send(.post, "/beta/$batch", json: #"{"requests":[{"id":"1","method":"GET","url":"/deviceAppManagement/mobileApps"}]}"#)
+            #expect(whole.status == 503 && whole.error["code"] as? String == "ServiceUnavailable", "\(whole.text)")
+            #expect(try await client.send(.post, "/beta/$batch", json: #"{"requests":[{"id":"1","method":"GET","url":"/deviceAppManagement/mobileApps"}]}"#).status == 200)
         }
     }
 
