@@ -81,6 +81,9 @@ public protocol EntityStore: Sendable {
     /// Whether the store answers: one trivial read, through the same connections the requests use.
     func ping() async throws
 
+    /// What the backend reports about itself (`GET /metrics`).
+    func statistics() -> [StorageStatistic]
+
     func close() async throws
 }
 

@@ -517,6 +517,8 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         }
     }
 
+    public func statistics() -> [StorageStatistic] { database.statistics() }
+
     public func ping() async throws {
         _ = try await database.query(SQLStatement("SELECT 1"))
     }

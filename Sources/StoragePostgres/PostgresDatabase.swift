@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 import Storage
+import Synchronization
 
 /// The scale-out backend: PostgreSQL through a PostgresNIO connection pool. Instances hold no state of
 /// their own, so any number of them can share one database. Every call is bounded by `timeout`; a
@@ -19,6 +20,8 @@ public final class PostgresDatabase: SQLDatabase {
     private let logger: Logger
     /// The statements prepared on the pool's connections.
     let prepared: PreparedStatements
+    /// Writes run again after PostgreSQL aborted them for concurrent ones (a deadlock, a serialization failure).
+    private let rerunWrites = Atomic<Int>(0)
 
     public struct Settings: Sendable {
         public var url: String
@@ -86,6 +89,17 @@ public final class PostgresDatabase: SQLDatabase {
     /// lanes (two 8,500, eight 7,200); one client's latency the same.
     public var insertLanes: Int? { 4 }
 
+    public func statistics() -> [StorageStatistic] {
+        [
+            StorageStatistic(
+                "statusgraph_postgres_pool_connections_max", .gauge, maximumConnections,
+                help: "Connections this instance opens to PostgreSQL at most (--db-pool-size)."),
+            StorageStatistic(
+                "statusgraph_postgres_rerun_writes_total", .counter, rerunWrites.load(ordering: .relaxed),
+                help: "Writes run again after PostgreSQL aborted them for concurrent ones (a deadlock, a serialization failure)."),
+        ]
+    }
+
     public func write(_ statement: SQLStatement) async throws -> (rows: [[SQLValue]], changes: Int) {
         try await withConnection { connection in
             // A write is one statement in its own transaction: when PostgreSQL aborts it for a conflict
@@ -98,6 +112,7 @@ public final class PostgresDatabase: SQLDatabase {
                     let result = try await self.unnamed(statement, on: connection, confirmingTheCommit: true)
                     return (try result.rows.map(Self.values), result.metadata.rows ?? 0)
                 } catch where attempt < Self.writeAttempts && Self.isTransient(error) {
+                    self.rerunWrites.add(1, ordering: .relaxed)
                     attempt += 1
                 }
             }

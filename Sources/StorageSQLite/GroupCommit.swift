@@ -36,11 +36,28 @@ final class GroupCommit: Sendable {
     private let pool: DatabasePool
     private let execute: Execute
     private let state = Mutex(State())
+    /// Transactions committed, and the writes they held (their ratio: writes per commit).
+    private let commits = Atomic<Int>(0)
+    private let committedWrites = Atomic<Int>(0)
     private let thread = DispatchQueue(label: "statusgraph.sqlite.group-commit")
 
     init(pool: DatabasePool, execute: @escaping Execute) {
         self.pool = pool
         self.execute = execute
+    }
+
+    var statistics: [StorageStatistic] {
+        [
+            StorageStatistic(
+                "statusgraph_sqlite_commits_total", .counter, commits.load(ordering: .relaxed),
+                help: "Transactions committed (each one fsync), each holding the writes that came meanwhile."),
+            StorageStatistic(
+                "statusgraph_sqlite_committed_writes_total", .counter, committedWrites.load(ordering: .relaxed),
+                help: "Writes in committed transactions (per commit: this over statusgraph_sqlite_commits_total)."),
+            StorageStatistic(
+                "statusgraph_sqlite_waiting_writes", .gauge, state.withLock { $0.queue.count },
+                help: "Writes waiting for the next commit."),
+        ]
     }
 
     /// Runs `statement` in the next group; returns once its group is durable (or failed).
@@ -101,6 +118,8 @@ final class GroupCommit: Sendable {
                         }
                     }
                     try Self.step(db, "COMMIT")
+                    commits.add(1, ordering: .relaxed)
+                    committedWrites.add(statements.count, ordering: .relaxed)
                 } catch {
                     if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK") }
                     throw error

@@ -117,6 +117,8 @@ public final class SQLiteDatabase: SQLDatabase {
         }
     }
 
+    public func statistics() -> [StorageStatistic] { writes.statistics }
+
     /// A load into this process's file (`statusgraph import`): the indexes of the tables that are empty
     /// when it starts are dropped, and built again once it ends (also when it fails), each in one sorted
     /// pass instead of entry by entry. Rows arrive in key order, but their secondary keys (a device's

@@ -1,4 +1,5 @@
 import Foundation
+import StatusGraphTestSupport
 import Testing
 
 @testable import StatusGraphServer
@@ -40,6 +41,16 @@ import Testing
             #expect(s["statusgraph_requests_in_flight"] == 1, "the scrape itself")
             #expect((s["process_resident_memory_bytes"] ?? 0) > 1_000_000)
             #expect(s["process_cpu_seconds_total"] != nil && s["process_open_fds"] != nil && s["process_start_time_seconds"] != nil)
+            // The store's own figures, by backend.
+            switch TestBackend.selected {
+            case .sqlite:
+                #expect((s["statusgraph_sqlite_commits_total"] ?? 0) >= 1)
+                #expect((s["statusgraph_sqlite_committed_writes_total"] ?? 0) >= s["statusgraph_sqlite_commits_total"] ?? 1)
+                #expect(s["statusgraph_sqlite_waiting_writes"] == 0)
+            case .postgres:
+                #expect((s["statusgraph_postgres_pool_connections_max"] ?? 0) >= 1)
+                #expect(s["statusgraph_postgres_rerun_writes_total"] != nil)
+            }
             let post = try await client.send(.post, "/metrics", json: "{}")
             #expect(post.status == 405 && post.header("Allow") == "GET, HEAD")
             // The scrape before this one is counted too.

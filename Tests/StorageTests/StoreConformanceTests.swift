@@ -358,6 +358,25 @@ import Testing
         }
     }
 
+    /// SQLite counts its commits and the writes they held: writes that come together share commits.
+    @Test func sqliteCountsItsCommitsAndTheirWrites() async throws {
+        try await withStore(.sqlite) { store in
+            func figure(_ name: String) -> Int { store.statistics().first { $0.name == name }?.value ?? -1 }
+            try await store.insert(apps, in: Scope(tenant: "t", parents: []), row(apps, id: "app", type: "iosLobApp"))
+            let (commits, writes) = (figure("statusgraph_sqlite_commits_total"), figure("statusgraph_sqlite_committed_writes_total"))
+            #expect(commits >= 1 && writes >= commits)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<40 {
+                    group.addTask { try await store.insert(self.appDeviceStatuses, in: Scope(tenant: "t", parents: ["app"]), self.deviceStatus("d\(i)", "failed")) }
+                }
+                try await group.waitForAll()
+            }
+            #expect(figure("statusgraph_sqlite_committed_writes_total") == writes + 40)
+            #expect((commits + 1...commits + 40).contains(figure("statusgraph_sqlite_commits_total")))
+            #expect(figure("statusgraph_sqlite_waiting_writes") == 0)
+        }
+    }
+
     /// `insertNew` adds the rows whose key is free in one statement, leaves the taken ones as they are
     /// stored (and counted once), and fails whole on a missing container.
     @Test(arguments: TestBackend.available)

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import Synchronization
 
 /// What an instance has answered, for Prometheus (`--metrics`, `GET /metrics`, text format 0.0.4):
@@ -50,8 +51,8 @@ final class RequestMetrics: Sendable {
         }
     }
 
-    /// The exposition: every series, then the process's own.
-    func text() -> String {
+    /// The exposition: every series, the store's (`EntityStore.statistics`), then the process's.
+    func text(storage: [StorageStatistic] = []) -> String {
         let state = self.state.withLock { $0 }
         var out = """
             # HELP statusgraph_requests_total Requests answered, by method and status.
@@ -87,6 +88,9 @@ final class RequestMetrics: Sendable {
             statusgraph_requests_in_flight \(inFlight.load(ordering: .relaxed))
 
             """
+        for s in storage {
+            out += "# HELP \(s.name) \(s.help)\n# TYPE \(s.name) \(s.kind.rawValue)\n\(s.name) \(s.value)\n"
+        }
         out += Self.process(started: started)
         return out
     }

@@ -128,7 +128,7 @@ public struct StatusGraphResponder: HTTPResponder {
             guard request.method == .get || request.method == .head else {
                 return Self.error(.methodNotAllowed(request.method.rawValue, path: path, allowed: ["GET"]))
             }
-            return ServiceResponse(status: 200, body: .text(metrics.text()))
+            return ServiceResponse(status: 200, body: .text(metrics.text(storage: service.store.statistics())))
         }
         if let preflight = CrossOrigin.preflight(request.head) {
             return preflight

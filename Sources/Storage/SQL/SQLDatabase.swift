@@ -20,6 +20,8 @@ public protocol SQLDatabase: Sendable {
     /// Runs `body`, which writes many rows (an import), the fastest way this database loads them while
     /// staying correct; nothing a load may skip is left undone when it returns or throws.
     func withBulkLoad<T>(_ body: () async throws -> T) async throws -> T
+    /// What the database reports about itself (`GET /metrics`); none by default.
+    func statistics() -> [StorageStatistic]
     func close() async throws
 }
 
@@ -33,6 +35,8 @@ extension SQLDatabase {
     ) async throws -> T {
         try await body { statement in try await self.query(statement) }
     }
+
+    public func statistics() -> [StorageStatistic] { [] }
 
     /// As any writes: a database served by other processes meanwhile (PostgreSQL) must stay fit to serve.
     public func withBulkLoad<T>(_ body: () async throws -> T) async throws -> T {
