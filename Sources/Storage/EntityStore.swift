@@ -64,6 +64,10 @@ public protocol EntityStore: Sendable {
     /// A random secret shared by every instance on this store, created on first use (e.g. to sign paging tokens).
     func secret(named name: String) async throws -> [UInt8]
 
+    /// Makes `value` the secret `name` unless the store has made its own already (a store moved keeps
+    /// its paging links valid); whether the store's secret is now `value`.
+    func adoptSecret(named name: String, _ value: [UInt8]) async throws -> Bool
+
     /// Runs `body` on the store as it was when the call began, whatever is written meanwhile: for
     /// copying it whole (`StoreExport`) while it is served.
     func withSnapshot<T>(_ body: (any StoreSnapshot) async throws -> T) async throws -> T

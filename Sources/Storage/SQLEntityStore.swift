@@ -484,9 +484,18 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
     }
 
     public func secret(named name: String) async throws -> [UInt8] {
-        let key = "secret:" + name
         var rng = SystemRandomNumberGenerator()
-        let fresh = (0..<32).map { _ in String(format2(UInt8.random(in: 0...255, using: &rng))) }.joined()
+        return try await storeSecret(named: name, (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) })
+    }
+
+    public func adoptSecret(named name: String, _ value: [UInt8]) async throws -> Bool {
+        try await storeSecret(named: name, value) == value
+    }
+
+    /// Stores `value` as the secret `name` unless there is one; returns the one stored.
+    private func storeSecret(named name: String, _ value: [UInt8]) async throws -> [UInt8] {
+        let key = "secret:" + name
+        let fresh = value.map { String(format2($0)) }.joined()
         var i = SQLBuilder(d)
         i.append("INSERT INTO "); i.identifier(StorageLayout.schemaTable); i.append(" (")
         i.identifier("key"); i.append(", "); i.identifier("value"); i.append(") VALUES (")

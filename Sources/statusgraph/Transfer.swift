@@ -100,6 +100,10 @@ struct Import: AsyncParsableCommand {
             standardError(
                 "imported \(outcome.inserted) rows into \(description)"
                     + (outcome.skipped > 0 ? "; \(outcome.skipped) were there already and were kept" : ""))
+            if outcome.secretsKept.contains("paging") {
+                standardError(
+                    "the store had its own paging secret and keeps it: paging links (@odata.nextLink) issued by the exported store will be refused")
+            }
         }
     }
 }

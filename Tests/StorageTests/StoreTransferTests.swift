@@ -78,6 +78,21 @@ import Testing
         }
     }
 
+    /// A store that made its own paging secret before the import keeps it (the links it issued stay
+    /// valid), and the import says so.
+    @Test func aStoresOwnSecretIsKept() async throws {
+        let file = try await withStore(.sqlite) { source in
+            try await fill(source)
+            return try await export(source)
+        }
+        try await withStore(.sqlite) { target in
+            let own = try await target.secret(named: "paging")
+            let outcome = try await importing(file, into: target)
+            #expect(outcome.secretsKept == ["paging"] && outcome.inserted == 158)
+            #expect(try await target.secret(named: "paging") == own)
+        }
+    }
+
     struct LoadFailed: Error {}
 
     /// SQLite: a bulk load drops the indexes of the tables that are empty when it starts and builds them
@@ -180,9 +195,13 @@ import Testing
         let perTenant = 1 + 3 + 70 + 1 + 3 + 1  // the singleton, apps, statuses at two depths and of app2, provisioning
         #expect(lines.count == 2 + 2 * perTenant + 6)
         #expect(String(decoding: lines.last!, as: UTF8.self) == #"{"statusgraph":"end","rows":158,"counted":6}"#)
+        guard case .object(let first) = try JSONParser.parse(Array(lines[0])), case .object(let secrets)? = first["secrets"],
+            case .string(let secret)? = secrets["paging"]
+        else { Issue.record("no paging secret in \(String(decoding: lines[0], as: UTF8.self))"); return }
         try await withStore(to) { target in
             let outcome = try await importing(file, into: target)
             #expect(outcome == StoreImport.Outcome(rows: 158, inserted: 158, skipped: 0, counted: 6))
+            #expect(DumpFormat.hex(try await target.secret(named: "paging")) == secret, "paging links stay valid")
             #expect(try await export(target) == file)
             let counts = { try await target.counts(tenant: "t2", parentKeys: ["app2"], sources: [appDeviceStatuses.name]) }
             let before = try await counts()
@@ -226,6 +245,9 @@ import Testing
         ("\(header)\n{\"counted\":\"mobileApps/deviceStatuses\",\"tenant\":\"t\",\"parent\":\"a\"}", #"line 2: a "counted" line needs a "tenant", a "parent" and an "updated" time"#),
         ("\(header)\n{\"counted\":\"mobileApps/deviceStatuses\",\"tenant\":\"t\",\"parent\":\"a\",\"updated\":1}\n\(app)", #"line 3: a row comes after the "counted" lines"#),
         ("\(header)\nnot json", "line 2: not JSON: "),
+        (#"{"statusgraph":"export","format":1,"secrets":[]}"#, #"line 1: "secrets" is not an object"#),
+        (#"{"statusgraph":"export","format":1,"secrets":{"signing":"00"}}"#, #"line 1: "signing" is not a secret this version keeps"#),
+        (#"{"statusgraph":"export","format":1,"secrets":{"paging":"0g"}}"#, #"line 1: the secret "paging" is not 64 hexadecimal digits"#),
         ("\(header)\n{\"path\":\"mobileApps\",\"key\":[\"t\",\"a\"]", "line 2: not JSON: unexpected end of data at byte 37"),
         ("\(header)\n{\"path\":\"apps\",\"key\":[\"t\",\"a\"],\"type\":\"webApp\"}", #"line 2: no table has the path "apps""#),
         ("\(header)\n{\"path\":\"mobileApps\",\"key\":[\"t\"],\"type\":\"webApp\"}", #"line 2: a row of "mobileApps" needs a "key" of 2 strings"#),

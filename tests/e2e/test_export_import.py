@@ -64,10 +64,24 @@ def targets():
         yield "postgres", fresh_database()
 
 
+def second_page(server, app):
+    """A paging link the store issues (7 rows a page), and the rows it leads to."""
+    pager = Server(server.data_dir, "--page-size", "7", database=server.database or "").start()
+    try:
+        link = pager.get(f"{APPS}/{app}/deviceStatuses?$orderby=deviceName").json()["@odata.nextLink"]
+        path = link[link.index("/beta/"):]
+        page = pager.get(path)
+        assert page.status_code == 200, page.text
+        return path, page.json()["value"]
+    finally:
+        pager.stop()
+
+
 def test_a_store_moves_whole_to_every_backend(server):
     app, user, cfg = fill(server)
     before = snapshot(server, app, user, cfg)
     server.stop()
+    link, rows = second_page(server, app)
     with tempfile.TemporaryDirectory() as work:
         dump = os.path.join(work, "dump.jsonl")
         exported = run("export", *store_args(server), "--output", dump)
@@ -86,6 +100,14 @@ def test_a_store_moves_whole_to_every_backend(server):
                 assert snapshot(target, app, user, cfg) == before, name
             finally:
                 target.stop()
+            # A paging link issued before the move leads to the same rows after it (the signing secret moved too).
+            pager = Server(data_dir, "--page-size", "7", database=database or "").start()
+            try:
+                page = pager.get(link)
+                assert page.status_code == 200, page.text
+                assert page.json()["value"] == rows, name
+            finally:
+                pager.stop()
             again = run("import", *args, stdin=open(dump, "rb").read())  # from standard input, and again
             assert again.returncode == 0 and b"imported 0 rows" in again.stderr and b"29 were there already" in again.stderr, again.stderr
 

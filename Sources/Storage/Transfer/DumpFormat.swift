@@ -3,7 +3,7 @@ import ODataCore
 /// The file `statusgraph export` writes and `statusgraph import` reads: JSON Lines, one stored row per
 /// line, backend-neutral, so a store moves between SQLite and PostgreSQL (or to another machine) whole.
 ///
-///     {"statusgraph":"export","format":1}
+///     {"statusgraph":"export","format":1,"secrets":{"paging":"<64 hex digits>"}}
 ///     {"path":"mobileApps","key":["<tenant>","<id>"],"type":"win32LobApp","values":{"displayName":"7-Zip",…}}
 ///     {"path":"mobileApps/deviceStatuses","key":["<tenant>","<app id>","<id>"],"type":"mobileAppInstallStatus","values":{…}}
 ///     {"counted":"mobileApps/deviceStatuses","tenant":"<tenant>","parent":"<app id>","updated":17964803314484884}
@@ -16,16 +16,64 @@ import ODataCore
 /// Parents come before what they contain. Summary counts are not in it (a store keeps them from its
 /// rows), but when each container's counted rows last changed is (a summary's `lastUpdateDateTime`):
 /// `counted` lines, after the rows. The last line counts both kinds, so a cut-off file is noticed.
+/// The first line carries the store's secrets (`EntityStore.secret(named:)`: the one that signs paging
+/// links), so that links issued before a move are taken after it; a reader of the format without them
+/// ignores the member.
 enum DumpFormat {
     static let version = 1
+    /// The secrets an export carries.
+    static let secretNames = ["paging"]
 
-    static var header: [UInt8] {
-        var w = JSONWriter(capacity: 64)
+    static func header(secrets: [(name: String, value: [UInt8])]) -> [UInt8] {
+        var w = JSONWriter(capacity: 160)
         w.beginObject()
         w.key("statusgraph"); w.string("export")
         w.key("format"); w.int(Int64(version))
+        w.key("secrets")
+        w.beginObject()
+        for (name, value) in secrets { w.key(name); w.string(hex(value)) }
+        w.endObject()
         w.endObject()
         return w.bytes
+    }
+
+    /// The secrets of a first line; none when it has no `secrets` member (a file of an earlier version).
+    static func readSecrets(_ header: JSONObject) throws -> [(name: String, value: [UInt8])] {
+        guard let member = header["secrets"] else { return [] }
+        guard case .object(let secrets) = member else { throw TransferError("\"secrets\" is not an object") }
+        return try secrets.members.map { name, value in
+            guard secretNames.contains(name) else { throw TransferError("\"\(name)\" is not a secret this version keeps") }
+            guard case .string(let text) = value, text.utf8.count == 64, let bytes = unhex(text) else {
+                throw TransferError("the secret \"\(name)\" is not 64 hexadecimal digits")
+            }
+            return (name, bytes)
+        }
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        return String(decoding: bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] }, as: UTF8.self)
+    }
+
+    static func unhex(_ text: String) -> [UInt8]? {
+        let utf8 = Array(text.utf8)
+        guard utf8.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count / 2)
+        for i in stride(from: 0, to: utf8.count, by: 2) {
+            guard let high = nibble(utf8[i]), let low = nibble(utf8[i + 1]) else { return nil }
+            out.append(high << 4 | low)
+        }
+        return out
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
     }
 
     static func footer(rows: Int, counted: Int) -> [UInt8] {

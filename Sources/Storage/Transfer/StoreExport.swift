@@ -15,15 +15,19 @@ public enum StoreExport {
         _ store: any EntityStore, write: ([UInt8]) throws -> Void, progress: (String, Int) -> Void = { _, _ in }
     ) async throws -> Int {
         let layout = store.layout
+        var secrets: [(name: String, value: [UInt8])] = []
+        for name in DumpFormat.secretNames { secrets.append((name, try await store.secret(named: name))) }
+        let header = DumpFormat.header(secrets: secrets)
         return try await store.withSnapshot { snapshot in
-            try await run(snapshot, layout: layout, write: write, progress: progress)
+            try await run(snapshot, layout: layout, header: header, write: write, progress: progress)
         }
     }
 
     private static func run(
-        _ store: any StoreSnapshot, layout: StorageLayout, write: ([UInt8]) throws -> Void, progress: (String, Int) -> Void
+        _ store: any StoreSnapshot, layout: StorageLayout, header: [UInt8], write: ([UInt8]) throws -> Void,
+        progress: (String, Int) -> Void
     ) async throws -> Int {
-        try write(DumpFormat.header + [0x0A])
+        try write(header + [0x0A])
         var total = 0
         for table in layout.tablesParentsFirst {
             var cursor: DumpedRow?

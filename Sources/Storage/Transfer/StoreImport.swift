@@ -17,6 +17,8 @@ public final class StoreImport {
         public var skipped = 0
         /// Containers whose counted rows' last change was set to the file's.
         public var counted = 0
+        /// The file's secrets the store did not take, keeping its own (it had made them before).
+        public var secretsKept: [String] = []
     }
 
     /// Rows of one container per insert statement, at most: fewer statements, fewer commits (measured
@@ -69,6 +71,9 @@ public final class StoreImport {
                 }
                 guard o["format"] == .number(String(DumpFormat.version)) else {
                     throw TransferError("format \(o["format"].map(DumpFormat.text) ?? "none") is not one this version reads (\(DumpFormat.version))")
+                }
+                for (name, value) in try DumpFormat.readSecrets(o) {
+                    if try await !store.adoptSecret(named: name, value) { outcome.secretsKept.append(name) }
                 }
                 started = true
                 return
