@@ -1,3 +1,4 @@
+import ODataCore
 import Synchronization
 
 /// `EntityStore` over any `SQLDatabase`: the statements are built here once per shape, with bound
@@ -495,7 +496,7 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
     /// Stores `value` as the secret `name` unless there is one; returns the one stored.
     private func storeSecret(named name: String, _ value: [UInt8]) async throws -> [UInt8] {
         let key = "secret:" + name
-        let fresh = value.map { String(format2($0)) }.joined()
+        let fresh = UTF8Bytes.hex(value)
         var i = SQLBuilder(d)
         i.append("INSERT INTO "); i.identifier(StorageLayout.schemaTable); i.append(" (")
         i.identifier("key"); i.append(", "); i.identifier("value"); i.append(") VALUES (")
@@ -508,14 +509,7 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         guard case .text(let hex)? = try await database.query(q.statement).first?.first, hex.count == 64 else {
             throw StorageError(.internalError, "the secret \(name) could not be stored")
         }
-        var bytes: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            guard let byte = UInt8(hex[index..<next], radix: 16) else { throw StorageError(.internalError, "a stored secret is malformed") }
-            bytes.append(byte)
-            index = next
-        }
+        guard let bytes = UTF8Bytes.bytes(hex: hex) else { throw StorageError(.internalError, "a stored secret is malformed") }
         return bytes
     }
 
@@ -589,12 +583,6 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         }
         return try entity(from: row)
     }
-}
-
-/// Two lower-case hex digits.
-private func format2(_ byte: UInt8) -> String {
-    let digits = Array("0123456789abcdef")
-    return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
 }
 
 /// How the kept counts are read (a summary's read and `counts`).

@@ -83,7 +83,7 @@ public enum PercentDecoding {
         var it = s.utf8.makeIterator()
         while let b = it.next() {
             if b == UInt8(ascii: "%") {
-                guard let h = it.next(), let l = it.next(), let hv = hex(h), let lv = hex(l) else { return nil }
+                guard let h = it.next(), let l = it.next(), let hv = UTF8Bytes.hexValue(h), let lv = UTF8Bytes.hexValue(l) else { return nil }
                 out.append(hv << 4 | lv)
             } else if plusAsSpace, b == UInt8(ascii: "+") {
                 out.append(0x20)
@@ -92,14 +92,5 @@ public enum PercentDecoding {
             }
         }
         return String(validating: out, as: UTF8.self)
-    }
-
-    private static func hex(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 48...57: return c - 48
-        case 65...70: return c - 55
-        case 97...102: return c - 87
-        default: return nil
-        }
     }
 }

@@ -1,4 +1,5 @@
 import HTTPTypes
+import ODataCore
 
 /// Header value tests done on bytes: they run on every request, where Foundation's string searching
 /// (`contains`, `trimmingCharacters`, `lowercased`) costs more than the rest of reading the header.
@@ -9,7 +10,7 @@ enum HeaderValues {
         guard !needle.isEmpty else { return true }
         var utf8 = Array(value.utf8)
         guard utf8.count >= needle.count else { return false }
-        for i in utf8.indices where utf8[i] >= 65 && utf8[i] <= 90 { utf8[i] |= 0x20 }
+        for i in utf8.indices { utf8[i] = UTF8Bytes.lowercased(utf8[i]) }
         outer: for start in 0...(utf8.count - needle.count) {
             for j in 0..<needle.count where utf8[start + j] != needle[j] { continue outer }
             return true
@@ -26,7 +27,7 @@ enum HeaderValues {
             var n = 0
             for b in utf8 where b != UInt8(ascii: " ") && b != UInt8(ascii: "\t") {
                 guard n < buffer.count else { return false }  // no JSON media type is this long
-                buffer[n] = b >= 65 && b <= 90 ? b | 0x20 : b
+                buffer[n] = UTF8Bytes.lowercased(b)
                 n += 1
             }
             let mediaType = UnsafeBufferPointer(rebasing: buffer[..<n])

@@ -200,13 +200,10 @@ public struct StatusGraphResponder: HTTPResponder {
 
     /// `/_statusgraph/faults` (with `--allow-faults`): the caller's fault rules (`ODataService.faultRules`).
     private func faultRules(_ request: Request) async -> ServiceResponse {
-        let method: ServiceRequest.Method
-        switch request.method {
-        case .get, .head: method = .get
-        case .put: method = .put
-        case .post: method = .post
-        case .delete: method = .delete
-        default: return Self.error(.methodNotAllowed(request.method.rawValue, path: Self.faultsPath, allowed: ["GET", "PUT", "POST", "DELETE"]))
+        guard let method = request.method == .head ? .get : ServiceRequest.Method(rawValue: request.method.rawValue),
+            ODataService.faultRuleMethods.contains(method)
+        else {
+            return Self.error(.methodNotAllowed(request.method.rawValue, path: Self.faultsPath, allowed: ODataService.faultRuleMethods.map(\.rawValue)))
         }
         let identity: Identity
         do {

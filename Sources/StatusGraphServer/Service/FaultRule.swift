@@ -154,7 +154,7 @@ public struct PathPattern: Sendable, Equatable {
     public func matches(_ path: Substring) -> Bool {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true)
         return Self.wildcard(segments, parts, isStar: { $0 == "**" }) { pattern, segment in
-            Self.wildcard(Array(pattern.utf8), Array(segment.utf8), isStar: { $0 == UInt8(ascii: "*") }) { Self.lower($0) == Self.lower($1) }
+            Self.wildcard(Array(pattern.utf8), Array(segment.utf8), isStar: { $0 == UInt8(ascii: "*") }) { UTF8Bytes.lowercased($0) == UTF8Bytes.lowercased($1) }
         }
     }
 
@@ -182,6 +182,4 @@ public struct PathPattern: Sendable, Equatable {
         while p < pattern.count, isStar(pattern[p]) { p += 1 }
         return p == pattern.count
     }
-
-    private static func lower(_ b: UInt8) -> UInt8 { b >= 65 && b <= 90 ? b | 0x20 : b }
 }

@@ -23,19 +23,29 @@ final class Faults: Sendable {
 
     /// Sets a tenant's rules (none removes them).
     func set(_ new: [FaultRule], of tenant: String) throws(ODataError) {
-        guard new.count <= Self.maxRulesPerTenant else {
-            throw .badRequest("A tenant has at most \(Self.maxRulesPerTenant) fault rules; these are \(new.count).")
-        }
-        let full = rules.withLock { rules -> Bool in
-            if new.isEmpty {
-                rules[tenant] = nil
-                return false
+        _ = try update(tenant) { $0 = new }
+    }
+
+    /// Changes a tenant's rules in one step (no request meets them half changed, and none of their
+    /// counts is lost meanwhile); returns them as they then are.
+    func update(_ tenant: String, _ change: (inout [FaultRule]) -> Void) throws(ODataError) -> [FaultRule] {
+        let outcome = rules.withLock { rules -> Result<[FaultRule], ODataError> in
+            var list = rules[tenant] ?? []
+            change(&list)
+            guard list.count <= Self.maxRulesPerTenant else {
+                return .failure(.badRequest("A tenant has at most \(Self.maxRulesPerTenant) fault rules; these are \(list.count)."))
             }
-            guard rules[tenant] != nil || rules.count < Self.maxTenants else { return true }
-            rules[tenant] = new
-            return false
+            guard !list.isEmpty else {
+                rules[tenant] = nil
+                return .success([])
+            }
+            guard rules[tenant] != nil || rules.count < Self.maxTenants else {
+                return .failure(.badRequest("Fault rules are kept for at most \(Self.maxTenants) tenants; remove some first."))
+            }
+            rules[tenant] = list
+            return .success(list)
         }
-        if full { throw .badRequest("Fault rules are kept for at most \(Self.maxTenants) tenants; remove some first.") }
+        return try outcome.get()
     }
 
     /// The rule a request of `tenant` meets, if any; `roll` draws a number in [0, 1).

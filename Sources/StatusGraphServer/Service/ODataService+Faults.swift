@@ -1,6 +1,9 @@
 import ODataCore
 
 extension ODataService {
+    /// The methods `/_statusgraph/faults` takes.
+    static let faultRuleMethods: [ServiceRequest.Method] = [.get, .put, .post, .delete]
+
     /// `/_statusgraph/faults`: the caller's tenant's fault rules (`FaultRule`), as LocalStack's chaos API
     /// keeps its faults. GET lists them, PUT replaces them, POST adds to them (a rule or an array of
     /// rules in the body), DELETE removes them; each but DELETE answers the rules then in force. Reading
@@ -12,20 +15,21 @@ extension ODataService {
             for table in store.layout.tables where table.path.count == 1 {
                 try require(method == .get ? .read : .update, path: table.path, identity: identity)
             }
+            let rules: [FaultRule]
             switch method {
             case .get:
-                break
+                rules = faults.rules(of: identity.tenant)
             case .delete:
                 try faults.set([], of: identity.tenant)
                 return ServiceResponse(status: 204)
             case .put, .post:
                 let given = try Self.readRules(body, contentType: contentType, maxDepth: limits.maxJSONDepth)
-                try faults.set(method == .put ? given : faults.rules(of: identity.tenant) + given, of: identity.tenant)
-                logger.info("fault rules of tenant \(identity.tenant): \(faults.rules(of: identity.tenant).count)")
+                rules = try faults.update(identity.tenant) { method == .put ? ($0 = given) : ($0 += given) }
+                logger.info("fault rules of tenant \(identity.tenant): \(rules.count)")
             case .patch:
-                return ServiceResponse(error: .methodNotAllowed(method.rawValue, path: "/_statusgraph/faults", allowed: ["GET", "PUT", "POST", "DELETE"]))
+                return ServiceResponse(
+                    error: .methodNotAllowed(method.rawValue, path: "/_statusgraph/faults", allowed: Self.faultRuleMethods.map(\.rawValue)))
             }
-            let rules = faults.rules(of: identity.tenant)
             return json(200) { w in
                 w.beginObject()
                 w.key("value")

@@ -31,7 +31,7 @@ enum DumpFormat {
         w.key("format"); w.int(Int64(version))
         w.key("secrets")
         w.beginObject()
-        for (name, value) in secrets { w.key(name); w.string(hex(value)) }
+        for (name, value) in secrets { w.key(name); w.string(UTF8Bytes.hex(value)) }
         w.endObject()
         w.endObject()
         return w.bytes
@@ -43,36 +43,10 @@ enum DumpFormat {
         guard case .object(let secrets) = member else { throw TransferError("\"secrets\" is not an object") }
         return try secrets.members.map { name, value in
             guard secretNames.contains(name) else { throw TransferError("\"\(name)\" is not a secret this version keeps") }
-            guard case .string(let text) = value, text.utf8.count == 64, let bytes = unhex(text) else {
+            guard case .string(let text) = value, text.utf8.count == 64, let bytes = UTF8Bytes.bytes(hex: text) else {
                 throw TransferError("the secret \"\(name)\" is not 64 hexadecimal digits")
             }
             return (name, bytes)
-        }
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        return String(decoding: bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] }, as: UTF8.self)
-    }
-
-    static func unhex(_ text: String) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(utf8.count / 2)
-        for i in stride(from: 0, to: utf8.count, by: 2) {
-            guard let high = nibble(utf8[i]), let low = nibble(utf8[i + 1]) else { return nil }
-            out.append(high << 4 | low)
-        }
-        return out
-    }
-
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
         }
     }
 
