@@ -29,6 +29,11 @@ public protocol EntityStore: Sendable {
     /// How many members the query selects (order, offset and limit aside).
     func count(_ table: StorageTable, in scope: Scope, _ query: ListQuery) async throws -> Int
 
+    /// The same in several containers at once (for `$count` inside `$expand`): container → count, in
+    /// one statement; containers with no member selected are left out.
+    func count(_ table: StorageTable, tenant: String, parents: [String], containers: [String], _ query: ListQuery) async throws
+        -> [String: Int]
+
     /// Whether the entity that `scope` names as container exists (true for top-level collections).
     func containerExists(_ table: StorageTable, in scope: Scope) async throws -> Bool
 

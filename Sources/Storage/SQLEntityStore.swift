@@ -267,6 +267,30 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         return Int(n)
     }
 
+    public func count(_ table: StorageTable, tenant: String, parents: [String], containers: [String], _ query: ListQuery)
+        async throws -> [String: Int]
+    {
+        guard !containers.isEmpty, table.depth == parents.count + 1 else { return [:] }
+        let group = "\(d.quote(table.name)).\(d.quote(table.parentKeyColumns.last!))"
+        var b = SQLBuilder(d)
+        b.append("SELECT \(group), COUNT(*) FROM "); b.identifier(table.name); b.append(" WHERE ")
+        Self.scopeCondition(&b, table, Scope(tenant: tenant, parents: parents))
+        b.append(" AND \(group) IN (")
+        b.list(containers) { b, c in b.bind(.text(c)) }
+        b.append(")")
+        typeCondition(&b, query.types)
+        if let filter = try filterCondition(table, query) { b.append(" AND "); b.append(filter) }
+        b.append(" GROUP BY \(group)")
+        var out: [String: Int] = [:]
+        for row in try await database.query(b.statement) {
+            guard row.count == 2, case .text(let container) = row[0], case .integer(let n) = row[1] else {
+                throw StorageError(.internalError, "malformed grouped count")
+            }
+            out[container] = Int(n)
+        }
+        return out
+    }
+
     /// `EXISTS (SELECT 1 FROM parent WHERE …)` for the container of `scope`.
     private func containerCondition(_ b: inout SQLBuilder, _ table: StorageTable, _ scope: Scope) -> Bool {
         guard let parentName = table.parent, let parent = layout.table(named: parentName), !scope.parents.isEmpty else {

@@ -222,6 +222,18 @@ import Testing
             #expect(expanded == [["d0-0"], ["d1-2"]])
             #expect((value[1]["deviceStatuses"] as? [[String: Any]])?.first?["installState"] == nil)
             #expect(value[1]["deviceStatuses@odata.nextLink"] == nil)  // $top=1 asked for one
+            // `$count=true` inside `$expand`: each parent's filtered total, whatever `$top` shows, before the members.
+            let counted = try await client.send(
+                .get, "\(base)?$orderby=userName&$expand=deviceStatuses($filter=installState eq 'failed';$top=1;$count=true)")
+            #expect(counted.status == 200, "\(counted.text)")
+            let countedValue = counted.json["value"] as? [[String: Any]] ?? []
+            #expect(countedValue.map { $0["deviceStatuses@odata.count"] as? Int } == [1, 2])
+            #expect(countedValue.map { ($0["deviceStatuses"] as? [Any])?.count } == [1, 1])
+            #expect(counted.text.contains(#""deviceStatuses@odata.count":1,"deviceStatuses":["#))
+            let none = try await client.send(.get, "\(base)/\(users[0])?$expand=deviceStatuses($filter=deviceName eq 'none';$count=true)")
+            #expect(none.json["deviceStatuses@odata.count"] as? Int == 0, "\(none.text)")
+            let uncounted = try await client.send(.get, "\(base)/\(users[0])?$expand=deviceStatuses($count=false)")
+            #expect(uncounted.status == 200 && uncounted.json["deviceStatuses@odata.count"] == nil, "\(uncounted.text)")
             // Expanded members beyond a page link to the rest.
             let paged = try await client.send(
                 .get, "\(base)/\(users[2])?$expand=deviceStatuses($filter=installState eq 'failed';$orderby=deviceName desc)")

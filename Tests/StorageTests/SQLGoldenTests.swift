@@ -183,6 +183,23 @@ final class RecordingDatabase: SQLDatabase {
         #expect(statements.first?.bindings.suffix(5) == [.text("DEV-1"), .text("DEV-1"), .text("DEV-1"), .text("id-9"), .integer(50)])
     }
 
+    /// `$count` inside `$expand`: one grouped statement for every parent of a page, by its container key.
+    @Test func countsOfSeveralContainers() async throws {
+        let table = layout.table(path: ["mobileApps", "userStatuses", "deviceStatuses"])!
+        let model = GraphModel.service.versions["beta"]!
+        var q = ListQuery(model: model, types: nil, limit: 0)
+        q.filter = try ExpressionBinder(model: model, type: model.entityTypes["mobileAppInstallStatus"]!)
+            .bindFilter(try ExpressionParser.parseFilter("installState eq 'failed'"))
+        let statements = try await record {
+            _ = try await $0.count(table, tenant: "t", parents: ["app"], containers: ["u1", "u2"], q)
+        }
+        let t = #""mobileApps_userStatuses_deviceStatuses""#
+        #expect(statements.map(\.sql) == [
+            #"SELECT \#(t)."_p2", COUNT(*) FROM \#(t) WHERE "_tenant" = ? AND "_p1" = ? AND \#(t)."_p2" IN (?, ?) AND (\#(t)."installState" = ?) GROUP BY \#(t)."_p2""#
+        ])
+        #expect(statements.first?.bindings == [.text("t"), .text("app"), .text("u1"), .text("u2"), .text("failed")])
+    }
+
     @Test func sqliteSchemaOfAStatusTable() {
         let schema = layout.schema(SQLiteDialect())
         #expect(schema.contains(

@@ -122,7 +122,6 @@ public final class QueryBinder: Sendable {
                 throw .badRequest("$expand names '\(name)' twice.", target: "$expand")
             }
             let query = try bind(nested, type: target, collection: nav.isCollection, depth: depth + 1)
-            if query.count { throw .badRequest("$count inside $expand is not supported.", target: "$expand") }
             items.append(ExpandItem(navigation: nav, type: target, query: query, options: nested.passthrough))
         }
         guard items.count <= limits.maxExpandItems else {

@@ -10,6 +10,9 @@ struct Expansion {
     var members: [String: [StoredEntity]] = [:]
     /// Parents that have more members than were expanded.
     var more: Set<String> = []
+    /// Parent id → how many members the item's `$filter` selects, when it asks for `$count=true`
+    /// (parents without any are left out).
+    var counts: [String: Int]?
     /// Expansions of the members.
     var nested: [Expansion] = []
     /// Parent id → summary JSON (single-valued navigations).
@@ -120,6 +123,11 @@ extension ODataService {
             for group in groups where !group.rows.isEmpty {
                 let found = try await store.list(
                     child, tenant: tenant, parents: group.prefix, containers: group.rows.map(\.id), lq)
+                if item.query.count {
+                    let counted = try await store.count(
+                        child, tenant: tenant, parents: group.prefix, containers: group.rows.map(\.id), lq)
+                    expansion.counts = (expansion.counts ?? [:]).merging(counted) { $1 }
+                }
                 for (parent, members) in found {
                     var members = members
                     if members.count > shown {
@@ -151,6 +159,10 @@ extension ODataService {
             }
             guard let table = e.table else { continue }
             let members = e.members[id] ?? []
+            if e.item.query.count {
+                w.key("\(name)@odata.count")
+                w.int(Int64(e.counts?[id] ?? 0))
+            }
             w.key(name)
             w.beginArray()
             var projection: EntityProjection?
