@@ -119,6 +119,25 @@ public final class SQLiteDatabase: SQLDatabase {
 
     public func statistics() -> [StorageStatistic] { writes.statistics }
 
+    /// One read transaction on a connection of its own: every statement of `body` sees the database as it
+    /// was at the first, while the server goes on writing (the log keeps what the snapshot reads; a
+    /// checkpoint does not pass it meanwhile). For an export of a store that is being served.
+    public func withSnapshot<T>(
+        _ body: (_ query: @escaping @Sendable (SQLStatement) async throws -> [[SQLValue]]) async throws -> T
+    ) async throws -> T {
+        let connection = try await run { try readers.dedicated() }
+        try await run { try connection.execute("BEGIN") }
+        let query: @Sendable (SQLStatement) async throws -> [[SQLValue]] = { statement in
+            // The statements of one snapshot come one after another (`body` awaits each), so the
+            // connection is used by one thread at a time.
+            try await self.run { try Self.fetch(try connection.statement(statement.sql), connection.handle, connection.bindings, statement) }
+        }
+        let outcome: Result<T, any Error>
+        do { outcome = .success(try await body(query)) } catch { outcome = .failure(error) }
+        try? connection.execute("COMMIT")  // a read: nothing to keep or lose; the connection closes with it
+        return try outcome.get()
+    }
+
     /// A load into this process's file (`statusgraph import`): the indexes of the tables that are empty
     /// when it starts are dropped, and built again once it ends (also when it fails), each in one sorted
     /// pass instead of entry by entry. Rows arrive in key order, but their secondary keys (a device's

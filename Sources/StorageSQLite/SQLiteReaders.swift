@@ -34,6 +34,12 @@ final class SQLiteReaders: Sendable {
         return try body(connection)
     }
 
+    /// A connection of its own, outside the kept ones, for a long read (a snapshot that spans statements).
+    func dedicated() throws -> ReaderConnection {
+        if idle.withLock({ $0.closed }) { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "the database is closed") }
+        return try ReaderConnection(path: path)
+    }
+
     func close() {
         idle.withLock { state in
             state.closed = true
@@ -63,6 +69,13 @@ final class ReaderConnection: @unchecked Sendable {
             let message = String(cString: sqlite3_errmsg(db))
             sqlite3_close_v2(db)
             throw DatabaseError(resultCode: .SQLITE_ERROR, message: message)
+        }
+    }
+
+    /// Runs SQL without results (`BEGIN`, `COMMIT`).
+    func execute(_ sql: String) throws {
+        guard sqlite3_exec(handle, sql, nil, nil, nil) == SQLITE_OK else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: sqlite3_errcode(handle)), message: String(cString: sqlite3_errmsg(handle)), sql: sql)
         }
     }
 

@@ -124,8 +124,20 @@ struct Serve: AsyncParsableCommand {
         let hint = trustHint
         let scheme = config.tls == nil ? "http" : "https"
         let where_ = backend.description
+        // A SQLite file is the server's alone while it runs: the operator's tools reach it through the server.
+        var services = backend.services
+        var adminSocket: String?
+        if storage.database == nil {
+            if let path = AdminSocket.path(dataDirectory: dataDirectory) {
+                services.append(AdminSocket.application(path: path, store: store, logger: logger))
+                adminSocket = path
+            } else {
+                logger.warning(
+                    "the data directory's path is too long for a Unix socket (\(AdminSocket.maxPathBytes) bytes): without \(AdminSocket.fileName), `statusgraph export` cannot read this store while the server runs")
+            }
+        }
         let app = try await buildApplication(
-            configuration: config, service: service, store: store, logger: logger, services: backend.services
+            configuration: config, service: service, store: store, logger: logger, services: services
         ) { port in
             let url = "\(scheme)://\(host == "127.0.0.1" && scheme == "https" ? "localhost" : host):\(port)"
             let banner = hint + """
@@ -153,6 +165,7 @@ struct Serve: AsyncParsableCommand {
             return
         }
         try await store.close()
+        if let adminSocket { unlink(adminSocket) }
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StatusGraphServer
 import Storage
 
 /// `statusgraph export`: a store written whole to a file, to move it to another backend or machine.
@@ -7,9 +8,11 @@ struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write every stored entity to a file (JSON Lines), to import it elsewhere.",
         discussion: """
-            A SQLite data directory is the exporter's alone while it runs: stop the server first. On \
-            PostgreSQL the export reads one snapshot, so instances may go on serving: it holds the store \
-            as it was when the export began. Summary counts are not written: a store keeps them from its rows.
+            The export reads one snapshot: it holds the store as it was when the export began, while \
+            writes go on. On SQLite, when a server runs on the data directory, the export is read \
+            through that server (its admin socket in the data directory); otherwise from the file. \
+            On PostgreSQL, instances go on serving. Summary counts are not written: a store keeps them \
+            from its rows.
             """)
 
     @Option(name: .customLong("data-dir"), help: "The data directory (for SQLite).")
@@ -29,23 +32,49 @@ struct Export: AsyncParsableCommand {
             file = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         }
         var buffer: [UInt8] = []
-        try await storage.withStore(dataDirectory: dataDirectory) { store, description in
-            let rows = try await StoreExport.run(store) { bytes in
-                buffer += bytes
-                if buffer.count >= 1 << 20 {
-                    try file.write(contentsOf: buffer)
-                    buffer.removeAll(keepingCapacity: true)
-                }
-            } progress: { path, rows in
-                if rows > 0 { standardError("\(path.isEmpty ? "(the singleton)" : path): \(rows) rows") }
+        let write = { (bytes: [UInt8]) throws in
+            buffer += bytes
+            if buffer.count >= 1 << 20 {
+                try file.write(contentsOf: buffer)
+                buffer.removeAll(keepingCapacity: true)
             }
+        }
+        if let served = try await exportThroughServer(write) {
             try file.write(contentsOf: buffer)
-            standardError("exported \(rows) rows from \(description)")
+            standardError(served)
+        } else {
+            try await storage.withStore(dataDirectory: dataDirectory) { store, description in
+                let rows = try await StoreExport.run(store) { try write($0) } progress: { path, rows in
+                    if rows > 0 { standardError("\(path.isEmpty ? "(the singleton)" : path): \(rows) rows") }
+                }
+                try file.write(contentsOf: buffer)
+                standardError("exported \(rows) rows from \(description)")
+            }
         }
         // A file is on disk when the command says it is done (a pipe is the reader's to keep).
         if output != "-" {
             try file.synchronize()
             try file.close()
+        }
+    }
+}
+
+extension Export {
+    /// The export of the server running on the SQLite data directory, read through its admin socket; nil
+    /// when no server runs there (the file is then read directly). What to say when done.
+    private func exportThroughServer(_ write: ([UInt8]) throws -> Void) async throws -> String? {
+        guard storage.database == nil, let socket = AdminSocket.path(dataDirectory: dataDirectory) else { return nil }
+        do {
+            var bytes = 0
+            try await AdminClient.get(AdminSocket.exportPath, socketPath: socket) { piece in
+                bytes += piece.count
+                try write(piece)
+            }
+            return "exported \(bytes) bytes from the server running on \(dataDirectory) (through \(socket))"
+        } catch is AdminClient.NotRunning {
+            return nil
+        } catch let failure as AdminClient.Failure {
+            throw StartupError("the export through \(socket) failed: \(failure.description)")
         }
     }
 }

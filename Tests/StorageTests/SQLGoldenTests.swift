@@ -21,6 +21,9 @@ final class RecordingDatabase: SQLDatabase {
         return ([], 1)
     }
     func migrate(_ plan: SchemaPlan) async throws {}
+    func withSnapshot<T>(_ body: (_ query: @escaping @Sendable (SQLStatement) async throws -> [[SQLValue]]) async throws -> T) async throws -> T {
+        try await body { statement in try await self.query(statement) }
+    }
     func close() async throws {}
 
     /// The statements `body` sends through a store on a recording database of `dialect`.

@@ -1,7 +1,12 @@
 """`statusgraph export` and `import`: a store moved whole, between data directories and backends."""
+import http.client
+import json
 import os
+import socket
+import stat
 import subprocess
 import tempfile
+import threading
 
 import pytest
 
@@ -112,11 +117,75 @@ def test_a_store_moves_whole_to_every_backend(server):
             assert again.returncode == 0 and b"imported 0 rows" in again.stderr and b"29 were there already" in again.stderr, again.stderr
 
 
+class AdminConnection(http.client.HTTPConnection):
+    """HTTP to a server's admin socket (`curl --unix-socket`)."""
+
+    def __init__(self, path):
+        super().__init__("localhost", timeout=30)
+        self.socket_path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(30)
+        self.sock.connect(self.socket_path)
+
+
+def admin(server, method, path):
+    connection = AdminConnection(os.path.join(server.data_dir, "admin.sock"))
+    try:
+        connection.request(method, path)
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
 @pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite's data directory is one process's at a time")
-def test_a_running_servers_sqlite_file_is_not_exported(server):
-    refused = run("export", "--data-dir", server.data_dir, "--output", "-")
-    assert refused.returncode != 0
-    assert b"is in use by another process" in refused.stdout + refused.stderr, refused.stderr
+def test_a_running_sqlite_server_is_exported_through_its_admin_socket(server):
+    app, user, cfg = fill(server)
+    sock = os.path.join(server.data_dir, "admin.sock")
+    assert stat.S_IMODE(os.stat(sock).st_mode) == 0o600  # its owner's alone: it takes no token
+    served = run("export", "--data-dir", server.data_dir)  # read through the server, which goes on serving
+    assert served.returncode == 0, served.stderr
+    assert b"from the server running on" in served.stderr, served.stderr
+    assert server.get(APPS).status_code == 200
+    status, headers, body = admin(server, "GET", "/export")
+    assert status == 200 and headers["Content-Type"] == "application/x-ndjson" and body == served.stdout
+    for method, path, expected in [("GET", "/nothing", 404), ("POST", "/export", 405), ("DELETE", "/export", 405)]:
+        status, headers, body = admin(server, method, path)
+        assert status == expected, (method, path, body)
+        assert json.loads(body)["error"]["code"] in ("ResourceNotFound", "Request_BadRequest"), body
+    # While clients write, an export holds the store as it was when it began: every row's container is in it.
+    stop = threading.Event()
+
+    def write():
+        while not stop.is_set():
+            server.post(f"{APPS}/{app}/userStatuses/{user}/deviceStatuses", {"deviceName": "during", "installState": "installed"})
+            created = server.post(APPS, {"@odata.type": "#microsoft.graph.webApp", "displayName": "during", "appUrl": "https://x"})
+            server.post(f"{APPS}/{created.json()['id']}/deviceStatuses", {"deviceName": "during", "installState": "failed"})
+
+    writers = [threading.Thread(target=write) for _ in range(2)]
+    for w in writers:
+        w.start()
+    try:
+        during = [run("export", "--data-dir", server.data_dir) for _ in range(3)]
+    finally:
+        stop.set()
+        for w in writers:
+            w.join()
+    with tempfile.TemporaryDirectory() as work:
+        for i, exported in enumerate(during):
+            assert exported.returncode == 0, exported.stderr
+            copy = os.path.join(work, str(i))
+            imported = run("import", "--data-dir", copy, stdin=exported.stdout)
+            assert imported.returncode == 0, imported.stderr
+    # Once the server has stopped, its socket is gone and the file is read directly, to the same bytes.
+    server.stop()
+    assert not os.path.exists(sock)
+    direct = run("export", "--data-dir", server.data_dir)
+    assert direct.returncode == 0 and b"exported" in direct.stderr and b"running" not in direct.stderr, direct.stderr
+    lines = direct.stdout.splitlines()
+    assert json.loads(lines[-1])["statusgraph"] == "end"
 
 
 @pytest.mark.skipif(BACKEND != "postgres", reason="instances on PostgreSQL serve while it is exported")

@@ -28,14 +28,6 @@ public protocol SQLDatabase: Sendable {
 extension SQLDatabase {
     public var insertLanes: Int? { nil }
 
-    /// The database's own reads: for a database that only the dumping process has open (SQLite's file
-    /// is one process's at a time), they are a snapshot.
-    public func withSnapshot<T>(
-        _ body: (_ query: @escaping @Sendable (SQLStatement) async throws -> [[SQLValue]]) async throws -> T
-    ) async throws -> T {
-        try await body { statement in try await self.query(statement) }
-    }
-
     public func statistics() -> [StorageStatistic] { [] }
 
     /// As any writes: a database served by other processes meanwhile (PostgreSQL) must stay fit to serve.

@@ -8,11 +8,12 @@ public enum StoreExport {
     /// Rows read per statement.
     public static let pageSize = 1000
 
-    /// Writes every row of `store` through `write` (a line at a time, each ending in a newline);
+    /// Writes every row of `store` through `write` (a page of lines at a time, each ending in a newline;
+    /// an answer's body waits there for its reader);
     /// `progress` hears each table's path and row count when it is done. Returns the rows written.
     @discardableResult
     public static func run(
-        _ store: any EntityStore, write: ([UInt8]) throws -> Void, progress: (String, Int) -> Void = { _, _ in }
+        _ store: any EntityStore, write: ([UInt8]) async throws -> Void, progress: (String, Int) -> Void = { _, _ in }
     ) async throws -> Int {
         let layout = store.layout
         var secrets: [(name: String, value: [UInt8])] = []
@@ -24,17 +25,17 @@ public enum StoreExport {
     }
 
     private static func run(
-        _ store: any StoreSnapshot, layout: StorageLayout, header: [UInt8], write: ([UInt8]) throws -> Void,
+        _ store: any StoreSnapshot, layout: StorageLayout, header: [UInt8], write: ([UInt8]) async throws -> Void,
         progress: (String, Int) -> Void
     ) async throws -> Int {
-        try write(header + [0x0A])
+        try await write(header + [0x0A])
         var total = 0
         for table in layout.tablesParentsFirst {
             var cursor: DumpedRow?
             var rows = 0
             while true {
                 let page = try await store.dump(table, after: cursor, limit: pageSize)
-                try write(lines(page) { row, w in try DumpFormat.write(row, of: table, to: &w) })
+                try await write(lines(page) { row, w in try DumpFormat.write(row, of: table, to: &w) })
                 rows += page.count
                 guard page.count == pageSize, let last = page.last else { break }
                 cursor = last
@@ -46,12 +47,12 @@ public enum StoreExport {
         var cursor: CountsUpdated?
         while true {
             let page = try await store.dumpCountsUpdated(after: cursor, limit: pageSize)
-            try write(lines(page) { value, w in try DumpFormat.write(value, layout: layout, to: &w) })
+            try await write(lines(page) { value, w in try DumpFormat.write(value, layout: layout, to: &w) })
             counted += page.count
             guard page.count == pageSize, let last = page.last else { break }
             cursor = last
         }
-        try write(DumpFormat.footer(rows: total, counted: counted) + [0x0A])
+        try await write(DumpFormat.footer(rows: total, counted: counted) + [0x0A])
         return total
     }
 

@@ -1,0 +1,106 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ODataCore
+import Storage
+import Synchronization
+
+/// The operator's channel to a running server: HTTP on a Unix domain socket in its data directory, which
+/// only the server's user can open (mode 0600, as Docker's socket), so it needs no token. It serves what
+/// needs the server's own database file while it runs (a SQLite file is one process's at a time):
+/// `GET /export`, the store as `statusgraph export` writes it, from one snapshot, while the server goes
+/// on serving (`statusgraph export` uses it when the server runs; so may `curl --unix-socket`).
+public enum AdminSocket {
+    /// The socket's name in the data directory.
+    public static let fileName = "admin.sock"
+    /// The longest path a Unix domain socket's address holds (`sun_path`, less its terminating NUL).
+    public static let maxPathBytes = 107
+    public static let exportPath = "/export"
+
+    /// The socket's path in `dataDirectory`, or nil when that path is too long for a socket address.
+    public static func path(dataDirectory: String) -> String? {
+        let path = (dataDirectory as NSString).appendingPathComponent(fileName)
+        return path.utf8.count <= maxPathBytes ? path : nil
+    }
+
+    /// The server on the socket at `path` (any file there is replaced), as a service to run beside the main one.
+    public static func application(path: String, store: any EntityStore, logger: Logger) -> some ApplicationProtocol {
+        Application(
+            responder: AdminResponder(store: store, logger: logger),
+            configuration: .init(address: .unixDomainSocket(path: path), serverName: "StatusGraph"),
+            onServerRunning: { _ in
+                // Only the server's user may connect (connecting takes write permission on the socket).
+                if chmod(path, 0o600) != 0 { logger.warning("could not make \(path) private to its owner") }
+            },
+            logger: logger)
+    }
+}
+
+/// Answers the admin socket's requests: one export at a time, errors in Graph's format.
+struct AdminResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+
+    let store: any EntityStore
+    let logger: Logger
+    /// Whether an export is running: each holds a snapshot (and a connection) for as long as its reader reads.
+    private let exporting = Exporting()
+
+    init(store: any EntityStore, logger: Logger) {
+        self.store = store
+        self.logger = logger
+    }
+
+    final class Exporting: Sendable {
+        let running = Mutex(false)
+        func begin() -> Bool {
+            running.withLock { running in
+                if running { return false }
+                running = true
+                return true
+            }
+        }
+        func end() { running.withLock { $0 = false } }
+    }
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        guard request.uri.path == AdminSocket.exportPath else {
+            return Self.answer(.notFound("No admin resource at '\(request.uri.path)'; the admin socket serves GET \(AdminSocket.exportPath)."))
+        }
+        let headers: HTTPFields = [.contentType: "application/x-ndjson"]
+        switch request.method {
+        case .get: break
+        case .head: return Response(status: .ok, headers: headers)  // what GET would answer, without running it
+        default: return Self.answer(.methodNotAllowed(request.method.rawValue, path: request.uri.path, allowed: ["GET"]))
+        }
+        guard !exporting.running.withLock({ $0 }) else {
+            return Self.answer(ODataError(.conflict, code: "Conflict", message: "An export is running; one runs at a time."))
+        }
+        let (store, logger, exporting) = (self.store, self.logger, self.exporting)
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            // Taken here, where it is sure to be given back (an answer whose connection closed first never
+            // gets here); two requests that passed the check above at once: the second ends at once.
+            guard exporting.begin() else { throw ExportRunning() }
+            defer { exporting.end() }
+            do {
+                let rows = try await StoreExport.run(store) { bytes in try await writer.write(ByteBuffer(bytes: bytes)) }
+                try await writer.finish(nil)
+                logger.info("exported \(rows) rows through the admin socket")
+            } catch {
+                // The answer has begun: it ends without the export's last line, which readers check for.
+                logger.error("the export through the admin socket failed: \(error)")
+                throw error
+            }
+        })
+    }
+
+    struct ExportRunning: Error {}
+
+    /// An error answer, made as every answer of the server is (`StatusGraphResponder.response`).
+    private static func answer(_ error: ODataError) -> Response {
+        let id = RequestID.make()
+        let (head, body) = StatusGraphResponder.response(for: ServiceResponse(error: error), requestID: id, clientRequestID: id)
+        return Response(status: head.status, headers: head.headerFields, body: .init(byteBuffer: body))
+    }
+}
