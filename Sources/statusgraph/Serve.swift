@@ -129,7 +129,7 @@ struct Serve: AsyncParsableCommand {
         var adminSocket: String?
         if storage.database == nil {
             if let path = AdminSocket.path(dataDirectory: dataDirectory) {
-                services.append(AdminSocket.application(path: path, store: store, logger: logger))
+                services.append(AdminSocket.service(path: path, store: store, logger: logger))
                 adminSocket = path
             } else {
                 logger.warning(
@@ -165,7 +165,9 @@ struct Serve: AsyncParsableCommand {
             return
         }
         try await store.close()
-        if let adminSocket { unlink(adminSocket) }
+        // The socket goes with the server (a file of another kind there is not ours).
+        var status = stat()
+        if let adminSocket, lstat(adminSocket, &status) == 0, status.st_mode & S_IFMT == S_IFSOCK { unlink(adminSocket) }
     }
 }
 

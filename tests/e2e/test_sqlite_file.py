@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from conftest import BACKEND, BINARY
+from conftest import BACKEND, BINARY, Server
 
 pytestmark = pytest.mark.skipif(BACKEND != "sqlite", reason="the SQLite backend's own file")
 
@@ -32,3 +32,22 @@ def test_no_other_process_opens_the_database_until_the_server_stops(server):
     server.stop()
     with contextlib.closing(sqlite3.connect(path, timeout=5)) as db:
         assert db.execute('SELECT count(*) FROM "mobileApps"').fetchone() == (1,)
+
+
+def test_a_data_directory_without_its_admin_socket_still_serves(tmp_path):
+    """A socket that cannot be made (here its name is taken by a directory; a file system without Unix
+    sockets does the same) costs the admin socket only: the server says so and serves, and `export`
+    then reads the file once the server has stopped."""
+    os.makedirs(tmp_path / "admin.sock" / "taken")
+    server = Server(str(tmp_path)).start()
+    try:
+        assert "admin socket" in server.output() and "is not served" in server.output(), server.output()
+        created = server.post("/beta/deviceAppManagement/mobileApps", {"@odata.type": "#microsoft.graph.win32LobApp"})
+        assert created.status_code == 201, created.text
+        refused = subprocess.run([BINARY, "export", "--data-dir", str(tmp_path)], capture_output=True, timeout=60)
+        assert refused.returncode != 0 and b"is in use by another process" in refused.stderr, refused.stderr
+    finally:
+        server.stop()
+    assert os.path.isdir(tmp_path / "admin.sock" / "taken")  # left as it was
+    exported = subprocess.run([BINARY, "export", "--data-dir", str(tmp_path)], capture_output=True, timeout=60)
+    assert exported.returncode == 0 and b"exported 1 rows" in exported.stderr, exported.stderr

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import NIOCore
 import ODataCore
 import Storage
@@ -25,7 +26,36 @@ public enum AdminSocket {
         return path.utf8.count <= maxPathBytes ? path : nil
     }
 
-    /// The server on the socket at `path` (any file there is replaced), as a service to run beside the main one.
+    /// The server on the socket at `path`, as a service to run beside the main one. A socket that cannot be
+    /// made (a file system without Unix sockets) is reported, and the server serves on without it.
+    public static func service(path: String, store: any EntityStore, logger: Logger) -> any Service {
+        Unessential(application(path: path, store: store, logger: logger), logger: logger, what: "the admin socket \(path)")
+    }
+
+    /// A service whose failure ends only itself: it waits for the group's shutdown instead (a service
+    /// that returns or throws would end the whole group).
+    private struct Unessential: Service {
+        let service: any Service
+        let logger: Logger
+        let what: String
+
+        init(_ service: any Service, logger: Logger, what: String) {
+            self.service = service
+            self.logger = logger
+            self.what = what
+        }
+
+        func run() async throws {
+            do {
+                try await service.run()
+            } catch where !Task.isCancelled {
+                logger.warning("\(what) is not served: \(error)")
+                try? await gracefulShutdown()
+            }
+        }
+    }
+
+    /// The server on the socket at `path` (any file there is replaced).
     public static func application(path: String, store: any EntityStore, logger: Logger) -> some ApplicationProtocol {
         Application(
             responder: AdminResponder(store: store, logger: logger),
