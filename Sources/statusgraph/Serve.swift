@@ -103,7 +103,7 @@ struct Serve: AsyncParsableCommand {
             trustHint = "TLS certificate for localhost signed by the CA \(authority.caCertificatePath): trust it with "
                 + "curl --cacert \(authority.caCertificatePath), or REQUESTS_CA_BUNDLE / SSL_CERT_FILE for Python clients.\n"
         }
-        var logger = Logger(label: "statusgraph") { ConsoleLogHandler(label: $0) }
+        var logger = Logger(label: "statusgraph") { ConsoleLogHandler(label: $0, metadataProvider: RequestLogging.metadataProvider) }
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         if let policy = config.limits.throttle { logger.info("throttling as Graph does: \(policy)") }
         let openFiles = FileDescriptorLimit.raise()

@@ -51,3 +51,36 @@ import Testing
         #expect(line.hasSuffix(" warning statusgraph: [StatusGraphServerTests] plain\n"), "\(line)")
     }
 }
+
+/// The server's lines name the request they were written for by the `request-id` its answer carries, and
+/// at `debug` every request has a line of its own.
+@Suite struct RequestLoggingTests {
+    @Test func linesCarryTheRequestIDAndDebugLogsEachRequest() async throws {
+        let lines = ConsoleLogHandlerTests.Lines()
+        var logger = Logger(label: "statusgraph") { label in
+            ConsoleLogHandler(label: label, metadataProvider: RequestLogging.metadataProvider) { line in
+                lines.lines.withLock { $0.append(line) }
+            }
+        }
+        logger.logLevel = .debug
+        try await withApp(configure: { $0.allowReset = true }, logger: logger) { client in
+            let reset = try await client.send(.post, "/_statusgraph/reset")
+            #expect(reset.status == 204, "\(reset.text)")
+            let id = try #require(reset.header("request-id"))
+            let missing = try await client.send(.get, "/beta/deviceAppManagement/mobileApps/none", headers: ["client-request-id": "mine"])
+            #expect(missing.status == 404)
+            let missingID = try #require(missing.header("request-id"))
+            let written = lines.lines.withLock { $0 }
+            // A line the service writes while handling the request (the reset's), and the request's own.
+            #expect(written.contains { $0.contains("request-id=\(id)") && $0.contains("reset tenant") }, "\(written)")
+            #expect(written.contains { $0.contains("request-id=\(id)") && $0.contains("POST /_statusgraph/reset 204 ") }, "\(written)")
+            #expect(written.contains {
+                $0.contains(" debug ") && $0.contains("client-request-id=mine") && $0.contains("request-id=\(missingID)")
+                    && $0.contains("GET /beta/deviceAppManagement/mobileApps/none 404 ")
+            }, "\(written)")
+        }
+        // Outside a request, nothing is added.
+        logger.info("between requests")
+        #expect(lines.lines.withLock { $0.last?.contains("request-id") == false })
+    }
+}

@@ -68,15 +68,15 @@ struct Client: Sendable {
 
 /// Runs `body` against the app in-process, on a SQLite store in `dataDirectory` (a fresh one if nil).
 func withApp<T: Sendable>(
-    dataDirectory: String? = nil, configure: (inout ServerConfiguration) -> Void = { _ in },
+    dataDirectory: String? = nil, configure: (inout ServerConfiguration) -> Void = { _ in }, logger: Logger? = nil,
     _ body: @escaping @Sendable (Client) async throws -> T
 ) async throws -> T {
-    if let dataDirectory { return try await runApp(dataDirectory, configure, body) }
-    return try await withDataDirectory { dir in try await runApp(dir, configure, body) }
+    if let dataDirectory { return try await runApp(dataDirectory, configure, logger, body) }
+    return try await withDataDirectory { dir in try await runApp(dir, configure, logger, body) }
 }
 
 private func runApp<T: Sendable>(
-    _ dir: String, _ configure: (inout ServerConfiguration) -> Void,
+    _ dir: String, _ configure: (inout ServerConfiguration) -> Void, _ logger: Logger?,
     _ body: @escaping @Sendable (Client) async throws -> T
 ) async throws -> T {
     var config = ServerConfiguration()
@@ -85,8 +85,11 @@ private func runApp<T: Sendable>(
     config.identity.hmacSecret = testSecret
     configure(&config)
     let opened = try await openStore(dataDirectory: dir)
-    var logger = Logger(label: "test")
-    logger.logLevel = .warning
+    let logger = logger ?? {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
+    }()
     let app = try await buildApplication(configuration: config, service: GraphModel.service, store: opened.store, logger: logger)
     let token = try await testIssuer.token(scopes: ["DeviceManagementApps.ReadWrite.All"])
     let result = try await app.test(.router) { client in try await body(Client(inner: client, token: token)) }

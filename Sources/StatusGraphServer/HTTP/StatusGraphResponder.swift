@@ -37,15 +37,26 @@ public struct StatusGraphResponder: HTTPResponder {
     static let jsonType = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
 
     public func respond(to request: Request, context: Context) async throws -> Response {
-        let started = metrics.map { $0.begin(); return ContinuousClock.now }
+        metrics?.begin()
+        let logsRequests = logger.logLevel <= .debug
+        let started = metrics != nil || logsRequests ? ContinuousClock.now : nil
         let requestID = RequestID.make()
         let clientRequestID = request.headers.first(Self.clientRequestID) ?? requestID
+        let result = await RequestLogging.$requestID.withValue(requestID) { await serve(request, context: context) }
         let (head, body) = Self.response(
-            for: await serve(request, context: context), requestID: requestID, clientRequestID: clientRequestID,
+            for: result, requestID: requestID, clientRequestID: clientRequestID,
             crossOrigin: request.headers.first(.origin) != nil,
             coding: configuration.compressResponses ? .negotiated(ContentCoding.negotiate(request.headers[.acceptEncoding])) : .never)
-        if let metrics, let started {
-            metrics.end(method: request.method.rawValue, status: head.status.code, duration: .now - started)
+        if let started {
+            let duration = ContinuousClock.now - started
+            metrics?.end(method: request.method.rawValue, status: head.status.code, duration: duration)
+            if logsRequests {
+                // An access log line per request at `debug` (`LOG_LEVEL=debug`).
+                let micros = duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
+                logger.debug(
+                    "\(request.method.rawValue) \(request.uri.string) \(head.status.code) \(body.readableBytes) bytes \(micros) µs",
+                    metadata: ["request-id": .string(requestID), "client-request-id": .string(clientRequestID)])
+            }
         }
         // HEAD is GET without the body (RFC 9110 §9.3.2): the same status and headers, Content-Length included.
         return Response(status: head.status, headers: head.headerFields, body: .init(byteBuffer: request.method == .head ? ByteBuffer() : body))
