@@ -71,6 +71,18 @@ import Testing
                     "failedUserCount": 1, "notInstalledUserCount": 1, "installedUserCount": 1, "pendingInstallUserCount": 1,
                     "notApplicableUserCount": 0,
                 ])
+            // `$select` keeps the properties it names (and the id), directly and expanded.
+            let selected = try await client.send(.get, "\(base)/\(app)/installSummary?$select=failedDeviceCount,installedUserCount")
+            #expect(selected.status == 200, "\(selected.text)")
+            #expect(Set(selected.json.keys) == ["@odata.context", "@odata.type", "id", "failedDeviceCount", "installedUserCount"], "\(selected.text)")
+            #expect(selected.json["failedDeviceCount"] as? Int == 2)
+            #expect((selected.json["@odata.context"] as? String)?.hasSuffix(
+                "/installSummary(failedDeviceCount,installedUserCount)/$entity") == true, "\(selected.text)")
+            let expanded = try await client.send(.get, "\(base)/\(app)?$expand=installSummary($select=pendingInstallDeviceCount)")
+            let inner = expanded.json["installSummary"] as? [String: Any] ?? [:]
+            #expect(Set(inner.keys) == ["@odata.type", "id", "pendingInstallDeviceCount"], "\(expanded.text)")
+            let unknown = try await client.send(.get, "\(base)/\(app)/installSummary?$select=nothing")
+            #expect(unknown.status == 400 && unknown.errorMessage.contains("'nothing'"), "\(unknown.text)")
             // Counts are per app.
             let other = try await client.create(base, Bodies.webApp)
             expectFields(try await client.send(.get, "\(base)/\(other)/installSummary").json, ["installedDeviceCount": 0])

@@ -97,6 +97,7 @@ extension ODataService {
                     ?? service.summaries.first(where: { $0.navigation == item.navigation.name })
                 else { continue }
                 let plan = call.version.summaryPlan(summary, type: item.type, parentTable: table, store: store)
+                let selected = plan.selection(item.query.select)
                 for group in groups {
                     // One query for the counts of every row of the group.
                     let key = { (row: StoredEntity) in Scope(tenant: tenant, parents: group.prefix + [row.id]).parentKey }
@@ -105,7 +106,8 @@ extension ODataService {
                         by: \.parent)
                     for row in group.rows {
                         expansion.summaries[row.id] = plan.write(
-                            tenant: tenant, parentID: row.id, counts: counts[key(row)] ?? [], context: nil) { row.values[$0] }
+                            tenant: tenant, parentID: row.id, counts: counts[key(row)] ?? [], context: nil, selected: selected
+                        ) { row.values[$0] }
                     }
                 }
                 out.append(expansion)

@@ -7,7 +7,7 @@ extension ODataService {
     /// properties the summary copies from its parent, as the model's summary definition says.
     func summary(_ call: Call) async throws -> ServiceResponse {
         guard case .summary(let summary) = call.path.target else { throw notFound(call) }
-        _ = try bindQuery(call, collection: false)
+        let q = try bindQuery(call, collection: false)
         guard let parentTable = store.layout.table(path: call.path.collectionPath), let parentID = call.path.keys.last else {
             throw notFound(call)
         }
@@ -16,7 +16,8 @@ extension ODataService {
             let parent = try await store.getWithCounts(
                 plan.read, in: Scope(tenant: call.request.tenant, parents: Array(call.path.keys.dropLast())), id: parentID)
         else { throw ODataError.notFound("The resource '\(call.path.canonical)' does not exist: its parent was not found.") }
-        let body = plan.write(tenant: call.request.tenant, parent: parent, context: call.context)
+        let body = plan.write(
+            tenant: call.request.tenant, parent: parent, context: contextURL(call, q, entity: true), selected: plan.selection(q.select))
         return ServiceResponse(status: 200, body: .json(body))
     }
 }

@@ -33,6 +33,8 @@ final class SummaryPlan: Sendable {
     private let keyEnds: [Int]
     private let values: [Source]
     private let fixedJSON: [UInt8]
+    /// The properties' names, in the order they are written.
+    private let names: [String]
 
     init(summary: Summary, type: StructuredType, parentTable: StorageTable, parentTypes: Set<String>?, store: any EntityStore, model: EdmModel) {
         read = store.countsRead(
@@ -46,6 +48,7 @@ final class SummaryPlan: Sendable {
         var keyEnds: [Int] = []
         var values: [Source] = []
         var fixedJSON: [UInt8] = []
+        names = type.properties.map(\.name).filter { $0 != "id" }
         for p in type.properties where p.name != "id" {
             keyBytes += JSONWriter.encodedKey(p.name)
             keyEnds.append(keyBytes.count)
@@ -78,15 +81,23 @@ final class SummaryPlan: Sendable {
         self.fixedJSON = fixedJSON
     }
 
+    /// Which properties `$select` keeps (by their order here), or nil for all; the id is always written.
+    func selection(_ selected: [String]?) -> [Bool]? {
+        guard let selected else { return nil }
+        let set = Set(selected)
+        return names.map { set.contains($0) }
+    }
+
     /// The summary entity of a parent read by `read`.
-    func write(tenant: String, parent: CountedEntity, context: String?) -> JSONWriter {
-        write(tenant: tenant, parentID: parent.id, counts: parent.counts, context: context) { read.value($0, of: parent) }
+    func write(tenant: String, parent: CountedEntity, context: String?, selected: [Bool]? = nil) -> JSONWriter {
+        write(tenant: tenant, parentID: parent.id, counts: parent.counts, context: context, selected: selected) { read.value($0, of: parent) }
     }
 
     /// The summary entity of the parent `parentID` (in `tenant`), from the counts kept for it and its
-    /// columns (`column` gives the value of a column of its table).
+    /// columns (`column` gives the value of a column of its table); only the `selected` properties when given.
     func write(
-        tenant: String, parentID: String, counts: [SummaryCount], context: String?, column: (Int) -> SQLValue
+        tenant: String, parentID: String, counts: [SummaryCount], context: String?, selected: [Bool]? = nil,
+        column: (Int) -> SQLValue
     ) -> JSONWriter {
         var sums = [Int64](repeating: 0, count: buckets.count)
         var latest: Int64?
@@ -103,8 +114,9 @@ final class SummaryPlan: Sendable {
                 values.withUnsafeBufferPointer { values in
                     var start = 0
                     for (i, end) in keyEnds.enumerated() {
+                        defer { start = end }
+                        if let selected, !selected[i] { continue }
                         w.key(encoded: UnsafeBufferPointer(rebasing: keys[start..<end]))
-                        start = end
                         switch values[i] {
                         case .count(let bucket): w.int(sums[bucket])
                         case .parent(let index, let kind, let flags):
