@@ -12,6 +12,8 @@ public final class EdmModel: Sendable {
     public let singletons: [String: String]
     /// Every structured type by the name `@odata.type` gives it, `#microsoft.graph.webApp`.
     private let byODataType: [String: StructuredType]
+    /// Type names by their lower-case form (names that fold together left out), for names a client writes in any case.
+    private let foldedTypeNames: [String: String]
 
     public init(
         namespace: String, version: String, structuredTypes: [StructuredType], enumTypes: [EnumType],
@@ -31,6 +33,12 @@ public final class EdmModel: Sendable {
         self.entityTypes = byName.filter { $0.value.kind == .entity }
         self.complexTypes = byName.filter { $0.value.kind == .complex }
         self.byODataType = Dictionary(uniqueKeysWithValues: byName.values.map { ("#\(namespace).\($0.name)", $0) })
+        var folded: [String: String?] = [:]
+        for name in byName.keys {
+            let key = name.lowercased()
+            folded[key] = folded[key] == nil ? name : .some(nil)
+        }
+        self.foldedTypeNames = folded.compactMapValues { $0 }
         for (name, type) in singletons where entityTypes[type] == nil {
             throw ModelError("\(version): singleton '\(name)' has unknown type '\(type)'")
         }
@@ -40,6 +48,13 @@ public final class EdmModel: Sendable {
         entityTypes[name] ?? complexTypes[name]
     }
 
+    /// The singleton a client names, in any case (Graph's resource names are case-insensitive): its name and type name.
+    public func singleton(matching name: String) -> (name: String, type: String)? {
+        if let type = singletons[name] { return (name, type) }
+        let folded = name.lowercased()
+        return singletons.first { $0.key.lowercased() == folded }.map { ($0.key, $0.value) }
+    }
+
     /// Resolves a qualified or unqualified type name (`microsoft.graph.webApp`, `#microsoft.graph.webApp`, `webApp`).
     public func structuredType(qualified name: Substring) -> StructuredType? {
         // The form every `@odata.type` of a body takes, in one lookup (a whole string's Substring
@@ -47,12 +62,13 @@ public final class EdmModel: Sendable {
         if let type = byODataType[String(name)] { return type }
         var name = name
         if name.utf8.first == UInt8(ascii: "#") { name = name.dropFirst() }
-        if name.utf8.starts(with: namespace.utf8), name.utf8.dropFirst(namespace.utf8.count).first == UInt8(ascii: ".") {
+        if name.lowercased().utf8.starts(with: namespace.lowercased().utf8), name.utf8.dropFirst(namespace.utf8.count).first == UInt8(ascii: ".") {
             name = name.dropFirst(namespace.count + 1)
-        } else if name.utf8.starts(with: "graph.".utf8) {
+        } else if name.lowercased().utf8.starts(with: "graph.".utf8) {
             name = name.dropFirst(6)  // Graph accepts the short alias too
         }
-        return structuredType(named: String(name))
+        // In any case, as Graph resolves type names in URLs.
+        return structuredType(named: String(name)) ?? foldedTypeNames[name.lowercased()].flatMap(structuredType(named:))
     }
 
     /// `#microsoft.graph.name`, as `@odata.type` spells it.

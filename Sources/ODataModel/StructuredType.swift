@@ -17,6 +17,9 @@ public struct StructuredType: Sendable {
         let derivedTypes: [String]
         let propertyIndex: [String: Int]
         let navigationIndex: [String: Int]
+        /// The same, by names in lower case (a name two members share that way is left out).
+        let foldedPropertyIndex: [String: Int]
+        let foldedNavigationIndex: [String: Int]
 
         init(
             name: String, kind: Kind, baseName: String?, isAbstract: Bool, declaredProperties: [Property],
@@ -35,6 +38,18 @@ public struct StructuredType: Sendable {
             self.derivedTypes = derivedTypes
             propertyIndex = Dictionary(properties.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { $1 })
             navigationIndex = Dictionary(navigationProperties.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { $1 })
+            foldedPropertyIndex = Self.folded(properties.map(\.name))
+            foldedNavigationIndex = Self.folded(navigationProperties.map(\.name))
+        }
+
+        /// Position by lower-cased name, for the names no other one folds to.
+        private static func folded(_ names: [String]) -> [String: Int] {
+            var index: [String: Int?] = [:]
+            for (i, name) in names.enumerated() {
+                let key = name.lowercased()
+                index[key] = index[key] == nil ? i : .some(nil)
+            }
+            return index.compactMapValues { $0 }
         }
 
         func with(
@@ -90,6 +105,22 @@ public struct StructuredType: Sendable {
 
     public func navigationProperty(named name: String) -> NavigationProperty? {
         storage.navigationIndex[name].map { storage.navigationProperties[$0] }
+    }
+
+    /// The property a client names, in any case: Graph takes property names in URLs and bodies case-
+    /// insensitively (the exact name first, then one that differs only in case, if only one does).
+    public func property(matching name: String) -> Property? {
+        propertyPosition(matching: name).map { storage.properties[$0] }
+    }
+
+    /// Where the property a client names, in any case, is in `properties` (see `property(matching:)`).
+    public func propertyPosition(matching name: String) -> Int? {
+        storage.propertyIndex[name] ?? storage.foldedPropertyIndex[name.lowercased()]
+    }
+
+    /// The navigation property a client names, in any case (see `property(matching:)`).
+    public func navigationProperty(matching name: String) -> NavigationProperty? {
+        (storage.navigationIndex[name] ?? storage.foldedNavigationIndex[name.lowercased()]).map { storage.navigationProperties[$0] }
     }
 
     /// Whether `other` is this type or one derived from it.

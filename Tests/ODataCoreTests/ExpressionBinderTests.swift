@@ -21,6 +21,9 @@ import Testing
         ("deviceName eq null and not (errorCode ne 0)", "(($it/deviceName eq null:null) and (not ($it/errorCode ne 0:Edm.Int64)))"),
         ("startswith(tolower(deviceName), 'ab')", "startswith(tolower($it/deviceName), 'ab':Edm.String)"),
         ("errorCode add 1 gt 2.5", "(($it/errorCode add 1:Edm.Int64) gt 2.5:Edm.Double)"),
+        // Names in any case, as Graph takes them, bound as the model spells them.
+        ("InstallState eq 'failed'", "($it/installState eq #failed:microsoft.graph.resultantAppState)"),
+        ("StartsWith(ToLower(DEVICENAME), 'ab')", "startswith(tolower($it/deviceName), 'ab':Edm.String)"),
     ])
     func binds(_ text: String, _ expected: String) throws {
         #expect(try Self.bind(text) == expected)
@@ -35,6 +38,9 @@ import Testing
         #expect(try Self.bind("status eq microsoft.graph.complianceStatus'error'", type: "managedDeviceMobileAppConfigurationUserStatus")
             == "($it/status eq #error:microsoft.graph.complianceStatus)")
         #expect(try Self.bind("isof('microsoft.graph.win32LobApp')", type: "mobileApp") == "isof(win32LobApp|win32CatalogApp)")  // and what derives from it
+        #expect(try Self.bind("LargeIcon/Type eq 'image/png'", type: "mobileApp") == "($it/largeIcon/type eq 'image/png':Edm.String)")
+        #expect(try Self.bind("Microsoft.Graph.Win32LobApp/ApplicableArchitectures has 'x64'", type: "mobileApp")
+            == "($it/applicableArchitectures has 2)")
     }
 
     @Test(arguments: [

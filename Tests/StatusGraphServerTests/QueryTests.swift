@@ -265,6 +265,40 @@ import Testing
         }
     }
 
+    /// Graph takes resource names, query option names, property names (in options and bodies) and
+    /// function names in any case; ids and values keep theirs. Answers spell every name as the model does.
+    @Test func namesInAnyCase() async throws {
+        try await withApp(configure: { $0.limits.pageSize = 1 }) { client in
+            let app = try await client.create("/beta/deviceAppManagement/mobileApps", Bodies.webApp)
+            let created = try await client.send(
+                .post, "/beta/DEVICEAPPMANAGEMENT/MobileApps/\(app)/DeviceStatuses",
+                json: #"{"DeviceName":"LAB-1","installstate":"failed","ERRORCODE":7}"#)
+            #expect(created.status == 201, "\(created.text)")
+            #expect(created.json["deviceName"] as? String == "LAB-1" && created.json["installState"] as? String == "failed")
+            #expect(created.json["errorCode"] as? Int == 7 && created.json["DeviceName"] == nil)
+            #expect((created.json["@odata.context"] as? String)?.hasSuffix("#deviceAppManagement/mobileApps('\(app)')/deviceStatuses/$entity") == true)
+            _ = try await client.create("/beta/deviceAppManagement/mobileApps/\(app)/deviceStatuses", #"{"deviceName":"LAB-2","installState":"failed"}"#)
+            let base = "/beta/deviceAppManagement/mobileApps/\(app)"
+            let page = try await client.send(
+                .get, "/beta/DeviceAppManagement/mobileapps/\(app)/deviceSTATUSES?$FILTER=StartsWith(DeviceName,'LAB')%20and%20InstallState%20eq%20'failed'&$OrderBy=DeviceName%20desc&$Select=DeviceName,InstallState&$count=true")
+            #expect(page.status == 200, "\(page.text)")
+            #expect((page.json["value"] as? [[String: Any]])?.map { $0["deviceName"] as? String } == ["LAB-2"])
+            #expect((page.json["@odata.context"] as? String)?.hasSuffix("/mobileApps('\(app)')/deviceStatuses(deviceName,installState)") == true, "\(page.text)")
+            let next = try #require(page.json["@odata.nextLink"] as? String)
+            let rest = try await client.send(.get, next.replacingOccurrences(of: "https://graph.test", with: ""))
+            #expect((rest.json["value"] as? [[String: Any]])?.map { $0["deviceName"] as? String } == ["LAB-1"], "\(rest.text)")
+            let count = try await client.send(.get, "\(base)/DeviceStatuses/$Count")
+            #expect(count.status == 200 && count.text == "2", "\(count.text)")
+            let cast = try await client.send(.get, "/beta/deviceAppManagement/mobileApps/Microsoft.Graph.WEBAPP?$Expand=DeviceStatuses($Select=DeviceName)")
+            #expect((cast.json["value"] as? [[String: Any]])?.first?["deviceStatuses"] != nil, "\(cast.text)")
+            // The same property twice, in two spellings, is refused; so is an id in another case than its own.
+            let twice = try await client.send(.post, "\(base)/deviceStatuses", json: #"{"deviceName":"a","DeviceName":"b"}"#)
+            #expect(twice.status == 400 && twice.errorMessage.contains("given twice"), "\(twice.text)")
+            let otherCase = try await client.send(.get, "\(base.uppercased().replacingOccurrences(of: "/BETA/DEVICEAPPMANAGEMENT/MOBILEAPPS", with: "/beta/deviceAppManagement/mobileApps"))")
+            #expect(otherCase.status == 404, "\(otherCase.text)")
+        }
+    }
+
     @Test(arguments: [
         ("$filter=nothing eq 1", "could not find a property named 'nothing'"),
         ("$filter=installState eq 'bogus'", "'bogus' is not a member of microsoft.graph.resultantAppState"),

@@ -12,7 +12,8 @@ public final class PathBinder: Sendable {
 
     public func bind(_ segments: [PathSegment]) throws(ODataError) -> ResourcePath {
         guard let first = segments.first else { throw .badRequest("The path names no resource.") }
-        guard let singletonType = model.singletons[first.name].flatMap({ model.entityTypes[$0] }) else {
+        // Resource names in any case, as Graph takes them (keys keep theirs).
+        guard let singleton = model.singleton(matching: first.name), let singletonType = model.entityTypes[singleton.type] else {
             throw .segmentNotFound(first.name)
         }
         if first.key != nil { throw .badRequest("The singleton '\(first.name)' takes no key.") }
@@ -40,10 +41,10 @@ public final class PathBinder: Sendable {
                     cast = derived
                     continue
                 }
-                guard let nav = type.navigationProperty(named: segment.name), nav.containsTarget,
+                guard let nav = type.navigationProperty(matching: segment.name), nav.containsTarget,
                     let navType = model.entityTypes[nav.target]
                 else {
-                    if type.property(named: segment.name) != nil {
+                    if type.property(matching: segment.name) != nil {
                         throw .badRequest(
                             "Addressing the property '\(segment.name)' on its own is not supported; read the entity and use $select.")
                     }
@@ -63,7 +64,7 @@ public final class PathBinder: Sendable {
                 }
             case .collection:
                 if segment.key != nil { throw .segmentNotFound(segment.description) }
-                switch segment.name {
+                switch segment.name.lowercased() {
                 case "$count": target = .count
                 case "$ref": target = .reference
                 default:
@@ -82,6 +83,6 @@ public final class PathBinder: Sendable {
                 throw .segmentNotFound(segment.name)
             }
         }
-        return ResourcePath(singleton: first.name, steps: steps, target: target, type: type, cast: cast)
+        return ResourcePath(singleton: singleton.name, steps: steps, target: target, type: type, cast: cast)
     }
 }

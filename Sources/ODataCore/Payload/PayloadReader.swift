@@ -76,8 +76,9 @@ public final class PayloadReader: Sendable {
         let dropped = self.dropped[type.name]
         for (key, value) in object.members {
             if key.utf8.contains(UInt8(ascii: "@")) { continue }  // instance and property annotations
-            guard let position = type.propertyPosition(named: key) else {
-                if type.navigationProperty(named: key) != nil {
+            // Property names in any case, as Graph takes them; stored as the model spells them.
+            guard let position = type.propertyPosition(matching: key) else {
+                if type.navigationProperty(matching: key) != nil {
                     throw .badRequest(
                         "The navigation property '\(key)' cannot be set in a request body; create its entities through their own path.",
                         target: key)
@@ -87,9 +88,12 @@ public final class PayloadReader: Sendable {
                     target: key)
             }
             let property = type.properties[position]
-            let read = try readValue(value, as: property.type, nullable: property.nullable, path: key)
-            if dropped?[position] ?? Self.drops(key, ignored: ignored) { continue }
-            values.append(NamedValue(key, read))
+            if property.name != key, object.members.contains(where: { $0.key == property.name || ($0.key != key && type.propertyPosition(matching: $0.key) == position) }) {
+                throw .badRequest("The property '\(property.name)' is given twice (as '\(key)' too).", target: property.name)
+            }
+            let read = try readValue(value, as: property.type, nullable: property.nullable, path: property.name)
+            if dropped?[position] ?? Self.drops(property.name, ignored: ignored) { continue }
+            values.append(NamedValue(property.name, read))
             positions.append(position)
         }
         return EntityPayload(typeName: type.name, typeWasNamed: named, values: values, positions: positions)
@@ -153,12 +157,15 @@ public final class PayloadReader: Sendable {
         var given: [String: ODataValue] = [:]
         for (key, value) in object.members {
             if key.utf8.contains(UInt8(ascii: "@")) { continue }
-            guard let property = type.property(named: key) else {
+            guard let property = type.property(matching: key) else {
                 throw .badRequest(
                     "The property '\(key)' does not exist on type '\(model.namespace).\(type.name)' (at '\(path)/\(key)').",
                     target: "\(path)/\(key)")
             }
-            given[key] = try readValue(value, as: property.type, nullable: property.nullable, path: "\(path)/\(key)")
+            guard given[property.name] == nil else {
+                throw .badRequest("The property '\(path)/\(property.name)' is given twice.", target: "\(path)/\(property.name)")
+            }
+            given[property.name] = try readValue(value, as: property.type, nullable: property.nullable, path: "\(path)/\(property.name)")
         }
         let properties = type.properties.map { p in
             NamedValue(p.name, given[p.name] ?? (p.nullable ? .null : ODataValue.defaultValue(of: p.type, in: model)))

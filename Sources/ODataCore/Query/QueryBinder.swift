@@ -83,11 +83,14 @@ public final class QueryBinder: Sendable {
                 name = String(item[item.index(after: slash)...])  // microsoft.graph.webApp/appUrl
             }
             guard !name.isEmpty else { throw .badRequest("$select has an empty item.", target: "$select") }
-            if type.property(named: name) != nil || type.derivedTypes.contains(where: { model.entityTypes[$0]?.property(named: name) != nil }) {
-                if !names.contains(name) { names.append(name) }
+            // Names in any case, as Graph takes them; kept as the model spells them.
+            if let property = type.property(matching: name)
+                ?? type.derivedTypes.lazy.compactMap({ self.model.entityTypes[$0]?.property(matching: name) }).first
+            {
+                if !names.contains(property.name) { names.append(property.name) }
                 continue
             }
-            if type.navigationProperty(named: name) != nil {
+            if type.navigationProperty(matching: name) != nil {
                 throw .badRequest("'\(name)' is a navigation property: use $expand=\(name) to include it.", target: "$select")
             }
             throw .badRequest(
@@ -111,7 +114,7 @@ public final class QueryBinder: Sendable {
                 nested = try QueryOptions(nested: item[item.index(after: open)..<item.index(before: item.endIndex)])
             }
             if name == "*" { throw .badRequest("$expand=* is not supported; name the navigation properties.", target: "$expand") }
-            guard let nav = type.navigationProperty(named: String(name)), nav.containsTarget, let target = model.entityTypes[nav.target] else {
+            guard let nav = type.navigationProperty(matching: String(name)), nav.containsTarget, let target = model.entityTypes[nav.target] else {
                 throw .badRequest(
                     "$expand: could not find a navigation property named '\(name)' on type '\(model.namespace).\(type.name)'.", target: "$expand")
             }

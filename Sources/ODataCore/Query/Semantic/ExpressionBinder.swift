@@ -82,8 +82,8 @@ public struct ExpressionBinder: Sendable {
         if path.first == "$it" { path = path.dropFirst() }
         guard let first = path.first else { throw fail("an empty member path.") }
         if let elementType = scope[first] {
-            let rest = Array(path.dropFirst())
-            return .element(variable: first, path: rest, type: try walk(elementType, rest, from: first))
+            let (type, rest) = try walk(elementType, Array(path.dropFirst()), from: first)
+            return .element(variable: first, path: rest, type: type)
         }
         var owner = type
         if first.utf8.contains(UInt8(ascii: ".")), let cast = model.structuredType(qualified: Substring(first)) {
@@ -92,30 +92,34 @@ public struct ExpressionBinder: Sendable {
             path = path.dropFirst()
         }
         guard let name = path.first else { throw fail("a type cast must be followed by a property.") }
-        guard let property = owner.property(named: name) else {
-            if owner.navigationProperty(named: name) != nil {
+        // Property names in any case, as Graph takes them; bound as the model spells them.
+        guard let property = owner.property(matching: name) else {
+            if owner.navigationProperty(matching: name) != nil {
                 throw fail("navigation property '\(name)' cannot be used here; filter the related entities through \(name) itself or $expand.")
             }
             throw fail("could not find a property named '\(name)' on type '\(model.namespace).\(owner.name)'.")
         }
-        let rest = Array(path.dropFirst())
-        return .property(name: name, path: rest, type: try walk(property.type, rest, from: name))
+        let (type, rest) = try walk(property.type, Array(path.dropFirst()), from: property.name)
+        return .property(name: property.name, path: rest, type: type)
     }
 
-    /// The type reached by following `path` into complex values.
-    private func walk(_ start: TypeReference, _ path: [String], from root: String) throws(ODataError) -> TypeReference {
+    /// The type reached by following `path` into complex values, and the path as the model spells it.
+    private func walk(_ start: TypeReference, _ path: [String], from root: String) throws(ODataError) -> (TypeReference, [String]) {
         var current = start
         var walked = root
+        var names: [String] = []
         for segment in path {
             guard case .complex(let name) = current, let complex = model.complexTypes[name] else {
                 throw fail("'\(walked)' has no member '\(segment)'.")
             }
-            guard let p = complex.property(named: segment) ?? complex.derivedTypes.lazy.compactMap({ model.complexTypes[$0]?.property(named: segment) }).first
+            guard let p = complex.property(matching: segment)
+                ?? complex.derivedTypes.lazy.compactMap({ model.complexTypes[$0]?.property(matching: segment) }).first
             else { throw fail("could not find a property named '\(segment)' on type '\(model.namespace).\(name)'.") }
             current = p.type
-            walked += "/" + segment
+            walked += "/" + p.name
+            names.append(p.name)
         }
-        return current
+        return (current, names)
     }
 
     private func bindBinary(_ op: BinaryOperator, _ lhs: ExpressionSyntax, _ rhs: ExpressionSyntax, scope: [String: TypeReference])
@@ -181,6 +185,8 @@ public struct ExpressionBinder: Sendable {
     private func bindCall(_ name: String, _ args: [ExpressionSyntax], scope: [String: TypeReference]) throws(ODataError)
         -> BoundExpression
     {
+        // Function names in any case, as Graph takes them.
+        let name = name.lowercased()
         if name == "isof" { return try bindIsOf(args) }
         guard let f = FunctionName(rawValue: name) else {
             throw fail("the function '\(name)' is not supported; supported are \(FunctionName.allCases.map(\.rawValue).joined(separator: ", ")), isof.")
