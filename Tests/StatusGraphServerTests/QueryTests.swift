@@ -265,6 +265,35 @@ import Testing
         }
     }
 
+    /// The singleton takes `$select` and `$expand`; its collections are the tenant's top-level ones.
+    @Test func theSingletonTakesSelectAndExpand() async throws {
+        try await withApp(configure: { $0.limits.pageSize = 2 }) { client in
+            var apps: [String] = []
+            for _ in 0..<3 { apps.append(try await client.create("/beta/deviceAppManagement/mobileApps", Bodies.webApp)) }
+            _ = try await client.create("/beta/deviceAppManagement/mobileApps/\(apps[0])/deviceStatuses", #"{"deviceName":"PC"}"#)
+            let selected = try await client.send(.get, "/beta/deviceAppManagement?$select=microsoftStoreForBusinessLanguage")
+            #expect(Set(selected.json.keys) == ["@odata.context", "@odata.type", "id", "microsoftStoreForBusinessLanguage"], "\(selected.text)")
+            #expect((selected.json["@odata.context"] as? String)?.hasSuffix("$metadata#deviceAppManagement(microsoftStoreForBusinessLanguage)") == true)
+            let expanded = try await client.send(
+                .get, "/beta/deviceAppManagement?$select=id&$expand=mobileApps($select=displayName;$orderby=id;$count=true;$expand=deviceStatuses($select=deviceName))")
+            #expect(expanded.status == 200, "\(expanded.text)")
+            let members = expanded.json["mobileApps"] as? [[String: Any]] ?? []
+            #expect(members.map { $0["id"] as? String } == Array(apps.sorted().prefix(2)))
+            #expect(expanded.json["mobileApps@odata.count"] as? Int == 3)
+            let first = members.first { $0["id"] as? String == apps[0] }
+            #expect((first?["deviceStatuses"] as? [[String: Any]])?.map { $0["deviceName"] as? String } == ["PC"], "\(expanded.text)")
+            let link = try #require(expanded.json["mobileApps@odata.nextLink"] as? String)
+            let rest = try await client.send(.get, link.replacingOccurrences(of: "https://graph.test", with: ""))
+            #expect((rest.json["value"] as? [[String: Any]])?.map { $0["id"] as? String } == [apps.sorted()[2]], "\(rest.text)")
+            // Another tenant's apps are not among them.
+            let other = try await testIssuer.token(tenant: "11111111-1111-1111-1111-111111111111", scopes: ["DeviceManagementApps.ReadWrite.All"])
+            let theirs = try await client.send(.get, "/beta/deviceAppManagement?$expand=mobileApps", authorization: .header("Bearer \(other)"))
+            #expect((theirs.json["mobileApps"] as? [Any])?.isEmpty == true, "\(theirs.text)")
+            let filtered = try await client.send(.get, "/beta/deviceAppManagement?$top=1")
+            #expect(filtered.status == 400 && filtered.errorMessage.contains("single entity"), "\(filtered.text)")
+        }
+    }
+
     /// Graph takes resource names, query option names, property names (in options and bodies) and
     /// function names in any case; ids and values keep theirs. Answers spell every name as the model does.
     @Test func namesInAnyCase() async throws {

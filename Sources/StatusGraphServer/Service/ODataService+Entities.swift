@@ -75,11 +75,23 @@ extension ODataService {
         return try await store.singleton(table, tenant: call.request.tenant, initial: initial)
     }
 
+    /// GET on the singleton, with `$select` and `$expand` (its collections, the top-level ones).
     func getSingleton(_ call: Call) async throws -> ServiceResponse {
         let table = try singletonTable(call)
+        let q = try bindQuery(call, collection: false)
         let row = try await singletonRow(call, table)
         guard let projection = call.version.projection(table, type: row.type) else { throw notFound(call) }
-        return json(200) { w in projection.write(row, context: call.context, to: &w) }
+        var expansions: [Expansion] = []
+        if !q.expand.isEmpty {
+            expansions = try await expand(call, q.expand, table: table, groups: [([], [row])])
+            _ = try await tokenCodec()  // expanded collections may need tokens
+        }
+        let context = contextURL(call, q, entity: true)
+        return json(200) { w in
+            projection.write(row, context: context, selected: projection.selection(q.select), to: &w) { w in
+                writeExpansions(call, expansions, id: row.id, path: call.path.canonical, to: &w)
+            }
+        }
     }
 
     func updateSingleton(_ call: Call) async throws -> ServiceResponse {

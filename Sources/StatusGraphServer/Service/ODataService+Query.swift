@@ -122,12 +122,20 @@ extension ODataService {
             let shown = min(item.query.top ?? limits.pageSize, limits.pageSize)
             lq.limit = shown + 1
             var nestedGroups: [(prefix: [String], rows: [StoredEntity])] = []
+            // The singleton's collections are the top-level ones: one per tenant, none contained by a row.
+            let ofSingleton = table.path.isEmpty
             for group in groups where !group.rows.isEmpty {
-                let found = try await store.list(
-                    child, tenant: tenant, parents: group.prefix, containers: group.rows.map(\.id), lq)
+                let found: [String: [StoredEntity]]
+                if ofSingleton {
+                    found = [group.rows[0].id: try await store.list(child, in: Scope(tenant: tenant, parents: []), lq)]
+                } else {
+                    found = try await store.list(child, tenant: tenant, parents: group.prefix, containers: group.rows.map(\.id), lq)
+                }
                 if item.query.count {
-                    let counted = try await store.count(
-                        child, tenant: tenant, parents: group.prefix, containers: group.rows.map(\.id), lq)
+                    let counted =
+                        ofSingleton
+                        ? [group.rows[0].id: try await store.count(child, in: Scope(tenant: tenant, parents: []), lq)]
+                        : try await store.count(child, tenant: tenant, parents: group.prefix, containers: group.rows.map(\.id), lq)
                     expansion.counts = (expansion.counts ?? [:]).merging(counted) { $1 }
                 }
                 for (parent, members) in found {
@@ -137,7 +145,7 @@ extension ODataService {
                         if item.query.top.map({ $0 > shown }) ?? true { expansion.more.insert(parent) }
                     }
                     expansion.members[parent] = members
-                    nestedGroups.append((group.prefix + [parent], members))
+                    nestedGroups.append((ofSingleton ? [] : group.prefix + [parent], members))
                 }
             }
             if !item.query.expand.isEmpty {
