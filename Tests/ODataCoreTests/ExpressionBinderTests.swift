@@ -24,6 +24,10 @@ import Testing
         // Names in any case, as Graph takes them, bound as the model spells them.
         ("InstallState eq 'failed'", "($it/installState eq #failed:microsoft.graph.resultantAppState)"),
         ("StartsWith(ToLower(DEVICENAME), 'ab')", "startswith(tolower($it/deviceName), 'ab':Edm.String)"),
+        ("substring(deviceName, 1) eq 'x'", "(substring($it/deviceName, 1:Edm.Int64) eq 'x':Edm.String)"),
+        ("year(lastSyncDateTime) eq 2024", "(year($it/lastSyncDateTime) eq 2024:Edm.Int64)"),
+        ("date(lastSyncDateTime) eq 2024-02-29", "(date($it/lastSyncDateTime) eq '2024-02-29':Edm.Date)"),
+        ("lastSyncDateTime lt now()", "($it/lastSyncDateTime lt now())"),
     ])
     func binds(_ text: String, _ expected: String) throws {
         #expect(try Self.bind(text) == expected)
@@ -54,6 +58,12 @@ import Testing
         ("deviceName has 'x'", "'has' needs a flags enum"),
         ("concat(deviceName)", "'concat' takes 2 arguments"),
         ("length(errorCode) eq 1", "needs text arguments"),
+        ("substring(deviceName) eq 'x'", "'substring' takes 2 or 3 arguments"),
+        ("substring(deviceName, 'a') eq 'x'", "needs a whole number here"),
+        ("year(deviceName) eq 2024", "'year' needs a Edm.DateTimeOffset argument, not a Edm.String"),
+        ("year(null) eq 2024", "not a null"),
+        ("now(lastSyncDateTime) eq 1", "'now' takes 0 arguments"),
+        ("round(errorCode) eq 1", "the function 'round' is not supported"),
         ("deviceName/any(x: x eq 'a')", "is not a collection"),
         ("lastSyncDateTime gt '2020-01-01T00:00:00Z'", "quoted"),
         ("microsoft.graph.webApp/appUrl eq 'x'", "is not a type derived from"),

@@ -265,6 +265,60 @@ import Testing
         }
     }
 
+    /// The date and time functions and `substring`, evaluated by the database (run on each backend): UTC
+    /// parts of the stored instant, before 1970 too, the last tick of a day still in it.
+    @Test(arguments: [
+        ("year(lastSyncDateTime) eq 2024", ["leap"]),
+        ("year(lastSyncDateTime) gt 2024", ["late"]),
+        ("year(lastSyncDateTime) eq 1969 and month(lastSyncDateTime) eq 12 and day(lastSyncDateTime) eq 31", ["old"]),
+        ("hour(lastSyncDateTime) eq 23 and minute(lastSyncDateTime) eq 59 and second(lastSyncDateTime) eq 59", ["last", "old", "late"]),
+        ("month(lastSyncDateTime) eq 2 and day(lastSyncDateTime) eq 29 and hour(lastSyncDateTime) eq 10", ["leap"]),
+        ("date(lastSyncDateTime) eq 2023-12-31", ["last"]),
+        ("date(lastSyncDateTime) ge 2024-01-01", ["leap", "late"]),
+        ("fractionalseconds(lastSyncDateTime) eq 0.5", ["leap", "old"]),
+        ("fractionalseconds(lastSyncDateTime) gt 0.9", ["last"]),
+        ("totaloffsetminutes(lastSyncDateTime) eq 0", ["last", "leap", "old", "late", "never"]),
+        ("year(lastSyncDateTime) eq 1 and date(lastSyncDateTime) eq 0001-01-01", ["never"]),
+        ("lastSyncDateTime lt now() and lastSyncDateTime gt mindatetime()", ["last", "leap", "old"]),
+        ("lastSyncDateTime lt maxdatetime()", ["last", "leap", "old", "late", "never"]),
+        ("substring(deviceName, 1, 2) eq 'ea'", ["leap"]),
+        ("substring(deviceName, 2) eq 'd'", ["old"]),
+        ("substring(deviceName, -1, -5) eq ''", ["last", "leap", "old", "late", "never"]),
+        ("substring(deviceName, 100) eq ''", ["last", "leap", "old", "late", "never"]),
+    ])
+    func dateAndTextFunctions(_ filter: String, _ expected: [String]) async throws {
+        try await withApp { client in
+            let app = try await client.create("/beta/deviceAppManagement/mobileApps", Bodies.webApp)
+            let base = "/beta/deviceAppManagement/mobileApps/\(app)/deviceStatuses"
+            for (name, time) in [
+                ("last", "2023-12-31T23:59:59.9999999Z"), ("leap", "2024-02-29T12:20:30.5+02:00"),
+                ("old", "1969-12-31T23:59:59.5Z"), ("late", "2999-12-31T23:59:59Z"), ("never", nil),
+            ] as [(String, String?)] {
+                // Not given, it is 0001-01-01T00:00:00Z (it is not nullable).
+                _ = try await client.create(base, #"{"deviceName":"\#(name)"\#(time.map { #","lastSyncDateTime":"\#($0)""# } ?? "")}"#)
+            }
+            let reply = try await client.send(.get, "\(base)?$filter=\(filter.replacingOccurrences(of: " ", with: "%20"))&$orderby=deviceName")
+            #expect(reply.status == 200, "\(filter): \(reply.text)")
+            let names = (reply.json["value"] as? [[String: Any]] ?? []).compactMap { $0["deviceName"] as? String }
+            #expect(names == expected.sorted(), "\(filter)")
+        }
+    }
+
+    @Test func dateFunctionsOrderAndRefuseWhatTheyCannotRead() async throws {
+        try await withApp { client in
+            let app = try await client.create("/beta/deviceAppManagement/mobileApps", Bodies.webApp)
+            let base = "/beta/deviceAppManagement/mobileApps/\(app)/deviceStatuses"
+            for (name, time) in [("a", "2020-05-01T00:00:00Z"), ("b", "2022-01-01T00:00:00Z"), ("c", "2021-09-01T00:00:00Z")] {
+                _ = try await client.create(base, #"{"deviceName":"\#(name)","lastSyncDateTime":"\#(time)"}"#)
+            }
+            let ordered = try await client.send(.get, "\(base)?$orderby=year(lastSyncDateTime)%20desc")
+            #expect((ordered.json["value"] as? [[String: Any]])?.compactMap { $0["deviceName"] as? String } == ["b", "c", "a"], "\(ordered.text)")
+            let apps = "/beta/deviceAppManagement/mobileApps"
+            let inJSON = try await client.send(.get, "\(apps)?$filter=year(largeIcon/value)%20eq%201")
+            #expect(inJSON.status == 400, "\(inJSON.text)")
+        }
+    }
+
     /// The singleton takes `$select` and `$expand`; its collections are the tenant's top-level ones.
     @Test func theSingletonTakesSelectAndExpand() async throws {
         try await withApp(configure: { $0.limits.pageSize = 2 }) { client in

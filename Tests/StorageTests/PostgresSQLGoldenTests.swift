@@ -59,6 +59,13 @@ import Testing
         #expect(try sql("contains(displayName, 'x') and not (isFeatured eq true)")
             == #"(strpos("T"."displayName", ?) > 0 AND NOT COALESCE(("T"."isFeatured" = ?), FALSE))"#)
         #expect(try sql("displayName eq publisher") == #"("T"."displayName" IS NOT DISTINCT FROM "T"."publisher")"#)
+        // substr takes integers, and refuses a negative length: the bounds are clamped.
+        #expect(try sql("substring(displayName, 1, 2) eq 'AB'")
+            == #"(substr("T"."displayName", CAST(LEAST(GREATEST(?, 0), 2147483646) AS integer) + 1, CAST(LEAST(GREATEST(?, 0), 2147483646) AS integer)) = ?)"#)
+        let secs = #"(("T"."createdDateTime" - ((("T"."createdDateTime" % 10000000) + 10000000) % 10000000)) / 10000000)"#
+        #expect(try sql("month(createdDateTime) eq 2")
+            == #"(CAST(EXTRACT(MONTH FROM to_timestamp(\#(secs)) AT TIME ZONE 'UTC') AS integer) = ?)"#)
+        #expect(try sql("date(createdDateTime) eq 2024-02-29") == #"(to_char(to_timestamp(\#(secs)) AT TIME ZONE 'UTC', 'YYYY-MM-DD') = ?)"#)
     }
 
     @Test func schema() {

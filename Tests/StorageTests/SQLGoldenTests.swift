@@ -121,6 +121,18 @@ final class RecordingDatabase: SQLDatabase {
          [.integer(2)]),
         ("deviceName eq userName", nil,
          #"("T"."deviceName" IS "T"."userName")"#, []),
+        ("substring(deviceName, 1, 2) eq 'AB' and substring(deviceName, 3) eq ''", nil,
+         #"((substr("T"."deviceName", max(?, 0) + 1, max(?, 0)) = ?) AND (substr("T"."deviceName", max(?, 0) + 1) = ?))"#,
+         [.integer(1), .integer(2), .text("AB"), .integer(3), .text("")]),
+        ("year(lastSyncDateTime) eq 2024", nil,
+         #"(CAST(strftime('%Y', (("T"."lastSyncDateTime" - ((("T"."lastSyncDateTime" % 10000000) + 10000000) % 10000000)) / 10000000), 'unixepoch') AS INTEGER) = ?)"#, [.integer(2024)]),
+        ("date(lastSyncDateTime) ge 2024-02-29", nil,
+         #"(date((("T"."lastSyncDateTime" - ((("T"."lastSyncDateTime" % 10000000) + 10000000) % 10000000)) / 10000000), 'unixepoch') >= ?)"#, [.text("2024-02-29")]),
+        ("fractionalseconds(lastSyncDateTime) gt 0.5 and totaloffsetminutes(lastSyncDateTime) eq 0", nil,
+         #"(((((("T"."lastSyncDateTime" % 10000000) + 10000000) % 10000000) / 10000000.0) > ?) AND ((CASE WHEN "T"."lastSyncDateTime" IS NULL THEN NULL ELSE 0 END) = ?))"#,
+         [.real(0.5), .integer(0)]),
+        ("lastSyncDateTime ge mindatetime() and lastSyncDateTime le maxdatetime()", nil,
+         #"(("T"."lastSyncDateTime" >= ?) AND ("T"."lastSyncDateTime" <= ?))"#, [.integer(-621_355_968_000_000_000), .integer(2_534_023_007_999_999_999)]),
     ] as [(String, String?, String, [SQLValue])])
     func filterTranslation(_ filter: String, _ unused: String?, _ sql: String, _ bindings: [SQLValue]) throws {
         let model = GraphModel.service.versions["beta"]!

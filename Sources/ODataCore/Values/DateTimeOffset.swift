@@ -10,6 +10,8 @@ public struct DateTimeOffset: Sendable, Hashable, Comparable, CustomStringConver
 
     /// `0001-01-01T00:00:00Z`, the value Graph shows for a non-nullable date never set.
     public static let minValue = DateTimeOffset(ticks: -62_135_596_800 * ticksPerSecond)
+    /// `9999-12-31T23:59:59.9999999Z`, the latest (OData's `maxdatetime()`).
+    public static let maxValue = DateTimeOffset(ticks: 253_402_300_800 * ticksPerSecond - 1)
 
     public static func < (a: DateTimeOffset, b: DateTimeOffset) -> Bool { a.ticks < b.ticks }
 

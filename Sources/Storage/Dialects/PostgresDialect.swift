@@ -44,6 +44,18 @@ public struct PostgresDialect: SQLDialect {
     public func contains(_ a: String, _ b: String) -> String { "strpos(\(a), \(b)) > 0" }
     public func indexOf(_ a: String, _ b: String) -> String { "(strpos(\(a), \(b)) - 1)" }
     public func nullSafeEqual(_ a: String, _ b: String) -> String { "(\(a) IS NOT DISTINCT FROM \(b))" }
+
+    /// PostgreSQL's `substr` takes `integer`s (and refuses a negative length): bounds are clamped to them.
+    public func substring(_ text: String, from start: String, length: String?) -> String {
+        func clamped(_ n: String) -> String { "CAST(LEAST(GREATEST(\(n), 0), 2147483646) AS integer)" }
+        return "substr(\(text), \(clamped(start)) + 1" + (length.map { ", \(clamped($0)))" } ?? ")")
+    }
+
+    public func datePart(_ part: DatePart, seconds: String) -> String {
+        "CAST(EXTRACT(\(part.rawValue.uppercased()) FROM to_timestamp(\(seconds)) AT TIME ZONE 'UTC') AS integer)"
+    }
+
+    public func date(seconds: String) -> String { "to_char(to_timestamp(\(seconds)) AT TIME ZONE 'UTC', 'YYYY-MM-DD')" }
     public var falseLiteral: String { "FALSE" }
 
     public var nowTicks: String { "(EXTRACT(EPOCH FROM clock_timestamp()) * 10000000)::bigint" }

@@ -26,6 +26,13 @@ public protocol SQLDialect: Sendable {
     func contains(_ a: String, _ b: String) -> String
     /// The 0-based position of `b` in `a`, or -1.
     func indexOf(_ a: String, _ b: String) -> String
+    /// `text` from the 0-based position `start` on (`length` characters, or to the end), as OData's
+    /// `substring`; a negative position or length counts as 0.
+    func substring(_ text: String, from start: String, length: String?) -> String
+    /// A part of the UTC time `seconds` after 1970 (whole seconds), as an integer.
+    func datePart(_ part: DatePart, seconds: String) -> String
+    /// The UTC date of `seconds` after 1970 as `YYYY-MM-DD` text (an Edm.Date's canonical form).
+    func date(seconds: String) -> String
     /// `a = b`, true also when both are null.
     func nullSafeEqual(_ a: String, _ b: String) -> String
     /// The boolean false literal.
@@ -41,6 +48,11 @@ public protocol SQLDialect: Sendable {
     /// their commits; spread over shards by connection, they commit side by side, and a
     /// summary adds the shards up.
     var countShard: String? { get }
+}
+
+/// A part of a date and time (`year()`, `month()`, … in `$filter`).
+public enum DatePart: String, Sendable, CaseIterable {
+    case year, month, day, hour, minute, second
 }
 
 public enum TriggerEvent: String, Sendable {

@@ -30,6 +30,25 @@ public struct SQLiteDialect: SQLDialect {
     public func contains(_ a: String, _ b: String) -> String { "instr(\(a), \(b)) > 0" }
     public func indexOf(_ a: String, _ b: String) -> String { "(instr(\(a), \(b)) - 1)" }
     public func nullSafeEqual(_ a: String, _ b: String) -> String { "(\(a) IS \(b))" }
+
+    public func substring(_ text: String, from start: String, length: String?) -> String {
+        "substr(\(text), max(\(start), 0) + 1" + (length.map { ", max(\($0), 0))" } ?? ")")
+    }
+
+    public func datePart(_ part: DatePart, seconds: String) -> String {
+        let format: String
+        switch part {
+        case .year: format = "%Y"
+        case .month: format = "%m"
+        case .day: format = "%d"
+        case .hour: format = "%H"
+        case .minute: format = "%M"
+        case .second: format = "%S"
+        }
+        return "CAST(strftime('\(format)', \(seconds), 'unixepoch') AS INTEGER)"
+    }
+
+    public func date(seconds: String) -> String { "date(\(seconds), 'unixepoch')" }
     public var falseLiteral: String { "0" }
 
     public var nowTicks: String { "CAST((julianday('now') - 2440587.5) * 864000000000 AS INTEGER)" }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import ODataCore
 import ODataModel
 
@@ -79,18 +84,42 @@ public struct ExpressionTranslator {
 
     /// Applies `body` to the SQL texts of two fragments, carrying bindings in the order they appear.
     private func combine(_ a: SQLFragment, _ b: SQLFragment, _ body: (String, String) -> String) -> SQLFragment {
+        combine([a, b]) { body($0[0], $0[1]) }
+    }
+
+    /// Applies `body` to the SQL texts of `fragments`, carrying bindings in the order they appear.
+    private func combine(_ fragments: [SQLFragment], _ body: ([String]) -> String) -> SQLFragment {
         // Fragments may repeat; spell each as a marker, then expand markers in order of appearance.
-        let text = body("\u{1}A\u{1}", "\u{1}B\u{1}")
+        let text = body(fragments.indices.map { "\u{1}\(Character(UnicodeScalar(UInt8(65 + $0))))\u{1}" })
         var out = SQLFragment("")
         var rest = Substring(text)
         while let r = rest.range(of: "\u{1}") {
             out = out + String(rest[..<r.lowerBound])
             rest = rest[r.upperBound...]
-            let which = rest.first!
+            let which = Int(rest.utf8.first! - 65)
             rest = rest.dropFirst(2)
-            out = out + (which == "A" ? a : b)
+            out = out + fragments[which]
         }
         return out + String(rest)
+    }
+
+    /// A DateTimeOffset's value in ticks, for the date functions: only a column of the entity or a value
+    /// of the query holds one as ticks (inside JSON it is text).
+    private mutating func ticks(_ e: BoundExpression, _ f: FunctionName) throws(ODataError) -> SQLFragment {
+        switch e {
+        case .property(_, let path, _) where !path.isEmpty:
+            throw .badRequest("'\(f.rawValue)' applies to DateTimeOffset properties of the entity itself, not inside complex values.", target: "$filter")
+        case .element:
+            throw .badRequest("'\(f.rawValue)' applies to DateTimeOffset properties of the entity itself, not to lambda variables.", target: "$filter")
+        default:
+            return try value(e)
+        }
+    }
+
+    /// The same in whole seconds since 1970, rounded down (before 1970 too).
+    private mutating func seconds(_ e: BoundExpression, _ f: FunctionName) throws(ODataError) -> SQLFragment {
+        let t = DateTimeOffset.ticksPerSecond
+        return combine([try ticks(e, f)]) { "((\($0[0]) - (((\($0[0]) % \(t)) + \(t)) % \(t))) / \(t))" }
     }
 
     private mutating func comparison(_ op: ComparisonOperator, _ a: BoundExpression, _ b: BoundExpression) throws(ODataError)
@@ -174,15 +203,34 @@ public struct ExpressionTranslator {
             let kind = t.map { ColumnKind($0) { model.enumTypes[$0]?.isFlags ?? false } } ?? .text
             return .bind(kind.encode(v, type: t ?? .primitive(.string), model: model))
         case .call(let f, let args):
-            let a = try value(args[0])
             switch f {
-            case .tolower: return "lower(" + a + ")"
-            case .toupper: return "upper(" + a + ")"
-            case .trim: return "trim(" + a + ")"
-            case .length: return "length(" + a + ")"
-            case .concat: return "(" + a + " || " + (try value(args[1])) + ")"
-            case .indexof: return combine(a, try value(args[1])) { dialect.indexOf($0, $1) }
+            case .tolower: return "lower(" + (try value(args[0])) + ")"
+            case .toupper: return "upper(" + (try value(args[0])) + ")"
+            case .trim: return "trim(" + (try value(args[0])) + ")"
+            case .length: return "length(" + (try value(args[0])) + ")"
+            case .concat: return "(" + (try value(args[0])) + " || " + (try value(args[1])) + ")"
+            case .indexof: return combine(try value(args[0]), try value(args[1])) { dialect.indexOf($0, $1) }
+            case .substring:
+                var parts = [try value(args[0]), try value(args[1])]
+                if args.count > 2 { parts.append(try value(args[2])) }
+                return combine(parts) { dialect.substring($0[0], from: $0[1], length: $0.count > 2 ? $0[2] : nil) }
             case .contains, .startswith, .endswith: return "(" + (try predicate(e)) + ")"
+            case .year: return combine([try seconds(args[0], f)]) { dialect.datePart(.year, seconds: $0[0]) }
+            case .month: return combine([try seconds(args[0], f)]) { dialect.datePart(.month, seconds: $0[0]) }
+            case .day: return combine([try seconds(args[0], f)]) { dialect.datePart(.day, seconds: $0[0]) }
+            case .hour: return combine([try seconds(args[0], f)]) { dialect.datePart(.hour, seconds: $0[0]) }
+            case .minute: return combine([try seconds(args[0], f)]) { dialect.datePart(.minute, seconds: $0[0]) }
+            case .second: return combine([try seconds(args[0], f)]) { dialect.datePart(.second, seconds: $0[0]) }
+            case .date: return combine([try seconds(args[0], f)]) { dialect.date(seconds: $0[0]) }
+            case .fractionalseconds:
+                let t = DateTimeOffset.ticksPerSecond
+                return combine([try ticks(args[0], f)]) { "((((\($0[0]) % \(t)) + \(t)) % \(t)) / \(t).0)" }
+            case .totaloffsetminutes:
+                // Stored in UTC, as Graph answers them: the offset is 0 (and null stays null).
+                return combine([try ticks(args[0], f)]) { "(CASE WHEN \($0[0]) IS NULL THEN NULL ELSE 0 END)" }
+            case .now: return .bind(.integer(Self.nowTicks()))
+            case .mindatetime: return .bind(.integer(DateTimeOffset.minValue.ticks))
+            case .maxdatetime: return .bind(.integer(DateTimeOffset.maxValue.ticks))
             }
         case .arithmetic(let op, let a, let b):
             let symbol = ["add": "+", "sub": "-", "mul": "*", "div": "/", "mod": "%"][op.rawValue]!
@@ -190,6 +238,13 @@ public struct ExpressionTranslator {
         default:
             return "(" + (try predicate(e)) + ")"
         }
+    }
+
+    /// The current time in ticks, as `now()` gives it: one value for the whole statement.
+    static func nowTicks() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * DateTimeOffset.ticksPerSecond + Int64(spec.tv_nsec) / 100
     }
 
     private func kindOf(_ e: BoundExpression) -> ColumnKind {

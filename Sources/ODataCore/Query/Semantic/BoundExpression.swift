@@ -42,22 +42,35 @@ public enum ComparisonOperator: String, Sendable, Equatable { case eq, ne, gt, g
 
 public enum ArithmeticOperator: String, Sendable, Equatable { case add, sub, mul, div, mod }
 
-/// The canonical functions StatusGraph supports in `$filter` and `$orderby`.
+/// The canonical functions StatusGraph supports in `$filter` and `$orderby` (OData 4.01 §5.1.1.7–5.1.1.8):
+/// those on text, and those on DateTimeOffset values and the current time.
 public enum FunctionName: String, Sendable, Equatable, CaseIterable {
-    case contains, startswith, endswith, tolower, toupper, trim, length, concat, indexof
+    case contains, startswith, endswith, tolower, toupper, trim, length, concat, indexof, substring
+    case year, month, day, hour, minute, second, fractionalseconds, date, totaloffsetminutes
+    case now, mindatetime, maxdatetime
 
-    var arity: Int {
+    /// The kinds of its arguments, in order; the last `optionalParameters` may be left out.
+    public var parameters: [PrimitiveKind] {
         switch self {
-        case .tolower, .toupper, .trim, .length: return 1
-        case .contains, .startswith, .endswith, .concat, .indexof: return 2
+        case .tolower, .toupper, .trim, .length: return [.string]
+        case .contains, .startswith, .endswith, .concat, .indexof: return [.string, .string]
+        case .substring: return [.string, .int32, .int32]
+        case .year, .month, .day, .hour, .minute, .second, .fractionalseconds, .date, .totaloffsetminutes: return [.dateTimeOffset]
+        case .now, .mindatetime, .maxdatetime: return []
         }
     }
+
+    /// How many of the last parameters may be left out (`substring`'s length).
+    public var optionalParameters: Int { self == .substring ? 1 : 0 }
 
     func resultType(_ args: [BoundExpression]) -> TypeReference {
         switch self {
         case .contains, .startswith, .endswith: return .primitive(.boolean)
-        case .tolower, .toupper, .trim, .concat: return .primitive(.string)
-        case .length, .indexof: return .primitive(.int32)
+        case .tolower, .toupper, .trim, .concat, .substring: return .primitive(.string)
+        case .length, .indexof, .year, .month, .day, .hour, .minute, .second, .totaloffsetminutes: return .primitive(.int32)
+        case .fractionalseconds: return .primitive(.double)
+        case .date: return .primitive(.date)
+        case .now, .mindatetime, .maxdatetime: return .primitive(.dateTimeOffset)
         }
     }
 }

@@ -191,11 +191,26 @@ public struct ExpressionBinder: Sendable {
         guard let f = FunctionName(rawValue: name) else {
             throw fail("the function '\(name)' is not supported; supported are \(FunctionName.allCases.map(\.rawValue).joined(separator: ", ")), isof.")
         }
-        guard args.count == f.arity else { throw fail("'\(name)' takes \(f.arity) argument\(f.arity == 1 ? "" : "s").") }
+        let most = f.parameters.count, least = most - f.optionalParameters
+        guard args.count >= least, args.count <= most else {
+            let count = least == most ? "\(most)" : "\(least) or \(most)"
+            throw fail("'\(name)' takes \(count) argument\(most == 1 ? "" : "s").")
+        }
         var bound: [BoundExpression] = []
-        for arg in args {
-            let b = try bind(arg, scope: scope, expected: .primitive(.string))
-            guard b.type == .primitive(.string) else { throw fail("'\(name)' needs text arguments, not a \(Self.name(b.type)).") }
+        for (arg, kind) in zip(args, f.parameters) {
+            let b = try bind(arg, scope: scope, expected: .primitive(kind))
+            switch kind {
+            case .string:
+                guard b.type == .primitive(.string) else { throw fail("'\(name)' needs text arguments, not a \(Self.name(b.type)).") }
+            case .int32:
+                guard b.type == .primitive(.int32) || b.type == .primitive(.int64) else {
+                    throw fail("'\(name)' needs a whole number here, not a \(Self.name(b.type)).")
+                }
+            default:
+                guard b.type == .primitive(kind) else {
+                    throw fail("'\(name)' needs a \(Self.name(.primitive(kind))) argument, not a \(Self.name(b.type)).")
+                }
+            }
             bound.append(b)
         }
         return .call(f, bound)
