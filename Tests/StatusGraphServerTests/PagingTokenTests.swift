@@ -24,6 +24,9 @@ import Testing
         let token = PagingToken(
             keys: [.null, .integer(-42), .real(1.5), .text("a\"b"), .boolean(true), .blob([0, 255, 7])], returned: 150, fingerprint: "ab12")
         #expect(PagingToken(payload: token.payload()) == token)
+        let sized = PagingToken(keys: [.text("x")], returned: 2, fingerprint: "ab12", pageSize: 25)
+        #expect(PagingToken(payload: sized.payload()) == sized)
+        #expect(PagingToken(payload: Array("{\"q\":\"ab12\",\"n\":1,\"s\":0,\"k\":[]}".utf8)) == nil)
         #expect(PagingToken(payload: Array("{\"q\":\"ab12\",\"n\":1,\"k\":[\"z1\"]}".utf8)) == nil)
     }
 }

@@ -319,6 +319,33 @@ import Testing
         }
     }
 
+    /// `Prefer: odata.maxpagesize=N` makes pages smaller (never larger than the service's), says so in
+    /// `Preference-Applied`, and the next pages keep the size without the header; in a `$batch` too.
+    @Test func clientsPreferSmallerPages() async throws {
+        try await withApp(configure: { $0.limits.pageSize = 4 }) { client in
+            let app = try await client.create("/beta/deviceAppManagement/mobileApps", Bodies.webApp)
+            let base = "/beta/deviceAppManagement/mobileApps/\(app)/deviceStatuses"
+            for i in 0..<7 { _ = try await client.create(base, #"{"deviceName":"d\#(i)"}"#) }
+            func names(_ reply: Reply) -> [String] { (reply.json["value"] as? [[String: Any]] ?? []).compactMap { $0["deviceName"] as? String } }
+            var page = try await client.send(.get, "\(base)?$orderby=deviceName", headers: ["Prefer": "odata.maxpagesize=3"])
+            #expect(names(page) == ["d0", "d1", "d2"] && page.header("Preference-Applied") == "odata.maxpagesize=3")
+            var seen = names(page)
+            while let next = page.json["@odata.nextLink"] as? String {
+                page = try await client.send(.get, next.replacingOccurrences(of: "https://graph.test", with: ""))
+                #expect(names(page).count <= 3 && page.header("Preference-Applied") == nil, "\(page.text)")
+                seen += names(page)
+            }
+            #expect(seen == (0..<7).map { "d\($0)" })
+            let larger = try await client.send(.get, base, headers: ["Prefer": "odata.maxpagesize=100"])
+            #expect(names(larger).count == 4 && larger.header("Preference-Applied") == "odata.maxpagesize=4")
+            let ignored = try await client.send(.get, base, headers: ["Prefer": "odata.maxpagesize=0"])
+            #expect(names(ignored).count == 4 && ignored.header("Preference-Applied") == nil)
+            let batch = try await client.send(.post, "/beta/$batch", json: #"{"requests":[{"id":"1","method":"GET","url":"/deviceAppManagement/mobileApps/\#(app)/deviceStatuses","headers":{"Prefer":"odata.maxpagesize=2"}}]}"#)
+            let part = (batch.json["responses"] as? [[String: Any]])?.first
+            #expect(((part?["body"] as? [String: Any])?["value"] as? [Any])?.count == 2, "\(batch.text)")
+        }
+    }
+
     /// The singleton takes `$select` and `$expand`; its collections are the tenant's top-level ones.
     @Test func theSingletonTakesSelectAndExpand() async throws {
         try await withApp(configure: { $0.limits.pageSize = 2 }) { client in

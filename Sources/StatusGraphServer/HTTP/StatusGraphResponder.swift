@@ -204,7 +204,8 @@ public struct StatusGraphResponder: HTTPResponder {
         let serviceRequest = ServiceRequest(
             method: method, version: version, path: path.dropFirst(prefix.count), query: query, body: body,
             contentType: request.headers.first(.contentType),
-            preferMinimal: request.headers.contains { $0.name == Self.prefer && HeaderValues.contains($0.value, lowercased: "return=minimal") },
+            preferences: request.headers.contains { $0.name == Self.prefer }
+                ? Preferences(parsing: request.headers.lazy.filter { $0.name == Self.prefer }.map(\.value)) : Preferences(),
             baseURL: baseURL(request), identity: identity)
         return await service.handle(serviceRequest)
     }

@@ -194,7 +194,7 @@ extension ODataService {
         let path = mark.map { url[..<$0] } ?? url
         return ServiceRequest(
             method: part.method, version: outer.version, path: path, query: query,
-            contentType: part.contentType, preferMinimal: part.prefer.map { HeaderValues.contains($0, lowercased: "return=minimal") } ?? false,
+            contentType: part.contentType, preferences: part.prefer.map { Preferences(parsing: [$0]) } ?? Preferences(),
             baseURL: outer.baseURL, identity: outer.identity, parsedBody: part.body)
     }
 

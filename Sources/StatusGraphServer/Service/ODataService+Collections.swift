@@ -22,6 +22,9 @@ extension ODataService {
             return f
         }
         var returned = 0
+        // The page size: the service's, or less as the client prefers (`Prefer: odata.maxpagesize`),
+        // kept in the paging token so that the next pages are as long without the header.
+        var pageSize = limits.pageSize
         if let token = q.skipToken {
             let payload = try await tokenCodec().decode(token)
             guard let position = PagingToken(payload: payload), position.fingerprint == fp(), position.keys.count == q.orderBy.count + 1
@@ -31,11 +34,14 @@ extension ODataService {
             }
             lq.after = position.keys
             returned = position.returned
+            if let kept = position.pageSize { pageSize = min(pageSize, kept) }
         } else {
             lq.offset = q.skip ?? 0
         }
+        let asked = call.request.preferences.maxPageSize
+        if let asked { pageSize = min(limits.pageSize, asked) }
         let remaining = q.top.map { max($0 - returned, 0) }
-        let pageLimit = min(limits.pageSize, remaining ?? Int.max)
+        let pageLimit = min(pageSize, remaining ?? Int.max)
         let mayContinue = remaining.map { $0 > pageLimit } ?? true
         // The page's members are written as their rows are read (nothing materialized), except with
         // `$expand`, whose reads need the page's ids first.
@@ -93,7 +99,8 @@ extension ODataService {
         }
         var nextLink: String?
         if more {
-            let position = PagingToken(keys: lastKeys, returned: returned + written, fingerprint: fp())
+            let position = PagingToken(
+                keys: lastKeys, returned: returned + written, fingerprint: fp(), pageSize: pageSize < limits.pageSize ? pageSize : nil)
             let token = try await tokenCodec().encode(position.payload())
             var query = call.options.passthrough.map { "\($0.name)=\(PercentEncoding.encodeQueryComponent($0.value))" }
             query.append("$skiptoken=\(token)")
@@ -101,7 +108,8 @@ extension ODataService {
         }
         let count = q.count ? try await store.count(table, in: call.scope, lq) : nil
         let context = contextURL(call, q, entity: false)
-        return json(200, capacity: items.count + 1024) { w in
+        let applied = asked.map { [("Preference-Applied", "odata.maxpagesize=\(min($0, limits.pageSize))")] } ?? []
+        return json(200, capacity: items.count + 1024, headers: applied) { w in
             w.beginObject()
             w.key("@odata.context"); w.string(context)
             if let count { w.key("@odata.count"); w.int(Int64(count)) }

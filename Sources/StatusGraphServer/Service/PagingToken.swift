@@ -8,12 +8,15 @@ struct PagingToken: Equatable {
     var keys: [SQLValue]
     var returned: Int
     var fingerprint: String
+    /// The page size the client preferred, when smaller than the service's (`Prefer: odata.maxpagesize`).
+    var pageSize: Int?
 
     func payload() -> [UInt8] {
         var w = JSONWriter(capacity: 128)
         w.beginObject()
         w.key("q"); w.string(fingerprint)
         w.key("n"); w.int(Int64(returned))
+        if let pageSize { w.key("s"); w.int(Int64(pageSize)) }
         w.key("k")
         w.beginArray()
         for key in keys {
@@ -31,10 +34,11 @@ struct PagingToken: Equatable {
         return w.bytes
     }
 
-    init(keys: [SQLValue], returned: Int, fingerprint: String) {
+    init(keys: [SQLValue], returned: Int, fingerprint: String, pageSize: Int? = nil) {
         self.keys = keys
         self.returned = returned
         self.fingerprint = fingerprint
+        self.pageSize = pageSize
     }
 
     /// Reads a verified payload; nil when it is not one this service writes.
@@ -59,6 +63,11 @@ struct PagingToken: Equatable {
             default: return nil
             }
         }
-        self.init(keys: keys, returned: returned, fingerprint: q)
+        var pageSize: Int?
+        if let size = o["s"] {
+            guard case .number(let s) = size, let n = Int(s), n >= 1 else { return nil }
+            pageSize = n
+        }
+        self.init(keys: keys, returned: returned, fingerprint: q, pageSize: pageSize)
     }
 }

@@ -20,8 +20,10 @@ public final class ServiceRequest: Sendable {
     public let parsedBody: JSONValue?
     /// The `Content-Type` header, if any.
     public let contentType: String?
+    /// What the client's `Prefer` header asks for.
+    public let preferences: Preferences
     /// Whether the client sent `Prefer: return=minimal`.
-    public let preferMinimal: Bool
+    public var preferMinimal: Bool { preferences.returnMinimal }
     /// `http(s)://host`, for `@odata.context`, `@odata.nextLink` and `Location`.
     public let baseURL: String
     /// Who the request acts for; its tenant scopes every row read or written.
@@ -30,7 +32,7 @@ public final class ServiceRequest: Sendable {
 
     public init(
         method: Method, version: String, path: Substring, query: Substring? = nil, body: [UInt8] = [],
-        contentType: String? = nil, preferMinimal: Bool = false, baseURL: String, identity: Identity, parsedBody: JSONValue? = nil
+        contentType: String? = nil, preferences: Preferences = Preferences(), baseURL: String, identity: Identity, parsedBody: JSONValue? = nil
     ) {
         self.parsedBody = parsedBody
         self.method = method
@@ -39,7 +41,7 @@ public final class ServiceRequest: Sendable {
         self.query = query
         self.body = body
         self.contentType = contentType
-        self.preferMinimal = preferMinimal
+        self.preferences = preferences
         self.baseURL = baseURL
         self.identity = identity
     }
