@@ -196,12 +196,7 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         b.append(", \(d.quote(table.name)).\(group) AS \(d.quote("_group")), ROW_NUMBER() OVER (PARTITION BY \(d.quote(table.name)).\(group) ORDER BY ")
         b.append(orderClause(keys))
         b.append(") AS \(d.quote("_rank")) FROM "); b.identifier(table.name); b.append(" WHERE ")
-        Self.scopeCondition(&b, table, Scope(tenant: tenant, parents: parents))
-        b.append(" AND \(d.quote(table.name)).\(group) IN (")
-        b.list(containers) { b, c in b.bind(.text(c)) }
-        b.append(")")
-        typeCondition(&b, query.types)
-        if let filter = try filterCondition(table, query) { b.append(" AND "); b.append(filter) }
+        try containersCondition(&b, table, tenant: tenant, parents: parents, containers: containers, query)
         b.append(") AS \(d.quote("_ranked")) WHERE \(d.quote("_rank")) > "); b.bind(.integer(Int64(query.offset)))
         b.append(" AND \(d.quote("_rank")) <= "); b.bind(.integer(Int64(query.offset + query.limit)))
         b.append(" ORDER BY \(d.quote("_group")), \(d.quote("_rank"))")
@@ -274,15 +269,28 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         let group = "\(d.quote(table.name)).\(d.quote(table.parentKeyColumns.last!))"
         var b = SQLBuilder(d)
         b.append("SELECT \(group), COUNT(*) FROM "); b.identifier(table.name); b.append(" WHERE ")
+        try containersCondition(&b, table, tenant: tenant, parents: parents, containers: containers, query)
+        b.append(" GROUP BY \(group)")
+        return try await groupedCounts(b.statement)
+    }
+
+    /// The rows of `table` under any of `containers` (children of `parents`) that `query` selects: its
+    /// scope, the containers as a bound list, its types and its filter.
+    private func containersCondition(
+        _ b: inout SQLBuilder, _ table: StorageTable, tenant: String, parents: [String], containers: [String], _ query: ListQuery
+    ) throws {
         Self.scopeCondition(&b, table, Scope(tenant: tenant, parents: parents))
-        b.append(" AND \(group) IN (")
+        b.append(" AND \(d.quote(table.name)).\(d.quote(table.parentKeyColumns.last!)) IN (")
         b.list(containers) { b, c in b.bind(.text(c)) }
         b.append(")")
         typeCondition(&b, query.types)
         if let filter = try filterCondition(table, query) { b.append(" AND "); b.append(filter) }
-        b.append(" GROUP BY \(group)")
+    }
+
+    /// Container → count, from rows of two columns.
+    private func groupedCounts(_ statement: SQLStatement) async throws -> [String: Int] {
         var out: [String: Int] = [:]
-        for row in try await database.query(b.statement) {
+        for row in try await database.query(statement) {
             guard row.count == 2, case .text(let container) = row[0], case .integer(let n) = row[1] else {
                 throw StorageError(.internalError, "malformed grouped count")
             }
