@@ -11,8 +11,20 @@ import GraphModel
 
 /// Where entities are kept: the embedded SQLite file by default, or PostgreSQL. The only place that names a backend.
 struct StorageOptions: ParsableArguments {
-    @Option(help: "A PostgreSQL URL, postgres://user:password@host:5432/database[?sslmode=disable|require] (default: SQLite in --data-dir).")
-    var database: String?
+    @Option(
+        name: .customLong("database"),
+        help: ArgumentHelp(
+            "A PostgreSQL URL, postgres://user:password@host:5432/database[?sslmode=disable|require] (default: SQLite in --data-dir).",
+            discussion: "Or in the environment variable \(Self.databaseVariable), which other users cannot read as they can a process's arguments."))
+    var databaseOption: String?
+
+    /// Where the URL may be given instead of `--database`, keeping its password out of the process's arguments.
+    static let databaseVariable = "STATUSGRAPH_DATABASE"
+
+    /// The PostgreSQL URL, from `--database` or else the environment; nil for SQLite.
+    var database: String? {
+        databaseOption ?? ProcessInfo.processInfo.environment[Self.databaseVariable].flatMap { $0.isEmpty ? nil : $0 }
+    }
 
     @Option(name: .customLong("db-pool-size"), help: "PostgreSQL connections per instance.")
     var poolSize = 20

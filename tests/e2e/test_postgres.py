@@ -142,6 +142,33 @@ def test_unreachable_database_at_start_exits_naming_it():
         assert "postgres://someone:***@127.0.0.1:1/nowhere" in r.stderr and "hunter2" not in r.stderr + r.stdout
 
 
+def test_the_database_url_may_come_from_the_environment(two_instances):
+    """STATUSGRAPH_DATABASE instead of --database: its password stays out of the process's arguments,
+    which every local user can read; an export reads the same store through it."""
+    a, _ = two_instances
+    created = a.post("/v1.0/deviceAppManagement/mobileAppConfigurations", CFG)
+    assert created.status_code == 201, created.text
+    from conftest import BINARY
+    with tempfile.TemporaryDirectory() as data_dir:
+        env = dict(os.environ, STATUSGRAPH_DATABASE=a.database)
+        log_path = os.path.join(data_dir, "server.log")
+        with open(log_path, "w") as log:
+            process = subprocess.Popen([BINARY, "serve", "--port", "0", "--data-dir", data_dir], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.time() + 30
+            while "listening on" not in open(log_path).read():
+                assert process.poll() is None and time.time() < deadline, open(log_path).read()
+                time.sleep(0.05)
+            assert "(PostgreSQL at " in open(log_path).read()
+            with open(f"/proc/{process.pid}/cmdline", "rb") as f:
+                assert a.database.encode() not in f.read()
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+        exported = subprocess.run([BINARY, "export", "--data-dir", data_dir], env=env, capture_output=True, timeout=120)
+        assert exported.returncode == 0 and created.json()["id"].encode() in exported.stdout, exported.stderr
+
+
 @pytest.fixture
 def short_timeout():
     """A server with --db-timeout 2 on a fresh database, and the path of a new configuration's deviceStatuses."""
