@@ -7,6 +7,7 @@ import stat
 import subprocess
 import tempfile
 import threading
+import time
 
 import pytest
 
@@ -186,6 +187,41 @@ def test_a_running_sqlite_server_is_exported_through_its_admin_socket(server):
     assert direct.returncode == 0 and b"exported" in direct.stderr and b"running" not in direct.stderr, direct.stderr
     lines = direct.stdout.splitlines()
     assert json.loads(lines[-1])["statusgraph"] == "end"
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite's data directory is one process's at a time")
+def test_one_export_at_a_time_through_the_admin_socket(tmp_path):
+    """An export held by a reader that stops reading keeps the others out (409); once that reader goes,
+    the next one runs."""
+    tenant = "00000000-0000-0000-0000-000000000001"
+    dump = tmp_path / "dump.jsonl"
+    rows = 40_000  # ~14 MB of export: more than the socket's buffers hold
+    with open(dump, "w") as f:
+        f.write(json.dumps({"statusgraph": "export", "format": 1}) + "\n")
+        for i in range(rows):
+            f.write(json.dumps({"path": "mobileApps", "key": [tenant, f"app-{i:06}"], "type": "webApp",
+                                "values": {"displayName": f"App {i} " + "x" * 300, "appUrl": "https://x"}}) + "\n")
+        f.write(json.dumps({"statusgraph": "end", "rows": rows, "counted": 0}) + "\n")
+    data_dir = str(tmp_path / "store")
+    imported = run("import", "--data-dir", data_dir, "--input", str(dump))
+    assert imported.returncode == 0, imported.stderr
+    server = Server(data_dir, database="").start()
+    try:
+        stalled = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        stalled.connect(os.path.join(data_dir, "admin.sock"))
+        stalled.sendall(b"GET /export HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        assert stalled.recv(4096).startswith(b"HTTP/1.1 200")  # and then it reads no more
+        status, _, body = admin(server, "GET", "/export")
+        assert status == 409 and json.loads(body)["error"]["code"] == "Conflict", body
+        stalled.close()
+        deadline = time.time() + 30
+        while (status := admin(server, "GET", "/export")[0]) == 409:
+            assert time.time() < deadline, "the stalled export was not given up"
+            time.sleep(0.2)
+        assert status == 200
+        assert server.get(APPS).status_code == 200
+    finally:
+        server.stop()
 
 
 @pytest.mark.skipif(BACKEND != "postgres", reason="instances on PostgreSQL serve while it is exported")
