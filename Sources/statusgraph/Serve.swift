@@ -129,7 +129,7 @@ struct Serve: AsyncParsableCommand {
         var adminSocket: String?
         if storage.database == nil {
             if let path = AdminSocket.path(dataDirectory: dataDirectory) {
-                services.append(AdminSocket.service(path: path, store: store, logger: logger))
+                services.append(AdminSocket.service(path: path, store: store, idleTimeout: config.idleTimeout, logger: logger))
                 adminSocket = path
             } else {
                 logger.warning(

@@ -22,7 +22,8 @@ import Testing
             var exported: [UInt8] = []
             try await StoreExport.run(opened.store) { exported += $0 }
             let expected = exported
-            let app = AdminSocket.application(path: dir + "/" + AdminSocket.fileName, store: opened.store, logger: Logger(label: "test"))
+            let app = AdminSocket.application(
+                path: dir + "/" + AdminSocket.fileName, store: opened.store, idleTimeout: .seconds(120), logger: Logger(label: "test"))
             try await app.test(.router) { client in
                 try await client.execute(uri: "/export", method: .get) { response in
                     #expect(response.status == .ok)

@@ -192,7 +192,7 @@ def test_a_running_sqlite_server_is_exported_through_its_admin_socket(server):
 @pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite's data directory is one process's at a time")
 def test_one_export_at_a_time_through_the_admin_socket(tmp_path):
     """An export held by a reader that stops reading keeps the others out (409); once that reader goes,
-    the next one runs."""
+    or has taken nothing for the idle timeout, the next one runs."""
     tenant = "00000000-0000-0000-0000-000000000001"
     dump = tmp_path / "dump.jsonl"
     rows = 40_000  # ~14 MB of export: more than the socket's buffers hold
@@ -205,20 +205,43 @@ def test_one_export_at_a_time_through_the_admin_socket(tmp_path):
     data_dir = str(tmp_path / "store")
     imported = run("import", "--data-dir", data_dir, "--input", str(dump))
     assert imported.returncode == 0, imported.stderr
-    server = Server(data_dir, database="").start()
+    server = Server(data_dir, "--idle-timeout", "2", database="").start()
     try:
-        stalled = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        stalled.connect(os.path.join(data_dir, "admin.sock"))
-        stalled.sendall(b"GET /export HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        assert stalled.recv(4096).startswith(b"HTTP/1.1 200")  # and then it reads no more
+        def stall():
+            reader = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            reader.connect(os.path.join(data_dir, "admin.sock"))
+            reader.sendall(b"GET /export HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            assert reader.recv(4096).startswith(b"HTTP/1.1 200")  # and then it reads no more
+            return reader
+
+        def until_free():
+            deadline = time.time() + 30
+            while (status := admin(server, "GET", "/export")[0]) == 409:
+                assert time.time() < deadline, "the stalled export was not given up"
+                time.sleep(0.2)
+            return status
+
+        stalled = stall()
         status, _, body = admin(server, "GET", "/export")
         assert status == 409 and json.loads(body)["error"]["code"] == "Conflict", body
+        stalled.close()  # a reader that goes gives its export up
+        assert until_free() == 200
+        stalled = stall()  # one that stays and takes nothing is cut off after the idle timeout (2 s, and 2 s more)
+        started = time.time()
+        assert until_free() == 200 and time.time() - started < 15
         stalled.close()
-        deadline = time.time() + 30
-        while (status := admin(server, "GET", "/export")[0]) == 409:
-            assert time.time() < deadline, "the stalled export was not given up"
-            time.sleep(0.2)
-        assert status == 200
+        # A reader that takes its answer slowly, but takes it, gets all of it, however long past the idle timeout.
+        slow = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        slow.connect(os.path.join(data_dir, "admin.sock"))
+        slow.sendall(b"GET /export HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        started, received = time.time(), bytearray()
+        while chunk := slow.recv(256 << 10):
+            received += chunk
+            time.sleep(0.1)
+        slow.close()
+        assert time.time() - started > 6, "read faster than the test means to"
+        # The last line, then the last chunk: the whole export.
+        assert b'{"statusgraph":"end","rows":40000,"counted":0}\n' in received[-300:] and received.endswith(b"\r\n0\r\n\r\n"), received[-200:]
         assert server.get(APPS).status_code == 200
     finally:
         server.stop()

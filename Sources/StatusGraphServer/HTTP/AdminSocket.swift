@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 import NIOCore
@@ -28,8 +29,9 @@ public enum AdminSocket {
 
     /// The server on the socket at `path`, as a service to run beside the main one. A socket that cannot be
     /// made (a file system without Unix sockets) is reported, and the server serves on without it.
-    public static func service(path: String, store: any EntityStore, logger: Logger) -> any Service {
-        Unessential(application(path: path, store: store, logger: logger), logger: logger, what: "the admin socket \(path)")
+    public static func service(path: String, store: any EntityStore, idleTimeout: Duration, logger: Logger) -> any Service {
+        Unessential(
+            application(path: path, store: store, idleTimeout: idleTimeout, logger: logger), logger: logger, what: "the admin socket \(path)")
     }
 
     /// A service whose failure ends only itself: it waits for the group's shutdown instead (a service
@@ -55,10 +57,16 @@ public enum AdminSocket {
         }
     }
 
-    /// The server on the socket at `path` (any file there is replaced).
-    public static func application(path: String, store: any EntityStore, logger: Logger) -> some ApplicationProtocol {
+    /// The server on the socket at `path` (any file there is replaced). A connection that takes nothing of
+    /// its answer for `idleTimeout` (and as much again, at most 10 s) is closed, giving up its export.
+    public static func application(path: String, store: any EntityStore, idleTimeout: Duration, logger: Logger) -> some ApplicationProtocol {
         Application(
             responder: AdminResponder(store: store, logger: logger),
+            server: HTTPServerBuilder { responder in
+                QuietConnectionLimit(
+                    HTTP1Channel(responder: responder, configuration: HTTP1Channel.Configuration(idleTimeout: TimeAmount(idleTimeout))), idleTimeout: idleTimeout,
+                    writing: true)
+            },
             configuration: .init(address: .unixDomainSocket(path: path), serverName: "StatusGraph"),
             onServerRunning: { _ in
                 // Only the server's user may connect (connecting takes write permission on the socket).

@@ -6,25 +6,31 @@ import NIOCore
 /// that never completes, an HTTP/2 client that neither opens a stream nor answers the GOAWAY sent when
 /// it went idle. (HTTP/1.1 connections are closed at the idle timeout itself, by Hummingbird, between
 /// requests; this is the backstop below every protocol.) Its handlers go first in the pipeline, so
-/// they count raw bytes, before TLS.
+/// they count raw bytes, before TLS. Or, `writing`, a connection to which no byte could be sent for a
+/// while: a reader that stopped taking a long answer (the admin socket's export).
 struct QuietConnectionLimit<Inner: ServerChildChannel>: ServerChildChannel {
     typealias Value = Inner.Value
 
     let inner: Inner
     /// No bytes for this long, and the connection closes.
     let timeout: TimeAmount
+    let writing: Bool
 
     /// The idle timeout, and as much again (at most 10 s) for a graceful close to finish first.
-    init(_ inner: Inner, idleTimeout: Duration) {
+    init(_ inner: Inner, idleTimeout: Duration, writing: Bool = false) {
         self.inner = inner
         let idle = TimeAmount(idleTimeout)
         self.timeout = idle + min(idle, .seconds(10))
+        self.writing = writing
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        let timeout = self.timeout
+        let (timeout, writing) = (self.timeout, self.writing)
         return channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandlers([IdleStateHandler(readTimeout: timeout), QuietConnectionCloser()])
+            try channel.pipeline.syncOperations.addHandlers([
+                writing ? IdleStateHandler(writeTimeout: timeout) : IdleStateHandler(readTimeout: timeout),
+                QuietConnectionCloser(on: writing ? .write : .read),
+            ])
         }.flatMap { inner.setup(channel: channel, logger: logger) }
     }
 
@@ -33,12 +39,15 @@ struct QuietConnectionLimit<Inner: ServerChildChannel>: ServerChildChannel {
     }
 }
 
-/// Closes its connection on `IdleStateHandler`'s read timeout.
+/// Closes its connection on `IdleStateHandler`'s timeout of one kind.
 final class QuietConnectionCloser: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
+    let kind: IdleStateHandler.IdleStateEvent
+
+    init(on kind: IdleStateHandler.IdleStateEvent) { self.kind = kind }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case .read? = event as? IdleStateHandler.IdleStateEvent {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == kind {
             context.close(promise: nil)
             return
         }
