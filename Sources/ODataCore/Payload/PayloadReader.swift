@@ -74,6 +74,7 @@ public final class PayloadReader: Sendable {
         values.reserveCapacity(object.members.count)
         positions.reserveCapacity(object.members.count)
         let dropped = self.dropped[type.name]
+        var spelledOtherwise = false
         for (key, value) in object.members {
             if key.utf8.contains(UInt8(ascii: "@")) { continue }  // instance and property annotations
             // Property names in any case, as Graph takes them; stored as the model spells them.
@@ -88,15 +89,27 @@ public final class PayloadReader: Sendable {
                     target: key)
             }
             let property = type.properties[position]
-            if property.name != key, object.members.contains(where: { $0.key == property.name || ($0.key != key && type.propertyPosition(matching: $0.key) == position) }) {
-                throw .badRequest("The property '\(property.name)' is given twice (as '\(key)' too).", target: property.name)
-            }
+            if property.name != key { spelledOtherwise = true }
             let read = try readValue(value, as: property.type, nullable: property.nullable, path: property.name)
             if dropped?[position] ?? Self.drops(property.name, ignored: ignored) { continue }
             values.append(NamedValue(property.name, read))
             positions.append(position)
         }
+        // The JSON parser refuses a key given twice; one property in two spellings is found here, in one pass.
+        if spelledOtherwise { try Self.refuseAPropertyTwice(object, type) }
         return EntityPayload(typeName: type.name, typeWasNamed: named, values: values, positions: positions)
+    }
+
+    private static func refuseAPropertyTwice(_ object: JSONObject, _ type: StructuredType) throws(ODataError) {
+        var seen = [Bool](repeating: false, count: type.properties.count)
+        for (key, _) in object.members where !key.utf8.contains(UInt8(ascii: "@")) {
+            guard let position = type.propertyPosition(matching: key) else { continue }
+            guard !seen[position] else {
+                let name = type.properties[position].name
+                throw .badRequest("The property '\(name)' is given twice, in two spellings.", target: name)
+            }
+            seen[position] = true
+        }
     }
 
     private func resolveType(_ annotation: JSONValue, declared: StructuredType, path: String) throws(ODataError) -> StructuredType {
