@@ -65,12 +65,18 @@ extension Export {
     private func exportThroughServer(_ write: ([UInt8]) throws -> Void) async throws -> String? {
         guard storage.database == nil, let socket = AdminSocket.path(dataDirectory: dataDirectory) else { return nil }
         do {
-            var bytes = 0
+            var tail: [UInt8] = []  // enough of the end for its last line
             try await AdminClient.get(AdminSocket.exportPath, socketPath: socket) { piece in
-                bytes += piece.count
+                tail += piece.suffix(4096)
+                if tail.count > 4096 { tail.removeFirst(tail.count - 4096) }
                 try write(piece)
             }
-            return "exported \(bytes) bytes from the server running on \(dataDirectory) (through \(socket))"
+            if tail.last == 0x0A { tail.removeLast() }
+            let last = tail.lastIndex(of: 0x0A).map { Array(tail[($0 + 1)...]) } ?? tail
+            guard let rows = StoreExport.rowsCounted(lastLine: last) else {
+                throw StartupError("the export through \(socket) broke off: it does not end with the export's last line")
+            }
+            return "exported \(rows) rows from the server running on \(dataDirectory) (through \(socket))"
         } catch is AdminClient.NotRunning {
             return nil
         } catch let failure as AdminClient.Failure {

@@ -298,6 +298,15 @@ import Testing
         #expect(try DumpFormat.read(try JSONParser.parse(Array(json.utf8)), kind: kind, column: "c") == value)
     }
 
+    /// An export read through a server is whole when it ends with the line that counts its rows.
+    @Test func theLastLineCountsTheRows() {
+        #expect(StoreExport.rowsCounted(lastLine: Array(#"{"statusgraph":"end","rows":29,"counted":3}"#.utf8)) == 29)
+        for line in [#"{"statusgraph":"export","format":1}"#, #"{"path":"mobileApps","key":["t","a"],"type":"webApp","values":{}}"#,
+                     #"{"statusgraph":"end","rows":"29"}"#, #"{"statusgraph":"end","rows":2"#, ""] {
+            #expect(StoreExport.rowsCounted(lastLine: Array(line.utf8)) == nil, "\(line)")
+        }
+    }
+
     @Test func notANumberRoundTrips() throws {
         guard case .real(let d) = try DumpFormat.read(.string("NaN"), kind: .real, column: "c") else { Issue.record("not a real"); return }
         #expect(d.isNaN)

@@ -56,6 +56,15 @@ public enum StoreExport {
         return total
     }
 
+    /// The rows an export's last line counts, or nil when `line` is not an export's last line (an export
+    /// read through a server and cut short ends with another).
+    public static func rowsCounted(lastLine line: [UInt8]) -> Int? {
+        guard case .object(let o)? = try? JSONParser.parse(line), o["statusgraph"] == .string("end"),
+            case .number(let rows)? = o["rows"]
+        else { return nil }
+        return Int(rows)
+    }
+
     /// `items` as lines, each written by `line` and ended by a newline.
     private static func lines<T>(_ items: [T], _ line: (T, inout JSONWriter) throws -> Void) rethrows -> [UInt8] {
         var bytes: [UInt8] = []
