@@ -346,6 +346,33 @@ import Testing
         }
     }
 
+    /// On Graph's beta endpoint the `$` of a query option is optional (`filter=` is `$filter=`); on v1.0
+    /// names without it are custom options, which are ignored.
+    @Test func betaTakesOptionsWithoutTheirDollar() async throws {
+        try await withApp { client in
+            let app = try await client.create("/beta/deviceAppManagement/mobileApps", Bodies.webApp)
+            let base = "/beta/deviceAppManagement/mobileApps/\(app)/userStatuses"
+            for name in ["b", "a", "c"] {
+                let user = try await client.create(base, #"{"userName":"\#(name)"}"#)
+                _ = try await client.create("\(base)/\(user)/deviceStatuses", #"{"deviceName":"\#(name)-pc"}"#)
+            }
+            let plain = try await client.send(
+                .get, "\(base)?filter=userName%20ne%20'c'&orderby=userName&top=1&count=true&select=userName&expand=deviceStatuses(select=deviceName)")
+            #expect(plain.status == 200, "\(plain.text)")
+            let value = plain.json["value"] as? [[String: Any]] ?? []
+            #expect(value.map { $0["userName"] as? String } == ["a"] && plain.json["@odata.count"] as? Int == 2, "\(plain.text)")
+            #expect((value.first?["deviceStatuses"] as? [[String: Any]])?.first.map { Set($0.keys) } == ["@odata.type", "id", "deviceName"])
+            let twice = try await client.send(.get, "\(base)?filter=userName%20eq%20'a'&$filter=userName%20eq%20'b'")
+            #expect(twice.status == 400 && twice.errorMessage.contains("more than once"), "\(twice.text)")
+            let custom = try await client.send(.get, "\(base)?refresh=true")
+            #expect(custom.status == 200 && (custom.json["value"] as? [Any])?.count == 3)
+            let cfgs = "/v1.0/deviceAppManagement/mobileAppConfigurations"
+            _ = try await client.create(cfgs, Bodies.iosConfiguration)
+            let v1 = try await client.send(.get, "\(cfgs)?filter=displayName%20eq%20'nothing'&top=0")
+            #expect(v1.status == 200 && (v1.json["value"] as? [Any])?.count == 1, "\(v1.text)")
+        }
+    }
+
     /// The singleton takes `$select` and `$expand`; its collections are the tenant's top-level ones.
     @Test func theSingletonTakesSelectAndExpand() async throws {
         try await withApp(configure: { $0.limits.pageSize = 2 }) { client in

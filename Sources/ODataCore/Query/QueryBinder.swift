@@ -21,11 +21,14 @@ public final class QueryBinder: Sendable {
     public let service: ServiceModel
     public let model: EdmModel
     public let limits: QueryLimits
+    /// Whether options may be named without their `$` (see `QueryOptions(parsing:dollarOptional:)`), inside `$expand` too.
+    public let dollarOptional: Bool
 
-    public init(service: ServiceModel, model: EdmModel, limits: QueryLimits) {
+    public init(service: ServiceModel, model: EdmModel, limits: QueryLimits, dollarOptional: Bool = false) {
         self.service = service
         self.model = model
         self.limits = limits
+        self.dollarOptional = dollarOptional
     }
 
     /// `collection` is false for a single entity, which takes only `$select` and `$expand`.
@@ -111,7 +114,7 @@ public final class QueryBinder: Sendable {
             if let open = item.firstIndex(of: "(") {
                 guard item.hasSuffix(")") else { throw .badRequest("$expand: '\(item)' is not closed with ')'.", target: "$expand") }
                 name = item[..<open]
-                nested = try QueryOptions(nested: item[item.index(after: open)..<item.index(before: item.endIndex)])
+                nested = try QueryOptions(nested: item[item.index(after: open)..<item.index(before: item.endIndex)], dollarOptional: dollarOptional)
             }
             if name == "*" { throw .badRequest("$expand=* is not supported; name the navigation properties.", target: "$expand") }
             guard let nav = type.navigationProperty(matching: String(name)), nav.containsTarget, let target = model.entityTypes[nav.target] else {

@@ -21,8 +21,9 @@ public struct QueryOptions: Sendable, Equatable {
 
     public init() {}
 
-    /// Parses a raw (percent-encoded) query string.
-    public init(parsing raw: Substring?) throws(ODataError) {
+    /// Parses a raw (percent-encoded) query string. With `dollarOptional`, a system query option may be
+    /// named without its `$` (`filter=…`), as Graph's beta endpoint takes them; other names stay custom.
+    public init(parsing raw: Substring?, dollarOptional: Bool = false) throws(ODataError) {
         guard let raw, !raw.isEmpty else {
             self.init()
             return
@@ -42,22 +43,23 @@ public struct QueryOptions: Sendable, Equatable {
             }
             pairs.append((name, value))
         }
-        try self.init(pairs: pairs)
+        try self.init(pairs: pairs, dollarOptional: dollarOptional)
     }
 
     /// Parses the options nested in an `$expand` item: `$select=a,b;$filter=…`.
-    public init(nested text: Substring) throws(ODataError) {
+    public init(nested text: Substring, dollarOptional: Bool = false) throws(ODataError) {
         var pairs: [(String, String)] = []
         for part in QueryOptions.splitTopLevel(text, separator: ";") where !part.isEmpty {
             guard let eq = part.firstIndex(of: "=") else { throw .badRequest("The $expand option '\(part)' has no value.", target: "$expand") }
             pairs.append((String(part[..<eq]), String(part[part.index(after: eq)...])))
         }
-        try self.init(pairs: pairs, nested: true)
+        try self.init(pairs: pairs, nested: true, dollarOptional: dollarOptional)
     }
 
-    private init(pairs: [(String, String)], nested: Bool = false) throws(ODataError) {
+    private init(pairs: [(String, String)], nested: Bool = false, dollarOptional: Bool) throws(ODataError) {
         for (decodedName, value) in pairs {
-            let name = decodedName.trimmingCharacters(in: " ").lowercased()
+            var name = decodedName.trimmingCharacters(in: " ").lowercased()
+            if dollarOptional, !name.hasPrefix("$"), Self.known.contains("$" + name) { name = "$" + name }
             guard name.hasPrefix("$") else { continue }  // custom options are ignored
             guard Self.known.contains(name) else {
                 throw .badRequest("The query parameter '\(decodedName)' is not supported.", target: decodedName)

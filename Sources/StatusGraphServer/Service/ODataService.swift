@@ -129,7 +129,7 @@ public struct ODataService: Sendable {
         guard r.query.map({ $0.utf8.count <= limits.query.maxQueryLength }) ?? true else {
             throw ODataError.badRequest("The query string is longer than \(limits.query.maxQueryLength) bytes.")
         }
-        let call = Call(request: r, version: version, path: path, options: try QueryOptions(parsing: r.query))
+        let call = Call(request: r, version: version, path: path, options: try QueryOptions(parsing: r.query, dollarOptional: version.dollarOptional))
         try authorize(call)
         return call
     }

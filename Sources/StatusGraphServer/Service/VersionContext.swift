@@ -10,6 +10,9 @@ final class VersionContext: Sendable {
     let binder: PathBinder
     let reader: PayloadReader
     let queryBinder: QueryBinder
+    /// Whether query options may be named without their `$`: on Graph's beta endpoint they may
+    /// (`filter=…` is `$filter=…`); on v1.0 only some APIs take them so, and these ignore them as custom options.
+    let dollarOptional: Bool
     /// `$metadata`, written once.
     let csdl: String
     /// Table → concrete type → projection.
@@ -26,7 +29,8 @@ final class VersionContext: Sendable {
 
     init(model: EdmModel, service: ServiceModel, layout: StorageLayout, queryLimits: QueryLimits) {
         self.model = model
-        queryBinder = QueryBinder(service: service, model: model, limits: queryLimits)
+        dollarOptional = model.version == "beta"
+        queryBinder = QueryBinder(service: service, model: model, limits: queryLimits, dollarOptional: dollarOptional)
         csdl = model.csdl()
         binder = PathBinder(service: service, model: model)
         reader = PayloadReader(model: model, ignored: Set(service.serverManaged.keys))
