@@ -33,12 +33,8 @@ public final class EdmModel: Sendable {
         self.entityTypes = byName.filter { $0.value.kind == .entity }
         self.complexTypes = byName.filter { $0.value.kind == .complex }
         self.byODataType = Dictionary(uniqueKeysWithValues: byName.values.map { ("#\(namespace).\($0.name)", $0) })
-        var folded: [String: String?] = [:]
-        for name in byName.keys {
-            let key = name.lowercased()
-            folded[key] = folded[key] == nil ? name : .some(nil)
-        }
-        self.foldedTypeNames = folded.compactMapValues { $0 }
+        let names = Array(byName.keys)
+        self.foldedTypeNames = foldedIndex(names).mapValues { names[$0] }
         for (name, type) in singletons where entityTypes[type] == nil {
             throw ModelError("\(version): singleton '\(name)' has unknown type '\(type)'")
         }

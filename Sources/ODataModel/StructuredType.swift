@@ -38,18 +38,8 @@ public struct StructuredType: Sendable {
             self.derivedTypes = derivedTypes
             propertyIndex = Dictionary(properties.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { $1 })
             navigationIndex = Dictionary(navigationProperties.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { $1 })
-            foldedPropertyIndex = Self.folded(properties.map(\.name))
-            foldedNavigationIndex = Self.folded(navigationProperties.map(\.name))
-        }
-
-        /// Position by lower-cased name, for the names no other one folds to.
-        private static func folded(_ names: [String]) -> [String: Int] {
-            var index: [String: Int?] = [:]
-            for (i, name) in names.enumerated() {
-                let key = name.lowercased()
-                index[key] = index[key] == nil ? i : .some(nil)
-            }
-            return index.compactMapValues { $0 }
+            foldedPropertyIndex = foldedIndex(properties.map(\.name))
+            foldedNavigationIndex = foldedIndex(navigationProperties.map(\.name))
         }
 
         func with(
@@ -131,4 +121,15 @@ public struct StructuredType: Sendable {
     mutating func resolve(properties: [Property], navigations: [NavigationProperty], lineage: [String]) {
         storage = storage.with(properties: properties, navigationProperties: navigations, lineage: lineage)
     }
+}
+
+/// Position by lower-cased name, for the names no other one folds to: how names a client writes in any
+/// case are found (types, properties, navigations), after the exact name.
+func foldedIndex(_ names: [String]) -> [String: Int] {
+    var index: [String: Int?] = [:]
+    for (i, name) in names.enumerated() {
+        let key = name.lowercased()
+        index[key] = index[key] == nil ? i : .some(nil)
+    }
+    return index.compactMapValues { $0 }
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
 /// An instant with 100-nanosecond precision, as Edm.DateTimeOffset holds it: ticks since 1970-01-01T00:00:00Z.
 /// Parsed from any UTC offset and 0–7 fractional digits; written as Graph writes it, in UTC with `Z`
 /// and the fraction's trailing zeros dropped (`2017-01-01T00:03:19.2710393Z`, `0001-01-01T00:00:00Z`).
@@ -14,6 +20,13 @@ public struct DateTimeOffset: Sendable, Hashable, Comparable, CustomStringConver
     public static let maxValue = DateTimeOffset(ticks: 253_402_300_800 * ticksPerSecond - 1)
 
     public static func < (a: DateTimeOffset, b: DateTimeOffset) -> Bool { a.ticks < b.ticks }
+
+    /// The current time, to the tick: what the server stamps on writes, and `now()` in a query.
+    public static func now() -> DateTimeOffset {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return DateTimeOffset(ticks: Int64(spec.tv_sec) * ticksPerSecond + Int64(spec.tv_nsec) / 100)
+    }
 
     /// Parses `YYYY-MM-DDThh:mm[:ss[.f{1,7}]](Z|±hh:mm)`; nil when it is not one.
     public init?(parsing text: some StringProtocol) {

@@ -204,8 +204,7 @@ public struct StatusGraphResponder: HTTPResponder {
         let serviceRequest = ServiceRequest(
             method: method, version: version, path: path.dropFirst(prefix.count), query: query, body: body,
             contentType: request.headers.first(.contentType),
-            preferences: request.headers.contains { $0.name == Self.prefer }
-                ? Preferences(parsing: request.headers.lazy.filter { $0.name == Self.prefer }.map(\.value)) : Preferences(),
+            preferences: Preferences(parsing: request.headers.lazy.filter { $0.name == Self.prefer }.map(\.value)),
             baseURL: baseURL(request), identity: identity)
         return await service.handle(serviceRequest)
     }
@@ -322,7 +321,7 @@ public struct StatusGraphResponder: HTTPResponder {
 
     /// `2023-06-23T12:19:44`: UTC, no offset or fraction, as Graph's innerError writes it.
     static func errorDate() -> String {
-        let d = ODataService.now().description
+        let d = DateTimeOffset.now().description
         return String(d.prefix(19))
     }
 }

@@ -142,7 +142,7 @@ extension ODataService {
         let payload = try call.version.reader.readEntity(readJSON(request), declared: declared, mode: .create)
         guard let type = call.model.entityTypes[payload.typeName], let projection = call.version.projection(table, type: type.name)
         else { throw ODataError.badRequest("'\(payload.typeName)' cannot be stored in '\(call.path.canonical)'.") }
-        let now = Self.now()
+        let now = DateTimeOffset.now()
         let entity = StoredEntity(
             id: EntityID.make(), type: type.name,
             values: try newRow(table, projection: projection, payload: payload, model: call.model, now: now))

@@ -45,7 +45,7 @@ extension ODataService {
             let type = call.model.entityTypes[existing.type], let current = call.version.projection(table, type: type.name)
         else { throw notFound(call) }
         let payload = try call.version.reader.readEntity(readJSON(call.request), declared: type, mode: .update)
-        let set = try changes(table, payload: payload, projection: current, model: call.model, now: Self.now(), creating: false)
+        let set = try changes(table, payload: payload, projection: current, model: call.model, now: DateTimeOffset.now(), creating: false)
         guard let row = try await store.update(table, in: call.scope, id: existing.id, types: types, set: set),
             let projection = call.version.projection(table, type: row.type)
         else { throw notFound(call) }
@@ -100,7 +100,7 @@ extension ODataService {
         guard let type = call.model.entityTypes[existing.type], let current = call.version.projection(table, type: type.name)
         else { throw notFound(call) }
         let payload = try call.version.reader.readEntity(readJSON(call.request), declared: type, mode: .update)
-        let set = try changes(table, payload: payload, projection: current, model: call.model, now: Self.now(), creating: false)
+        let set = try changes(table, payload: payload, projection: current, model: call.model, now: DateTimeOffset.now(), creating: false)
         guard let row = try await store.update(table, in: Scope(tenant: call.request.tenant, parents: []), id: existing.id, types: nil, set: set),
             let projection = call.version.projection(table, type: row.type)
         else { throw notFound(call) }

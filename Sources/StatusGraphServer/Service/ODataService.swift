@@ -228,11 +228,6 @@ extension ODataService {
         return ServiceResponse(status: status, headers: headers, body: .json(w))
     }
 
-    static func now() -> DateTimeOffset {
-        let t = Date().timeIntervalSince1970
-        return DateTimeOffset(ticks: Int64((t * 10_000_000).rounded()))
-    }
-
     /// The column values of a new entity: the defaults of its type, then the body's values, then the server's.
     func newRow(
         _ table: StorageTable, projection: EntityProjection, payload: EntityPayload, model: EdmModel, now: DateTimeOffset

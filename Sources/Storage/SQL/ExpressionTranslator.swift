@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#else
-import Darwin
-#endif
 import ODataCore
 import ODataModel
 
@@ -215,12 +210,9 @@ public struct ExpressionTranslator {
                 if args.count > 2 { parts.append(try value(args[2])) }
                 return combine(parts) { dialect.substring($0[0], from: $0[1], length: $0.count > 2 ? $0[2] : nil) }
             case .contains, .startswith, .endswith: return "(" + (try predicate(e)) + ")"
-            case .year: return combine([try seconds(args[0], f)]) { dialect.datePart(.year, seconds: $0[0]) }
-            case .month: return combine([try seconds(args[0], f)]) { dialect.datePart(.month, seconds: $0[0]) }
-            case .day: return combine([try seconds(args[0], f)]) { dialect.datePart(.day, seconds: $0[0]) }
-            case .hour: return combine([try seconds(args[0], f)]) { dialect.datePart(.hour, seconds: $0[0]) }
-            case .minute: return combine([try seconds(args[0], f)]) { dialect.datePart(.minute, seconds: $0[0]) }
-            case .second: return combine([try seconds(args[0], f)]) { dialect.datePart(.second, seconds: $0[0]) }
+            case .year, .month, .day, .hour, .minute, .second:
+                let part = DatePart(rawValue: f.rawValue)!  // named alike
+                return combine([try seconds(args[0], f)]) { dialect.datePart(part, seconds: $0[0]) }
             case .date: return combine([try seconds(args[0], f)]) { dialect.date(seconds: $0[0]) }
             case .fractionalseconds:
                 let t = DateTimeOffset.ticksPerSecond
@@ -228,7 +220,7 @@ public struct ExpressionTranslator {
             case .totaloffsetminutes:
                 // Stored in UTC, as Graph answers them: the offset is 0 (and null stays null).
                 return combine([try ticks(args[0], f)]) { "(CASE WHEN \($0[0]) IS NULL THEN NULL ELSE 0 END)" }
-            case .now: return .bind(.integer(Self.nowTicks()))
+            case .now: return .bind(.integer(DateTimeOffset.now().ticks))  // one value for the whole statement
             case .mindatetime: return .bind(.integer(DateTimeOffset.minValue.ticks))
             case .maxdatetime: return .bind(.integer(DateTimeOffset.maxValue.ticks))
             }
@@ -238,13 +230,6 @@ public struct ExpressionTranslator {
         default:
             return "(" + (try predicate(e)) + ")"
         }
-    }
-
-    /// The current time in ticks, as `now()` gives it: one value for the whole statement.
-    static func nowTicks() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * DateTimeOffset.ticksPerSecond + Int64(spec.tv_nsec) / 100
     }
 
     private func kindOf(_ e: BoundExpression) -> ColumnKind {
