@@ -40,6 +40,10 @@ public struct ServiceLimits: Sendable {
     public var maxJSONDepth = 32
     /// Members per page of a collection (Intune's page size); more follow through `@odata.nextLink`.
     public var pageSize = 1000
+    /// Entities in one answer with `$expand`, the expanded ones included: a page ends sooner, and an
+    /// expanded collection shows fewer members per parent (the rest through its `nav@odata.nextLink`),
+    /// so that one request never holds more in memory.
+    public var maxAnswerEntities = 10_000
     /// Requests in one `$batch` (Graph's limit).
     public var maxBatchRequests = 20
     /// Request targets (path and query) longer than this get 400 (`414` is not a Graph answer).

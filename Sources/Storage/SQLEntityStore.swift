@@ -184,34 +184,6 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         try await database.query(b.statement) { row in try body(EntityRow(row: row, columnCount: columnCount, keyCount: keyCount)) }
     }
 
-    public func list(_ table: StorageTable, tenant: String, parents: [String], containers: [String], _ query: ListQuery)
-        async throws -> [String: [StoredEntity]]
-    {
-        guard !containers.isEmpty, table.depth == parents.count + 1 else { return [:] }
-        let keys = try orderKeys(table, query)
-        let group = d.quote(table.parentKeyColumns.last!)
-        var b = SQLBuilder(d)
-        b.append("SELECT * FROM (SELECT \(selectList(table))")
-        for key in keys.dropLast() { b.append(", "); b.append(key.sql) }
-        b.append(", \(d.quote(table.name)).\(group) AS \(d.quote("_group")), ROW_NUMBER() OVER (PARTITION BY \(d.quote(table.name)).\(group) ORDER BY ")
-        b.append(orderClause(keys))
-        b.append(") AS \(d.quote("_rank")) FROM "); b.identifier(table.name); b.append(" WHERE ")
-        try containersCondition(&b, table, tenant: tenant, parents: parents, containers: containers, query)
-        b.append(") AS \(d.quote("_ranked")) WHERE \(d.quote("_rank")) > "); b.bind(.integer(Int64(query.offset)))
-        b.append(" AND \(d.quote("_rank")) <= "); b.bind(.integer(Int64(query.offset + query.limit)))
-        b.append(" ORDER BY \(d.quote("_group")), \(d.quote("_rank"))")
-        var out: [String: [StoredEntity]] = [:]
-        let width = 2 + table.columns.count + keys.count - 1
-        try await database.query(b.statement) { row in
-            guard row.count == width + 2, case .text(let container) = row[width] else {
-                throw StorageError(.internalError, "malformed grouped row")
-            }
-            let entity = try EntityRow(row: row, columnCount: table.columns.count, keyCount: keys.count - 1).entity
-            out[String(decoding: container, as: UTF8.self), default: []].append(entity)
-        }
-        return out
-    }
-
     public func get(_ table: StorageTable, in scope: Scope, id: String, types: Set<String>?) async throws -> StoredEntity? {
         try await database.query(getStatement(table, in: scope, id: id, types: types)).first.map(entity(from:))
     }
@@ -269,22 +241,14 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         let group = "\(d.quote(table.name)).\(d.quote(table.parentKeyColumns.last!))"
         var b = SQLBuilder(d)
         b.append("SELECT \(group), COUNT(*) FROM "); b.identifier(table.name); b.append(" WHERE ")
-        try containersCondition(&b, table, tenant: tenant, parents: parents, containers: containers, query)
-        b.append(" GROUP BY \(group)")
-        return try await groupedCounts(b.statement)
-    }
-
-    /// The rows of `table` under any of `containers` (children of `parents`) that `query` selects: its
-    /// scope, the containers as a bound list, its types and its filter.
-    private func containersCondition(
-        _ b: inout SQLBuilder, _ table: StorageTable, tenant: String, parents: [String], containers: [String], _ query: ListQuery
-    ) throws {
         Self.scopeCondition(&b, table, Scope(tenant: tenant, parents: parents))
-        b.append(" AND \(d.quote(table.name)).\(d.quote(table.parentKeyColumns.last!)) IN (")
+        b.append(" AND \(group) IN (")
         b.list(containers) { b, c in b.bind(.text(c)) }
         b.append(")")
         typeCondition(&b, query.types)
         if let filter = try filterCondition(table, query) { b.append(" AND "); b.append(filter) }
+        b.append(" GROUP BY \(group)")
+        return try await groupedCounts(b.statement)
     }
 
     /// Container → count, from rows of two columns.

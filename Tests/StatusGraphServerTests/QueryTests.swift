@@ -265,6 +265,70 @@ import Testing
         }
     }
 
+    /// An answer with `$expand` holds at most `maxAnswerEntities` entities: its page ends after the parents
+    /// whose members leave room for the next one's most, and nested collections show fewer members per
+    /// parent, the rest through their links; following every link still finds each member once.
+    @Test func expandKeepsItsAnswerWithinItsBudget() async throws {
+        try await withApp(configure: { $0.limits.pageSize = 10; $0.limits.maxAnswerEntities = 12 }) { client in
+            let app = try await client.create("/beta/deviceAppManagement/mobileApps", Bodies.iosLobApp)
+            let base = "/beta/deviceAppManagement/mobileApps/\(app)/userStatuses"
+            var devices: [String: [String]] = [:]
+            for u in 0..<4 {
+                let user = try await client.create(base, #"{"userName":"u\#(u)"}"#)
+                for i in 0..<u {
+                    _ = try await client.create("\(base)/\(user)/deviceStatuses", #"{"deviceName":"d\#(u)-\#(i)"}"#)
+                    devices["u\(u)", default: []].append("d\(u)-\(i)")
+                }
+            }
+            func entities(_ json: [String: Any]) -> Int {
+                json.reduce(0) { sum, member in sum + ((member.value as? [[String: Any]])?.reduce(0) { $0 + 1 + entities($1) } ?? 0) }
+            }
+            func follow(_ link: String) async throws -> Reply {
+                try await client.send(.get, link.replacingOccurrences(of: "https://graph.test", with: ""))
+            }
+            // A device page of 10 per user: each user may bring 11 entities, so the first page ends when
+            // the next user could overflow 12: u0 (1) and u1 (2), then u2 (3), then u3 (4).
+            var pages: [[String]] = []
+            var next: String? = "\(base)?$orderby=userName&$expand=deviceStatuses($select=deviceName)"
+            var seen: [String: [String]] = [:]
+            while let link = next {
+                let page = try await follow(link)
+                #expect(page.status == 200, "\(page.text)")
+                #expect(entities(page.json) <= 12, "\(page.text)")
+                let users = page.json["value"] as? [[String: Any]] ?? []
+                pages.append(users.compactMap { $0["userName"] as? String })
+                for user in users {
+                    #expect(user["deviceStatuses@odata.nextLink"] == nil)
+                    let names = (user["deviceStatuses"] as? [[String: Any]] ?? []).compactMap { $0["deviceName"] as? String }
+                    if !names.isEmpty { seen[user["userName"] as? String ?? "", default: []] += names }
+                }
+                next = page.json["@odata.nextLink"] as? String
+            }
+            #expect(pages == [["u0", "u1"], ["u2"], ["u3"]])
+            #expect(seen == devices)
+            // Nested: 10 users × (1 + 10 devices) could be 111; each level is halved, the deeper first on
+            // a tie, until one app fits: 2 users, 2 devices each, and links to the rest.
+            let nested = try await client.send(
+                .get, "/beta/deviceAppManagement/mobileApps/\(app)?$expand=userStatuses($orderby=userName desc;$expand=deviceStatuses($orderby=deviceName))")
+            #expect(nested.status == 200, "\(nested.text)")
+            #expect(entities(nested.json) <= 12, "\(nested.text)")
+            let users = nested.json["userStatuses"] as? [[String: Any]] ?? []
+            #expect(users.compactMap { $0["userName"] as? String } == ["u3", "u2"])
+            #expect(users.map { ($0["deviceStatuses"] as? [[String: Any]] ?? []).compactMap { $0["deviceName"] as? String } } == [["d3-0", "d3-1"], ["d2-0", "d2-1"]])
+            #expect(users[1]["deviceStatuses@odata.nextLink"] == nil)
+            let restOfU3 = try await follow(try #require(users[0]["deviceStatuses@odata.nextLink"] as? String))
+            #expect((restOfU3.json["value"] as? [[String: Any]])?.compactMap { $0["deviceName"] as? String } == ["d3-2"], "\(restOfU3.text)")
+            let otherUsers = try await follow(try #require(nested.json["userStatuses@odata.nextLink"] as? String))
+            // Its page expands each user's devices as a page of its own would: u1, then room for no more.
+            #expect((otherUsers.json["value"] as? [[String: Any]])?.compactMap { $0["userName"] as? String } == ["u1"], "\(otherUsers.text)")
+            #expect(otherUsers.json["@odata.nextLink"] is String)
+            // A `$top` under the budget is kept as asked.
+            let small = try await client.send(
+                .get, "/beta/deviceAppManagement/mobileApps/\(app)?$expand=userStatuses($top=1;$orderby=userName desc;$expand=deviceStatuses($top=3))")
+            #expect((small.json["userStatuses"] as? [[String: Any]])?.first.map { ($0["deviceStatuses"] as? [Any])?.count } == 3, "\(small.text)")
+        }
+    }
+
     /// The date and time functions and `substring`, evaluated by the database (run on each backend): UTC
     /// parts of the stored instant, before 1970 too, the last tick of a day still in it.
     @Test(arguments: [

@@ -82,7 +82,12 @@ extension ODataService {
                     more = true
                     rows.removeLast(rows.count - pageLimit)
                 }
-                expansions = try await expand(call, q.expand, table: table, groups: [(call.scope.parents, rows)])
+                let expanded = try await expand(call, q.expand, table: table, prefix: call.scope.parents, rows: rows)
+                expansions = expanded.expansions
+                if expanded.covered < rows.count {
+                    more = true
+                    rows.removeLast(rows.count - expanded.covered)
+                }
                 _ = try await tokenCodec()  // expanded collections may need tokens too
                 for row in rows {
                     project(row.type)

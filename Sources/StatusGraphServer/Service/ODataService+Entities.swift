@@ -27,7 +27,7 @@ extension ODataService {
             let row = try await store.get(table, in: call.scope, id: id(call), types: types),
             let projection = call.version.projection(table, type: row.type)
         else { throw notFound(call) }
-        let expansions = try await expand(call, q.expand, table: table, groups: [(call.scope.parents, [row])])
+        let expansions = try await expand(call, q.expand, table: table, prefix: call.scope.parents, rows: [row]).expansions
         _ = try await tokenCodec()  // expanded collections may need tokens
         let context = contextURL(call, q, entity: true)
         return json(200) { w in
@@ -83,7 +83,7 @@ extension ODataService {
         guard let projection = call.version.projection(table, type: row.type) else { throw notFound(call) }
         var expansions: [Expansion] = []
         if !q.expand.isEmpty {
-            expansions = try await expand(call, q.expand, table: table, groups: [([], [row])])
+            expansions = try await expand(call, q.expand, table: table, prefix: [], rows: [row]).expansions
             _ = try await tokenCodec()  // expanded collections may need tokens
         }
         let context = contextURL(call, q, entity: true)
