@@ -9,12 +9,16 @@ public struct StorageStatistic: Sendable, Equatable {
     public let name: String
     public let help: String
     public let kind: Kind
-    public let value: Int
+    public let value: Double
 
-    public init(_ name: String, _ kind: Kind, _ value: Int, help: String) {
+    public init(_ name: String, _ kind: Kind, _ value: Double, help: String) {
         self.name = name
         self.help = help
         self.kind = kind
         self.value = value
+    }
+
+    public init(_ name: String, _ kind: Kind, _ value: Int, help: String) {
+        self.init(name, kind, Double(value), help: help)
     }
 }

@@ -22,6 +22,10 @@ public final class PostgresDatabase: SQLDatabase {
     let prepared: PreparedStatements
     /// Writes run again after PostgreSQL aborted them for concurrent ones (a deadlock, a serialization failure).
     private let rerunWrites = Atomic<Int>(0)
+    /// Connections lent now, lent so far, and the time their borrowers waited for them (for `/metrics`).
+    private let lentNow = Atomic<Int>(0)
+    private let lends = Atomic<Int>(0)
+    private let waitedNanoseconds = Atomic<Int>(0)
 
     public struct Settings: Sendable {
         public var url: String
@@ -94,6 +98,15 @@ public final class PostgresDatabase: SQLDatabase {
             StorageStatistic(
                 "statusgraph_postgres_pool_connections_max", .gauge, maximumConnections,
                 help: "Connections this instance opens to PostgreSQL at most (--db-pool-size)."),
+            StorageStatistic(
+                "statusgraph_postgres_pool_connections_in_use", .gauge, lentNow.load(ordering: .relaxed),
+                help: "Connections lent from the pool now, to a statement or a transaction."),
+            StorageStatistic(
+                "statusgraph_postgres_pool_lends_total", .counter, lends.load(ordering: .relaxed),
+                help: "Connections lent from the pool: one per statement or transaction (and per retry on another connection)."),
+            StorageStatistic(
+                "statusgraph_postgres_pool_wait_seconds_total", .counter, Double(waitedNanoseconds.load(ordering: .relaxed)) / 1e9,
+                help: "Time statements waited for a connection from the pool, summed over statusgraph_postgres_pool_lends_total (a pool too small for the load shows here first)."),
             StorageStatistic(
                 "statusgraph_postgres_rerun_writes_total", .counter, rerunWrites.load(ordering: .relaxed),
                 help: "Writes run again after PostgreSQL aborted them for concurrent ones (a deadlock, a serialization failure)."),
@@ -226,8 +239,14 @@ public final class PostgresDatabase: SQLDatabase {
     }
 
     private func lend<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in
-            try await withTaskCancellationHandler {
+        let asked = ContinuousClock.now
+        return try await client.withConnection { connection in
+            let waited = ContinuousClock.now - asked
+            self.waitedNanoseconds.add(Int(waited.components.seconds) * 1_000_000_000 + Int(waited.components.attoseconds / 1_000_000_000), ordering: .relaxed)
+            self.lends.add(1, ordering: .relaxed)
+            self.lentNow.add(1, ordering: .relaxed)
+            defer { self.lentNow.subtract(1, ordering: .relaxed) }
+            return try await withTaskCancellationHandler {
                 do {
                     return try await body(connection)
                 } catch where error is ClosedBeforeSending || Self.isConnectionLoss(error) {

@@ -50,6 +50,10 @@ import Testing
             case .postgres:
                 #expect((s["statusgraph_postgres_pool_connections_max"] ?? 0) >= 1)
                 #expect(s["statusgraph_postgres_rerun_writes_total"] != nil)
+                // The requests above each borrowed a connection and gave it back; the scrape borrows none.
+                #expect((s["statusgraph_postgres_pool_lends_total"] ?? 0) >= 4)
+                #expect(s["statusgraph_postgres_pool_connections_in_use"] == 0)
+                #expect((s["statusgraph_postgres_pool_wait_seconds_total"] ?? -1) >= 0)
             }
             let post = try await client.send(.post, "/metrics", json: "{}")
             #expect(post.status == 405 && post.header("Allow") == "GET, HEAD")

@@ -397,7 +397,7 @@ import Testing
     /// SQLite counts its commits and the writes they held: writes that come together share commits.
     @Test func sqliteCountsItsCommitsAndTheirWrites() async throws {
         try await withStore(.sqlite) { store in
-            func figure(_ name: String) -> Int { store.statistics().first { $0.name == name }?.value ?? -1 }
+            func figure(_ name: String) -> Int { store.statistics().first { $0.name == name }.map { Int($0.value) } ?? -1 }
             try await store.insert(apps, in: Scope(tenant: "t", parents: []), row(apps, id: "app", type: "iosLobApp"))
             let (commits, writes) = (figure("statusgraph_sqlite_commits_total"), figure("statusgraph_sqlite_committed_writes_total"))
             #expect(commits >= 1 && writes >= commits)

@@ -4,7 +4,7 @@ import tempfile
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import Server
+from conftest import BACKEND, Server
 
 
 def test_metrics_parse_as_prometheus_reads_them():
@@ -32,5 +32,14 @@ def test_metrics_parse_as_prometheus_reads_them():
             for name in ["statusgraph_requests_in_flight", "process_resident_memory_bytes", "process_cpu_seconds",
                          "process_open_fds", "process_start_time_seconds"]:
                 assert name in families, name
+            if BACKEND == "postgres":
+                # The pool's figures: what it lent (each request above borrowed at least once), what is
+                # lent now (nothing: the scrape borrows none), and how long borrowers waited.
+                assert families["statusgraph_postgres_pool_lends"].type == "counter"
+                assert families["statusgraph_postgres_pool_lends"].samples[0].value >= 3
+                assert families["statusgraph_postgres_pool_connections_in_use"].samples[0].value == 0
+                assert families["statusgraph_postgres_pool_wait_seconds"].samples[0].value >= 0
+            else:
+                assert families["statusgraph_sqlite_commits"].samples[0].value >= 1
         finally:
             server.stop()

@@ -89,7 +89,7 @@ final class RequestMetrics: Sendable {
 
             """
         for s in storage {
-            out += "# HELP \(s.name) \(s.help)\n# TYPE \(s.name) \(s.kind.rawValue)\n\(s.name) \(s.value)\n"
+            out += "# HELP \(s.name) \(s.help)\n# TYPE \(s.name) \(s.kind.rawValue)\n\(s.name) \(Self.number(s.value))\n"
         }
         out += Self.process(started: started)
         return out
