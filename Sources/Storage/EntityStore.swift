@@ -14,6 +14,13 @@ public protocol EntityStore: Sendable {
     /// writing a page straight from the database's buffers.
     func list(_ table: StorageTable, in scope: Scope, _ query: ListQuery, each body: (EntityRow) throws -> Void) async throws
 
+    /// Members of the same collection in several containers (for `$expand`): the last parent key
+    /// varies over `containers`, and each container's members are those `list(_:in:_:)` reads (its
+    /// offset and limit), read through the same index, however many the container holds; containers
+    /// with none are left out.
+    func list(_ table: StorageTable, tenant: String, parents: [String], containers: [String], _ query: ListQuery) async throws
+        -> [String: [StoredEntity]]
+
     func get(_ table: StorageTable, in scope: Scope, id: String, types: Set<String>?) async throws -> StoredEntity?
 
     /// The same entity, handed to `body` as its row is read (valid only during the call); false when

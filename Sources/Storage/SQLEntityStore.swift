@@ -184,6 +184,49 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         try await database.query(b.statement) { row in try body(EntityRow(row: row, columnCount: columnCount, keyCount: keyCount)) }
     }
 
+    /// One statement where the database joins laterally (each container's page a subquery of its own,
+    /// `ORDER BY … LIMIT` on the index); elsewhere a statement per container. A window function over
+    /// all the containers' rows (`ROW_NUMBER() OVER (PARTITION BY …)`), which both could run, reads every
+    /// member of every container to keep a page of each.
+    public func list(_ table: StorageTable, tenant: String, parents: [String], containers: [String], _ query: ListQuery)
+        async throws -> [String: [StoredEntity]]
+    {
+        guard !containers.isEmpty, table.depth == parents.count + 1 else { return [:] }
+        var out: [String: [StoredEntity]] = [:]
+        guard d.joinsLaterally else {
+            for container in containers {
+                let members = try await list(table, in: Scope(tenant: tenant, parents: parents + [container]), query)
+                if !members.isEmpty { out[container] = members }
+            }
+            return out
+        }
+        let keys = try orderKeys(table, query)
+        let (members, group) = (d.quote("_m"), d.quote("_c") + "." + d.quote("_group"))
+        var b = SQLBuilder(d)
+        b.append("SELECT \(members).*, \(group) FROM (VALUES ")
+        b.list(containers) { b, c in b.append("("); b.bind(.text(c)); b.append(")") }
+        b.append(") AS \(d.quote("_c"))(\(d.quote("_group"))) CROSS JOIN LATERAL (SELECT \(selectList(table))")
+        for key in keys.dropLast() { b.append(", "); b.append(key.sql) }
+        b.append(" FROM "); b.identifier(table.name); b.append(" WHERE ")
+        Self.scopeCondition(&b, table, Scope(tenant: tenant, parents: parents))
+        b.append(" AND \(d.quote(table.name)).\(d.quote(table.parentKeyColumns.last!)) = \(group)")
+        typeCondition(&b, query.types)
+        if let filter = try filterCondition(table, query) { b.append(" AND "); b.append(filter) }
+        b.append(" ORDER BY "); b.append(orderClause(keys))
+        b.append(" LIMIT "); b.bind(.integer(Int64(query.limit)))
+        if query.offset > 0 { b.append(" OFFSET "); b.bind(.integer(Int64(query.offset))) }
+        b.append(") AS \(members)")
+        let width = 2 + table.columns.count + keys.count - 1
+        try await database.query(b.statement) { row in
+            guard row.count == width + 1, case .text(let container) = row[width] else {
+                throw StorageError(.internalError, "malformed grouped row")
+            }
+            let entity = try EntityRow(row: row, columnCount: table.columns.count, keyCount: keys.count - 1).entity
+            out[String(decoding: container, as: UTF8.self), default: []].append(entity)
+        }
+        return out
+    }
+
     public func get(_ table: StorageTable, in scope: Scope, id: String, types: Set<String>?) async throws -> StoredEntity? {
         try await database.query(getStatement(table, in: scope, id: id, types: types)).first.map(entity(from:))
     }

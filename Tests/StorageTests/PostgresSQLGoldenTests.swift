@@ -40,6 +40,23 @@ import Testing
         #expect(counts.first?.sql == #"SELECT "parent", "source", CAST(SUM("n0") AS BIGINT), CAST(SUM("n1") AS BIGINT), CAST(SUM("n2") AS BIGINT), CAST(SUM("n3") AS BIGINT), CAST(SUM("n4") AS BIGINT), CAST(SUM("n5") AS BIGINT), MAX("updated") FROM "_summary_counts" WHERE "_tenant" = $1 AND "parent" = $2 AND "source" IN ($3, $4) GROUP BY "parent", "source""#)
     }
 
+    /// `$expand`'s members of several containers: one statement, each container's page a lateral
+    /// subquery that reads it through the index (its offset and limit its own).
+    @Test func membersOfSeveralContainers() async throws {
+        let table = layout.table(path: ["mobileApps", "userStatuses", "deviceStatuses"])!
+        let model = GraphModel.service.versions["beta"]!
+        var q = ListQuery(model: model, types: nil, limit: 3)
+        q.offset = 1
+        q.filter = try ExpressionBinder(model: model, type: model.entityTypes["mobileAppInstallStatus"]!)
+            .bindFilter(try ExpressionParser.parseFilter("installState eq 'failed'"))
+        let statements = try await record { _ = try await $0.list(table, tenant: "t", parents: ["app"], containers: ["u1", "u2"], q) }
+        let t = #""mobileApps_userStatuses_deviceStatuses""#
+        #expect(statements.map(\.sql) == [
+            #"SELECT "_m".*, "_c"."_group" FROM (VALUES ($1), ($2)) AS "_c"("_group") CROSS JOIN LATERAL (SELECT "id", "_type", "deviceId", "deviceName", "displayVersion", "errorCode", "installState", "installStateDetail", "lastSyncDateTime", "mobileAppInstallStatusValue", "osDescription", "osVersion", "userName", "userPrincipalName" FROM \#(t) WHERE "_tenant" = $3 AND "_p1" = $4 AND \#(t)."_p2" = "_c"."_group" AND (\#(t)."installState" = $5) ORDER BY \#(t)."id" ASC LIMIT $6 OFFSET $7) AS "_m""#
+        ])
+        #expect(statements.first?.bindings == [.text("u1"), .text("u2"), .text("t"), .text("app"), .text("failed"), .integer(3), .integer(1)])
+    }
+
     @Test func countsReadAddsUpShards() async throws {
         let store = SQLEntityStore(layout: layout, database: RecordingDatabase(dialect: PostgresDialect()))
         let read = store.countsRead(layout.table(path: ["mobileApps"])!, types: nil, columns: [], sources: ["a", "b"])

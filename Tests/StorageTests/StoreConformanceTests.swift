@@ -203,10 +203,11 @@ import Testing
         }
     }
 
-    /// `$count` inside `$expand`: the counts of several containers in one statement, filtered; another
-    /// tenant's and another app's statuses under the same container ids never among them.
+    /// `$expand`'s reads: the members of several containers, each container's own offset and limit, and
+    /// their counts by container in one statement, filtered; another tenant's and another app's
+    /// statuses under the same container ids never among them.
     @Test(arguments: TestBackend.available)
-    func countsOfSeveralContainers(_ backend: TestBackend) async throws {
+    func membersAndCountsOfSeveralContainers(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
             for (tenant, app) in [("t", "app"), ("t", "other"), ("u", "app")] {
                 try await store.insert(apps, in: Scope(tenant: tenant, parents: []), row(apps, id: app, type: "iosLobApp"))
@@ -227,13 +228,22 @@ import Testing
                 deviceStatuses, in: Scope(tenant: "t", parents: ["other", "u2"]),
                 row(deviceStatuses, id: "u2-failed", type: "mobileAppInstallStatus", ["installState": .text("failed")]))
             let users = ["u1", "u2", "u3", "none"]
-            #expect(try await store.count(deviceStatuses, tenant: "t", parents: ["app"], containers: users, query()) == ["u1": 3, "u2": 1])
+            var all = query()
+            #expect(try await store.count(deviceStatuses, tenant: "t", parents: ["app"], containers: users, all) == ["u1": 3, "u2": 1])
+            let everyMember = try await store.list(deviceStatuses, tenant: "t", parents: ["app"], containers: users, all)
+            #expect(everyMember.mapValues { $0.map(\.id) } == ["u1": ["u1-d0", "u1-d1", "u1-d2"], "u2": ["u2-d0"]])
+            all.offset = 1
+            all.limit = 1
+            let members = try await store.list(deviceStatuses, tenant: "t", parents: ["app"], containers: users, all)
+            #expect(members.mapValues { $0.map(\.id) } == ["u1": ["u1-d1"]])
 
             let type = try #require(model.entityTypes["mobileAppInstallStatus"])
             var failed = query()
             failed.filter = try ExpressionBinder(model: model, type: type).bindFilter(ExpressionParser.parseFilter("installState eq 'failed'"))
             #expect(try await store.count(deviceStatuses, tenant: "t", parents: ["app"], containers: users, failed) == ["u1": 2])
             #expect(try await store.count(deviceStatuses, tenant: "u", parents: ["app"], containers: users, failed) == ["u1": 2, "u2": 1])
+            let failedMembers = try await store.list(deviceStatuses, tenant: "t", parents: ["app"], containers: users, failed)
+            #expect(failedMembers.mapValues { $0.map(\.id) } == ["u1": ["u1-d0", "u1-d2"]])
             #expect(try await store.count(deviceStatuses, tenant: "t", parents: ["app"], containers: [], failed).isEmpty)
         }
     }

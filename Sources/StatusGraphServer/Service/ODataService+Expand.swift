@@ -56,8 +56,9 @@ extension ODataService {
     /// Reads the `$expand` items of `rows` (entities of `table` under the containers `prefix`), in the
     /// rows' order, while the answer stays within `limits.maxAnswerEntities`: each collection shows at
     /// most so many members per parent that one row with everything it brings fits, and the rows are
-    /// covered one by one while what they actually brought leaves room for the next one's most. Returns
-    /// the expansions and how many rows they cover (at least one): a page ends after them.
+    /// covered a few at a time, as many as what the rows before them actually brought leaves room for
+    /// at their most. Returns the expansions and how many rows they cover (at least one): a page ends
+    /// after them.
     func expand(
         _ call: Call, _ items: [ExpandItem], table: StorageTable, prefix: [String], rows: [StoredEntity]
     ) async throws -> (expansions: [Expansion], covered: Int) {
@@ -65,15 +66,14 @@ extension ODataService {
         var expansions = plan(call, items, table: table)
         while Expansion.weight(expansions) > budget, Expansion.halveLargest(&expansions) {}
         let most = Expansion.weight(expansions)
-        let ofSingleton = table.path.isEmpty
         var used = 0
         var covered = 0
-        for row in rows {
-            if covered > 0, used + most > budget { break }
-            // The singleton's collections are the top-level ones: one per tenant, none contained by a row.
-            let scope = Scope(tenant: call.request.tenant, parents: ofSingleton ? [] : prefix + [row.id])
-            used += 1 + (try await readMembers(call, &expansions, of: row.id, in: scope))
-            covered += 1
+        while covered < rows.count {
+            let room = budget - used
+            if covered > 0, room < most { break }
+            let chunk = Array(rows[covered..<min(rows.count, covered + max(1, room / most))])
+            used += chunk.count + (try await readMembers(call, &expansions, table: table, groups: [(prefix, chunk)]))
+            covered += chunk.count
         }
         try await readCountsAndSummaries(call, &expansions, table: table, groups: [(prefix, Array(rows.prefix(covered)))])
         return (expansions, covered)
@@ -107,27 +107,41 @@ extension ODataService {
         return lq
     }
 
-    /// Reads the members of `parent`'s expanded collections (in `scope`, the scope of its children) and,
-    /// in turn, theirs: one indexed statement per collection and parent, each reading no more rows than
-    /// it shows. Returns how many members it read.
-    private func readMembers(_ call: Call, _ expansions: inout [Expansion], of parent: String, in scope: Scope) async throws -> Int {
+    /// Reads the members of the expanded collections of `groups` (rows of `table` under their
+    /// containers) and, in turn, theirs: a statement per collection and group (see
+    /// `EntityStore.list(_:tenant:parents:containers:_:)`), no more rows of each parent than it shows.
+    /// Returns how many members it read.
+    private func readMembers(
+        _ call: Call, _ expansions: inout [Expansion], table: StorageTable, groups: [(prefix: [String], rows: [StoredEntity])]
+    ) async throws -> Int {
+        let tenant = call.request.tenant
+        // The singleton's collections are the top-level ones: one per tenant, none contained by a row.
+        let ofSingleton = table.path.isEmpty
         var read = 0
         for i in expansions.indices {
             guard let child = expansions[i].table else { continue }
             let shown = expansions[i].shown
-            var members = try await store.list(child, in: scope, memberQuery(call, expansions[i], child))
-            if members.count > shown {
-                members.removeLast(members.count - shown)
-                if expansions[i].item.query.top.map({ $0 > shown }) ?? true { expansions[i].more.insert(parent) }
-            }
-            read += members.count
-            if !expansions[i].nested.isEmpty {
-                for member in members {
-                    let inMember = Scope(tenant: scope.tenant, parents: scope.parents + [member.id])
-                    read += try await readMembers(call, &expansions[i].nested, of: member.id, in: inMember)
+            let lq = memberQuery(call, expansions[i], child)
+            var nestedGroups: [(prefix: [String], rows: [StoredEntity])] = []
+            for group in groups where !group.rows.isEmpty {
+                let found =
+                    ofSingleton
+                    ? [group.rows[0].id: try await store.list(child, in: Scope(tenant: tenant, parents: []), lq)]
+                    : try await store.list(child, tenant: tenant, parents: group.prefix, containers: group.rows.map(\.id), lq)
+                for row in group.rows {
+                    var members = found[row.id] ?? []
+                    if members.count > shown {
+                        members.removeLast(members.count - shown)
+                        if expansions[i].item.query.top.map({ $0 > shown }) ?? true { expansions[i].more.insert(row.id) }
+                    }
+                    read += members.count
+                    expansions[i].members[row.id] = members
+                    nestedGroups.append((ofSingleton ? [] : group.prefix + [row.id], members))
                 }
             }
-            expansions[i].members[parent] = members
+            if !expansions[i].nested.isEmpty {
+                read += try await readMembers(call, &expansions[i].nested, table: child, groups: nestedGroups)
+            }
         }
         return read
     }

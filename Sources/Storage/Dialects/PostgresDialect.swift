@@ -62,6 +62,7 @@ public struct PostgresDialect: SQLDialect {
 
     /// By server process: a connection runs one transaction at a time.
     public var countShard: String? { "(pg_backend_pid() % \(Self.countShards))" }
+    public var joinsLaterally: Bool { true }
 
     /// How many shards a container's counts are spread over.
     static let countShards = 4

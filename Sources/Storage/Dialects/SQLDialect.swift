@@ -48,6 +48,9 @@ public protocol SQLDialect: Sendable {
     /// their commits; spread over shards by connection, they commit side by side, and a
     /// summary adds the shards up.
     var countShard: String? { get }
+    /// Whether a subquery in `FROM` may read the columns of the tables before it (`CROSS JOIN LATERAL`):
+    /// then the members of many containers, a page of each, are one statement; else one per container.
+    var joinsLaterally: Bool { get }
 }
 
 /// A part of a date and time (`year()`, `month()`, … in `$filter`).

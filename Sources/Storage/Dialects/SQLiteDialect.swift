@@ -55,6 +55,7 @@ public struct SQLiteDialect: SQLDialect {
 
     /// One shard: SQLite runs one write transaction at a time.
     public var countShard: String? { nil }
+    public var joinsLaterally: Bool { false }
 
     public func trigger(name: String, table: String, event: TriggerEvent, body: [String]) -> [String] {
         ["CREATE TRIGGER \(quote(name)) AFTER \(event.rawValue) ON \(quote(table)) FOR EACH ROW BEGIN "
