@@ -517,6 +517,8 @@ import Testing
         ("$expand=nothing", "could not find a navigation property named 'nothing'"),
         ("$search=phone", "'$search' is not supported"),
         ("$skiptoken=forged.token", "not valid"),
+        ("$select=microsoft.graph.webApp/appUrl", "'microsoft.graph.webApp' is not a type derived from microsoft.graph.mobileAppInstallStatus"),
+        ("$select=microsoft.graph.mobileAppInstallStatus/nothing", "could not find a property named 'nothing' on type 'microsoft.graph.mobileAppInstallStatus'"),
         ("$filter=(((((((((((((((((((((((((((((((((((errorCode eq 1)))))))))))))))))))))))))))))))))))", "nested deeper"),
     ])
     func badQueriesAre400(query: String, phrase: String) async throws {
@@ -547,6 +549,28 @@ import Testing
             _ = try await client.create(apps, Bodies.webApp)
             #expect(try await ids("microsoft.graph.win32LobApp/applicableArchitectures has microsoft.graph.windowsArchitecture'x64'", in: apps) == [win])
             #expect(try await ids("largeIcon/type eq 'image/png'", in: apps) == [win])
+        }
+    }
+
+    /// A `$select` item cast to a type selects its property only on entities of that type (or derived
+    /// from it), and the context URL keeps the cast; an item without one, on every entity that has it.
+    @Test func selectCastToATypeKeepsItsPropertyToThatType() async throws {
+        try await withApp { client in
+            let apps = "/beta/deviceAppManagement/mobileApps"
+            let win = try await client.create(apps, ##"{"@odata.type":"#microsoft.graph.win32LobApp","displayName":"W","fileName":"setup.exe"}"##)
+            let ios = try await client.create(apps, ##"{"@odata.type":"#microsoft.graph.iosLobApp","displayName":"I","fileName":"app.ipa"}"##)
+            let cast = try await client.send(.get, "\(apps)?$orderby=displayName&$select=displayName,Microsoft.Graph.Win32LobApp/FileName")
+            #expect(cast.status == 200, "\(cast.text)")
+            let value = cast.json["value"] as? [[String: Any]] ?? []
+            #expect(value.map { $0["id"] as? String } == [ios, win])
+            #expect(value.map { $0["fileName"] as? String } == [nil, "setup.exe"])
+            #expect(value[0].keys.sorted() == ["@odata.type", "displayName", "id"])
+            #expect((cast.json["@odata.context"] as? String)?.hasSuffix("mobileApps(displayName,microsoft.graph.win32LobApp/fileName)") == true, "\(cast.text)")
+            let plain = try await client.send(.get, "\(apps)?$orderby=displayName&$select=fileName")
+            #expect((plain.json["value"] as? [[String: Any]])?.map { $0["fileName"] as? String } == ["app.ipa", "setup.exe"], "\(plain.text)")
+            // Cast to the collection's own type: every entity.
+            let own = try await client.send(.get, "\(apps)?$orderby=displayName&$select=microsoft.graph.mobileApp/displayName")
+            #expect((own.json["value"] as? [[String: Any]])?.map { $0["displayName"] as? String } == ["I", "W"], "\(own.text)")
         }
     }
 }

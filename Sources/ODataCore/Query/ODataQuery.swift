@@ -7,7 +7,7 @@ public struct ODataQuery: Sendable {
     /// The client's `$orderby` keys; storage always adds the key last, so that order is total.
     public var orderBy: [OrderKey] = []
     /// Selected structural properties; nil selects all.
-    public var select: [String]?
+    public var select: [SelectItem]?
     public var top: Int?
     public var skip: Int?
     public var count = false
@@ -16,6 +16,31 @@ public struct ODataQuery: Sendable {
     public var skipToken: String?
 
     public init() {}
+}
+
+/// A `$select` item: a structural property, as it is or cast to a type (`microsoft.graph.win32LobApp/fileName`),
+/// which selects it only on entities of that type or of one derived from it.
+public struct SelectItem: Sendable, Equatable {
+    /// The property's name, as the model spells it.
+    public let property: String
+    /// The cast type's qualified name; nil when the item is not cast.
+    public let cast: String?
+    /// The types (unqualified names) the item selects its property on; nil for every type.
+    public let types: Set<String>?
+
+    public init(property: String, cast: String? = nil, types: Set<String>? = nil) {
+        self.property = property
+        self.cast = cast
+        self.types = types
+    }
+
+    /// The item as the context URL writes it.
+    public var text: String { cast.map { "\($0)/\(property)" } ?? property }
+
+    /// Whether the item selects the property `name` on an entity of the type `type`.
+    public func selects(_ name: String, on type: String) -> Bool {
+        property == name && (types?.contains(type) ?? true)
+    }
 }
 
 /// One `$orderby` key.

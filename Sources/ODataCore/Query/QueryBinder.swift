@@ -76,21 +76,39 @@ public final class QueryBinder: Sendable {
         return n
     }
 
-    private func select(_ text: String, type: StructuredType) throws(ODataError) -> [String]? {
-        var names: [String] = []
+    private func select(_ text: String, type: StructuredType) throws(ODataError) -> [SelectItem]? {
+        var items: [SelectItem] = []
         for raw in text.split(separator: ",", omittingEmptySubsequences: false) {
             let item = raw.trimmingSpaces()
             if item == "*" { return nil }
             var name = String(item)
-            if let slash = item.lastIndex(of: "/"), model.structuredType(qualified: item[..<slash]) != nil {
+            var cast: StructuredType?
+            if let slash = item.lastIndex(of: "/"), let named = model.structuredType(qualified: item[..<slash]) {
                 name = String(item[item.index(after: slash)...])  // microsoft.graph.webApp/appUrl
+                cast = named
             }
             guard !name.isEmpty else { throw .badRequest("$select has an empty item.", target: "$select") }
             // Names in any case, as Graph takes them; kept as the model spells them.
+            if let cast {
+                // Selected only on entities of the cast type or derived from it.
+                guard type.isAssignable(from: cast) else {
+                    throw .badRequest(
+                        "$select: '\(item[..<item.lastIndex(of: "/")!])' is not a type derived from \(model.namespace).\(type.name).", target: "$select")
+                }
+                guard let property = cast.property(matching: name) else {
+                    throw .badRequest(
+                        "$select: could not find a property named '\(name)' on type '\(model.namespace).\(cast.name)'.", target: "$select")
+                }
+                let selected = SelectItem(
+                    property: property.name, cast: "\(model.namespace).\(cast.name)", types: Set([cast.name] + cast.derivedTypes))
+                if !items.contains(selected) { items.append(selected) }
+                continue
+            }
             if let property = type.property(matching: name)
                 ?? type.derivedTypes.lazy.compactMap({ self.model.entityTypes[$0]?.property(matching: name) }).first
             {
-                if !names.contains(property.name) { names.append(property.name) }
+                let selected = SelectItem(property: property.name)
+                if !items.contains(selected) { items.append(selected) }
                 continue
             }
             if type.navigationProperty(matching: name) != nil {
@@ -99,7 +117,7 @@ public final class QueryBinder: Sendable {
             throw .badRequest(
                 "$select: could not find a property named '\(name)' on type '\(model.namespace).\(type.name)'.", target: "$select")
         }
-        return names
+        return items
     }
 
     private func expand(_ text: String, type: StructuredType, depth: Int) throws(ODataError) -> [ExpandItem] {

@@ -101,10 +101,9 @@ final class EntityProjection: @unchecked Sendable {
     }
 
     /// Which fields `$select` keeps (by field index), or nil for all; worked out once per request and type.
-    func selection(_ names: [String]?) -> [Bool]? {
-        guard let names else { return nil }
-        let set = Set(names)
-        return fields.map { set.contains($0.name) }
+    func selection(_ items: [SelectItem]?) -> [Bool]? {
+        guard let items else { return nil }
+        return fields.map { field in items.contains { $0.selects(field.name, on: typeName) } }
     }
 
     /// Writes the entity as a JSON object, with `@odata.context` first when given, only the `selected`

@@ -56,7 +56,7 @@ extension ODataService {
     func contextURL(_ call: Call, _ q: ODataQuery, entity: Bool) -> String {
         guard q.select != nil || !q.expand.isEmpty else { return call.context }
         var fragment = call.path.contextFragment
-        var items = q.select ?? []
+        var items = q.select?.map(\.text) ?? []
         items += q.expand.map { "\($0.navigation.name)()" }
         let list = "(" + items.joined(separator: ",") + ")"
         if entity, fragment.hasSuffix("/$entity") {

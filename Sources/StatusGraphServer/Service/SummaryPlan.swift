@@ -82,10 +82,10 @@ final class SummaryPlan: Sendable {
     }
 
     /// Which properties `$select` keeps (by their order here), or nil for all; the id is always written.
-    func selection(_ selected: [String]?) -> [Bool]? {
-        guard let selected else { return nil }
-        let set = Set(selected)
-        return names.map { set.contains($0) }
+    func selection(_ items: [SelectItem]?) -> [Bool]? {
+        guard let items else { return nil }
+        // A summary's type has none derived from it: a cast, if any, is its own.
+        return names.map { name in items.contains { $0.property == name } }
     }
 
     /// The summary entity of a parent read by `read`.
