@@ -95,6 +95,9 @@ public protocol EntityStore: Sendable {
     /// What the backend reports about itself (`GET /metrics`).
     func statistics() -> [StorageStatistic]
 
+    /// The whole store, as of one moment, written to a new file at `path` (see `SQLDatabase.backup`).
+    func backup(into path: String) async throws
+
     func close() async throws
 }
 

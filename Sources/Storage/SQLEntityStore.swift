@@ -561,6 +561,8 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
 
     public func statistics() -> [StorageStatistic] { database.statistics() }
 
+    public func backup(into path: String) async throws { try await database.backup(into: path) }
+
     public func ping() async throws {
         _ = try await database.query(SQLStatement("SELECT 1"))
     }

@@ -138,6 +138,52 @@ public final class SQLiteDatabase: SQLDatabase {
         return try outcome.get()
     }
 
+    /// `VACUUM INTO` the new file at `path` on a connection of its own: one read transaction, so the copy
+    /// holds the database as it was when it began while writes go on (the log keeps what they change
+    /// meanwhile), compacted, with its indexes and the summary counts. It runs on a thread of its own:
+    /// a copy of a large store takes seconds, which would hold one of Swift's few cooperative threads.
+    public func backup(into path: String) async throws {
+        let connection = try await run { try readers.dedicated() }
+        // A reader refuses to write (`query_only`); this one writes only the new file.
+        try await run { try connection.execute("PRAGMA query_only = 0") }
+        let statement = SQLStatement("VACUUM INTO ?", [.text(path)])
+        try await run {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                Thread.detachNewThread {
+                    continuation.resume(with: Result {
+                        _ = try Self.fetch(try connection.statement(statement.sql), connection.handle, connection.bindings, statement)
+                    })
+                }
+            }
+        }
+    }
+
+    /// Checks that the file at `path` is a whole StatusGraph store (a backup before it is put to use):
+    /// SQLite's `quick_check` finds it sound and it has the store's schema table. Opened read-only.
+    public static func checkBackup(at path: String) throws {
+        var db: OpaquePointer?
+        defer { sqlite3_close_v2(db) }
+        func fail(_ why: String) -> StorageError { StorageError(.internalError, "\(path) is not a whole StatusGraph store: \(why)") }
+        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, nil) == SQLITE_OK else {
+            throw fail(db.map { String(cString: sqlite3_errmsg($0)) } ?? "it cannot be opened")
+        }
+        func first(_ sql: String) throws -> String? {
+            var statement: OpaquePointer?
+            defer { sqlite3_finalize(statement) }
+            guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else { throw fail(String(cString: sqlite3_errmsg(db))) }
+            switch sqlite3_step(statement) {
+            case SQLITE_ROW: return sqlite3_column_text(statement, 0).map { String(cString: $0) }
+            case SQLITE_DONE: return nil
+            default: throw fail(String(cString: sqlite3_errmsg(db)))
+            }
+        }
+        let check = try first("PRAGMA quick_check")
+        guard check == "ok" else { throw fail("SQLite's check says \(check ?? "nothing")") }
+        guard try first("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_schema'") != nil else {
+            throw fail("it has no _schema table")
+        }
+    }
+
     /// A load into this process's file (`statusgraph import`): the indexes of the tables that are empty
     /// when it starts are dropped, and built again once it ends (also when it fails), each in one sorted
     /// pass instead of entry by entry. Rows arrive in key order, but their secondary keys (a device's

@@ -2,6 +2,7 @@
 import http.client
 import json
 import os
+import shutil
 import socket
 import stat
 import subprocess
@@ -187,6 +188,59 @@ def test_a_running_sqlite_server_is_exported_through_its_admin_socket(server):
     assert direct.returncode == 0 and b"exported" in direct.stderr and b"running" not in direct.stderr, direct.stderr
     lines = direct.stdout.splitlines()
     assert json.loads(lines[-1])["statusgraph"] == "end"
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="a backup file is of a SQLite store")
+def test_a_backup_of_a_running_sqlite_store_is_put_back_whole(server, tmp_path):
+    """`statusgraph backup` copies the SQLite file through the running server while clients write; the
+    copy, put in a new data directory with the signing key, serves what the store held; without a
+    server it is read from the file; an existing output is refused."""
+    app, user, cfg = fill(server)
+    summary = server.get(f"{APPS}/{app}/installSummary").json()
+    summary.pop("@odata.context")
+    stop = threading.Event()
+
+    def write():  # into a collection no summary counts: the summary above stays as it is
+        while not stop.is_set():
+            server.post(f"{APPS}/{app}/userStatuses/{user}/deviceStatuses", {"deviceName": "during", "installState": "installed"})
+
+    server.post(f"{APPS}/{app}/userStatuses/{user}/deviceStatuses", {"deviceName": "during", "installState": "installed"})
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        copy = str(tmp_path / "copy.sqlite")
+        made = run("backup", "--data-dir", server.data_dir, "--output", copy)
+    finally:
+        stop.set()
+        writer.join()
+    assert made.returncode == 0, made.stderr
+    assert b"made by the server running on it" in made.stderr, made.stderr
+    assert not [f for f in os.listdir(server.data_dir) if f.startswith("backup-")]
+    assert not os.path.exists(copy + ".partial")
+    with open(copy, "rb") as f:
+        assert f.read(16) == b"SQLite format 3\0"
+    again = run("backup", "--data-dir", server.data_dir, "--output", copy)
+    assert again.returncode != 0 and b"exists already" in again.stderr, again.stderr
+    server.stop()
+    restored_dir = tmp_path / "restored"
+    restored_dir.mkdir()
+    os.replace(copy, restored_dir / "statusgraph.sqlite")
+    shutil.copy(os.path.join(server.data_dir, "token-signing-key"), restored_dir / "token-signing-key")
+    restored = Server(str(restored_dir), database="").start()
+    try:
+        apps = restored.get(APPS)
+        assert apps.status_code == 200, apps.text
+        assert {a["displayName"] for a in apps.json()["value"]} == {"7-Zip ✓", "Web"}
+        after = restored.get(f"{APPS}/{app}/installSummary").json()
+        after.pop("@odata.context")
+        assert after == summary  # the counts came with it
+        assert restored.get(f"{APPS}/{app}/userStatuses/{user}/deviceStatuses?$filter=deviceName eq 'during'").json()["value"]
+        assert restored.get(f"{CONFIGS}/{cfg}/userStatuses").json()["value"]
+    finally:
+        restored.stop()
+    # Without a server, from the file: the same rows.
+    direct = run("backup", "--data-dir", server.data_dir, "--output", str(tmp_path / "direct.sqlite"))
+    assert direct.returncode == 0 and b"from its file" in direct.stderr, direct.stderr
 
 
 @pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite's data directory is one process's at a time")

@@ -13,13 +13,15 @@ import Synchronization
 /// only the server's user can open (mode 0600, as Docker's socket), so it needs no token. It serves what
 /// needs the server's own database file while it runs (a SQLite file is one process's at a time):
 /// `GET /export`, the store as `statusgraph export` writes it, from one snapshot, while the server goes
-/// on serving (`statusgraph export` uses it when the server runs; so may `curl --unix-socket`).
+/// on serving (`statusgraph export` uses it when the server runs; so may `curl --unix-socket`), and
+/// `GET /backup`, the SQLite file itself as of one moment (`statusgraph backup`).
 public enum AdminSocket {
     /// The socket's name in the data directory.
     public static let fileName = "admin.sock"
     /// The longest path a Unix domain socket's address holds (`sun_path`, less its terminating NUL).
     public static let maxPathBytes = 107
     public static let exportPath = "/export"
+    public static let backupPath = "/backup"
 
     /// The socket's path in `dataDirectory`, or nil when that path is too long for a socket address.
     public static func path(dataDirectory: String) -> String? {
@@ -61,7 +63,7 @@ public enum AdminSocket {
     /// its answer for `idleTimeout` (and as much again, at most 10 s) is closed, giving up its export.
     public static func application(path: String, store: any EntityStore, idleTimeout: Duration, logger: Logger) -> some ApplicationProtocol {
         Application(
-            responder: AdminResponder(store: store, logger: logger),
+            responder: AdminResponder(store: store, directory: (path as NSString).deletingLastPathComponent, logger: logger),
             server: HTTPServerBuilder { responder in
                 QuietConnectionLimit(
                     HTTP1Channel(responder: responder, configuration: HTTP1Channel.Configuration(idleTimeout: TimeAmount(idleTimeout))), idleTimeout: idleTimeout,
@@ -76,21 +78,26 @@ public enum AdminSocket {
     }
 }
 
-/// Answers the admin socket's requests: one export at a time, errors in Graph's format.
+/// Answers the admin socket's requests: one export and one backup at a time, errors in Graph's format.
 struct AdminResponder: HTTPResponder {
     typealias Context = BasicRequestContext
 
     let store: any EntityStore
+    /// The data directory, where a backup is written before it is sent.
+    let directory: String
     let logger: Logger
     /// Whether an export is running: each holds a snapshot (and a connection) for as long as its reader reads.
-    private let exporting = Exporting()
+    private let exporting = Gate()
+    /// Whether a backup is being written (each a copy of the store on disk until it is sent).
+    private let backingUp = Gate()
 
-    init(store: any EntityStore, logger: Logger) {
+    init(store: any EntityStore, directory: String, logger: Logger) {
         self.store = store
+        self.directory = directory
         self.logger = logger
     }
 
-    final class Exporting: Sendable {
+    final class Gate: Sendable {
         let running = Mutex(false)
         func begin() -> Bool {
             running.withLock { running in
@@ -103,15 +110,21 @@ struct AdminResponder: HTTPResponder {
     }
 
     func respond(to request: Request, context: Context) async throws -> Response {
-        guard request.uri.path == AdminSocket.exportPath else {
-            return Self.answer(.notFound("No admin resource at '\(request.uri.path)'; the admin socket serves GET \(AdminSocket.exportPath)."))
+        let path = request.uri.path
+        let headers: HTTPFields
+        switch path {
+        case AdminSocket.exportPath: headers = [.contentType: "application/x-ndjson"]
+        case AdminSocket.backupPath: headers = [.contentType: "application/vnd.sqlite3"]
+        default:
+            return Self.answer(
+                .notFound("No admin resource at '\(path)'; the admin socket serves GET \(AdminSocket.exportPath) and GET \(AdminSocket.backupPath)."))
         }
-        let headers: HTTPFields = [.contentType: "application/x-ndjson"]
         switch request.method {
         case .get: break
         case .head: return Response(status: .ok, headers: headers)  // what GET would answer, without running it
-        default: return Self.answer(.methodNotAllowed(request.method.rawValue, path: request.uri.path, allowed: ["GET"]))
+        default: return Self.answer(.methodNotAllowed(request.method.rawValue, path: path, allowed: ["GET"]))
         }
+        if path == AdminSocket.backupPath { return try await backup(headers: headers) }
         guard !exporting.running.withLock({ $0 }) else {
             return Self.answer(ODataError(.conflict, code: "Conflict", message: "An export is running; one runs at a time."))
         }
@@ -134,6 +147,48 @@ struct AdminResponder: HTTPResponder {
     }
 
     struct ExportRunning: Error {}
+
+    /// The SQLite file as of one moment: written whole to a file in the data directory first (so that a
+    /// failure, a full disk, is an error answer, not a cut-short one), which is unlinked as soon as it is
+    /// open: the answer reads it from its descriptor, and nothing is left behind however the answer ends.
+    /// Its `Content-Length` lets the reader tell a whole copy from a broken one.
+    private func backup(headers: HTTPFields) async throws -> Response {
+        guard backingUp.begin() else {
+            return Self.answer(ODataError(.conflict, code: "Conflict", message: "A backup is being written; one is written at a time."))
+        }
+        let file = (directory as NSString).appendingPathComponent("backup-\(RequestID.make()).sqlite.partial")
+        let handle: FileHandle
+        let size: UInt64
+        do {
+            defer { backingUp.end() }
+            defer { unlink(file) }
+            do {
+                try await store.backup(into: file)
+                handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: file))
+                size = try handle.seekToEnd()
+                try handle.seek(toOffset: 0)
+            } catch {
+                logger.error("the backup through the admin socket failed: \(error)")
+                return Self.answer(
+                    ODataError(
+                        .serviceUnavailable, code: "ServiceUnavailable",
+                        message: "The backup could not be written to \(directory): \((error as? StorageError)?.underlying.map { "\($0)" } ?? "\(error)")"))
+            }
+        }
+        var fields = headers
+        fields[.contentLength] = String(size)
+        let logger = self.logger
+        return Response(status: .ok, headers: fields, body: ResponseBody { writer in
+            defer { try? handle.close() }
+            var sent: UInt64 = 0
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                try await writer.write(ByteBuffer(bytes: chunk))
+                sent += UInt64(chunk.count)
+            }
+            try await writer.finish(nil)
+            logger.info("sent a backup of \(sent) bytes through the admin socket")
+        })
+    }
 
     /// An error answer, made as every answer of the server is (`StatusGraphResponder.response`).
     private static func answer(_ error: ODataError) -> Response {

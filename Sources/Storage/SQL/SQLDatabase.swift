@@ -22,6 +22,10 @@ public protocol SQLDatabase: Sendable {
     func withBulkLoad<T>(_ body: () async throws -> T) async throws -> T
     /// What the database reports about itself (`GET /metrics`); none by default.
     func statistics() -> [StorageStatistic]
+    /// Writes the whole database, as of one moment, to a new file at `path` (which must not exist): a
+    /// copy an operator can open with the database's own tools or put in place of the store. Only a
+    /// database that is a file of this process's has one (SQLite); others throw `unavailable`.
+    func backup(into path: String) async throws
     func close() async throws
 }
 
@@ -29,6 +33,10 @@ extension SQLDatabase {
     public var insertLanes: Int? { nil }
 
     public func statistics() -> [StorageStatistic] { [] }
+
+    public func backup(into path: String) async throws {
+        throw StorageError(.unavailable, "a backup file is made of a SQLite store; back PostgreSQL up with its own tools (pg_dump)")
+    }
 
     /// As any writes: a database served by other processes meanwhile (PostgreSQL) must stay fit to serve.
     public func withBulkLoad<T>(_ body: () async throws -> T) async throws -> T {
