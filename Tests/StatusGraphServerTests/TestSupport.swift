@@ -38,13 +38,14 @@ struct Client: Sendable {
         init(_ value: String?) { self = value.map { .header($0) } ?? .none }
     }
 
-    /// Sends a request with the client's token, another `Authorization` header, or none.
+    /// Sends a request with the client's token, another `Authorization` header, or none; its body is
+    /// `json` in UTF-8 or `bytes` as they are.
     func send(
-        _ method: HTTPRequest.Method, _ uri: String, json: String? = nil, headers extra: [String: String] = [:],
+        _ method: HTTPRequest.Method, _ uri: String, json: String? = nil, bytes: [UInt8]? = nil, headers extra: [String: String] = [:],
         authorization: Authorization = .standard
     ) async throws -> Reply {
         var headers = HTTPFields()
-        if json != nil { headers[.contentType] = "application/json" }
+        if json != nil || bytes != nil { headers[.contentType] = "application/json" }
         switch authorization {
         case .standard: headers[.authorization] = "Bearer \(token)"
         case .header(let value): headers[.authorization] = value
@@ -52,7 +53,7 @@ struct Client: Sendable {
         }
         for (k, v) in extra { headers[HTTPField.Name(k)!] = v }
         return try await inner.execute(
-            uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }
+            uri: uri, method: method, headers: headers, body: bytes.map { ByteBuffer(bytes: $0) } ?? json.map { ByteBuffer(string: $0) }
         ) { response in
             Reply(status: Int(response.status.code), headers: response.headers, text: String(buffer: response.body))
         }

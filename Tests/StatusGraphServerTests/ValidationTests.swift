@@ -135,6 +135,37 @@ import Testing
         }
     }
 
+    /// A body in the charset its `Content-Type` declares is read as that charset says; a charset this
+    /// service does not read is a 415 naming it, and text that is not what its charset says a 400.
+    @Test(arguments: [
+        ("charset=utf-16", [0xFF, 0xFE] + utf16LE(#"{"deviceName":"Müller €"}"#), 201, "Müller €"),  // .NET's Encoding.Unicode
+        ("charset=utf-16", utf16LE(#"{"deviceName":"Müller €"}"#), 201, "Müller €"),  // no BOM: the first character shows
+        ("charset=utf-16", utf16BE(#"{"deviceName":"Müller €"}"#), 201, "Müller €"),
+        ("charset=\"UTF-16LE\"", utf16LE(#"{"deviceName":"𝄞"}"#), 201, "𝄞"),
+        ("charset=utf-16be", [0xFE, 0xFF] + utf16BE(#"{"deviceName":"x"}"#), 201, "x"),
+        ("charset=ISO-8859-1", Array(#"{"deviceName":"M"#.utf8) + [0xFC] + Array(#"ller"}"#.utf8), 201, "Müller"),
+        (" charset = windows-1252 ", Array(#"{"deviceName":""#.utf8) + [0x80, 0x9D] + Array(#""}"#.utf8), 201, "€\u{9D}"),
+        ("charset=utf-8", Array(#"{"deviceName":"Müller"}"#.utf8), 201, "Müller"),
+        ("charset=koi8-r", Array(#"{"deviceName":"x"}"#.utf8), 415, "The charset 'koi8-r' is not supported"),
+        ("charset=utf-16", Array(#"{"deviceName":"xy"}"#.utf8), 400, "odd number of bytes"),
+        ("charset=utf-16le", utf16LE(#"{"deviceName":""#) + [0x00, 0xD8] + utf16LE(#""}"#), 400, "a surrogate is unpaired"),
+        ("", Array(#"{"deviceName":"M"#.utf8) + [0xFC] + Array(#"ller"}"#.utf8), 400, "invalid UTF-8"),  // none declared: UTF-8
+    ] as [(String, [UInt8], Int, String)])
+    func bodiesAreReadInTheirDeclaredCharset(_ parameter: String, _ body: [UInt8], _ status: Int, _ expected: String) async throws {
+        try await withApp { client in
+            let app = try await client.create("/beta/deviceAppManagement/mobileApps", Bodies.iosLobApp)
+            let reply = try await client.send(
+                .post, "/beta/deviceAppManagement/mobileApps/\(app)/deviceStatuses", bytes: body,
+                headers: ["Content-Type": "application/json" + (parameter.isEmpty ? "" : ";" + parameter)])
+            #expect(reply.status == status, "\(parameter): \(reply.text)")
+            if status == 201 {
+                #expect(reply.json["deviceName"] as? String == expected)
+            } else {
+                #expect(reply.errorMessage.contains(expected), "\(reply.errorMessage)")
+            }
+        }
+    }
+
     @Test(arguments: [
         ("2017-01-01T00:03:19Z", "2017-01-01T00:03:19Z"),
         ("2017-01-01T00:03Z", "2017-01-01T00:03:00Z"),
@@ -155,3 +186,6 @@ import Testing
         }
     }
 }
+
+private func utf16LE(_ text: String) -> [UInt8] { text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] } }
+private func utf16BE(_ text: String) -> [UInt8] { text.utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] } }

@@ -44,15 +44,7 @@ extension ODataService {
     }
 
     private static func readRules(_ body: [UInt8], contentType: String?, maxDepth: Int) throws(ODataError) -> [FaultRule] {
-        if let contentType, !HeaderValues.isJSON(contentType: contentType) {
-            throw ODataError(.unsupportedMediaType, code: "UnsupportedMediaType", message: "The Content-Type '\(contentType)' is not supported; send application/json.")
-        }
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(body, maxDepth: maxDepth)
-        } catch {
-            throw .badRequest("The request body is not valid JSON: \(error.message) (at byte \(error.offset)).")
-        }
+        let value = try JSONBody.parse(body, contentType: contentType, maxDepth: maxDepth)
         switch value {
         case .array(let items):
             var rules: [FaultRule] = []

@@ -201,20 +201,16 @@ extension ODataService {
 
     /// Reads the request body as JSON, or says what is wrong with it.
     func readJSON(_ r: ServiceRequest) throws -> JSONValue {
-        if let contentType = r.contentType {
-            guard HeaderValues.isJSON(contentType: contentType) else {
+        if let parsed = r.parsedBody {
+            // A `$batch` part's body is JSON within the batch's: its charset, if it says one, is the batch's.
+            if let contentType = r.contentType, !HeaderValues.isJSON(contentType: contentType) {
                 throw ODataError(
                     .unsupportedMediaType, code: "UnsupportedMediaType",
                     message: "The Content-Type '\(contentType)' is not supported; send application/json.")
             }
+            return parsed
         }
-        if let parsed = r.parsedBody { return parsed }
-        guard !r.body.isEmpty else { throw ODataError.badRequest("The request body is empty; send a JSON object.") }
-        do {
-            return try JSONParser.parse(r.body, maxDepth: limits.maxJSONDepth)
-        } catch {
-            throw ODataError.badRequest("The request body is not valid JSON: \(error.message) (at byte \(error.offset)).")
-        }
+        return try JSONBody.parse(r.body, contentType: r.contentType, maxDepth: limits.maxJSONDepth)
     }
 
     func notFound(_ call: Call) -> ODataError {
