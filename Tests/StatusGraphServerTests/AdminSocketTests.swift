@@ -13,14 +13,20 @@ import Testing
 /// The admin socket's answers (`AdminSocket`): the store's export, and Graph's errors for anything else.
 /// (Over a real socket, beside a serving server, with `statusgraph export`: the end-to-end suite.)
 @Suite struct AdminSocketTests {
+    /// A store in `dir` (on the backend the suite runs on) holding one app, "app" of tenant "t".
+    private func storeWithAnApp(_ dir: String) async throws -> (OpenedStore, StorageTable) {
+        let opened = try await openStore(dataDirectory: dir)
+        try await opened.store.prepare()
+        let apps = try #require(opened.store.layout.table(path: ["mobileApps"]))
+        try await opened.store.insert(
+            apps, in: Scope(tenant: "t", parents: []),
+            StoredEntity(id: "app", type: "webApp", values: Array(repeating: .null, count: apps.columns.count)))
+        return (opened, apps)
+    }
+
     @Test func itAnswersTheExportAndNothingElse() async throws {
         try await withDataDirectory { dir in
-            let opened = try await openStore(dataDirectory: dir)
-            try await opened.store.prepare()
-            let apps = try #require(opened.store.layout.table(path: ["mobileApps"]))
-            try await opened.store.insert(
-                apps, in: Scope(tenant: "t", parents: []),
-                StoredEntity(id: "app", type: "webApp", values: Array(repeating: .null, count: apps.columns.count)))
+            let (opened, apps) = try await storeWithAnApp(dir)
             var exported: [UInt8] = []
             try await StoreExport.run(opened.store) { exported += $0 }
             let expected = exported
@@ -56,12 +62,7 @@ import Testing
     /// that cannot be written, is a 503 that says why.
     @Test func itAnswersABackupOfTheFile() async throws {
         try await withDataDirectory { dir in
-            let opened = try await openStore(dataDirectory: dir)
-            try await opened.store.prepare()
-            let apps = try #require(opened.store.layout.table(path: ["mobileApps"]))
-            try await opened.store.insert(
-                apps, in: Scope(tenant: "t", parents: []),
-                StoredEntity(id: "app", type: "webApp", values: Array(repeating: .null, count: apps.columns.count)))
+            let (opened, apps) = try await storeWithAnApp(dir)
             let logger = Logger(label: "test")
             let app = AdminSocket.application(path: dir + "/" + AdminSocket.fileName, store: opened.store, idleTimeout: .seconds(120), logger: logger)
             let elsewhere = AdminSocket.application(
