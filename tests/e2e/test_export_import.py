@@ -192,9 +192,10 @@ def test_a_running_sqlite_server_is_exported_through_its_admin_socket(server):
 
 @pytest.mark.skipif(BACKEND != "sqlite", reason="a backup file is of a SQLite store")
 def test_a_backup_of_a_running_sqlite_store_is_put_back_whole(server, tmp_path):
-    """`statusgraph backup` copies the SQLite file through the running server while clients write; the
-    copy, put in a new data directory with the signing key, serves what the store held; without a
-    server it is read from the file; an existing output is refused."""
+    """`statusgraph backup` copies the SQLite file through the running server while clients write;
+    `statusgraph restore` puts the copy in place of another store (not while a server runs on it, not
+    over a store unless told, not from a broken file), which then serves what the first held; without a
+    server the backup is read from the file; an existing output is refused."""
     app, user, cfg = fill(server)
     summary = server.get(f"{APPS}/{app}/installSummary").json()
     summary.pop("@odata.context")
@@ -221,16 +222,29 @@ def test_a_backup_of_a_running_sqlite_store_is_put_back_whole(server, tmp_path):
         assert f.read(16) == b"SQLite format 3\0"
     again = run("backup", "--data-dir", server.data_dir, "--output", copy)
     assert again.returncode != 0 and b"exists already" in again.stderr, again.stderr
+    # `restore` refuses a data directory whose server runs, and one that holds a store unless told to replace it.
+    busy = run("restore", "--data-dir", server.data_dir, "--input", copy, "--replace")
+    assert busy.returncode != 0 and b"in use by another process" in busy.stderr, busy.stderr
     server.stop()
     restored_dir = tmp_path / "restored"
     restored_dir.mkdir()
-    os.replace(copy, restored_dir / "statusgraph.sqlite")
+    other = Server(str(restored_dir), database="").start()  # a store of its own, with its own writes
+    other.new_app()
+    other.stop()
+    kept = run("restore", "--data-dir", str(restored_dir), "--input", copy)
+    assert kept.returncode != 0 and b"--replace" in kept.stderr, kept.stderr
+    broken = tmp_path / "broken.sqlite"
+    broken.write_bytes(open(copy, "rb").read()[:4096])
+    refused = run("restore", "--data-dir", str(restored_dir), "--input", str(broken), "--replace")
+    assert refused.returncode != 0 and b"not a whole StatusGraph store" in refused.stderr, refused.stderr
+    put = run("restore", "--data-dir", str(restored_dir), "--input", copy, "--replace")
+    assert put.returncode == 0 and b"restored" in put.stderr, put.stderr
     shutil.copy(os.path.join(server.data_dir, "token-signing-key"), restored_dir / "token-signing-key")
     restored = Server(str(restored_dir), database="").start()
     try:
         apps = restored.get(APPS)
         assert apps.status_code == 200, apps.text
-        assert {a["displayName"] for a in apps.json()["value"]} == {"7-Zip ✓", "Web"}
+        assert {a["displayName"] for a in apps.json()["value"]} == {"7-Zip ✓", "Web"}  # the other store's app is gone
         after = restored.get(f"{APPS}/{app}/installSummary").json()
         after.pop("@odata.context")
         assert after == summary  # the counts came with it
