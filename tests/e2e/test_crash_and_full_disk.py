@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from conftest import BACKEND, Server
+from conftest import BACKEND, BINARY, Server
 
 # installState -> the mobileAppInstallSummary property that counts it (the states of one bucket each).
 STATES = {"installed": "installedDeviceCount", "failed": "failedDeviceCount", "notInstalled": "notInstalledDeviceCount",
@@ -160,6 +160,14 @@ def test_a_full_disk_refuses_writes_with_503_keeps_reads_and_recovers():
             stored = stored_states(server, app)
             assert stored == acknowledged
             assert_summary_matches(server, app, stored)
+            # A backup has no room either: refused saying so, nothing of it left, the store served on.
+            copy = os.path.join(tempfile.mkdtemp(), "copy.sqlite")
+            backup = subprocess.run([BINARY, "backup", "--data-dir", server.data_dir, "--output", copy], capture_output=True)
+            assert backup.returncode != 0 and b"503" in backup.stderr and b"could not be written" in backup.stderr, backup.stderr
+            assert not os.path.exists(copy) and not os.path.exists(copy + ".partial")
+            os.rmdir(os.path.dirname(copy))
+            assert not [f for f in os.listdir(server.data_dir) if f.startswith("backup-")]
+            assert stored_states(server, app) == acknowledged
             # Space comes back: writes go on without a restart, and everything is there after one.
             subprocess.run(["mount", "-o", "remount,size=64m", mount], check=True)
             after = server.post(f"{app}/deviceStatuses", {"deviceName": "after", "installState": "installed"})
