@@ -38,8 +38,11 @@ import Testing
                     #expect(response.headers[.contentType] == "application/x-ndjson")
                     #expect(Array(response.body.readableBytesView) == expected)
                 }
-                try await client.execute(uri: "/export", method: .head) { response in
-                    #expect(response.status == .ok && response.body.readableBytes == 0)
+                for uri in ["/export", "/backup"] {
+                    try await client.execute(uri: uri, method: .head) { response in
+                        #expect(response.status == .ok && response.body.readableBytes == 0)
+                        #expect(response.headers[.contentLength] == nil, "a length is known only once the answer is made")
+                    }
                 }
                 for (method, uri, status, code) in [
                     (HTTPRequest.Method.post, "/export", 405, "Request_BadRequest"), (.delete, "/export", 405, "Request_BadRequest"),

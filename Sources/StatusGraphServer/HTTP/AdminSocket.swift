@@ -121,7 +121,9 @@ struct AdminResponder: HTTPResponder {
         }
         switch request.method {
         case .get: break
-        case .head: return Response(status: .ok, headers: headers)  // what GET would answer, without running it
+        case .head:
+            // What GET would answer, without running it: its length is known only once it has run.
+            return Response(status: .ok, headers: headers, body: ResponseBody { writer in try await writer.finish(nil) })
         default: return Self.answer(.methodNotAllowed(request.method.rawValue, path: path, allowed: ["GET"]))
         }
         if path == AdminSocket.backupPath { return try await backup(headers: headers) }
