@@ -170,18 +170,28 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
     public func list(_ table: StorageTable, in scope: Scope, _ query: ListQuery, each body: (EntityRow) throws -> Void) async throws {
         let keys = try orderKeys(table, query)
         var b = SQLBuilder(d)
+        try page(&b, table, query, keys: keys) { Self.scopeCondition(&$0, table, scope) }
+        let columnCount = table.columns.count, keyCount = keys.count - 1
+        try await database.query(b.statement) { row in try body(EntityRow(row: row, columnCount: columnCount, keyCount: keyCount)) }
+    }
+
+    /// A page of one container, as every list reads it: `SELECT <columns>, <sort keys> FROM table WHERE
+    /// <scope> AND <types> AND <filter> [AND <after the position>] ORDER BY … LIMIT ? [OFFSET ?]`, the
+    /// container written by `scope`.
+    private func page(
+        _ b: inout SQLBuilder, _ table: StorageTable, _ query: ListQuery, keys: [(sql: SQLFragment, descending: Bool, nullable: Bool)],
+        scope: (inout SQLBuilder) -> Void
+    ) throws {
         b.append("SELECT \(selectList(table))")
         for key in keys.dropLast() { b.append(", "); b.append(key.sql) }
         b.append(" FROM "); b.identifier(table.name); b.append(" WHERE ")
-        Self.scopeCondition(&b, table, scope)
+        scope(&b)
         typeCondition(&b, query.types)
         if let filter = try filterCondition(table, query) { b.append(" AND "); b.append(filter) }
         if let after = query.after { b.append(" AND "); b.append(try keysetCondition(keys, after: after)) }
         b.append(" ORDER BY "); b.append(orderClause(keys))
         b.append(" LIMIT "); b.bind(.integer(Int64(query.limit)))
         if query.offset > 0 { b.append(" OFFSET "); b.bind(.integer(Int64(query.offset))) }
-        let columnCount = table.columns.count, keyCount = keys.count - 1
-        try await database.query(b.statement) { row in try body(EntityRow(row: row, columnCount: columnCount, keyCount: keyCount)) }
     }
 
     /// One statement where the database joins laterally (each container's page a subquery of its own,
@@ -205,16 +215,12 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         var b = SQLBuilder(d)
         b.append("SELECT \(members).*, \(group) FROM (VALUES ")
         b.list(containers) { b, c in b.append("("); b.bind(.text(c)); b.append(")") }
-        b.append(") AS \(d.quote("_c"))(\(d.quote("_group"))) CROSS JOIN LATERAL (SELECT \(selectList(table))")
-        for key in keys.dropLast() { b.append(", "); b.append(key.sql) }
-        b.append(" FROM "); b.identifier(table.name); b.append(" WHERE ")
-        Self.scopeCondition(&b, table, Scope(tenant: tenant, parents: parents))
-        b.append(" AND \(d.quote(table.name)).\(d.quote(table.parentKeyColumns.last!)) = \(group)")
-        typeCondition(&b, query.types)
-        if let filter = try filterCondition(table, query) { b.append(" AND "); b.append(filter) }
-        b.append(" ORDER BY "); b.append(orderClause(keys))
-        b.append(" LIMIT "); b.bind(.integer(Int64(query.limit)))
-        if query.offset > 0 { b.append(" OFFSET "); b.bind(.integer(Int64(query.offset))) }
+        b.append(") AS \(d.quote("_c"))(\(d.quote("_group"))) CROSS JOIN LATERAL (")
+        // Each container's page, its container the joined one.
+        try page(&b, table, query, keys: keys) { b in
+            Self.scopeCondition(&b, table, Scope(tenant: tenant, parents: parents))
+            b.append(" AND \(d.quote(table.name)).\(d.quote(table.parentKeyColumns.last!)) = \(group)")
+        }
         b.append(") AS \(members)")
         let width = 2 + table.columns.count + keys.count - 1
         try await database.query(b.statement) { row in

@@ -64,6 +64,11 @@ public final class SQLiteDatabase: SQLDatabase {
         }
     }
 
+    /// The database file of a data directory: `statusgraph.sqlite` in it.
+    public static func path(dataDirectory: String) -> String {
+        (dataDirectory as NSString).appendingPathComponent("statusgraph.sqlite")
+    }
+
     /// Opens `statusgraph.sqlite` in a data directory, creating the directory if needed.
     public static func open(dataDirectory: String) throws -> SQLiteDatabase {
         do {
@@ -71,7 +76,7 @@ public final class SQLiteDatabase: SQLDatabase {
         } catch {
             throw StorageError(.unavailable, "cannot create the data directory \(dataDirectory)", underlying: error)
         }
-        return try SQLiteDatabase(path: (dataDirectory as NSString).appendingPathComponent("statusgraph.sqlite"))
+        return try SQLiteDatabase(path: path(dataDirectory: dataDirectory))
     }
 
     /// Reads run on the calling thread: a read is a few microseconds of CPU in SQLite's page cache,

@@ -11,10 +11,8 @@ struct Backup: AsyncParsableCommand {
         abstract: "Copy a SQLite store to a new file, as of one moment, while its server serves on.",
         discussion: """
             The copy is a SQLite database (compacted, with its indexes and summary counts) that the \
-            sqlite3 shell opens, and that a store can be put back from: stop the server, remove the data \
-            directory's statusgraph.sqlite-wal and statusgraph.sqlite-shm, put the copy in place of its \
-            statusgraph.sqlite, and start it (its token-signing-key and paging secret come with the data \
-            directory and the copy). When a server runs on the data directory, the copy is made by that \
+            sqlite3 shell opens, and that `statusgraph restore` puts back in place of a store (the paging \
+            secret comes with the copy; keep the data directory's token-signing-key with it). When a server runs on the data directory, the copy is made by that \
             server (through its admin socket) into the data directory and sent from there: it needs as \
             much free space there as the copy takes. The file is checked (SQLite's quick_check) before it \
             is given its name; until then it is <output>.partial. For PostgreSQL, use pg_dump.
@@ -62,15 +60,19 @@ struct Backup: AsyncParsableCommand {
                 throw StartupError("the backup through \(socket) failed: \(failure.description)")
             }
         }
-        let file = (dataDirectory as NSString).appendingPathComponent("statusgraph.sqlite")
+        let file = SQLiteDatabase.path(dataDirectory: dataDirectory)
         guard FileManager.default.fileExists(atPath: file) else { throw StartupError("there is no store in \(dataDirectory) (no \(file))") }
         let database = try SQLiteDatabase.open(dataDirectory: dataDirectory)
         try await database.backup(into: path)
         try await database.close()
-        // On disk before it is given its name (SQLite writes the copy without syncing it).
-        let written = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        try written.synchronize()
-        try written.close()
+        try synchronize(path)  // SQLite writes the copy without syncing it
         return "from its file"
     }
+}
+
+/// Makes the file at `path` durable (before it is given its name).
+func synchronize(_ path: String) throws {
+    let file = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    try file.synchronize()
+    try file.close()
 }

@@ -32,7 +32,7 @@ struct Restore: AsyncParsableCommand {
         } catch let error as StorageError {
             throw StartupError(error.message)
         }
-        let file = (dataDirectory as NSString).appendingPathComponent("statusgraph.sqlite")
+        let file = SQLiteDatabase.path(dataDirectory: dataDirectory)
         let manager = FileManager.default
         if manager.fileExists(atPath: file) {
             guard replace else {
@@ -52,9 +52,7 @@ struct Restore: AsyncParsableCommand {
         let incoming = file + ".restoring"
         unlink(incoming)
         try manager.copyItem(atPath: input, toPath: incoming)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: incoming))
-        try handle.synchronize()
-        try handle.close()
+        try synchronize(incoming)
         for suffix in ["-wal", "-shm"] { unlink(file + suffix) }
         guard rename(incoming, file) == 0 else {
             throw StartupError("cannot put the backup in place of \(file): \(String(cString: strerror(errno)))")

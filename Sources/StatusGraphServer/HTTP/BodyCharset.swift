@@ -113,10 +113,7 @@ enum JSONBody {
     static func parse(_ body: [UInt8], contentType: String?, maxDepth: Int) throws(ODataError) -> JSONValue {
         var text = body
         if let contentType {
-            guard HeaderValues.isJSON(contentType: contentType) else {
-                throw ODataError(
-                    .unsupportedMediaType, code: "UnsupportedMediaType", message: "The Content-Type '\(contentType)' is not supported; send application/json.")
-            }
+            try checkMediaType(contentType)
             if let charset = try BodyCharset.declared(in: contentType) { text = try charset.utf8(body) }
         }
         guard !text.isEmpty else { throw .badRequest("The request body is empty; send a JSON object.") }
@@ -124,6 +121,14 @@ enum JSONBody {
             return try JSONParser.parse(text, maxDepth: maxDepth)
         } catch {
             throw .badRequest("The request body is not valid JSON: \(error.message) (at byte \(error.offset)).")
+        }
+    }
+
+    /// A 415 unless `contentType` names JSON.
+    static func checkMediaType(_ contentType: String) throws(ODataError) {
+        guard HeaderValues.isJSON(contentType: contentType) else {
+            throw ODataError(
+                .unsupportedMediaType, code: "UnsupportedMediaType", message: "The Content-Type '\(contentType)' is not supported; send application/json.")
         }
     }
 }

@@ -203,11 +203,7 @@ extension ODataService {
     func readJSON(_ r: ServiceRequest) throws -> JSONValue {
         if let parsed = r.parsedBody {
             // A `$batch` part's body is JSON within the batch's: its charset, if it says one, is the batch's.
-            if let contentType = r.contentType, !HeaderValues.isJSON(contentType: contentType) {
-                throw ODataError(
-                    .unsupportedMediaType, code: "UnsupportedMediaType",
-                    message: "The Content-Type '\(contentType)' is not supported; send application/json.")
-            }
+            if let contentType = r.contentType { try JSONBody.checkMediaType(contentType) }
             return parsed
         }
         return try JSONBody.parse(r.body, contentType: r.contentType, maxDepth: limits.maxJSONDepth)
