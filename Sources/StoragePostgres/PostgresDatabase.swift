@@ -307,6 +307,7 @@ public final class PostgresDatabase: SQLDatabase {
             // schema no longer has would leave it behind.
             _ = try await run(PostgresQuery(unsafeSQL: "DROP FUNCTION IF EXISTS \(dialect.quote(trigger))()"))
         }
+        for statement in plan.backfill { _ = try await run(try Self.query(statement)) }
         for sql in plan.triggers + plan.recount { _ = try await run(PostgresQuery(unsafeSQL: sql)) }
         _ = try await run(
             #"INSERT INTO "_schema" ("key", "value") VALUES ('derived', \#(plan.fingerprint)) ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value""#)

@@ -114,11 +114,26 @@ public final class SQLiteDatabase: SQLDatabase {
                 guard stored != plan.fingerprint else { return }
                 let triggers = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'")
                 for name in triggers { try db.execute(sql: "DROP TRIGGER \(dialect.quote(name))") }
+                for statement in plan.backfill {
+                    try db.execute(sql: statement.sql, arguments: StatementArguments(statement.bindings.map(Self.databaseValue)))
+                }
                 for sql in plan.triggers + plan.recount { try db.execute(sql: sql) }
                 try db.execute(
                     sql: "INSERT INTO \(schema) (\"key\", \"value\") VALUES ('derived', ?) ON CONFLICT (\"key\") DO UPDATE SET \"value\" = excluded.\"value\"",
                     arguments: [plan.fingerprint])
             }
+        }
+    }
+
+    /// A value as GRDB binds it (for the few statements that go through GRDB's writer connection).
+    private static func databaseValue(_ value: SQLValue) -> DatabaseValue {
+        switch value {
+        case .null: .null
+        case .integer(let n): n.databaseValue
+        case .real(let d): d.databaseValue
+        case .text(let s): s.databaseValue
+        case .blob(let b): Data(b).databaseValue
+        case .boolean(let b): b.databaseValue
         }
     }
 

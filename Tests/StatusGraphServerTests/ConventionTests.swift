@@ -1,4 +1,5 @@
 import Foundation
+import GraphModel
 import Testing
 
 /// Graph's HTTP conventions: status codes, headers, context URLs, server-kept properties, errors.
@@ -164,6 +165,25 @@ import Testing
             #expect(v1.json["microsoftStoreForBusinessLanguage"] as? String == "en-us")
             #expect(v1.json["microsoftStoreForBusinessPortalSelection"] == nil)  // beta-only property
             #expect(v1.json["id"] as? String == first.json["id"] as? String)
+        }
+    }
+
+    /// An entity made through v1.0 holds the defaults of the properties only beta has: beta shows no null
+    /// where its model allows none, and filters find the default.
+    @Test func entitiesMadeThroughV1HoldBetasDefaults() async throws {
+        try await withApp { client in
+            #expect(try await client.send(.get, "/v1.0/deviceAppManagement").status == 200)  // the singleton, made through v1.0
+            let singleton = try await client.send(.get, "/beta/deviceAppManagement")
+            #expect(singleton.json["microsoftStoreForBusinessPortalSelection"] as? String == "none")
+            let app = try await client.create("/v1.0/deviceAppManagement/mobileApps", ##"{"@odata.type":"#microsoft.graph.win32LobApp"}"##)
+            let read = try await client.send(.get, "/beta/deviceAppManagement/mobileApps/\(app)")
+            let beta = GraphModel.service.versions["beta"]!
+            for p in beta.entityTypes["win32LobApp"]!.properties where !p.nullable {
+                #expect(read.json[p.name] != nil && !(read.json[p.name] is NSNull), "\(p.name) is null in beta")
+            }
+            #expect(read.json["isAssigned"] as? Bool == false)
+            let found = try await client.send(.get, "/beta/deviceAppManagement/mobileApps?$filter=isAssigned%20eq%20false%20and%20dependentAppCount%20eq%200")
+            #expect((found.json["value"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [app])
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GraphModel
+import ODataCore
 import Storage
 import StatusGraphTestSupport
 import Testing
@@ -112,6 +113,49 @@ import Testing
         #expect(read?.values[table.columnIndex("osVersion")!] == .text("17.2"))
         try await second.close()
         await backend.drop(key: key)
+    }
+}
+
+/// Rows left null in a column the model gives a default (an app made through v1.0 before each version's
+/// defaults applied: beta's `isAssigned`, `dependentAppCount`), or imported so, take the default when
+/// the derived schema changes; set values stay, on every backend.
+@Suite struct DefaultBackfillTests {
+    @Test(arguments: TestBackend.available)
+    func nullsWhereTheModelGivesADefaultAreFilled(_ backend: TestBackend) async throws {
+        let key = UUID().uuidString
+        defer { Task { await backend.drop(key: key) } }
+        let layout = try StorageLayout(service: GraphModel.service)
+        let apps = layout.table(path: ["mobileApps"])!
+        let statuses = layout.table(path: ["mobileApps", "deviceStatuses"])!
+        let first = try await backend.open(key: key)
+        try await first.store.prepare()
+        let empty = Array(repeating: SQLValue.null, count: apps.columns.count)
+        var assigned = empty
+        assigned[apps.columnIndex("isAssigned")!] = .boolean(true)
+        try await first.store.insert(apps, in: Scope(tenant: "t", parents: []), StoredEntity(id: "old", type: "webApp", values: empty))
+        try await first.store.insert(apps, in: Scope(tenant: "t", parents: []), StoredEntity(id: "set", type: "webApp", values: assigned))
+        try await first.store.insert(
+            statuses, in: Scope(tenant: "t", parents: ["old"]),
+            StoredEntity(id: "d", type: "mobileAppInstallStatus", values: Array(repeating: .null, count: statuses.columns.count)))
+        let sql = try #require(first.store as? any SchemaTestAccess)
+        try await sql.execute(#"UPDATE "_schema" SET "value" = 'older rules' WHERE "key" = 'derived'"#)
+        try await first.close()
+
+        let second = try await backend.open(key: key)
+        try await second.store.prepare()
+        let old = try #require(try await second.store.get(apps, in: Scope(tenant: "t", parents: []), id: "old", types: nil))
+        let set = try #require(try await second.store.get(apps, in: Scope(tenant: "t", parents: []), id: "set", types: nil))
+        func value(_ row: StoredEntity, _ table: StorageTable, _ name: String) -> ODataValue {
+            table.columns[table.columnIndex(name)!].kind.decode(row.values[table.columnIndex(name)!])
+        }
+        #expect(value(old, apps, "isAssigned") == .boolean(false))
+        #expect(value(old, apps, "dependentAppCount") == .integer(0))
+        #expect(value(old, apps, "roleScopeTagIds") == .rawJSON(Array("[]".utf8)))
+        #expect(value(old, apps, "displayName") == .null)  // nullable: left as it is
+        #expect(value(set, apps, "isAssigned") == .boolean(true))
+        let status = try #require(try await second.store.get(statuses, in: Scope(tenant: "t", parents: ["old"]), id: "d", types: nil))
+        #expect(value(status, statuses, "installState") == .enumMember("unknown"))
+        try await second.close()
     }
 }
 

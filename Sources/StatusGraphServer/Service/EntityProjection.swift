@@ -44,7 +44,7 @@ final class EntityProjection: @unchecked Sendable {
     /// `"@odata.type":"#microsoft.graph.…","id":`, the start of every entity of this type.
     private let typeAndIDKeys: UnsafeMutableBufferPointer<UInt8>
 
-    init(table: StorageTable, type: StructuredType, model: EdmModel, serverManaged: [String: ServerManagedProperty]) {
+    init(table: StorageTable, type: StructuredType, model: EdmModel, service: ServiceModel) {
         typeName = type.name
         typeNameUTF8 = Array(type.name.utf8)
         odataType = model.odataType(of: type.name)
@@ -69,8 +69,8 @@ final class EntityProjection: @unchecked Sendable {
         let prefix = Self.typeAndIDKeys(odataType)
         typeAndIDKeys = .allocate(capacity: prefix.count)
         _ = typeAndIDKeys.initialize(from: prefix)
-        defaults = Self.defaultRow(table, type: type, model: model)
-        managedColumns = serverManaged.sorted { $0.key < $1.key }.compactMap { name, kind in
+        defaults = table.defaultRow(type: type.name, service: service)
+        managedColumns = service.serverManaged.sorted { $0.key < $1.key }.compactMap { name, kind in
             guard type.property(named: name) != nil, let column = table.columnIndex(name) else { return nil }
             return (column, kind)
         }
@@ -80,17 +80,6 @@ final class EntityProjection: @unchecked Sendable {
         keyBytes.deallocate()
         slots.deallocate()
         typeAndIDKeys.deallocate()
-    }
-
-    /// A row of `type` that no one has set anything in: non-nullable properties hold their type's default,
-    /// collections are empty (never null), everything else is null.
-    static func defaultRow(_ table: StorageTable, type: StructuredType, model: EdmModel) -> [SQLValue] {
-        var values = [SQLValue](repeating: .null, count: table.columns.count)
-        for p in type.properties where p.name != "id" && (!p.nullable || p.type.isCollection) {
-            guard let i = table.columnIndex(p.name) else { continue }
-            values[i] = ColumnCodec.encode(.defaultValue(of: p.type, in: model), column: table.columns[i], model: model)
-        }
-        return values
     }
 
     /// Whether `type` (UTF-8 read in place) names this projection's type.

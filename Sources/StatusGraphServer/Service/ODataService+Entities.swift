@@ -71,7 +71,7 @@ extension ODataService {
     private func singletonRow(_ call: Call, _ table: StorageTable) async throws -> StoredEntity {
         let type = call.path.type
         let initial = StoredEntity(
-            id: call.request.tenant, type: type.name, values: EntityProjection.defaultRow(table, type: type, model: call.model))
+            id: call.request.tenant, type: type.name, values: table.defaultRow(type: type.name, service: service))
         return try await store.singleton(table, tenant: call.request.tenant, initial: initial)
     }
 

@@ -40,7 +40,7 @@ final class VersionContext: Sendable {
             var byType: [String: EntityProjection] = [:]
             for name in table.family {
                 guard let type = model.entityTypes[name] else { continue }
-                byType[name] = EntityProjection(table: table, type: type, model: model, serverManaged: service.serverManaged)
+                byType[name] = EntityProjection(table: table, type: type, model: model, service: service)
             }
             projections[table.name] = byType
             if byType.count < table.family.count { visible[table.name] = Set(byType.keys) }

@@ -1,6 +1,7 @@
 /// What a backend applies at start, in one transaction: the tables (created where missing) and their
 /// columns (added where missing: a newer model may have more properties); then,
-/// when `fingerprint` differs from the one stored, every trigger replaced by `triggers` and the
+/// when `fingerprint` differs from the one stored, every trigger dropped, the rows left null where
+/// the model now gives a default filled by `backfill`, the triggers made again by `triggers` and the
 /// summary counts rebuilt by `recount`.
 public struct SchemaPlan: Sendable {
     public let tables: [String]
@@ -8,6 +9,7 @@ public struct SchemaPlan: Sendable {
     public let columns: [Column]
     public let triggers: [String]
     public let recount: [String]
+    public let backfill: [SQLStatement]
     /// Identifies the derived part (triggers and recount); stored under `_schema.key = 'derived'`.
     public let fingerprint: String
 
@@ -18,14 +20,15 @@ public struct SchemaPlan: Sendable {
         public let add: String
     }
 
-    public init(tables: [String], columns: [Column] = [], triggers: [String], recount: [String]) {
+    public init(tables: [String], columns: [Column] = [], triggers: [String], recount: [String], backfill: [SQLStatement] = []) {
         self.tables = tables
         self.columns = columns
         self.triggers = triggers
         self.recount = recount
+        self.backfill = backfill
         // FNV-1a: a stable fingerprint, not a security measure.
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for statement in triggers + recount {
+        for statement in triggers + recount + backfill.map(\.description) {
             for byte in statement.utf8 {
                 hash ^= UInt64(byte)
                 hash = hash &* 0x100_0000_01b3

@@ -44,7 +44,7 @@ extension StorageLayout {
                     add: "ALTER TABLE \(d.quote(table.name)) ADD COLUMN \(d.quote(column.name)) \(d.columnType(column.kind))")
             }
         }
-        return SchemaPlan(tables: tablesDDL, columns: columns, triggers: triggers, recount: recount)
+        return SchemaPlan(tables: tablesDDL, columns: columns, triggers: triggers, recount: recount, backfill: backfill(d, service: service))
     }
 
     /// Indexes for the common queries, derived from the model: every contained collection is read by

@@ -7,6 +7,8 @@ public final class StorageLayout: Sendable {
     /// most counts (`StorageTable.buckets`), at least one. Read for every row of a summary: kept, not
     /// derived each time (that walked every table through a key path: 8% of a summary's server CPU).
     public let countColumnCount: Int
+    /// The model the layout is derived from (for the defaults of its columns).
+    let service: ServiceModel
     private let byPath: [[String]: Int]
     private let byName: [String: Int]
 
@@ -24,6 +26,7 @@ public final class StorageLayout: Sendable {
         let built = order.map { tables[$0]!.build() }
         self.tables = built
         self.countColumnCount = max(1, built.map(\.buckets.count).max() ?? 0)
+        self.service = service
         self.byPath = Dictionary(built.enumerated().map { ($1.path, $0) }, uniquingKeysWith: { a, _ in a })
         self.byName = Dictionary(built.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
     }
