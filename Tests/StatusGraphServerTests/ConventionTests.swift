@@ -135,6 +135,7 @@ import Testing
                 (.post, "/beta/deviceAppManagement/mobileApps/$count", "GET, HEAD"),
                 (.get, "/beta/$batch", "POST"),
                 (.post, "/beta/$metadata", "GET, HEAD"),
+                (.patch, "/v1.0/$openapi", "GET, HEAD"),
                 (.delete, "/beta/", "GET, HEAD"),
             ] {
                 let reply = try await client.send(method.method, path, json: method == .delete || method == .get ? nil : "{}")

@@ -61,3 +61,17 @@ public struct ResourcePath: Sendable {
         }
     }
 }
+
+extension ResourcePath.Target {
+    /// The HTTP methods each kind of resource takes: what the service routes, what a 405's `Allow`
+    /// names and what the OpenAPI description offers (`ConventionTests` checks the routing against it).
+    public var methods: [String] {
+        switch self {
+        case .singleton: ["GET", "PATCH"]
+        case .collection: ["GET", "POST"]
+        case .entity: ["GET", "PATCH", "DELETE"]
+        case .summary, .count: ["GET"]
+        case .reference: ["POST"]
+        }
+    }
+}

@@ -102,9 +102,9 @@ public struct StatusGraphResponder: HTTPResponder {
         case .text(let text):
             headers.append(HTTPField(name: .contentType, value: "text/plain;charset=utf-8"))
             body = ByteBuffer(string: text)
-        case .xml(let xml):
-            headers.append(HTTPField(name: .contentType, value: "application/xml;charset=utf-8"))
-            body = ByteBuffer(string: xml)
+        case .document(let text, let contentType):
+            headers.append(HTTPField(name: .contentType, value: contentType))
+            body = ByteBuffer(string: text)
         case .error(let error):
             headers.append(HTTPField(name: .contentType, value: Self.jsonType))
             body = ByteBuffer(

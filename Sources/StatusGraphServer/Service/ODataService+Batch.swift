@@ -97,7 +97,7 @@ extension ODataService {
                 switch response.body {
                 case .json, .error: w.key("Content-Type"); w.string("application/json")
                 case .text: w.key("Content-Type"); w.string("text/plain")
-                case .xml: w.key("Content-Type"); w.string("application/xml")
+                case .document(_, let contentType): w.key("Content-Type"); w.string(contentType)
                 case .empty: break
                 }
                 w.endObject()
@@ -105,7 +105,7 @@ extension ODataService {
                 case .empty: break
                 case .json(let json): w.key("body"); w.raw(json)
                 case .text(let text): w.key("body"); w.string(text)
-                case .xml(let xml): w.key("body"); w.string(xml)
+                case .document(let text, _): w.key("body"); w.string(text)
                 case .error(let e):
                     w.key("body")
                     w.raw(ErrorMapping.body(e, requestID: RequestID.make(), clientRequestID: id, date: StatusGraphResponder.errorDate()))
@@ -129,7 +129,7 @@ extension ODataService {
             let first = requests[0]
             guard let version = versions[first.version] else { return await each(requests) }
             let segments = try PathParser.parse(first.path)
-            guard let head = segments.first?.name, head != "$metadata", head != "$batch" else { return await each(requests) }
+            guard let head = segments.first?.name, !["$metadata", "$openapi", "$batch"].contains(head) else { return await each(requests) }
             call = try bind(first, version, segments)
             switch call.path.target {
             case .collection, .reference: break

@@ -76,11 +76,12 @@ public struct ODataService: Sendable {
         let segments = try PathParser.parse(r.path)
         switch (segments.first?.name, segments.count, r.method) {
         case (nil, _, .get): return serviceDocument(r, version)
-        case ("$metadata", 1, .get): return ServiceResponse(status: 200, body: .xml(version.csdl))
+        case ("$metadata", 1, .get): return ServiceResponse(status: 200, body: .document(version.csdl, contentType: "application/xml;charset=utf-8"))
+        case ("$openapi", 1, .get): return ServiceResponse(status: 200, body: .document(version.openAPI.text(serverURL: r.baseURL), contentType: "application/json;charset=utf-8"))
         case ("$batch", 1, .post): return try await batch(r)
         case ("$batch", 1, _):
             throw ODataError.methodNotAllowed(r.method.rawValue, path: "/\(r.version)\(r.path)", allowed: ["POST"])
-        case ("$metadata", 1, _), (nil, _, _):
+        case ("$metadata", 1, _), ("$openapi", 1, _), (nil, _, _):
             throw ODataError.methodNotAllowed(r.method.rawValue, path: "/\(r.version)\(r.path)", allowed: ["GET"])
         default: break
         }
@@ -99,26 +100,14 @@ public struct ODataService: Sendable {
             throw ODataError(
                 .methodNotAllowed, code: "Request_BadRequest",
                 message: "'\(s.navigation)' is computed from the stored statuses and cannot be changed with \(r.method.rawValue); change the statuses instead.",
-                allowedMethods: Self.methods(of: call.path.target))
+                allowedMethods: call.path.target.methods)
         case (.reference, _):
             throw ODataError(
                 .methodNotAllowed, code: "Request_BadRequest",
                 message: "'$ref' on a contained collection is accepted only with POST, which creates an entity as POST to the collection does.",
-                allowedMethods: Self.methods(of: call.path.target))
+                allowedMethods: call.path.target.methods)
         default:
-            throw ODataError.methodNotAllowed(r.method.rawValue, path: call.path.canonical, allowed: Self.methods(of: call.path.target))
-        }
-    }
-
-    /// The methods each kind of resource takes, as the switch above routes them (for a 405's `Allow`;
-    /// `ConventionTests` checks that the two agree).
-    static func methods(of target: ResourcePath.Target) -> [String] {
-        switch target {
-        case .singleton: ["GET", "PATCH"]
-        case .collection: ["GET", "POST"]
-        case .entity: ["GET", "PATCH", "DELETE"]
-        case .summary, .count: ["GET"]
-        case .reference: ["POST"]
+            throw ODataError.methodNotAllowed(r.method.rawValue, path: call.path.canonical, allowed: call.path.target.methods)
         }
     }
 

@@ -54,8 +54,8 @@ public struct ServiceResponse: Sendable {
         /// JSON, as written (handed on without a copy into an array).
         case json(JSONWriter)
         case text(String)
-        /// CSDL (`$metadata`).
-        case xml(String)
+        /// A document of the service's own, in its media type: CSDL (`$metadata`), OpenAPI (`$openapi`).
+        case document(String, contentType: String)
         /// An error; the HTTP layer writes the Graph error body with its request ids.
         case error(ODataError)
     }

@@ -15,6 +15,8 @@ final class VersionContext: Sendable {
     let dollarOptional: Bool
     /// `$metadata`, written once.
     let csdl: String
+    /// The OpenAPI description (`$openapi`, written for each request's base URL).
+    let openAPI: OpenAPIDocument
     /// Table → concrete type → projection.
     private let projections: [String: [String: EntityProjection]]
     /// Table → the stored types this version shows, or nil when it knows them all.
@@ -32,6 +34,7 @@ final class VersionContext: Sendable {
         dollarOptional = model.version == "beta"
         queryBinder = QueryBinder(service: service, model: model, limits: queryLimits, dollarOptional: dollarOptional)
         csdl = model.csdl()
+        openAPI = OpenAPIDocument(service: service, model: model, limits: queryLimits)
         binder = PathBinder(service: service, model: model)
         reader = PayloadReader(model: model, ignored: Set(service.serverManaged.keys))
         var projections: [String: [String: EntityProjection]] = [:]
