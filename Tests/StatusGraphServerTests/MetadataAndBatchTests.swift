@@ -28,6 +28,15 @@ import Testing
             #expect(root.json["@odata.context"] as? String == "https://graph.test/v1.0/$metadata")
             #expect((root.json["value"] as? [[String: Any]])?.first?["name"] as? String == "deviceAppManagement")
             #expect(try await client.send(.post, "/v1.0/$metadata", json: "{}").status == 405)
+            // In a batch, the CSDL is a string and the OpenAPI description a JSON object, as its JSON answers are.
+            let batch = try await client.send(
+                .post, "/beta/$batch",
+                json: #"{"requests":[{"id":"x","method":"GET","url":"/$metadata"},{"id":"o","method":"GET","url":"/$openapi"}]}"#)
+            let parts = Dictionary(
+                (batch.json["responses"] as? [[String: Any]] ?? []).map { ($0["id"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+            #expect((parts["x"]?["body"] as? String)?.hasPrefix("<?xml") == true)
+            #expect((parts["o"]?["body"] as? [String: Any])?["openapi"] as? String == "3.0.4")
+            #expect((parts["o"]?["headers"] as? [String: Any])?["Content-Type"] as? String == "application/json;charset=utf-8")
         }
     }
 

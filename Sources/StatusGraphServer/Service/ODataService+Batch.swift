@@ -105,7 +105,10 @@ extension ODataService {
                 case .empty: break
                 case .json(let json): w.key("body"); w.raw(json)
                 case .text(let text): w.key("body"); w.string(text)
-                case .document(let text, _): w.key("body"); w.string(text)
+                case .document(let text, let contentType):
+                    // A JSON document (the OpenAPI description) goes in as JSON, as every JSON answer does; XML as a string.
+                    w.key("body")
+                    if contentType.hasPrefix("application/json") { w.raw(text.utf8) } else { w.string(text) }
                 case .error(let e):
                     w.key("body")
                     w.raw(ErrorMapping.body(e, requestID: RequestID.make(), clientRequestID: id, date: StatusGraphResponder.errorDate()))
