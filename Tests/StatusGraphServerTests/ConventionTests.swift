@@ -188,6 +188,37 @@ import Testing
         }
     }
 
+    /// A complex value keeps the shape of the version that wrote it; each version shows it as its own
+    /// model has it: beta's members v1.0 lacks as their default (or null), v1.0 without beta's.
+    @Test func complexValuesShowEachVersionsMembers() async throws {
+        try await withApp { client in
+            let apps = "/deviceAppManagement/mobileApps"
+            let universal = try await client.create(
+                "/v1.0" + apps, ##"{"@odata.type":"#microsoft.graph.windowsUniversalAppX","minimumSupportedOperatingSystem":{"v8_0":true}}"##)
+            let win32 = try await client.create(
+                "/v1.0" + apps, ##"{"@odata.type":"#microsoft.graph.win32LobApp","installExperience":{"runAsAccount":"user"}}"##)
+            let os = try await client.send(.get, "/beta\(apps)/\(universal)").json["minimumSupportedOperatingSystem"] as? [String: Any] ?? [:]
+            #expect(os["@odata.type"] as? String == "#microsoft.graph.windowsMinimumOperatingSystem")
+            #expect(os["v8_0"] as? Bool == true && os["v10_1607"] as? Bool == false && os["v10_21H1"] is NSNull, "\(os)")
+            let experience = try await client.send(.get, "/beta\(apps)/\(win32)").json["installExperience"] as? [String: Any] ?? [:]
+            #expect(experience["runAsAccount"] as? String == "user" && experience["maxRunTimeInMinutes"] is NSNull, "\(experience)")
+            let universal2 = try await client.create(
+                "/beta" + apps, ##"{"@odata.type":"#microsoft.graph.windowsUniversalAppX","minimumSupportedOperatingSystem":{"v10_1607":true}}"##)
+            let win32b = try await client.create(
+                "/beta" + apps, ##"{"@odata.type":"#microsoft.graph.win32LobApp","installExperience":{"maxRunTimeInMinutes":60}}"##)
+            let v1OS = try await client.send(.get, "/v1.0\(apps)/\(universal2)").json["minimumSupportedOperatingSystem"] as? [String: Any] ?? [:]
+            let v1Members = GraphModel.service.versions["v1.0"]!.complexTypes["windowsMinimumOperatingSystem"]!.properties.map(\.name)
+            #expect(Set(v1OS.keys) == Set(v1Members + ["@odata.type"]))
+            let v1Experience = try await client.send(.get, "/v1.0\(apps)/\(win32b)").json["installExperience"] as? [String: Any] ?? [:]
+            #expect(v1Experience["runAsAccount"] != nil && v1Experience["maxRunTimeInMinutes"] == nil, "\(v1Experience)")
+            // The same in a page, read in place.
+            let page = try await client.send(.get, "/v1.0\(apps)?$select=id,microsoft.graph.win32LobApp/installExperience")
+            let rows = page.json["value"] as? [[String: Any]] ?? []
+            #expect(rows.contains { ($0["installExperience"] as? [String: Any])?["runAsAccount"] != nil })
+            #expect(!rows.contains { ($0["installExperience"] as? [String: Any])?["maxRunTimeInMinutes"] != nil })
+        }
+    }
+
     @Test func typeCastSegmentsNarrowCollections() async throws {
         try await withApp { client in
             let web = try await client.create("/beta/deviceAppManagement/mobileApps", Bodies.webApp)

@@ -14,6 +14,9 @@ final class EntityProjection: @unchecked Sendable {
         let kind: ColumnKind
         /// The enum of a flags property (its member names are written), else nil.
         let flags: EnumType?
+        /// The type of a complex property whose stored values may have another version's shape
+        /// (`ServiceModel.storesOtherwise`): written member by member, not as kept. Else nil.
+        let reshaped: TypeReference?
     }
 
     /// A field as the writing loop reads it: trivial values only, so that walking them retains nothing.
@@ -22,9 +25,12 @@ final class EntityProjection: @unchecked Sendable {
         let keyEnd: Int
         let column: Int
         let kind: ColumnKind
+        let reshaped: Bool
     }
 
     let typeName: String
+    /// The version whose shapes `reshaped` fields are written in.
+    private let model: EdmModel
     /// `typeName` as UTF-8, to match rows read in place.
     private let typeNameUTF8: [UInt8]
     let odataType: String
@@ -48,13 +54,15 @@ final class EntityProjection: @unchecked Sendable {
         typeName = type.name
         typeNameUTF8 = Array(type.name.utf8)
         odataType = model.odataType(of: type.name)
+        self.model = model
         let columnOfProperty = type.properties.map { table.columnIndex($0.name) ?? -1 }
         self.columnOfProperty = columnOfProperty
         fields = zip(type.properties, columnOfProperty).compactMap { p, column in
             guard p.name != "id", column >= 0 else { return nil }
             return Field(
                 name: p.name, key: JSONWriter.encodedKey(p.name), column: column, kind: table.columns[column].kind,
-                flags: table.columns[column].flagsEnum(in: model))
+                flags: table.columns[column].flagsEnum(in: model),
+                reshaped: service.storesOtherwise(p.type, in: model.version) ? p.type : nil)
         }
         let keys = fields.flatMap(\.key)
         keyBytes = .allocate(capacity: keys.count)
@@ -63,7 +71,10 @@ final class EntityProjection: @unchecked Sendable {
         var start = 0
         for (i, field) in fields.enumerated() {
             slots.initializeElement(
-                at: i, to: Slot(keyStart: start, keyEnd: start + field.key.count, column: field.column, kind: field.kind))
+                at: i,
+                to: Slot(
+                    keyStart: start, keyEnd: start + field.key.count, column: field.column, kind: field.kind,
+                    reshaped: field.reshaped != nil))
             start += field.key.count
         }
         let prefix = Self.typeAndIDKeys(odataType)
@@ -111,6 +122,12 @@ final class EntityProjection: @unchecked Sendable {
         let keys = UnsafeBufferPointer(keyBytes)
         for (i, slot) in slots.enumerated() where selected?[i] ?? true {
             w.key(encoded: UnsafeBufferPointer(rebasing: keys[slot.keyStart..<slot.keyEnd]))
+            if slot.reshaped, let type = fields[i].reshaped, let stored = row.storedJSON(column: slot.column),
+                let value = try? JSONParser.parse(stored)
+            {
+                w.storedComplex(value, type: type, model: model)
+                continue
+            }
             row.write(column: slot.column, kind: slot.kind, flags: slot.kind == .flags ? fields[i].flags : nil, to: &w)
         }
         expanded?(&w)
@@ -133,6 +150,8 @@ final class EntityProjection: @unchecked Sendable {
 protocol ProjectedRow {
     func writeID(to w: inout JSONWriter)
     func write(column: Int, kind: ColumnKind, flags: EnumType?, to w: inout JSONWriter)
+    /// The JSON a column keeps (a complex or collection value), or nil where it holds none.
+    func storedJSON(column: Int) -> [UInt8]?
 }
 
 extension StoredEntity: ProjectedRow {
@@ -140,11 +159,19 @@ extension StoredEntity: ProjectedRow {
     func write(column: Int, kind: ColumnKind, flags: EnumType?, to w: inout JSONWriter) {
         ColumnCodec.write(values[column], kind: kind, flags: flags, to: &w)
     }
+    func storedJSON(column: Int) -> [UInt8]? {
+        if case .text(let json) = values[column] { return Array(json.utf8) }
+        return nil
+    }
 }
 
 extension EntityRow: ProjectedRow {
     func writeID(to w: inout JSONWriter) { w.string(utf8: id) }
     func write(column index: Int, kind: ColumnKind, flags: EnumType?, to w: inout JSONWriter) {
         ColumnCodec.write(column(index), kind: kind, flags: flags, to: &w)
+    }
+    func storedJSON(column index: Int) -> [UInt8]? {
+        if case .text(let json) = column(index) { return Array(json) }
+        return nil
     }
 }

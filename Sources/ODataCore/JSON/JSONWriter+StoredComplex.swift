@@ -1,0 +1,41 @@
+import ODataModel
+
+extension JSONWriter {
+    /// A complex value (or a collection of them) as stored, written as the version `model` shows it:
+    /// its type's members in the model's order, each nested value so too; a member the stored value
+    /// lacks (it was written through a version without it) null, or its default where it is not
+    /// nullable; members this version does not have left out. A stored type this version does not
+    /// know is shown as the declared one. See `ServiceModel.storesOtherwise`.
+    public mutating func storedComplex(_ stored: JSONValue, type: TypeReference, model: EdmModel) {
+        switch (type, stored) {
+        case (.collection(let element), .array(let items)):
+            beginArray()
+            for item in items { storedComplex(item, type: element, model: model) }
+            endArray()
+        case (.complex(let declared), .object(let members)):
+            guard let declaredType = model.complexTypes[declared] else { json(stored); return }
+            var shown = declaredType
+            if case .string(let name) = members["@odata.type"], let named = model.structuredType(qualified: Substring(name)),
+                named.kind == .complex, declaredType.isAssignable(from: named)
+            {
+                shown = named
+            }
+            beginObject()
+            key("@odata.type")
+            string(model.odataType(of: shown.name))
+            for p in shown.properties {
+                key(p.name)
+                if let value = members[p.name] {
+                    storedComplex(value, type: p.type, model: model)
+                } else if p.nullable {
+                    null()
+                } else {
+                    value(.defaultValue(of: p.type, in: model), type: p.type, model: model)
+                }
+            }
+            endObject()
+        default:
+            json(stored)  // a primitive or enum value, or null: as kept
+        }
+    }
+}

@@ -1,0 +1,28 @@
+extension ServiceModel {
+    /// Whether a value of `type`, as the version `version` declares it, may be stored in a shape that
+    /// version does not show: a complex type it can hold (through nested properties and derived types)
+    /// is declared otherwise, or not at all, in another version. Values are kept as the version that
+    /// wrote them shaped them (v1.0's `windowsMinimumOperatingSystem` lacks beta's `v10_1607`), so such a
+    /// value is shown member by member as its reader's version has it; any other is shown as kept.
+    public func storesOtherwise(_ type: TypeReference, in version: String) -> Bool {
+        guard let model = versions[version] else { return false }
+        var pending: [String] = []
+        if case .complex(let name) = type.element { pending.append(name) }
+        var seen: Set<String> = []
+        while let name = pending.popLast() {
+            guard seen.insert(name).inserted, let mine = model.complexTypes[name] else { continue }
+            for other in versions.values where other !== model {
+                guard let theirs = other.complexTypes[name], Self.sameShape(mine, theirs) else { return true }
+            }
+            pending += mine.derivedTypes
+            for p in mine.properties {
+                if case .complex(let nested) = p.type.element { pending.append(nested) }
+            }
+        }
+        return false
+    }
+
+    private static func sameShape(_ a: StructuredType, _ b: StructuredType) -> Bool {
+        a.baseName == b.baseName && a.properties == b.properties && Set(a.derivedTypes) == Set(b.derivedTypes)
+    }
+}
