@@ -18,8 +18,9 @@ import Testing
     var appDeviceStatuses: StorageTable { layout.table(path: ["mobileApps", "deviceStatuses"])! }
     var provisioning: StorageTable { layout.table(path: ["iosLobAppProvisioningConfigurations"])! }
 
+    /// A row as the service makes one: its type's defaults, then `values`.
     func row(_ table: StorageTable, id: String, type: String, _ values: [String: SQLValue] = [:]) -> StoredEntity {
-        var row = [SQLValue](repeating: .null, count: table.columns.count)
+        var row = table.defaultRow(type: type, service: GraphModel.service)
         for (name, value) in values { row[table.columnIndex(name)!] = value }
         return StoredEntity(id: id, type: type, values: row)
     }
@@ -180,6 +181,27 @@ import Testing
             #expect(counted == 6, "t2's app2's counts, gone with it meanwhile, are in the snapshot")
             let after = try await store.withSnapshot(keys)
             #expect(after == ["t1/app1", "t1/app2", "t1/app3", "t1/app9", "t2/app1", "t2/app3"])
+        }
+    }
+
+    /// A row an older release left null where the model gives a default (an app made through v1.0,
+    /// beta's `isAssigned`) takes the default when imported; set values are kept.
+    @Test(arguments: TestBackend.available)
+    func importedRowsTakeTheDefaultsTheyLack(_ backend: TestBackend) async throws {
+        let file = try await withStore(backend) { source in
+            var old = row(apps, id: "old", type: "webApp", ["displayName": .text("Old")])
+            old.values[apps.columnIndex("isAssigned")!] = .null
+            old.values[apps.columnIndex("roleScopeTagIds")!] = .null
+            try await source.insert(apps, in: Scope(tenant: "t", parents: []), old)
+            return try await export(source)
+        }
+        try await withStore(backend) { target in
+            _ = try await importing(file, into: target)
+            let read = try #require(try await target.get(apps, in: Scope(tenant: "t", parents: []), id: "old", types: nil))
+            #expect(read.values[apps.columnIndex("isAssigned")!] == .boolean(false) || read.values[apps.columnIndex("isAssigned")!] == .integer(0))
+            #expect(read.values[apps.columnIndex("roleScopeTagIds")!] == .text("[]"))
+            #expect(read.values[apps.columnIndex("displayName")!] == .text("Old"))
+            #expect(read.values[apps.columnIndex("description")!] == .null)
         }
     }
 

@@ -5,7 +5,9 @@ import ODataCore
 /// those in one commit; PostgreSQL runs them on connections of their own); a table's rows are all
 /// stored before the next table's, so every container exists before what it holds. Summary counts
 /// follow from the rows, as for any write; then the `counted` lines set when each container's rows
-/// last changed. A row whose key is taken is left as the store has it and counted as skipped
+/// last changed. A row that holds null where the model gives a default (written by an older release,
+/// see `StorageTable.defaultRow`) takes the default, as the store's own rows did when that release's
+/// successor first started on them. A row whose key is taken is left as the store has it and counted as skipped
 /// (`EntityStore.insertNew`): an import cut short (or repeated) can be run again. A row whose
 /// container is missing stops the import.
 public final class StoreImport {
@@ -49,6 +51,8 @@ public final class StoreImport {
     private var pending: [StoredEntity] = []
     private var running: [Task<Stored, any Error>] = []
     private var tablesDone: Set<String> = []
+    /// Table and type → the row a new entity starts from, for the defaults a row may lack.
+    private var defaultRows: [String: [SQLValue]] = [:]
 
     public init(store: any EntityStore) {
         self.store = store
@@ -136,7 +140,17 @@ public final class StoreImport {
             try await flush()
         }
         if pending.isEmpty { pendingScope = row.scope }
-        pending.append(row.entity)
+        pending.append(withDefaults(row.entity, table))
+    }
+
+    private func withDefaults(_ entity: StoredEntity, _ table: StorageTable) -> StoredEntity {
+        let key = table.name + "\u{1F}" + entity.type
+        let defaults = defaultRows[key] ?? table.defaultRow(type: entity.type, service: store.layout.service)
+        defaultRows[key] = defaults
+        guard zip(entity.values, defaults).contains(where: { $0 == .null && $1 != .null }) else { return entity }
+        var filled = entity
+        for i in filled.values.indices where filled.values[i] == .null { filled.values[i] = defaults[i] }
+        return filled
     }
 
     private func flush() async throws {
