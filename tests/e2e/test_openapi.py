@@ -100,3 +100,45 @@ def test_every_operation_it_describes_answers_as_described(server):
             gone = server.get(base + concrete(template, ids))
             assert gone.status_code == 404
             check(document, template, "get", gone)
+
+
+def test_a_client_generated_from_it_works(server, tmp_path):
+    """openapi-python-client, a generator of typed Python clients, makes one from the description
+    without a warning, and that client creates, filters, orders, counts and reads a summary."""
+    import importlib
+    import sys
+    (tmp_path / "beta.json").write_text(server.get("/beta/$openapi").text)
+    subprocess.run([sys.executable, "-m", "openapi_python_client", "generate", "--path", str(tmp_path / "beta.json"), "--meta", "none",
+                    "--output-path", str(tmp_path / "statusgraph_beta"), "--fail-on-warning"], check=True, capture_output=True, timeout=300)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        package = importlib.import_module("statusgraph_beta")
+        models = importlib.import_module("statusgraph_beta.models")
+        api = "statusgraph_beta.api.device_app_management_mobile_app_configurations"
+        create_configuration = importlib.import_module(f"{api}.device_app_management_create_mobile_app_configurations")
+        statuses = f"{api}_user_statuses.device_app_management_mobile_app_configurations_"
+        create_status = importlib.import_module(statuses + "create_user_statuses")
+        list_statuses = importlib.import_module(statuses + "list_user_statuses")
+        summary = importlib.import_module(
+            f"{api}_user_status_summary.device_app_management_mobile_app_configurations_get_user_status_summary")
+        client = package.AuthenticatedClient(base_url=f"{server.url}/beta", token=server.token)
+
+        configuration = create_configuration.sync(client=client, body=models.MicrosoftGraphIosMobileAppConfiguration.from_dict(
+            {"@odata.type": "#microsoft.graph.iosMobileAppConfiguration", "displayName": "Generated"}))
+        assert isinstance(configuration, models.MicrosoftGraphManagedDeviceMobileAppConfiguration), configuration
+        for name, status in (("ada", "compliant"), ("bob", "error"), ("cy", "error")):
+            body = models.MicrosoftGraphManagedDeviceMobileAppConfigurationUserStatus.from_dict(
+                {"userPrincipalName": f"{name}@contoso.com", "status": status})
+            created = create_status.sync(configuration.id, client=client, body=body)
+            assert created.user_principal_name == f"{name}@contoso.com" and created.status.value == status
+        page = list_statuses.sync(configuration.id, client=client, filter_="status eq 'error'", orderby=["userPrincipalName desc"],
+                                  count=True, top=1)
+        assert page.odata_count == 2 and [s.user_principal_name for s in page.value] == ["cy@contoso.com"]
+        counts = summary.sync(configuration.id, client=client)
+        assert (counts.success_count, counts.error_count) == (1, 2)
+        missing = list_statuses.sync_detailed("no-such-configuration", client=client)
+        assert missing.status_code == 404 and missing.parsed.error.code == "ResourceNotFound"
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in [m for m in sys.modules if m.startswith("statusgraph_beta")]:
+            del sys.modules[name]
