@@ -1,7 +1,8 @@
 extension ServiceModel {
     /// Whether a value of `type`, as the version `version` declares it, may be stored in a shape that
     /// version does not show: a complex type it can hold (through nested properties and derived types)
-    /// is declared otherwise, or not at all, in another version. Values are kept as the version that
+    /// is declared otherwise, or not at all, in another version, or one of its enums has other members.
+    /// Values are kept as the version that
     /// wrote them shaped them (v1.0's `windowsMinimumOperatingSystem` lacks beta's `v10_1607`), so such a
     /// value is shown member by member as its reader's version has it; any other is shown as kept.
     public func storesOtherwise(_ type: TypeReference, in version: String) -> Bool {
@@ -16,7 +17,13 @@ extension ServiceModel {
             }
             pending += mine.derivedTypes
             for p in mine.properties {
-                if case .complex(let nested) = p.type.element { pending.append(nested) }
+                switch p.type.element {
+                case .complex(let nested): pending.append(nested)
+                case .enumeration(let name):
+                    let members = model.enumTypes[name]?.members.map(\.name)
+                    for other in versions.values where other.enumTypes[name]?.members.map(\.name) != members { return true }
+                case .primitive, .entity, .collection: break
+                }
             }
         }
         return false

@@ -211,6 +211,19 @@ import Testing
             #expect(Set(v1OS.keys) == Set(v1Members + ["@odata.type"]))
             let v1Experience = try await client.send(.get, "/v1.0\(apps)/\(win32b)").json["installExperience"] as? [String: Any] ?? [:]
             #expect(v1Experience["runAsAccount"] != nil && v1Experience["maxRunTimeInMinutes"] == nil, "\(v1Experience)")
+            // Members and flags a version's enum lacks: flags without them (the zero member when none is
+            // left), a member as the property's default where the enum has no unknownFutureValue.
+            let arm = try await client.create(
+                "/beta" + apps,
+                ##"{"@odata.type":"#microsoft.graph.win32LobApp","applicableArchitectures":"x64,arm64","allowedArchitectures":"arm64","rules":[{"@odata.type":"#microsoft.graph.win32LobAppFileSystemRule","ruleType":"detection","operationType":"doesNotExist","path":"C:\\A"},{"@odata.type":"#microsoft.graph.win32LobAppFileSystemRule","ruleType":"detection","operationType":"exists","path":"C:\\B"}]}"##)
+            let armV1 = try await client.send(.get, "/v1.0\(apps)/\(arm)").json
+            #expect(armV1["applicableArchitectures"] as? String == "x64" && armV1["allowedArchitectures"] as? String == "none", "\(armV1)")
+            let rules = armV1["rules"] as? [[String: Any]] ?? []
+            #expect(rules.map { $0["operationType"] as? String } == ["notConfigured", "exists"], "\(rules)")
+            #expect(rules.map { $0["path"] as? String } == ["C:\\A", "C:\\B"])
+            let armBeta = try await client.send(.get, "/beta\(apps)/\(arm)").json
+            #expect(armBeta["allowedArchitectures"] as? String == "arm64")
+            #expect((armBeta["rules"] as? [[String: Any]])?.first?["operationType"] as? String == "doesNotExist")
             // The same in a page, read in place.
             let page = try await client.send(.get, "/v1.0\(apps)?$select=id,microsoft.graph.win32LobApp/installExperience")
             let rows = page.json["value"] as? [[String: Any]] ?? []

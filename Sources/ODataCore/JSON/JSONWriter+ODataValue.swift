@@ -35,14 +35,14 @@ extension JSONWriter {
         }
     }
 
-    /// `x86,x64` for a mask; the member worth 0 (or `0`) when no bit is set.
+    /// `x86,x64` for a mask; the member worth 0 (or `0`) when no bit is set, or none this version's
+    /// enum has (v1.0's `windowsArchitecture` has no `arm64`, which a value written through beta may hold).
     public static func flagNames(_ mask: Int64, _ e: EnumType) -> String {
-        if mask == 0 { return e.members.first { $0.value == 0 }?.name ?? "0" }
         var names: [String] = []
         for m in e.members {
             if let v = m.value, v != 0, mask & v == v { names.append(m.name) }
         }
-        return names.joined(separator: ",")
+        return names.isEmpty ? e.members.first { $0.value == 0 }?.name ?? "0" : names.joined(separator: ",")
     }
 }
 

@@ -5,13 +5,32 @@ extension JSONWriter {
     /// its type's members in the model's order, each nested value so too; a member the stored value
     /// lacks (it was written through a version without it) null, or its default where it is not
     /// nullable; members this version does not have left out. A stored type this version does not
-    /// know is shown as the declared one. See `ServiceModel.storesOtherwise`.
-    public mutating func storedComplex(_ stored: JSONValue, type: TypeReference, model: EdmModel) {
+    /// know is shown as the declared one; an enum member it does not know as `unknownFutureValue`, as
+    /// Graph shows the members an older client does not know, else as null or the default, and flags
+    /// without the bits it does not know. See `ServiceModel.storesOtherwise`.
+    public mutating func storedComplex(_ stored: JSONValue, type: TypeReference, model: EdmModel, nullable: Bool = true) {
         switch (type, stored) {
         case (.collection(let element), .array(let items)):
             beginArray()
-            for item in items { storedComplex(item, type: element, model: model) }
+            for item in items { storedComplex(item, type: element, model: model, nullable: false) }
             endArray()
+        case (.enumeration(let name), .string(let member)):
+            guard let e = model.enumTypes[name] else { json(stored); return }
+            if e.isFlags {
+                var mask: Int64 = 0
+                for part in member.split(separator: ",") {
+                    mask |= e.member(named: String(part.trimmingSpaces()))?.value ?? 0
+                }
+                string(Self.flagNames(mask, e))
+            } else if e.member(named: member) != nil {
+                string(member)
+            } else if e.member(named: "unknownFutureValue") != nil {
+                string("unknownFutureValue")
+            } else if nullable {
+                null()
+            } else {
+                string(e.defaultMember.name)
+            }
         case (.complex(let declared), .object(let members)):
             guard let declaredType = model.complexTypes[declared] else { json(stored); return }
             var shown = declaredType
@@ -26,7 +45,7 @@ extension JSONWriter {
             for p in shown.properties {
                 key(p.name)
                 if let value = members[p.name] {
-                    storedComplex(value, type: p.type, model: model)
+                    storedComplex(value, type: p.type, model: model, nullable: p.nullable)
                 } else if p.nullable {
                     null()
                 } else {
