@@ -211,6 +211,14 @@ import Testing
             #expect(Set(v1OS.keys) == Set(v1Members + ["@odata.type"]))
             let v1Experience = try await client.send(.get, "/v1.0\(apps)/\(win32b)").json["installExperience"] as? [String: Any] ?? [:]
             #expect(v1Experience["runAsAccount"] != nil && v1Experience["maxRunTimeInMinutes"] == nil, "\(v1Experience)")
+            // Filters read a member a value lacks as shown: its default (an app without the object is not found).
+            _ = try await client.create("/beta" + apps, ##"{"@odata.type":"#microsoft.graph.windowsUniversalAppX"}"##)
+            for (test, expected) in [("eq false", [universal]), ("eq true", [universal2])] {
+                let found = try await client.send(
+                    .get, "/beta\(apps)?$filter=" + "microsoft.graph.windowsUniversalAppX/minimumSupportedOperatingSystem/v10_1607 \(test)"
+                        .addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+                #expect((found.json["value"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == expected, "\(test): \(found.text)")
+            }
             // Members and flags a version's enum lacks: flags without them (the zero member when none is
             // left), a member as the property's default where the enum has no unknownFutureValue.
             let arm = try await client.create(

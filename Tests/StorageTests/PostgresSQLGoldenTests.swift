@@ -73,6 +73,8 @@ import Testing
         #expect(try sql("roleScopeTagIds/any(t: t eq '0')")
             == #"EXISTS (SELECT 1 FROM jsonb_array_elements(("T"."roleScopeTagIds")::jsonb) AS "_e1"("value") WHERE (("_e1"."value" #>> '{}') = ?))"#)
         #expect(try sql("largeIcon/type eq 'image/png'") == #"((("T"."largeIcon")::jsonb #>> '{type}') = ?)"#)
+        #expect(try sql("microsoft.graph.windowsUniversalAppX/minimumSupportedOperatingSystem/v10_1607 eq false")
+            == #"(CASE WHEN jsonb_typeof(("T"."minimumSupportedOperatingSystem")::jsonb #> '{}') = 'object' THEN COALESCE(((("T"."minimumSupportedOperatingSystem")::jsonb #>> '{v10_1607}'))::boolean, ?) END = ?)"#)
         #expect(try sql("contains(displayName, 'x') and not (isFeatured eq true)")
             == #"(strpos("T"."displayName", ?) > 0 AND NOT COALESCE(("T"."isFeatured" = ?), FALSE))"#)
         #expect(try sql("displayName eq publisher") == #"("T"."displayName" IS NOT DISTINCT FROM "T"."publisher")"#)

@@ -160,6 +160,10 @@ final class RecordingDatabase: SQLDatabase {
             [.text("0")]))
         #expect(try sql("largeIcon/type eq 'image/png'") == SQLFragment(
             #"(json_extract("T"."largeIcon", '$.type') = ?)"#, [.text("image/png")]))
+        // A non-nullable member its object may lack (written through v1.0) reads as its default, as shown.
+        #expect(try sql("microsoft.graph.windowsUniversalAppX/minimumSupportedOperatingSystem/v10_1607 eq false") == SQLFragment(
+            #"(CASE WHEN json_type("T"."minimumSupportedOperatingSystem", '$') = 'object' THEN COALESCE(json_extract("T"."minimumSupportedOperatingSystem", '$.v10_1607'), ?) END = ?)"#,
+            [.boolean(false), .boolean(false)]))
     }
 
     @Test func keysetPagingAfterAPosition() async throws {

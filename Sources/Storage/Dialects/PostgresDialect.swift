@@ -22,6 +22,10 @@ public struct PostgresDialect: SQLDialect {
         return cast(text, kind)
     }
 
+    public func jsonIsObject(_ json: String, path: [String]) -> String {
+        "jsonb_typeof((\(json))::jsonb #> \(literal("{" + path.joined(separator: ",") + "}"))) = 'object'"
+    }
+
     public func jsonElements(_ json: String, alias: String) -> String {
         "jsonb_array_elements((\(json))::jsonb) AS \(quote(alias))(\"value\")"
     }

@@ -12,6 +12,8 @@ public protocol SQLDialect: Sendable {
     var nowTicks: String { get }
     /// The value at `path` inside the JSON text `json`, as a SQL value of `kind`.
     func jsonValue(_ json: String, path: [String], kind: ColumnKind) -> String
+    /// Whether the value at `path` (the document itself when empty) inside the JSON text `json` is an object.
+    func jsonIsObject(_ json: String, path: [String]) -> String
     /// A table expression yielding one row per element of the JSON array `json`, named `alias`.
     func jsonElements(_ json: String, alias: String) -> String
     /// The value of the current element of `alias`, as a SQL value of `kind`.

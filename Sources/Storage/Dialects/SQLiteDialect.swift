@@ -21,6 +21,10 @@ public struct SQLiteDialect: SQLDialect {
         "json_extract(\(json), \(literal("$" + path.map { "." + $0 }.joined())))"
     }
 
+    public func jsonIsObject(_ json: String, path: [String]) -> String {
+        "json_type(\(json), \(literal("$" + path.map { "." + $0 }.joined()))) = 'object'"
+    }
+
     public func jsonElements(_ json: String, alias: String) -> String { "json_each(\(json)) AS \(quote(alias))" }
 
     public func jsonElementValue(alias: String, kind: ColumnKind) -> String { "\(quote(alias)).\"value\"" }

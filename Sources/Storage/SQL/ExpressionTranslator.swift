@@ -178,6 +178,29 @@ public struct ExpressionTranslator {
         return v
     }
 
+    /// The default of the member at `path` inside the complex property `property`, where an object may
+    /// lack it: a non-nullable member in this version that some stored values do not hold (written
+    /// through a version whose type has no such member; `JSONWriter.storedComplex` shows them as this
+    /// default). The property's type is the one the table's types that have the member give it (a
+    /// column is shared: `minimumSupportedOperatingSystem` is of another type on each kind of app).
+    /// Kinds kept in JSON as SQL reads them back only (not dates, which JSON keeps as text).
+    private func missingMemberDefault(_ property: String, path: [String], kind: ColumnKind) -> SQLValue? {
+        guard [.boolean, .integer, .real, .text, .enumName].contains(kind) else { return nil }
+        var leaves: [Property] = []
+        for typeName in table.family.sorted() {
+            guard var current = model.entityTypes[typeName]?.property(named: property)?.type else { continue }
+            var leaf: Property?
+            for name in path {
+                guard case .complex(let t) = current, let p = model.complexTypes[t]?.property(named: name) else { leaf = nil; break }
+                leaf = p
+                current = p.type
+            }
+            if let leaf, !leaves.contains(leaf) { leaves.append(leaf) }
+        }
+        guard leaves.count == 1, let leaf = leaves.first, !leaf.nullable else { return nil }
+        return kind.encode(.defaultValue(of: leaf.type, in: model), type: leaf.type, model: model)
+    }
+
     /// The SQL of a value expression.
     public mutating func value(_ e: BoundExpression) throws(ODataError) -> SQLFragment {
         switch e {
@@ -187,7 +210,11 @@ public struct ExpressionTranslator {
             guard let index = table.columnIndex(name) else { throw .badRequest("'\(name)' cannot be queried.") }
             let column = "\(row).\(dialect.quote(table.columns[index].name))"
             guard !path.isEmpty else { return SQLFragment(column) }
-            return SQLFragment(dialect.jsonValue(column, path: path, kind: ColumnKind(type) { model.enumTypes[$0]?.isFlags ?? false }))
+            let kind = ColumnKind(type) { model.enumTypes[$0]?.isFlags ?? false }
+            let member = SQLFragment(dialect.jsonValue(column, path: path, kind: kind))
+            guard let fallback = missingMemberDefault(name, path: path, kind: kind) else { return member }
+            // A member its object lacks (written through a version without it) is what the answer shows: its default.
+            return "CASE WHEN \(dialect.jsonIsObject(column, path: path.dropLast())) THEN COALESCE(" + member + ", " + .bind(fallback) + ") END"
         case .element(let variable, let path, let type):
             guard let alias = elements[variable] else { throw .badRequest("'\(variable)' is not a lambda variable in scope.") }
             let kind = ColumnKind(type) { model.enumTypes[$0]?.isFlags ?? false }
