@@ -70,8 +70,9 @@ extension ODataService {
 
     private func singletonRow(_ call: Call, _ table: StorageTable) async throws -> StoredEntity {
         let type = call.path.type
-        let initial = StoredEntity(
-            id: call.request.tenant, type: type.name, values: table.defaultRow(type: type.name, service: service))
+        // The row it starts as: its projection's defaults, made once (not the model walked per request).
+        guard let projection = call.version.projection(table, type: type.name) else { throw notFound(call) }
+        let initial = StoredEntity(id: call.request.tenant, type: type.name, values: projection.defaults)
         return try await store.singleton(table, tenant: call.request.tenant, initial: initial)
     }
 

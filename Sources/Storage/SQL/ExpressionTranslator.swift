@@ -187,7 +187,7 @@ public struct ExpressionTranslator {
     private func missingMemberDefault(_ property: String, path: [String], kind: ColumnKind) -> SQLValue? {
         guard [.boolean, .integer, .real, .text, .enumName].contains(kind) else { return nil }
         var leaves: [Property] = []
-        for typeName in table.family.sorted() {
+        for typeName in table.family {
             guard var current = model.entityTypes[typeName]?.property(named: property)?.type else { continue }
             var leaf: Property?
             for name in path {
