@@ -4,6 +4,11 @@ public struct EnumType: Sendable {
         public let name: String
         /// Nil where the sources do not give the value (a name-only member).
         public let value: Int64?
+
+        public init(name: String, value: Int64?) {
+            self.name = name
+            self.value = value
+        }
     }
 
     public let name: String

@@ -29,6 +29,20 @@ extension ServiceModel {
         return false
     }
 
+    /// The enums two versions declare with other members: a value stored through one version may hold a
+    /// member another does not show (beta's `windowsArchitecture` has `arm64`, v1.0's not). An enum only
+    /// one version declares is not among them: only that version writes it.
+    static func varyingEnums(_ versions: [EdmModel]) -> Set<String> {
+        var names: Set<String> = []
+        for model in versions {
+            for (name, e) in model.enumTypes
+            where versions.contains(where: { $0.enumTypes[name].map { $0.members.map(\.name) != e.members.map(\.name) } ?? false }) {
+                names.insert(name)
+            }
+        }
+        return names
+    }
+
     private static func sameShape(_ a: StructuredType, _ b: StructuredType) -> Bool {
         a.baseName == b.baseName && a.properties == b.properties && Set(a.derivedTypes) == Set(b.derivedTypes)
     }

@@ -12,6 +12,8 @@ public final class ServiceModel: Sendable {
     public let permissions: [PermissionRule]
     /// Entity type → properties clients commonly order its collections by (each gets an index).
     public let sortKeys: [String: [String]]
+    /// Enums whose members are not the same in every version (see `varyingEnums(_:)`).
+    public let enumsThatVary: Set<String>
 
     public init(
         versions: [EdmModel], serverManaged: [String: ServerManagedProperty], summaries: [Summary],
@@ -23,6 +25,7 @@ public final class ServiceModel: Sendable {
         self.summaries = summaries
         self.permissions = permissions
         self.sortKeys = sortKeys
+        self.enumsThatVary = Self.varyingEnums(versions)
         for summary in summaries { try check(summary) }
         if !permissions.isEmpty, !permissions.contains(where: { $0.path == "*" }) {
             throw ModelError("the permission rules need a '*' rule for the paths they do not list")

@@ -96,13 +96,13 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
     /// The WHERE conditions a query adds: its filter (and nothing else; scope and types come first).
     private func filterCondition(_ table: StorageTable, _ query: ListQuery) throws -> SQLFragment? {
         guard let filter = query.filter else { return nil }
-        var translator = ExpressionTranslator(table: table, dialect: d, model: query.model)
+        var translator = ExpressionTranslator(table: table, dialect: d, model: query.model, varyingEnums: layout.service.enumsThatVary)
         return try translator.predicate(filter)
     }
 
     /// The order keys' SQL, then `id` (never null: it orders as the primary key does, so the index serves it).
     private func orderKeys(_ table: StorageTable, _ query: ListQuery) throws -> [(sql: SQLFragment, descending: Bool, nullable: Bool)] {
-        var translator = ExpressionTranslator(table: table, dialect: d, model: query.model)
+        var translator = ExpressionTranslator(table: table, dialect: d, model: query.model, varyingEnums: layout.service.enumsThatVary)
         var keys: [(SQLFragment, Bool, Bool)] = []
         for key in query.order { keys.append((try translator.orderValue(key.expression), key.descending, true)) }
         keys.append((SQLFragment("\(d.quote(table.name)).\(d.quote("id"))"), false, false))

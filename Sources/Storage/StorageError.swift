@@ -11,6 +11,10 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         /// (PostgreSQL's deadlocks and serialization failures); nothing of it remains, and it is worth
         /// retrying. The database itself is fine.
         case contended
+        /// The query cannot be evaluated over the stored values: an expression of the client's `$filter` or
+        /// `$orderby` goes out of the database's range (a product beyond 64 bits on PostgreSQL). Its message
+        /// is told to the client: a backend writes it in words of its own, without stored values.
+        case unevaluable
         /// Anything else: a bug or a broken database.
         case internalError
     }

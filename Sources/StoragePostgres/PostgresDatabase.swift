@@ -428,6 +428,10 @@ public final class PostgresDatabase: SQLDatabase {
         switch Self.sqlState(error) {
         case "23505"?: return StorageError(.conflict, "an entity with this key exists already", underlying: error)
         case "23503"?: return StorageError(.parentNotFound, "the containing entity does not exist", underlying: error)
+        case let state? where state.hasPrefix("22"):  // a data exception: out of range, a value it cannot convert
+            // Said to the client in words of our own: PostgreSQL's message may quote a stored value.
+            let what = ["22003": "a number out of range", "22012": "a division by zero"][state] ?? "a value it cannot convert"
+            return StorageError(.unevaluable, "\(what) (SQLSTATE \(state))", underlying: error)
         case let state? where state.hasPrefix("08") || state.hasPrefix("57") || state == "53300":
             return StorageError(.unavailable, "PostgreSQL at \(context) is unavailable (\(state))", underlying: error)
         case nil:

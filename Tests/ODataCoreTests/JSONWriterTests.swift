@@ -1,4 +1,5 @@
 import ODataCore
+import ODataModel
 import Testing
 
 /// Strings written from UTF-8 read in place come out as the same strings written from `String` would.
@@ -122,5 +123,19 @@ import Testing
         w.dateTimeOffset(value)
         #expect(String(decoding: w.bytes, as: UTF8.self) == "\"\(text)\"")
         #expect(value.description == text)
+    }
+
+    /// Flags named as .NET (and so Graph) names them: the member worth exactly the value if there is one,
+    /// else the members that make it up, largest first, in ascending order; bits the enum lacks left out.
+    @Test(arguments: [
+        (Int64(5), "greaterThanOrEqual"), (1, "equal"), (3, "equal,notEqual"), (13, "greaterThan,lessThanOrEqual"),
+        (0, "notConfigured"), (64, "notConfigured"), (65, "equal"),
+    ])
+    func flagNames(_ mask: Int64, _ names: String) {
+        let detection = EnumType(
+            name: "win32LobAppDetectionOperator", isFlags: true,
+            members: [("notConfigured", 0), ("equal", 1), ("notEqual", 2), ("greaterThan", 4), ("greaterThanOrEqual", 5),
+                ("lessThan", 8), ("lessThanOrEqual", 9)].map { EnumType.Member(name: $0.0, value: $0.1) })
+        #expect(JSONWriter.flagNames(mask, detection) == names)
     }
 }

@@ -21,6 +21,15 @@ import Testing
         #expect(!error.message.contains("detail"), "what the store says is logged, not told")
     }
 
+    /// A query the store cannot evaluate over its values is the client's to change: a 400 that says why.
+    @Test func unevaluableQueries() {
+        let error = ErrorMapping.odataError(
+            for: StorageError(.unevaluable, "a number out of range (SQLSTATE 22003)"), logger: Logger(label: "test"))
+        #expect(ErrorMapping.httpStatus(error.kind) == 400)
+        #expect(error.code == "BadRequest")
+        #expect(error.message == "The $filter or $orderby cannot be evaluated over the stored values: a number out of range (SQLSTATE 22003).")
+    }
+
     /// The headers an error's kind calls for, the same on a direct answer and inside a `$batch` (both are
     /// built from this response).
     @Test(arguments: [

@@ -84,6 +84,18 @@ import Testing
         let secs = #"(("T"."createdDateTime" - ((("T"."createdDateTime" % 10000000) + 10000000) % 10000000)) / 10000000)"#
         #expect(try sql("month(createdDateTime) eq 2")
             == #"(CAST(EXTRACT(MONTH FROM to_timestamp(\#(secs)) AT TIME ZONE 'UTC') AS integer) = ?)"#)
+        // Dividing by zero gives null, as on SQLite (PostgreSQL would fail the statement).
+        #expect(try sql("dependentAppCount div 0 eq 1") == #"(("T"."dependentAppCount" / NULLIF(?, 0)) = ?)"#)
+        // A date inside JSON is its text, as the literal it is compared with (a cast to bigint failed).
+        #expect(try sql("microsoft.graph.iosVppApp/revokeLicenseActionResults/any(r: r/startDateTime gt 2020-01-01T00:00:00Z)")
+            == #"EXISTS (SELECT 1 FROM jsonb_array_elements(("T"."revokeLicenseActionResults")::jsonb) AS "_e1"("value") WHERE ((("_e1"."value")::jsonb #>> '{startDateTime}') > ?))"#)
+        // Flags inside JSON are kept as names (a cast to bigint failed): compared as the mask of this version's members.
+        let op = #"(("_e1"."value")::jsonb #>> '{operator}')"#
+        let terms = [("equal", 1), ("notEqual", 2), ("greaterThan", 4), ("greaterThanOrEqual", 5), ("lessThan", 8), ("lessThanOrEqual", 9)]
+            .map { "(CASE WHEN strpos((',' || replace(\(op), ' ', '') || ','), ',\($0.0),') > 0 THEN \($0.1) ELSE 0 END)" }
+        #expect(try sql("microsoft.graph.win32LobApp/detectionRules/any(d: d/operator has 'equal')")
+            == #"EXISTS (SELECT 1 FROM jsonb_array_elements(("T"."detectionRules")::jsonb) AS "_e1"("value") WHERE ((CASE WHEN jsonb_typeof(("_e1"."value")::jsonb #> '{}') = 'object' THEN COALESCE("#
+                + "(CASE WHEN \(op) IS NULL THEN NULL ELSE \(terms.joined(separator: " + ")) END), ?) END & ?) = ?))")
         #expect(try sql("date(createdDateTime) eq 2024-02-29") == #"(to_char(to_timestamp(\#(secs)) AT TIME ZONE 'UTC', 'YYYY-MM-DD') = ?)"#)
     }
 

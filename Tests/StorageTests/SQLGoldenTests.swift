@@ -164,6 +164,52 @@ final class RecordingDatabase: SQLDatabase {
         #expect(try sql("microsoft.graph.windowsUniversalAppX/minimumSupportedOperatingSystem/v10_1607 eq false") == SQLFragment(
             #"(CASE WHEN json_type("T"."minimumSupportedOperatingSystem", '$') = 'object' THEN COALESCE(json_extract("T"."minimumSupportedOperatingSystem", '$.v10_1607'), ?) END = ?)"#,
             [.boolean(false), .boolean(false)]))
+        // Flags inside JSON are kept as names: compared as the mask of the members this version has.
+        let op = #"json_extract("_e1"."value", '$.operator')"#
+        let terms = [("equal", 1), ("notEqual", 2), ("greaterThan", 4), ("greaterThanOrEqual", 5), ("lessThan", 8), ("lessThanOrEqual", 9)]
+            .map { "(CASE WHEN instr((',' || replace(\(op), ' ', '') || ','), ',\($0.0),') > 0 THEN \($0.1) ELSE 0 END)" }
+        #expect(try sql("microsoft.graph.win32LobApp/detectionRules/any(d: d/operator has 'equal')") == SQLFragment(
+            #"EXISTS (SELECT 1 FROM json_each("T"."detectionRules") AS "_e1" WHERE ((CASE WHEN json_type("_e1"."value", '$') = 'object' THEN COALESCE("#
+                + "(CASE WHEN \(op) IS NULL THEN NULL ELSE \(terms.joined(separator: " + ")) END), ?) END & ?) = ?))",
+            [.integer(0), .integer(1), .integer(1)]))
+        // Dividing by zero gives null on every backend.
+        #expect(try sql("dependentAppCount div 0 eq 1") == SQLFragment(
+            #"(("T"."dependentAppCount" / NULLIF(?, 0)) = ?)"#, [.integer(0), .integer(1)]))
+    }
+
+    /// A member of an enum the versions declare otherwise reads as the version shows it: through v1.0 a
+    /// file-system rule's `doesNotExist` (beta's) as `notConfigured`, by the type of the rule holding it
+    /// (`operationType` is of another enum on each kind of rule); flags without the bits v1.0 lacks.
+    @Test func membersVersionsDeclareOtherwise() throws {
+        let model = GraphModel.service.versions["v1.0"]!
+        let table = layout.table(path: ["mobileApps"])!
+        func sql(_ f: String) throws -> SQLFragment {
+            var t = ExpressionTranslator(
+                table: table, dialect: SQLiteDialect(), model: model, varyingEnums: GraphModel.service.enumsThatVary, row: #""T""#)
+            return try t.predicate(
+                try ExpressionBinder(model: model, type: model.entityTypes["mobileApp"]!).bindFilter(try ExpressionParser.parseFilter(f)))
+        }
+        let v = #"json_extract("_e1"."value", '$.operationType')"#
+        func known(_ members: String) -> String {
+            "(CASE WHEN \(v) IS NULL THEN NULL WHEN \(v) IN (\(members)) THEN \(v) ELSE 'notConfigured' END)"
+        }
+        #expect(try sql("microsoft.graph.win32LobApp/rules/any(r: r/operationType eq 'notConfigured')") == SQLFragment(
+            #"EXISTS (SELECT 1 FROM json_each("T"."rules") AS "_e1" WHERE ((CASE json_extract("_e1"."value", '$."@odata.type"')"#
+                + " WHEN '#microsoft.graph.win32LobAppFileSystemRule' THEN "
+                + known("'notConfigured', 'exists', 'modifiedDate', 'createdDate', 'version', 'sizeInMB'")
+                + " WHEN '#microsoft.graph.win32LobAppRegistryRule' THEN "
+                + known("'notConfigured', 'exists', 'doesNotExist', 'string', 'integer', 'version'")
+                + " ELSE \(v) END) = ?))",
+            [.text("notConfigured")]))
+        // x86 | x64 | arm | neutral: v1.0 has no arm64.
+        #expect(try sql("microsoft.graph.win32LobApp/applicableArchitectures eq 'x64'") == SQLFragment(
+            #"(("T"."applicableArchitectures" & ?) = ?)"#, [.integer(15), .integer(2)]))
+        // Enums the same in every version are read as kept (and a non-nullable member a rule lacks as its default).
+        #expect(try sql("microsoft.graph.win32LobApp/rules/any(r: r/ruleType eq 'detection')") == SQLFragment(
+            #"EXISTS (SELECT 1 FROM json_each("T"."rules") AS "_e1" WHERE (CASE WHEN json_type("_e1"."value", '$') = 'object' THEN COALESCE(json_extract("_e1"."value", '$.ruleType'), ?) END = ?))"#,
+            [.text("detection"), .text("detection")]))
+        #expect(GraphModel.service.enumsThatVary.isSuperset(of: ["windowsArchitecture", "win32LobAppFileSystemOperationType"]))
+        #expect(!GraphModel.service.enumsThatVary.contains("resultantAppState"))
     }
 
     @Test func keysetPagingAfterAPosition() async throws {

@@ -35,14 +35,25 @@ extension JSONWriter {
         }
     }
 
-    /// `x86,x64` for a mask; the member worth 0 (or `0`) when no bit is set, or none this version's
-    /// enum has (v1.0's `windowsArchitecture` has no `arm64`, which a value written through beta may hold).
+    /// `x86,x64` for a mask, as .NET (and so Graph) names a flags value: the member worth exactly the mask
+    /// if there is one (`greaterThanOrEqual`, 5, not `equal,greaterThan,greaterThanOrEqual`), else the
+    /// members that make it up, the largest taken first, named in ascending order; the member worth 0 (or
+    /// `0`) when no bit is set, or none this version's enum has (v1.0's `windowsArchitecture` has no
+    /// `arm64`, which a value written through beta may hold).
     public static func flagNames(_ mask: Int64, _ e: EnumType) -> String {
-        var names: [String] = []
-        for m in e.members {
-            if let v = m.value, v != 0, mask & v == v { names.append(m.name) }
+        let known = e.members.reduce(Int64(0)) { $0 | ($1.value ?? 0) }
+        let shown = mask & known
+        let none = e.members.first { $0.value == 0 }?.name ?? "0"
+        guard shown != 0 else { return none }
+        if let exact = e.members.first(where: { $0.value == shown }) { return exact.name }
+        var rest = shown
+        var names: [(Int64, String)] = []
+        for m in e.members.sorted(by: { ($0.value ?? 0) > ($1.value ?? 0) }) {
+            guard let v = m.value, v != 0, rest & v == v else { continue }
+            names.append((v, m.name))
+            rest &= ~v
         }
-        return names.isEmpty ? e.members.first { $0.value == 0 }?.name ?? "0" : names.joined(separator: ",")
+        return names.isEmpty ? none : names.sorted { $0.0 < $1.0 }.map(\.1).joined(separator: ",")
     }
 }
 

@@ -25,6 +25,9 @@ enum ErrorMapping {
                 return ODataError(
                     .serviceUnavailable, code: "ServiceUnavailable",
                     message: "The write conflicted with concurrent writes and was not made; retry it.")
+            case .unevaluable:
+                logger.info("query not evaluable: \(e)")
+                return .badRequest("The $filter or $orderby cannot be evaluated over the stored values: \(e.message).")
             case .internalError:
                 logger.error("storage failure: \(e)")
                 return internalError

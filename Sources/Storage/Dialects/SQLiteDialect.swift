@@ -18,11 +18,19 @@ public struct SQLiteDialect: SQLDialect {
     }
 
     public func jsonValue(_ json: String, path: [String], kind: ColumnKind) -> String {
-        "json_extract(\(json), \(literal("$" + path.map { "." + $0 }.joined())))"
+        "json_extract(\(json), \(literal(jsonPath(path))))"
     }
 
     public func jsonIsObject(_ json: String, path: [String]) -> String {
-        "json_type(\(json), \(literal("$" + path.map { "." + $0 }.joined()))) = 'object'"
+        "json_type(\(json), \(literal(jsonPath(path)))) = 'object'"
+    }
+
+    /// `$.a.b`; a label that is not a plain name (`@odata.type`) in double quotes, as SQLite's JSON paths take it.
+    private func jsonPath(_ path: [String]) -> String {
+        "$" + path.map { label in
+            label.utf8.allSatisfy { $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
+                ? "." + label : ".\"" + label + "\""
+        }.joined()
     }
 
     public func jsonElements(_ json: String, alias: String) -> String { "json_each(\(json)) AS \(quote(alias))" }

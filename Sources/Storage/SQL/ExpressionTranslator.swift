@@ -11,15 +11,22 @@ public struct ExpressionTranslator {
     /// The SQL that names the table's row (its name, or an alias).
     public let row: String
 
-    public init(table: StorageTable, dialect: any SQLDialect, model: EdmModel, row: String? = nil) {
+    /// Enums whose members are not the same in every version of the service (`ServiceModel.enumsThatVary`):
+    /// a stored value of one may be a member this version does not show.
+    public let varyingEnums: Set<String>
+
+    public init(table: StorageTable, dialect: any SQLDialect, model: EdmModel, varyingEnums: Set<String> = [], row: String? = nil) {
         self.table = table
         self.dialect = dialect
         self.model = model
+        self.varyingEnums = varyingEnums
         self.row = row ?? dialect.quote(table.name)
     }
 
     /// Lambda variables in scope: name → SQL of the current element.
     private var elements: [String: String] = [:]
+    /// Lambda variables in scope: name → the type of the collection's elements.
+    private var elementTypes: [String: TypeReference] = [:]
     private var lambdaCount = 0
 
     public mutating func predicate(_ e: BoundExpression) throws(ODataError) -> SQLFragment {
@@ -53,9 +60,10 @@ public struct ExpressionTranslator {
             guard let body else {
                 return SQLFragment("EXISTS (SELECT 1 FROM \(from))", source.bindings)
             }
-            let saved = elements
+            let saved = (elements, elementTypes)
             elements[variable] = alias
-            defer { elements = saved }
+            elementTypes[variable] = collection.type?.element
+            defer { (elements, elementTypes) = saved }
             let inner = try predicate(body)
             switch kind {
             case .any:
@@ -178,29 +186,6 @@ public struct ExpressionTranslator {
         return v
     }
 
-    /// The default of the member at `path` inside the complex property `property`, where an object may
-    /// lack it: a non-nullable member in this version that some stored values do not hold (written
-    /// through a version whose type has no such member; `JSONWriter.storedComplex` shows them as this
-    /// default). The property's type is the one the table's types that have the member give it (a
-    /// column is shared: `minimumSupportedOperatingSystem` is of another type on each kind of app).
-    /// Kinds kept in JSON as SQL reads them back only (not dates, which JSON keeps as text).
-    private func missingMemberDefault(_ property: String, path: [String], kind: ColumnKind) -> SQLValue? {
-        guard [.boolean, .integer, .real, .text, .enumName].contains(kind) else { return nil }
-        var leaves: [Property] = []
-        for typeName in table.family {
-            guard var current = model.entityTypes[typeName]?.property(named: property)?.type else { continue }
-            var leaf: Property?
-            for name in path {
-                guard case .complex(let t) = current, let p = model.complexTypes[t]?.property(named: name) else { leaf = nil; break }
-                leaf = p
-                current = p.type
-            }
-            if let leaf, !leaves.contains(leaf) { leaves.append(leaf) }
-        }
-        guard leaves.count == 1, let leaf = leaves.first, !leaf.nullable else { return nil }
-        return kind.encode(.defaultValue(of: leaf.type, in: model), type: leaf.type, model: model)
-    }
-
     /// The SQL of a value expression.
     public mutating func value(_ e: BoundExpression) throws(ODataError) -> SQLFragment {
         switch e {
@@ -209,18 +194,21 @@ public struct ExpressionTranslator {
         case .property(let name, let path, let type):
             guard let index = table.columnIndex(name) else { throw .badRequest("'\(name)' cannot be queried.") }
             let column = "\(row).\(dialect.quote(table.columns[index].name))"
-            guard !path.isEmpty else { return SQLFragment(column) }
-            let kind = ColumnKind(type) { model.enumTypes[$0]?.isFlags ?? false }
-            let member = SQLFragment(dialect.jsonValue(column, path: path, kind: kind))
-            guard let fallback = missingMemberDefault(name, path: path, kind: kind) else { return member }
-            // A member its object lacks (written through a version without it) is what the answer shows: its default.
-            return "CASE WHEN \(dialect.jsonIsObject(column, path: path.dropLast())) THEN COALESCE(" + member + ", " + .bind(fallback) + ") END"
+            guard !path.isEmpty else { return table.columns[index].kind == .flags ? shownFlags(column, type: type) : SQLFragment(column) }
+            return shownMember(
+                dialect.jsonValue(column, path: path, kind: jsonKind(type)), in: (column, path), type: type,
+                reached: members(ofProperty: name, path: path))
         case .element(let variable, let path, let type):
             guard let alias = elements[variable] else { throw .badRequest("'\(variable)' is not a lambda variable in scope.") }
-            let kind = ColumnKind(type) { model.enumTypes[$0]?.isFlags ?? false }
-            guard !path.isEmpty else { return SQLFragment(dialect.jsonElementValue(alias: alias, kind: kind == .timestamp ? .text : kind)) }
-            return SQLFragment(
-                dialect.jsonValue(dialect.jsonElementDocument(alias: alias), path: path, kind: ColumnKind(type) { model.enumTypes[$0]?.isFlags ?? false }))
+            let elementType = elementTypes[variable] ?? type
+            guard !path.isEmpty else {
+                let itself = Reached(holder: nil, property: Property(name: variable, type: .collection(elementType), nullable: false))
+                return shownMember(dialect.jsonElementValue(alias: alias, kind: jsonKind(type)), in: nil, type: type, reached: [itself])
+            }
+            let document = dialect.jsonElementDocument(alias: alias)
+            return shownMember(
+                dialect.jsonValue(document, path: path, kind: jsonKind(type)), in: (document, path), type: type,
+                reached: members(from: elementType, path: path))
         case .constant(let v, let t):
             let kind = t.map { ColumnKind($0) { model.enumTypes[$0]?.isFlags ?? false } } ?? .text
             return .bind(kind.encode(v, type: t ?? .primitive(.string), model: model))
@@ -253,9 +241,20 @@ public struct ExpressionTranslator {
             }
         case .arithmetic(let op, let a, let b):
             let symbol = ["add": "+", "sub": "-", "mul": "*", "div": "/", "mod": "%"][op.rawValue]!
-            return "(" + (try value(a)) + " \(symbol) " + (try value(b)) + ")"
+            // Dividing by zero gives null (a comparison with it false) on every backend, as SQLite has it;
+            // PostgreSQL would fail the statement.
+            let divisor = op == .div || op == .mod ? "NULLIF(" + (try value(b)) + ", 0)" : try value(b)
+            return "(" + (try value(a)) + " \(symbol) " + divisor + ")"
         default:
             return "(" + (try predicate(e)) + ")"
+        }
+    }
+
+    /// How a member is read out of JSON: dates and flags as the text JSON keeps them (flags then made a mask).
+    private func jsonKind(_ type: TypeReference) -> ColumnKind {
+        switch ColumnKind(type, isFlagsEnum: { model.enumTypes[$0]?.isFlags ?? false }) {
+        case .timestamp, .flags: return .text
+        case let kind: return kind
         }
     }
 
