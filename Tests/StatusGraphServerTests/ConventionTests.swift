@@ -243,7 +243,8 @@ import Testing
 
     /// `$filter` finds what each version shows: flags inside complex values (kept as names) as masks,
     /// members and bits a version's enum lacks as that version shows them, dates inside complex values,
-    /// and a division by zero as null, on every backend (PostgreSQL failed such statements: answered 500).
+    /// and arithmetic alike on every backend: a division by zero null, the remainder of doubles (PostgreSQL
+    /// failed such statements: answered 500).
     @Test func filtersFindWhatEachVersionShows() async throws {
         try await withApp { client in
             let apps = "/deviceAppManagement/mobileApps"
@@ -293,6 +294,13 @@ import Testing
             }
             let divided = try await client.send(.get, "/beta\(apps)?$filter=" + "dependentAppCount div 0 eq 0".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
             #expect(divided.status == 200 && (divided.json["value"] as? [Any])?.isEmpty == true, "\(divided.text)")
+            // The remainder of doubles, as .NET has it (SQLite's `%` truncated 2.5 to 2; PostgreSQL has no `%` for them: 500).
+            for (filter, all) in [("(dependentAppCount add 5) mod 2.5 eq 0", true), ("(dependentAppCount add 5) mod 3.0 eq 2", true),
+                ("(dependentAppCount add 5) mod 2.5 eq 1", false), ("(dependentAppCount sub 5) mod 3.0 eq -2", true)]
+            {
+                let reply = try await client.send(.get, "/beta\(apps)?$filter=" + filter.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+                #expect(reply.status == 200 && (reply.json["value"] as? [Any])?.count == (all ? 3 : 0), "\(filter): \(reply.text)")
+            }
             // SQLite makes an integer that overflows a real; PostgreSQL refuses it: a 400 that says so, not a 500.
             let huge = try await client.send(
                 .get, "/beta\(apps)?$filter=" + "(dependentAppCount add 1) mul 9223372036854775807 mul 2 gt 1".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)

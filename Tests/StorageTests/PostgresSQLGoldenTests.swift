@@ -85,6 +85,8 @@ import Testing
         #expect(try sql("month(createdDateTime) eq 2")
             == #"(CAST(EXTRACT(MONTH FROM to_timestamp(\#(secs)) AT TIME ZONE 'UTC') AS integer) = ?)"#)
         // Dividing by zero gives null, as on SQLite (PostgreSQL would fail the statement).
+        #expect(try sql("dependentAppCount mod 2.5 eq 1")
+            == #"(CAST(mod(CAST("T"."dependentAppCount" AS numeric), CAST(NULLIF(?, 0) AS numeric)) AS double precision) = ?)"#)
         #expect(try sql("dependentAppCount div 0 eq 1") == #"(("T"."dependentAppCount" / NULLIF(?, 0)) = ?)"#)
         // A date inside JSON is its text, as the literal it is compared with (a cast to bigint failed).
         #expect(try sql("microsoft.graph.iosVppApp/revokeLicenseActionResults/any(r: r/startDateTime gt 2020-01-01T00:00:00Z)")

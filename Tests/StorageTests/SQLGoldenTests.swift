@@ -173,6 +173,8 @@ final class RecordingDatabase: SQLDatabase {
                 + "(CASE WHEN \(op) IS NULL THEN NULL ELSE \(terms.joined(separator: " + ")) END), ?) END & ?) = ?))",
             [.integer(0), .integer(1), .integer(1)]))
         // Dividing by zero gives null on every backend.
+        #expect(try sql("dependentAppCount mod 2.5 eq 1") == SQLFragment(
+            #"(("T"."dependentAppCount" - ? * CAST("T"."dependentAppCount" / NULLIF(?, 0) AS INTEGER)) = ?)"#, [.real(2.5), .real(2.5), .real(1)]))
         #expect(try sql("dependentAppCount div 0 eq 1") == SQLFragment(
             #"(("T"."dependentAppCount" / NULLIF(?, 0)) = ?)"#, [.integer(0), .integer(1)]))
     }

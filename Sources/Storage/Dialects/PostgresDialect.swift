@@ -46,6 +46,10 @@ public struct PostgresDialect: SQLDialect {
     }
 
     public func contains(_ a: String, _ b: String) -> String { "strpos(\(a), \(b)) > 0" }
+    /// PostgreSQL has no `%` for doubles: `mod` of numerics, exact, then a double again.
+    public func realRemainder(_ a: String, _ b: String) -> String {
+        "CAST(mod(CAST(\(a) AS numeric), CAST(NULLIF(\(b), 0) AS numeric)) AS double precision)"
+    }
     public func indexOf(_ a: String, _ b: String) -> String { "(strpos(\(a), \(b)) - 1)" }
     public func nullSafeEqual(_ a: String, _ b: String) -> String { "(\(a) IS NOT DISTINCT FROM \(b))" }
 

@@ -40,6 +40,8 @@ public struct SQLiteDialect: SQLDialect {
     public func jsonElementDocument(alias: String) -> String { "\(quote(alias)).\"value\"" }
 
     public func contains(_ a: String, _ b: String) -> String { "instr(\(a), \(b)) > 0" }
+    /// SQLite's `%` makes both sides integers first: the quotient is truncated instead (CAST rounds toward 0).
+    public func realRemainder(_ a: String, _ b: String) -> String { "(\(a) - \(b) * CAST(\(a) / NULLIF(\(b), 0) AS INTEGER))" }
     public func indexOf(_ a: String, _ b: String) -> String { "(instr(\(a), \(b)) - 1)" }
     public func nullSafeEqual(_ a: String, _ b: String) -> String { "(\(a) IS \(b))" }
 

@@ -240,6 +240,9 @@ public struct ExpressionTranslator {
             case .maxdatetime: return .bind(.integer(DateTimeOffset.maxValue.ticks))
             }
         case .arithmetic(let op, let a, let b):
+            if op == .mod, e.type == .primitive(.double) {
+                return combine(try value(a), try value(b)) { dialect.realRemainder($0, $1) }
+            }
             let symbol = ["add": "+", "sub": "-", "mul": "*", "div": "/", "mod": "%"][op.rawValue]!
             // Dividing by zero gives null (a comparison with it false) on every backend, as SQLite has it;
             // PostgreSQL would fail the statement.
