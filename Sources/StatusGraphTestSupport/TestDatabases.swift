@@ -25,8 +25,9 @@ public enum TestBackend: String, Sendable, CaseIterable, CustomStringConvertible
         ProcessInfo.processInfo.environment["STATUSGRAPH_TEST_BACKEND"].flatMap(TestBackend.init(rawValue:)) ?? .sqlite
     }
 
-    /// Opens a store on the storage named `key`; `close` stops what was started.
-    public func open(key: String) async throws -> OpenedStore {
+    /// Opens a store on the storage named `key`; `close` stops what was started. `configure` changes
+    /// the PostgreSQL settings the tests use.
+    public func open(key: String, configure: (inout StoragePostgres.PostgresDatabase.Settings) -> Void = { _ in }) async throws -> OpenedStore {
         let layout = try StorageLayout(service: GraphModel.service)
         switch self {
         case .sqlite:
@@ -43,6 +44,7 @@ public enum TestBackend: String, Sendable, CaseIterable, CustomStringConvertible
             settings.connectTimeout = .seconds(30)
             // Every read prepared from its first run, so that every suite checks the prepared path.
             settings.prepareAfter = 1
+            configure(&settings)
             var logger = Logger(label: "test-postgres")
             logger.logLevel = .critical
             let database = try PostgresDatabase(settings: settings, logger: logger)

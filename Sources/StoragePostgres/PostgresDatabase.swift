@@ -16,6 +16,7 @@ public final class PostgresDatabase: SQLDatabase {
     /// The URL with its password hidden, for messages.
     public let displayURL: String
     private let timeout: Duration
+    private let migrationTimeout: Duration
     private let maximumConnections: Int
     private let logger: Logger
     /// The statements prepared on the pool's connections.
@@ -35,6 +36,9 @@ public final class PostgresDatabase: SQLDatabase {
         public var timeout: Duration = .seconds(10)
         /// A read is prepared on a connection from its `prepareAfter`th run on (0: never; see `PreparedStatements`).
         public var prepareAfter = 3
+        /// The longest a migration may take once PostgreSQL answered (waiting for another instance's
+        /// included): recounting or re-indexing a large store takes longer than any request may.
+        public var migrationTimeout: Duration = .seconds(3600)
         public init(url: String) { self.url = url }
     }
 
@@ -70,6 +74,7 @@ public final class PostgresDatabase: SQLDatabase {
         poolLogger.logLevel = ProcessInfo.processInfo.environment["STATUSGRAPH_POOL_LOG"] == nil ? max(logger.logLevel, .error) : .trace  // PostgresNIO logs every failed connection attempt at info
         self.client = PostgresClient(configuration: configuration, backgroundLogger: poolLogger)
         self.timeout = settings.timeout
+        self.migrationTimeout = settings.migrationTimeout
         self.maximumConnections = settings.maximumConnections
         self.logger = logger
         self.prepared = PreparedStatements(promotion: settings.prepareAfter)
@@ -222,9 +227,10 @@ public final class PostgresDatabase: SQLDatabase {
     /// hangs, a network that drops packets) is abandoned by closing its connection: PostgresNIO's answers
     /// cannot be cancelled, and the timeout would otherwise wait for them.
     private func withConnection<T: Sendable>(
-        isRead: Bool = false, timedOut: String? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+        isRead: Bool = false, timedOut: String? = nil, within limit: Duration? = nil,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        try await bounded(timedOut: timedOut) {
+        try await bounded(timedOut: timedOut, within: limit) {
             var attempt = 1
             while true {
                 do {
@@ -276,7 +282,15 @@ public final class PostgresDatabase: SQLDatabase {
     /// Applies the schema in one transaction, under an advisory lock so that instances starting
     /// together migrate one after the other.
     public func migrate(_ plan: SchemaPlan) async throws {
+        // PostgreSQL answers within the usual timeout, or the start fails saying so; the migration itself
+        // may take longer (a recount, or indexes rebuilt, on a large store), up to `migrationTimeout`.
         try await withConnection(timedOut: "cannot reach PostgreSQL at \(displayURL): no answer within \(timeout)") { connection in
+            _ = try await self.send(on: connection) { connection.query("SELECT 1", logger: self.logger) }
+        }
+        try await withConnection(
+            timedOut: "migrating PostgreSQL at \(displayURL) did not finish within \(migrationTimeout) (--db-migration-timeout)",
+            within: migrationTimeout
+        ) { connection in
             do {
                 try await self.transaction(on: connection) { run in try await self.migrate(plan, run: run) }
             } catch where Self.isDatabaseError(error) {
@@ -296,8 +310,12 @@ public final class PostgresDatabase: SQLDatabase {
         for column in plan.columns where !existing.contains(column.table + "\u{1F}" + column.name) {
             _ = try await run(PostgresQuery(unsafeSQL: column.add))
         }
+        let recollate = try await uncollatedText(plan, run: run)
+        if !recollate.isEmpty {
+            logger.notice("migrating: giving the text columns of \(recollate.count) tables the C collation (their indexes are rebuilt: on a large store, minutes)")
+        }
         let stored = try await run(#"SELECT "value" FROM "_schema" WHERE "key" = 'derived'"#).first.flatMap { try? $0.decode(String.self) }
-        guard stored != plan.fingerprint else { return }
+        guard stored != plan.fingerprint || !recollate.isEmpty else { return }
         let triggers = try await run(
             "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND n.nspname = current_schema()")
         for row in triggers {
@@ -307,10 +325,40 @@ public final class PostgresDatabase: SQLDatabase {
             // schema no longer has would leave it behind.
             _ = try await run(PostgresQuery(unsafeSQL: "DROP FUNCTION IF EXISTS \(dialect.quote(trigger))()"))
         }
+        // With the triggers gone (a trigger's columns cannot change type); the indexes on them are rebuilt.
+        for statement in recollate { _ = try await run(PostgresQuery(unsafeSQL: statement)) }
         for statement in plan.backfill { _ = try await run(try Self.query(statement)) }
         for sql in plan.triggers + plan.recount { _ = try await run(PostgresQuery(unsafeSQL: sql)) }
         _ = try await run(
             #"INSERT INTO "_schema" ("key", "value") VALUES ('derived', \#(plan.fingerprint)) ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value""#)
+    }
+
+    /// The statements that give text columns made before their collation was given (in the database's
+    /// own, whatever locale it was made with) the one they have now (`PostgresDialect.textType`): one
+    /// `ALTER TABLE` per table. The rows stay as they are; the indexes on those columns are rebuilt.
+    private func uncollatedText(_ plan: SchemaPlan, run: (PostgresQuery) async throws -> [PostgresRow]) async throws -> [String] {
+        var collations: [String: String] = [:]
+        let rows = try await run(
+            """
+            SELECT c.relname, a.attname, COALESCE(co.collname, '') FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+            JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+            WHERE n.nspname = current_schema() AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid = 'text'::regtype
+            """)
+        for row in rows {
+            let (table, column, collation) = try row.decode((String, String, String).self)
+            collations[table + "\u{1F}" + column] = collation
+        }
+        var byTable: [(table: String, columns: [String])] = []
+        for column in plan.columns where column.type == dialect.textType {
+            guard let collation = collations[column.table + "\u{1F}" + column.name], collation != "C" else { continue }
+            let clause = "ALTER COLUMN \(dialect.quote(column.name)) TYPE \(column.type)"
+            if let last = byTable.indices.last, byTable[last].table == column.table {
+                byTable[last].columns.append(clause)
+            } else {
+                byTable.append((column.table, [clause]))
+            }
+        }
+        return byTable.map { "ALTER TABLE \(dialect.quote($0.table)) " + $0.columns.joined(separator: ", ") }
     }
 
     /// Runs `body` in a transaction on `connection`; `body` runs its statements through the function it
@@ -363,12 +411,14 @@ public final class PostgresDatabase: SQLDatabase {
 
     /// Runs `body` within the timeout, translating PostgreSQL's errors. `timedOut` is the message when it
     /// does not answer in time (by default written then, not for every call).
-    private func bounded<T: Sendable>(timedOut: String?, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    private func bounded<T: Sendable>(
+        timedOut: String?, within limit: Duration? = nil, _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
         do {
             return try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask { try await body() }
                 group.addTask {
-                    try await Task.sleep(for: self.timeout)
+                    try await Task.sleep(for: limit ?? self.timeout)
                     return nil
                 }
                 guard let first = try await group.next() else { throw CancellationError() }

@@ -36,6 +36,11 @@ struct StorageOptions: ParsableArguments {
     var connectTimeout = 5.0
 
     @Option(
+        name: .customLong("db-migration-timeout"),
+        help: "Seconds a start may spend migrating PostgreSQL once it answers (a recount or indexes rebuilt on a large store).")
+    var migrationTimeout = 3600.0
+
+    @Option(
         name: .customLong("db-prepare-after"),
         help: "Prepare a read on a PostgreSQL connection from its nth run on; 0 never (for a pooler that shares server sessions, such as PgBouncer in transaction mode).")
     var prepareAfter = 3
@@ -43,7 +48,9 @@ struct StorageOptions: ParsableArguments {
     func validate() throws {
         guard prepareAfter >= 0 else { throw ValidationError("--db-prepare-after must be 0 or more") }
         guard poolSize >= 1 else { throw ValidationError("--db-pool-size must be at least 1") }
-        guard timeout > 0, connectTimeout > 0 else { throw ValidationError("--db-timeout and --db-connect-timeout must be positive") }
+        guard timeout > 0, connectTimeout > 0, migrationTimeout > 0 else {
+            throw ValidationError("--db-timeout, --db-connect-timeout and --db-migration-timeout must be positive")
+        }
     }
 
     struct Opened {
@@ -68,6 +75,7 @@ struct StorageOptions: ParsableArguments {
         settings.timeout = .milliseconds(Int64(timeout * 1000))
         settings.connectTimeout = .milliseconds(Int64(connectTimeout * 1000))
         settings.prepareAfter = prepareAfter
+        settings.migrationTimeout = .milliseconds(Int64(migrationTimeout * 1000))
         do {
             let postgres = try PostgresDatabase(settings: settings, logger: logger)
             return Opened(

@@ -71,8 +71,9 @@ import Testing
             return try t.predicate(try ExpressionBinder(model: model, type: model.entityTypes["mobileApp"]!).bindFilter(try ExpressionParser.parseFilter(f))).sql
         }
         #expect(try sql("roleScopeTagIds/any(t: t eq '0')")
-            == #"EXISTS (SELECT 1 FROM jsonb_array_elements(("T"."roleScopeTagIds")::jsonb) AS "_e1"("value") WHERE (("_e1"."value" #>> '{}') = ?))"#)
-        #expect(try sql("largeIcon/type eq 'image/png'") == #"((("T"."largeIcon")::jsonb #>> '{type}') = ?)"#)
+            == #"EXISTS (SELECT 1 FROM jsonb_array_elements(("T"."roleScopeTagIds")::jsonb) AS "_e1"("value") WHERE ((("_e1"."value" #>> '{}') COLLATE "C") = ?))"#)
+        // Text inside JSON is compared as the columns are, by code point.
+        #expect(try sql("largeIcon/type eq 'image/png'") == #"(((("T"."largeIcon")::jsonb #>> '{type}') COLLATE "C") = ?)"#)
         #expect(try sql("microsoft.graph.windowsUniversalAppX/minimumSupportedOperatingSystem/v10_1607 eq false")
             == #"(CASE WHEN jsonb_typeof(("T"."minimumSupportedOperatingSystem")::jsonb #> '{}') = 'object' THEN COALESCE(((("T"."minimumSupportedOperatingSystem")::jsonb #>> '{v10_1607}'))::boolean, ?) END = ?)"#)
         #expect(try sql("contains(displayName, 'x') and not (isFeatured eq true)")
@@ -90,9 +91,9 @@ import Testing
         #expect(try sql("dependentAppCount div 0 eq 1") == #"(("T"."dependentAppCount" / NULLIF(?, 0)) = ?)"#)
         // A date inside JSON is its text, as the literal it is compared with (a cast to bigint failed).
         #expect(try sql("microsoft.graph.iosVppApp/revokeLicenseActionResults/any(r: r/startDateTime gt 2020-01-01T00:00:00Z)")
-            == #"EXISTS (SELECT 1 FROM jsonb_array_elements(("T"."revokeLicenseActionResults")::jsonb) AS "_e1"("value") WHERE ((("_e1"."value")::jsonb #>> '{startDateTime}') > ?))"#)
+            == #"EXISTS (SELECT 1 FROM jsonb_array_elements(("T"."revokeLicenseActionResults")::jsonb) AS "_e1"("value") WHERE (((("_e1"."value")::jsonb #>> '{startDateTime}') COLLATE "C") > ?))"#)
         // Flags inside JSON are kept as names (a cast to bigint failed): compared as the mask of this version's members.
-        let op = #"(("_e1"."value")::jsonb #>> '{operator}')"#
+        let op = #"((("_e1"."value")::jsonb #>> '{operator}') COLLATE "C")"#
         let terms = [("equal", 1), ("notEqual", 2), ("greaterThan", 4), ("greaterThanOrEqual", 5), ("lessThan", 8), ("lessThanOrEqual", 9)]
             .map { "(CASE WHEN strpos((',' || replace(\(op), ' ', '') || ','), ',\($0.0),') > 0 THEN \($0.1) ELSE 0 END)" }
         #expect(try sql("microsoft.graph.win32LobApp/detectionRules/any(d: d/operator has 'equal')")
@@ -104,7 +105,7 @@ import Testing
     @Test func schema() {
         let schema = layout.schema(PostgresDialect())
         #expect(schema.contains(
-            #"CREATE TABLE IF NOT EXISTS "mobileApps_deviceStatuses" ("_tenant" TEXT NOT NULL, "_p1" TEXT NOT NULL, "id" TEXT NOT NULL, "_type" TEXT NOT NULL, "deviceId" TEXT, "deviceName" TEXT, "displayVersion" TEXT, "errorCode" BIGINT, "installState" TEXT, "installStateDetail" TEXT, "lastSyncDateTime" BIGINT, "mobileAppInstallStatusValue" TEXT, "osDescription" TEXT, "osVersion" TEXT, "userName" TEXT, "userPrincipalName" TEXT, PRIMARY KEY ("_tenant", "_p1", "id"), FOREIGN KEY ("_tenant", "_p1") REFERENCES "mobileApps" ("_tenant", "id") ON DELETE CASCADE)"#))
+            #"CREATE TABLE IF NOT EXISTS "mobileApps_deviceStatuses" ("_tenant" TEXT COLLATE "C" NOT NULL, "_p1" TEXT COLLATE "C" NOT NULL, "id" TEXT COLLATE "C" NOT NULL, "_type" TEXT COLLATE "C" NOT NULL, "deviceId" TEXT COLLATE "C", "deviceName" TEXT COLLATE "C", "displayVersion" TEXT COLLATE "C", "errorCode" BIGINT, "installState" TEXT COLLATE "C", "installStateDetail" TEXT COLLATE "C", "lastSyncDateTime" BIGINT, "mobileAppInstallStatusValue" TEXT COLLATE "C", "osDescription" TEXT COLLATE "C", "osVersion" TEXT COLLATE "C", "userName" TEXT COLLATE "C", "userPrincipalName" TEXT COLLATE "C", PRIMARY KEY ("_tenant", "_p1", "id"), FOREIGN KEY ("_tenant", "_p1") REFERENCES "mobileApps" ("_tenant", "id") ON DELETE CASCADE)"#))
         let function = schema.first { $0.hasPrefix(#"CREATE OR REPLACE FUNCTION "mobileApps_deviceStatuses_counts_insert"()"#) }
         #expect(schema.contains(
             #"CREATE OR REPLACE TRIGGER "mobileApps_deviceStatuses_counts_insert" AFTER INSERT ON "mobileApps_deviceStatuses" REFERENCING NEW TABLE AS "inserted" FOR EACH STATEMENT EXECUTE FUNCTION "mobileApps_deviceStatuses_counts_insert"()"#))

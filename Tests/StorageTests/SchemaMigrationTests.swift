@@ -116,6 +116,73 @@ import Testing
     }
 }
 
+/// A PostgreSQL store made before its text columns were given the "C" collation has them in the
+/// database's own (here a linguistic one, where ICU is there: `a` before `B`); a start gives them "C",
+/// with the rows and the indexes kept, and text is ordered by code point from then on.
+@Suite struct TextCollationTests {
+    @Test func postgresTextColumnsTakeTheCCollation() async throws {
+        guard TestBackend.available.contains(.postgres) else { return }
+        let backend = TestBackend.postgres
+        let key = UUID().uuidString
+        defer { Task { await backend.drop(key: key) } }
+        let layout = try StorageLayout(service: GraphModel.service)
+        let apps = layout.table(path: ["mobileApps"])!
+        let statuses = layout.table(path: ["mobileApps", "deviceStatuses"])!
+        let first = try await backend.open(key: key)
+        try await first.store.prepare()
+        try await first.store.insert(apps, in: Scope(tenant: "t", parents: []), StoredEntity(id: "app", type: "webApp", values: Array(repeating: .null, count: apps.columns.count)))
+        for name in ["b", "B", "a", "A"] {
+            var values = [SQLValue](repeating: .null, count: statuses.columns.count)
+            values[statuses.columnIndex("deviceName")!] = .text(name)
+            try await first.store.insert(statuses, in: Scope(tenant: "t", parents: ["app"]), StoredEntity(id: "d-" + name, type: "mobileAppInstallStatus", values: values))
+        }
+        let sql = try #require(first.store as? any SchemaTestAccess)
+        let linguistic = try await sql.query(#"SELECT collname FROM pg_collation WHERE collname IN ('en-US-x-icu', 'und-x-icu') ORDER BY collname LIMIT 1"#).first ?? "default"
+        for (table, column) in [("mobileApps", "id"), ("mobileApps_deviceStatuses", "_p1"), ("mobileApps_deviceStatuses", "deviceName")] {
+            try await sql.execute(#"ALTER TABLE "\#(table)" ALTER COLUMN "\#(column)" TYPE TEXT COLLATE "\#(linguistic)""#)
+        }
+        let ordered = #"SELECT "deviceName" FROM "mobileApps_deviceStatuses" ORDER BY "deviceName""#
+        if linguistic != "default" { #expect(try await sql.query(ordered) == ["a", "A", "b", "B"]) }
+        try await first.close()
+
+        let second = try await backend.open(key: key)
+        try await second.store.prepare()
+        let again = try #require(second.store as? any SchemaTestAccess)
+        let collations = try await again.query(
+            #"SELECT DISTINCT co.collname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_collation co ON co.oid = a.attcollation WHERE c.relname IN ('mobileApps', 'mobileApps_deviceStatuses') AND a.attname IN ('_tenant', '_p1', 'id', '_type', 'displayName', 'deviceName', 'installState')"#)
+        #expect(collations == ["C"])
+        #expect(try await again.query(ordered) == ["A", "B", "a", "b"])
+        #expect(try await second.store.get(statuses, in: Scope(tenant: "t", parents: ["app"]), id: "d-a", types: nil) != nil)
+        try await second.close()
+    }
+}
+
+/// A migration may take longer than a request may wait (a recount, or indexes rebuilt, on a large
+/// store; here another instance migrating): once PostgreSQL answered, a start waits for it up to
+/// `migrationTimeout`, not `--db-timeout` (it failed, and failed again at every start).
+@Suite struct MigrationTimeoutTests {
+    @Test func aMigrationMayTakeLongerThanARequestMayWait() async throws {
+        guard TestBackend.available.contains(.postgres) else { return }
+        let key = UUID().uuidString
+        defer { Task { await TestBackend.postgres.drop(key: key) } }
+        let first = try await TestBackend.postgres.open(key: key)
+        try await first.store.prepare()
+        let sql = try #require(first.store as? any SchemaTestAccess)
+        // Another instance migrating: the migrations' lock held for three seconds.
+        let holder = Task {
+            try await sql.query("SELECT pg_advisory_unlock(7347001)::text FROM (SELECT pg_advisory_lock(7347001), pg_sleep(3)) AS held")
+        }
+        while try await sql.query("SELECT count(*)::text FROM pg_locks WHERE locktype = 'advisory' AND objid = 7347001") == ["0"] {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let second = try await TestBackend.postgres.open(key: key) { $0.timeout = .seconds(1) }
+        try await second.store.prepare()  // waits for the lock, longer than its requests may
+        #expect(try await holder.value == ["true"])
+        try await second.close()
+        try await first.close()
+    }
+}
+
 /// Rows left null in a column the model gives a default (an app made through v1.0 before each version's
 /// defaults applied: beta's `isAssigned`, `dependentAppCount`), or imported so, take the default when
 /// the derived schema changes; set values stay, on every backend.
@@ -160,8 +227,19 @@ import Testing
 }
 
 /// Raw statements for tests that shape a database by hand.
-protocol SchemaTestAccess: Sendable { func execute(_ sql: String) async throws }
+protocol SchemaTestAccess: Sendable {
+    func execute(_ sql: String) async throws
+    /// The first column of each row, as text.
+    func query(_ sql: String) async throws -> [String]
+}
 
 extension SQLEntityStore: SchemaTestAccess {
     func execute(_ sql: String) async throws { _ = try await database.write(SQLStatement(sql)) }
+
+    func query(_ sql: String) async throws -> [String] {
+        try await database.query(SQLStatement(sql)).map { row in
+            if case .text(let text)? = row.first { return text }
+            return "\(row.first ?? .null)"
+        }
+    }
 }

@@ -47,6 +47,34 @@ import Testing
         return kept
     }
 
+    /// Text is ordered and compared by code point on every backend, whatever locale the database was
+    /// made with (PostgreSQL's columns are in the "C" collation): `$orderby` and `gt` answer alike.
+    @Test(arguments: TestBackend.available)
+    func textIsOrderedByCodePoint(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            try await store.insert(apps, in: Scope(tenant: "t", parents: []), row(apps, id: "app", type: "iosLobApp"))
+            for (i, name) in ["b", "B", "a", "A", "ä", "Z", "a b", "ab"].enumerated() {
+                try await store.insert(
+                    appDeviceStatuses, in: Scope(tenant: "t", parents: ["app"]),
+                    row(appDeviceStatuses, id: "d\(i)", type: "mobileAppInstallStatus", ["deviceName": .text(name)]))
+            }
+            let type = try #require(model.entityTypes["mobileAppInstallStatus"])
+            let binder = ExpressionBinder(model: model, type: type, option: "$orderby")
+            func names(_ filter: String?) async throws -> [String] {
+                var q = query()
+                q.order = [OrderKey(expression: try binder.bindOrderKey(.member(["deviceName"])), descending: false)]
+                if let filter { q.filter = try ExpressionBinder(model: model, type: type).bindFilter(ExpressionParser.parseFilter(filter)) }
+                return try await store.list(appDeviceStatuses, in: Scope(tenant: "t", parents: ["app"]), q).map { row in
+                    if case .text(let name) = row.values[appDeviceStatuses.columnIndex("deviceName")!] { return name }
+                    return "?"
+                }
+            }
+            #expect(try await names(nil) == ["A", "B", "Z", "a", "a b", "ab", "b", "ä"])
+            #expect(try await names("deviceName gt 'Z'") == ["a", "a b", "ab", "b", "ä"])
+            #expect(try await names("deviceName lt 'a'") == ["A", "B", "Z"])
+        }
+    }
+
     /// A tenant's reset: its rows at every depth and its counts go; another tenant's stay.
     @Test(arguments: TestBackend.available)
     func deletingATenantLeavesTheOthers(_ backend: TestBackend) async throws {

@@ -5,9 +5,22 @@ public struct PostgresDialect: SQLDialect {
 
     public func placeholder(_ n: Int) -> String { "$\(n)" }
 
-    public func typedPlaceholder(_ n: Int, kind: ColumnKind) -> String { "$\(n)::\(columnType(kind))" }
+    public func typedPlaceholder(_ n: Int, kind: ColumnKind) -> String { "$\(n)::\(type(kind))" }
+
+    /// Text in the "C" collation: ordered and compared by code point, as SQLite does, not by the locale
+    /// the database was made with (`en_US.utf8`, an official image's default, sorts `a` before `B`,
+    /// and makes `$orderby` and `gt` answer otherwise than on SQLite); and cheaper to compare.
+    public var textType: String { #"TEXT COLLATE "C""# }
 
     public func columnType(_ kind: ColumnKind) -> String {
+        switch kind {
+        case .text, .enumName: return textType
+        case .json, .integer, .timestamp, .flags, .real, .boolean, .blob: return type(kind)
+        }
+    }
+
+    /// The type alone, as a value is cast to it.
+    private func type(_ kind: ColumnKind) -> String {
         switch kind {
         case .text, .enumName, .json: return "TEXT"
         case .integer, .timestamp, .flags: return "BIGINT"
@@ -41,7 +54,8 @@ public struct PostgresDialect: SQLDialect {
         case .integer, .timestamp, .flags: return "(\(text))::bigint"
         case .real: return "(\(text))::double precision"
         case .boolean: return "(\(text))::boolean"
-        case .text, .enumName, .json, .blob: return text
+        case .text, .enumName: return "(\(text) COLLATE \"C\")"  // compared as the columns are (`textType`)
+        case .json, .blob: return text
         }
     }
 

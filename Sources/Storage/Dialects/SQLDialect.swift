@@ -8,6 +8,9 @@ public protocol SQLDialect: Sendable {
     /// The placeholder of the `n`th binding (1-based).
     func placeholder(_ n: Int) -> String
     func columnType(_ kind: ColumnKind) -> String
+    /// The type of a text column: the same order and comparisons on every database (byte order, as
+    /// SQLite's BINARY), whatever locale a database was made with.
+    var textType: String { get }
     /// An expression giving the current time in ticks (100 ns since 1970).
     var nowTicks: String { get }
     /// The value at `path` inside the JSON text `json`, as a SQL value of `kind`.

@@ -8,6 +8,9 @@ public struct SQLiteDialect: SQLDialect {
     /// SQLite orders nulls first ascending already, and takes no NULLS clause in an index.
     public func ascendingNullsFirst(_ quotedColumn: String) -> String { quotedColumn }
 
+    /// SQLite compares text by its bytes (BINARY) unless told otherwise.
+    public var textType: String { "TEXT" }
+
     public func columnType(_ kind: ColumnKind) -> String {
         switch kind {
         case .text, .enumName, .json: return "TEXT"

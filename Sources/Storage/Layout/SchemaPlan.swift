@@ -5,7 +5,8 @@
 /// summary counts rebuilt by `recount`.
 public struct SchemaPlan: Sendable {
     public let tables: [String]
-    /// Every property column, for adding to tables made by an older model (tables only grow).
+    /// Every column, for adding to tables made by an older model (tables only grow; a key column is made
+    /// with its table), and for the type it should have (a text column made before its collation was given).
     public let columns: [Column]
     public let triggers: [String]
     public let recount: [String]
@@ -13,10 +14,11 @@ public struct SchemaPlan: Sendable {
     /// Identifies the derived part (triggers and recount); stored under `_schema.key = 'derived'`.
     public let fingerprint: String
 
-    /// A column a table must have, and the statement that adds it.
+    /// A column a table must have, its type as the dialect writes it, and the statement that adds it.
     public struct Column: Sendable {
         public let table: String
         public let name: String
+        public let type: String
         public let add: String
     }
 

@@ -11,9 +11,7 @@ extension StorageLayout {
     public func schemaPlan(_ d: any SQLDialect) -> SchemaPlan {
         var tablesDDL: [String] = []
         for table in tables {
-            var cols = ["\(d.quote("_tenant")) TEXT NOT NULL"]
-            cols += table.parentKeyColumns.map { "\(d.quote($0)) TEXT NOT NULL" }
-            cols += ["\(d.quote("id")) TEXT NOT NULL", "\(d.quote("_type")) TEXT NOT NULL"]
+            var cols = table.keyColumns.map { "\(d.quote($0)) \(d.textType) NOT NULL" }
             cols += table.columns.map { "\(d.quote($0.name)) \(d.columnType($0.kind))" }
             let key = (["_tenant"] + table.parentKeyColumns + (table.isSingleton ? [] : ["id"])).map(d.quote)
             cols.append("PRIMARY KEY (\(key.joined(separator: ", ")))")
@@ -38,11 +36,17 @@ extension StorageLayout {
             recount += recountStatements(table, d)
         }
         let columns = tables.flatMap { table in
-            table.columns.map { column in
+            // The key columns are made with their table; listed for their type (`SchemaPlan.columns`).
+            table.keyColumns.map { name in
                 SchemaPlan.Column(
-                    table: table.name, name: column.name,
-                    add: "ALTER TABLE \(d.quote(table.name)) ADD COLUMN \(d.quote(column.name)) \(d.columnType(column.kind))")
+                    table: table.name, name: name, type: d.textType,
+                    add: "ALTER TABLE \(d.quote(table.name)) ADD COLUMN \(d.quote(name)) \(d.textType) NOT NULL")
             }
+                + table.columns.map { column in
+                    SchemaPlan.Column(
+                        table: table.name, name: column.name, type: d.columnType(column.kind),
+                        add: "ALTER TABLE \(d.quote(table.name)) ADD COLUMN \(d.quote(column.name)) \(d.columnType(column.kind))")
+                }
         }
         return SchemaPlan(tables: tablesDDL, columns: columns, triggers: triggers, recount: recount, backfill: backfill(d, service: service))
     }

@@ -42,6 +42,8 @@ public final class StorageTable: Sendable {
     private let index: [String: Int]
     /// The names of the key columns between tenant and id: one per containing entity (`_p1`, …).
     public let parentKeyColumns: [String]
+    /// The text columns every table has before its properties' own: tenant, containers, id and type.
+    public var keyColumns: [String] { ["_tenant"] + parentKeyColumns + ["id", "_type"] }
 
     init(
         name: String, path: [String], baseType: String, family: Set<String>, columns: [Column], parent: String?, feeds: [Feed],
