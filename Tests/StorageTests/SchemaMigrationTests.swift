@@ -125,11 +125,7 @@ import Testing
         let backend = TestBackend.postgres
         let key = UUID().uuidString
         defer { Task { await backend.drop(key: key) } }
-        let layout = try StorageLayout(service: GraphModel.service)
-        let apps = layout.table(path: ["mobileApps"])!
-        let statuses = layout.table(path: ["mobileApps", "deviceStatuses"])!
-        let first = try await backend.open(key: key)
-        try await first.store.prepare()
+        let (first, apps, statuses) = try await preparedStore(backend, key: key)
         try await first.store.insert(apps, in: Scope(tenant: "t", parents: []), StoredEntity(id: "app", type: "webApp", values: Array(repeating: .null, count: apps.columns.count)))
         for name in ["b", "B", "a", "A"] {
             var values = [SQLValue](repeating: .null, count: statuses.columns.count)
@@ -191,11 +187,7 @@ import Testing
     func nullsWhereTheModelGivesADefaultAreFilled(_ backend: TestBackend) async throws {
         let key = UUID().uuidString
         defer { Task { await backend.drop(key: key) } }
-        let layout = try StorageLayout(service: GraphModel.service)
-        let apps = layout.table(path: ["mobileApps"])!
-        let statuses = layout.table(path: ["mobileApps", "deviceStatuses"])!
-        let first = try await backend.open(key: key)
-        try await first.store.prepare()
+        let (first, apps, statuses) = try await preparedStore(backend, key: key)
         let empty = Array(repeating: SQLValue.null, count: apps.columns.count)
         var assigned = empty
         assigned[apps.columnIndex("isAssigned")!] = .boolean(true)
@@ -224,6 +216,14 @@ import Testing
         #expect(value(status, statuses, "installState") == .enumMember("unknown"))
         try await second.close()
     }
+}
+
+/// A new store on `backend` named `key`, its schema ready, and the two tables these tests write: apps and their device statuses.
+private func preparedStore(_ backend: TestBackend, key: String) async throws -> (OpenedStore, apps: StorageTable, statuses: StorageTable) {
+    let layout = try StorageLayout(service: GraphModel.service)
+    let opened = try await backend.open(key: key)
+    try await opened.store.prepare()
+    return (opened, layout.table(path: ["mobileApps"])!, layout.table(path: ["mobileApps", "deviceStatuses"])!)
 }
 
 /// Raw statements for tests that shape a database by hand.
