@@ -28,6 +28,7 @@ enum SQLiteSettings {
     static let applied: Bool = {
         let spill = statusgraph_sqlite_set_statement_journal_spill(Int32(statementJournalSpill)) == SQLITE_OK
         let exclusive = statusgraph_sqlite_open_files_exclusively() == SQLITE_OK
-        return spill && exclusive
+        let cases = statusgraph_sqlite_replace_case_mapping(SQLiteCaseMapping.lower, SQLiteCaseMapping.upper) == SQLITE_OK
+        return spill && exclusive && cases
     }()
 }

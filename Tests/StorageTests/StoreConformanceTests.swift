@@ -75,6 +75,34 @@ import Testing
         }
     }
 
+    /// `tolower` and `toupper` map all of Unicode, as Graph (.NET's invariant culture) does, character by
+    /// character (SQLite's own and PostgreSQL's in "C" change ASCII letters only), on every backend.
+    @Test(arguments: TestBackend.available)
+    func caseMappingCoversUnicode(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            try await store.insert(apps, in: Scope(tenant: "t", parents: []), row(apps, id: "app", type: "iosLobApp"))
+            for (i, name) in ["Ünïcode", "ünïcode", "ß", "ǅ", "ALPHA", "Straße"].enumerated() {
+                try await store.insert(
+                    appDeviceStatuses, in: Scope(tenant: "t", parents: ["app"]),
+                    row(appDeviceStatuses, id: "d\(i)", type: "mobileAppInstallStatus", ["deviceName": .text(name)]))
+            }
+            let type = try #require(model.entityTypes["mobileAppInstallStatus"])
+            for (filter, found) in [
+                ("tolower(deviceName) eq 'ünïcode'", ["Ünïcode", "ünïcode"]), ("toupper(deviceName) eq 'ÜNÏCODE'", ["Ünïcode", "ünïcode"]),
+                ("toupper(deviceName) eq 'ß'", ["ß"]), ("tolower(deviceName) eq 'ǆ'", ["ǅ"]), ("tolower(deviceName) eq 'alpha'", ["ALPHA"]),
+                ("toupper(deviceName) eq 'STRAßE'", ["Straße"]),
+            ] {
+                var q = query()
+                q.filter = try ExpressionBinder(model: model, type: type).bindFilter(ExpressionParser.parseFilter(filter))
+                let names = try await store.list(appDeviceStatuses, in: Scope(tenant: "t", parents: ["app"]), q).map { row in
+                    if case .text(let name) = row.values[appDeviceStatuses.columnIndex("deviceName")!] { return name }
+                    return "?"
+                }
+                #expect(Set(names) == Set(found), "\(backend) \(filter)")
+            }
+        }
+    }
+
     /// A tenant's reset: its rows at every depth and its counts go; another tenant's stay.
     @Test(arguments: TestBackend.available)
     func deletingATenantLeavesTheOthers(_ backend: TestBackend) async throws {

@@ -14,4 +14,12 @@ int statusgraph_sqlite_set_statement_journal_spill(int bytes);
 /// lock call at each read. Returns SQLite's result code.
 int statusgraph_sqlite_open_files_exclusively(void);
 
+/// A scalar SQL function's implementation, as `sqlite3_create_function_v2` takes it (`sqlite3_context *`,
+/// the argument count, `sqlite3_value **`), without naming SQLite's types here.
+typedef void (*statusgraph_sqlite_function)(void *context, int count, void **values);
+
+/// Makes `lower` and `upper` in every connection opened after it (`sqlite3_auto_extension`) the given
+/// functions instead of SQLite's own, which change ASCII letters only. Returns SQLite's result code.
+int statusgraph_sqlite_replace_case_mapping(statusgraph_sqlite_function lower, statusgraph_sqlite_function upper);
+
 #endif

@@ -59,6 +59,10 @@ public struct PostgresDialect: SQLDialect {
         }
     }
 
+    /// In "C" a column's `lower` changes ASCII letters only: mapped in the database's own collation (all of
+    /// Unicode where its `LC_CTYPE` is a UTF-8 locale, as `en_US.utf8` and `C.UTF-8` are), then compared in "C".
+    public func lower(_ text: String) -> String { #"(lower((\#(text)) COLLATE "default") COLLATE "C")"# }
+    public func upper(_ text: String) -> String { #"(upper((\#(text)) COLLATE "default") COLLATE "C")"# }
     public func contains(_ a: String, _ b: String) -> String { "strpos(\(a), \(b)) > 0" }
     /// PostgreSQL has no `%` for doubles: `mod` of numerics, exact, then a double again.
     public func realRemainder(_ a: String, _ b: String) -> String {

@@ -42,6 +42,9 @@ public struct SQLiteDialect: SQLDialect {
 
     public func jsonElementDocument(alias: String) -> String { "\(quote(alias)).\"value\"" }
 
+    /// The process's own `lower` and `upper`, over all of Unicode (`SQLiteCaseMapping` in StorageSQLite).
+    public func lower(_ text: String) -> String { "lower(\(text))" }
+    public func upper(_ text: String) -> String { "upper(\(text))" }
     public func contains(_ a: String, _ b: String) -> String { "instr(\(a), \(b)) > 0" }
     /// SQLite's `%` makes both sides integers first: the quotient is truncated instead (CAST rounds toward 0).
     public func realRemainder(_ a: String, _ b: String) -> String { "(\(a) - \(b) * CAST(\(a) / NULLIF(\(b), 0) AS INTEGER))" }

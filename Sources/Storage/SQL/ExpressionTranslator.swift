@@ -214,8 +214,8 @@ public struct ExpressionTranslator {
             return .bind(kind.encode(v, type: t ?? .primitive(.string), model: model))
         case .call(let f, let args):
             switch f {
-            case .tolower: return "lower(" + (try value(args[0])) + ")"
-            case .toupper: return "upper(" + (try value(args[0])) + ")"
+            case .tolower: return combine([try value(args[0])]) { dialect.lower($0[0]) }
+            case .toupper: return combine([try value(args[0])]) { dialect.upper($0[0]) }
             case .trim: return "trim(" + (try value(args[0])) + ")"
             case .length: return "length(" + (try value(args[0])) + ")"
             case .concat: return "(" + (try value(args[0])) + " || " + (try value(args[1])) + ")"
