@@ -273,6 +273,11 @@ import Testing
                 ("beta", "rules/any(r: r/operationType eq 'notConfigured')", []),
                 ("beta", "rules/any(r: r/operationType eq 'doesNotExist')", [fileRule, registryRule]),
                 ("v1.0", "rules/any(r: r/operationType eq 'exists')", []),
+                // A cast names the kind of rule: its members, null on the others (so `ne` holds there).
+                ("v1.0", "rules/any(r: r/microsoft.graph.win32LobAppRegistryRule/operationType eq 'doesNotExist')", [registryRule]),
+                ("v1.0", "rules/any(r: r/microsoft.graph.win32LobAppFileSystemRule/operationType eq 'notConfigured')", [fileRule]),
+                ("beta", "rules/any(r: r/graph.win32LobAppFileSystemRule/operationType eq 'doesNotExist')", [fileRule]),
+                ("beta", "rules/any(r: r/microsoft.graph.win32LobAppRegistryRule/operationType ne 'doesNotExist')", [fileRule]),
             ]
             for c in cases {
                 let reply = try await client.send(
@@ -281,6 +286,10 @@ import Testing
                 let ids = (reply.json["value"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
                 #expect(Set(ids ?? ["(\(reply.status))"]) == Set(c.found), "\(c.version) \(c.filter): \(reply.text)")
             }
+            let notDerived = try await client.send(
+                .get, "/beta\(apps)/microsoft.graph.win32LobApp?$filter="
+                    + "rules/any(r: r/microsoft.graph.webApp/appUrl eq 'x')".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+            #expect(notDerived.status == 400 && notDerived.errorMessage.contains("is not a type derived from microsoft.graph.win32LobAppRule"))
             let operators = (try await client.send(.get, "/beta\(apps)/\(fileRule)").json["detectionRules"] as? [[String: Any]])?
                 .map { $0["operator"] as? String }
             #expect(operators == ["greaterThanOrEqual"])  // as .NET names the flags value 5, not equal,greaterThan,…

@@ -203,6 +203,13 @@ final class RecordingDatabase: SQLDatabase {
                 + known("'notConfigured', 'exists', 'doesNotExist', 'string', 'integer', 'version'")
                 + " ELSE \(v) END) = ?))",
             [.text("notConfigured")]))
+        // A cast to a kind of rule: its members where the rule is of that kind (or derived from it), else null.
+        let castSQL = try sql("microsoft.graph.win32LobApp/rules/any(r: r/microsoft.graph.win32LobAppRegistryRule/operationType eq 'exists')")
+        #expect(castSQL == SQLFragment(
+            #"EXISTS (SELECT 1 FROM json_each("T"."rules") AS "_e1" WHERE ((CASE WHEN json_extract("_e1"."value", '$."@odata.type"') IN ('#microsoft.graph.win32LobAppRegistryRule') THEN "#
+                + #"CASE WHEN json_type("_e1"."value", '$') = 'object' THEN COALESCE("#
+                + known("'notConfigured', 'exists', 'doesNotExist', 'string', 'integer', 'version'") + ", ?) END END) = ?))",
+            [.text("notConfigured"), .text("exists")]))
         // x86 | x64 | arm | neutral: v1.0 has no arm64.
         #expect(try sql("microsoft.graph.win32LobApp/applicableArchitectures eq 'x64'") == SQLFragment(
             #"(("T"."applicableArchitectures" & ?) = ?)"#, [.integer(15), .integer(2)]))

@@ -17,6 +17,10 @@ extension ExpressionTranslator {
         var owners = [start]
         var found: [Reached] = []
         for name in path {
+            if BoundExpression.isCast(name) {  // only that type and those derived from it from here on
+                owners = model.structuredType(qualified: Substring(name)).map { [.complex($0.name)] } ?? []
+                continue
+            }
             found = []
             for case .complex(let typeName) in owners {
                 guard let type = model.complexTypes[typeName] else { continue }
@@ -130,5 +134,24 @@ extension ExpressionTranslator {
         }
         let known = e.members.reduce(Int64(0)) { $0 | ($1.value ?? 0) }
         return "(" + SQLFragment(column) + " & " + .bind(.integer(known)) + ")"
+    }
+
+    /// A member path's type casts as conditions, each on the value where it stands: of that type or of one
+    /// derived from it, by its `@odata.type`; `value` where all hold, else null (as OData has a cast).
+    func cast(_ value: SQLFragment, in document: String, path: [String]) -> SQLFragment {
+        var members: [String] = []
+        var conditions: [String] = []
+        for segment in path {
+            guard BoundExpression.isCast(segment) else {
+                members.append(segment)
+                continue
+            }
+            guard let type = model.structuredType(qualified: Substring(segment)) else { continue }
+            let names = ([type.name] + type.derivedTypes).map { dialect.literal(model.odataType(of: $0)) }
+            let actual = dialect.jsonValue(document, path: members + ["@odata.type"], kind: .text)
+            conditions.append("\(actual) IN (\(names.joined(separator: ", ")))")
+        }
+        guard !conditions.isEmpty else { return value }
+        return "(CASE WHEN \(conditions.joined(separator: " AND ")) THEN " + value + " END)"
     }
 }

@@ -195,9 +195,11 @@ public struct ExpressionTranslator {
             guard let index = table.columnIndex(name) else { throw .badRequest("'\(name)' cannot be queried.") }
             let column = "\(row).\(dialect.quote(table.columns[index].name))"
             guard !path.isEmpty else { return table.columns[index].kind == .flags ? shownFlags(column, type: type) : SQLFragment(column) }
-            return shownMember(
-                dialect.jsonValue(column, path: path, kind: jsonKind(type)), in: (column, path), type: type,
+            let memberPath = path.filter { !BoundExpression.isCast($0) }
+            let member = shownMember(
+                dialect.jsonValue(column, path: memberPath, kind: jsonKind(type)), in: (column, memberPath), type: type,
                 reached: members(ofProperty: name, path: path))
+            return cast(member, in: column, path: path)
         case .element(let variable, let path, let type):
             guard let alias = elements[variable] else { throw .badRequest("'\(variable)' is not a lambda variable in scope.") }
             let elementType = elementTypes[variable] ?? type
@@ -206,9 +208,11 @@ public struct ExpressionTranslator {
                 return shownMember(dialect.jsonElementValue(alias: alias, kind: jsonKind(type)), in: nil, type: type, reached: [itself])
             }
             let document = dialect.jsonElementDocument(alias: alias)
-            return shownMember(
-                dialect.jsonValue(document, path: path, kind: jsonKind(type)), in: (document, path), type: type,
+            let memberPath = path.filter { !BoundExpression.isCast($0) }
+            let member = shownMember(
+                dialect.jsonValue(document, path: memberPath, kind: jsonKind(type)), in: (document, memberPath), type: type,
                 reached: members(from: elementType, path: path))
+            return cast(member, in: document, path: path)
         case .constant(let v, let t):
             let kind = t.map { ColumnKind($0) { model.enumTypes[$0]?.isFlags ?? false } } ?? .text
             return .bind(kind.encode(v, type: t ?? .primitive(.string), model: model))

@@ -6,8 +6,11 @@ public indirect enum BoundExpression: Sendable, Equatable {
     /// A typed constant.
     case constant(ODataValue, TypeReference?)
     /// A property of the entity (`name`, stored in one column), and a path into it when it is complex.
+    /// A path's members are named as the model names them; a type cast in it (`rule/microsoft.graph.
+    /// win32LobAppRegistryRule/operationType`) as `@odata.type` spells the type (`#microsoft.graph.…`):
+    /// what follows is null where the value there is not of that type (see `isCast`).
     case property(name: String, path: [String], type: TypeReference)
-    /// An element of the collection a lambda ranges over (or a path into it).
+    /// An element of the collection a lambda ranges over (or a path into it, as above).
     case element(variable: String, path: [String], type: TypeReference)
     case comparison(ComparisonOperator, BoundExpression, BoundExpression)
     case and(BoundExpression, BoundExpression)
@@ -73,6 +76,11 @@ public enum FunctionName: String, Sendable, Equatable, CaseIterable {
         case .now, .mindatetime, .maxdatetime: return .primitive(.dateTimeOffset)
         }
     }
+}
+
+extension BoundExpression {
+    /// Whether a segment of a member path is a type cast (`#microsoft.graph.win32LobAppRegistryRule`), not a member.
+    public static func isCast(_ segment: String) -> Bool { segment.utf8.first == UInt8(ascii: "#") }
 }
 
 extension BoundExpression: CustomStringConvertible {

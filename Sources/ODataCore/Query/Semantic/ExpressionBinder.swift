@@ -112,6 +112,16 @@ public struct ExpressionBinder: Sendable {
             guard case .complex(let name) = current, let complex = model.complexTypes[name] else {
                 throw fail("'\(walked)' has no member '\(segment)'.")
             }
+            // A cast to a derived type: its members, null where the value is not of that type.
+            if segment.utf8.contains(UInt8(ascii: ".")) {
+                guard let cast = model.structuredType(qualified: Substring(segment)), cast.kind == .complex, complex.isAssignable(from: cast) else {
+                    throw fail("'\(segment)' is not a type derived from \(model.namespace).\(name).")
+                }
+                current = .complex(cast.name)
+                walked += "/" + segment
+                names.append(model.odataType(of: cast.name))
+                continue
+            }
             guard let p = complex.property(matching: segment)
                 ?? complex.derivedTypes.lazy.compactMap({ model.complexTypes[$0]?.property(matching: segment) }).first
             else { throw fail("could not find a property named '\(segment)' on type '\(model.namespace).\(name)'.") }
