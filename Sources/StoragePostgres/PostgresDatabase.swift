@@ -302,15 +302,23 @@ public final class PostgresDatabase: SQLDatabase {
     private func migrate(_ plan: SchemaPlan, run: (PostgresQuery) async throws -> [PostgresRow]) async throws {
         _ = try await run("SELECT pg_advisory_xact_lock(7347001)")
         for sql in plan.tables { _ = try await run(PostgresQuery(unsafeSQL: sql)) }
-        var existing = Set<String>()
-        for row in try await run("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()") {
-            let (table, column) = try row.decode((String, String).self)
-            existing.insert(table + "\u{1F}" + column)
+        // Every column of the schema's tables, and a text column's collation ("" for other types).
+        var existing: [String: String] = [:]
+        let rows = try await run(
+            """
+            SELECT c.relname, a.attname, CASE WHEN a.atttypid = 'text'::regtype THEN COALESCE(co.collname, '') ELSE '' END \
+            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+            LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+            WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+            """)
+        for row in rows {
+            let (table, column, collation) = try row.decode((String, String, String).self)
+            existing[table + "\u{1F}" + column] = collation
         }
-        for column in plan.columns where !existing.contains(column.table + "\u{1F}" + column.name) {
-            _ = try await run(PostgresQuery(unsafeSQL: column.add))
+        for column in plan.columns where existing[column.table + "\u{1F}" + column.name] == nil {
+            _ = try await run(PostgresQuery(unsafeSQL: column.add))  // made with its collation
         }
-        let recollate = try await uncollatedText(plan, run: run)
+        let recollate = uncollatedText(plan, collations: existing)
         if !recollate.isEmpty {
             logger.notice("migrating: giving the text columns of \(recollate.count) tables the C collation (their indexes are rebuilt: on a large store, minutes)")
         }
@@ -336,21 +344,11 @@ public final class PostgresDatabase: SQLDatabase {
     /// The statements that give text columns made before their collation was given (in the database's
     /// own, whatever locale it was made with) the one they have now (`PostgresDialect.textType`): one
     /// `ALTER TABLE` per table. The rows stay as they are; the indexes on those columns are rebuilt.
-    private func uncollatedText(_ plan: SchemaPlan, run: (PostgresQuery) async throws -> [PostgresRow]) async throws -> [String] {
-        var collations: [String: String] = [:]
-        let rows = try await run(
-            """
-            SELECT c.relname, a.attname, COALESCE(co.collname, '') FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
-            JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_collation co ON co.oid = a.attcollation \
-            WHERE n.nspname = current_schema() AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid = 'text'::regtype
-            """)
-        for row in rows {
-            let (table, column, collation) = try row.decode((String, String, String).self)
-            collations[table + "\u{1F}" + column] = collation
-        }
+    /// `collations`: each existing column's, by table and column ("" where it is not text).
+    private func uncollatedText(_ plan: SchemaPlan, collations: [String: String]) -> [String] {
         var byTable: [(table: String, columns: [String])] = []
         for column in plan.columns where column.type == dialect.textType {
-            guard let collation = collations[column.table + "\u{1F}" + column.name], collation != "C" else { continue }
+            guard let collation = collations[column.table + "\u{1F}" + column.name], !collation.isEmpty, collation != "C" else { continue }
             let clause = "ALTER COLUMN \(dialect.quote(column.name)) TYPE \(column.type)"
             if let last = byTable.indices.last, byTable[last].table == column.table {
                 byTable[last].columns.append(clause)

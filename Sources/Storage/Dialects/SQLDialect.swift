@@ -29,13 +29,13 @@ public protocol SQLDialect: Sendable {
     func ascendingNullsFirst(_ quotedColumn: String) -> String
     /// Whether `a` contains `b` (text, case-sensitive).
     func contains(_ a: String, _ b: String) -> String
-    /// The 0-based position of `b` in `a`, or -1.
     /// The remainder of dividing `a` by `b` where either is a double (`mod` on doubles: the sign of `a`, as
     /// .NET's `%`); null where `b` is 0.
     func realRemainder(_ a: String, _ b: String) -> String
     /// `tolower` and `toupper`: all of Unicode, compared afterwards as text columns are (`textType`).
     func lower(_ text: String) -> String
     func upper(_ text: String) -> String
+    /// The 0-based position of `b` in `a`, or -1.
     func indexOf(_ a: String, _ b: String) -> String
     /// `text` from the 0-based position `start` on (`length` characters, or to the end), as OData's
     /// `substring`; a negative position or length counts as 0.
