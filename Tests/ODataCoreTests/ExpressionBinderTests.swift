@@ -43,6 +43,10 @@ import Testing
             == "($it/status eq #error:microsoft.graph.complianceStatus)")
         #expect(try Self.bind("isof('microsoft.graph.win32LobApp')", type: "mobileApp") == "isof(win32LobApp|win32CatalogApp)")  // and what derives from it
         #expect(try Self.bind("LargeIcon/Type eq 'image/png'", type: "mobileApp") == "($it/largeIcon/type eq 'image/png':Edm.String)")
+        #expect(try Self.bind("largeIcon/value ne null", type: "mobileApp") == "($it/largeIcon/value ne null:null)")
+        for filter in ["largeIcon/value eq binary'iVBORw0KGgo'", "largeIcon/value in (binary'AAE_-w')", "largeIcon/value eq 'AAE='"] {
+            #expect(throws: ODataError.self) { try Self.bind(filter, type: "mobileApp") }
+        }
         #expect(try Self.bind("Microsoft.Graph.Win32LobApp/ApplicableArchitectures has 'x64'", type: "mobileApp")
             == "($it/applicableArchitectures has 2)")
     }
@@ -67,6 +71,9 @@ import Testing
         ("deviceName/any(x: x eq 'a')", "is not a collection"),
         ("lastSyncDateTime gt '2020-01-01T00:00:00Z'", "quoted"),
         ("microsoft.graph.webApp/appUrl eq 'x'", "is not a type derived from"),
+        // OData compares Edm.Binary with null only; a binary literal is base64url.
+        ("binary'AAE' eq binary'AAE'", "Edm.Binary values can be compared only with null"),
+        ("binary'AA*E' eq null", "binary'AA*E' is not base64url-encoded binary"),
     ])
     func rejects(_ text: String, _ phrase: String) {
         do {

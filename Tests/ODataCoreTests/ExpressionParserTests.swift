@@ -32,6 +32,7 @@ import Testing
         ("day eq 2017-01-01", "(day eq date:2017-01-01)"),
         ("id eq 0F5E4A2C-1111-2222-3333-444455556666 or x eq 1", "((id eq guid:0F5E4A2C-1111-2222-3333-444455556666) or (x eq 1))"),
         ("_private eq $it/@odata.id", "(_private eq $it/@odata.id)"),
+        ("payload eq binary'T0RhdGE' or payload eq BINARY'AA=='", "((payload eq binary'T0RhdGE') or (payload eq binary'AA=='))"),
     ])
     func parsesFilters(_ text: String, _ canonical: String) throws {
         #expect(try ExpressionParser.parseFilter(text).description == canonical)

@@ -245,6 +245,9 @@ public struct ExpressionBinder: Sendable {
 
     private func checkComparable(_ a: BoundExpression, _ b: BoundExpression, _ op: String) throws(ODataError) {
         guard let ta = a.type, let tb = b.type else { return }  // null compares with anything
+        if ta == .primitive(.binary) || tb == .primitive(.binary) {
+            throw fail("Edm.Binary values can be compared only with null ('eq null', 'ne null'), as OData defines.")
+        }
         if ta == tb { return }
         if Self.isNumeric(ta) && Self.isNumeric(tb) { return }
         if Self.isText(ta) && Self.isText(tb) { return }
@@ -283,6 +286,9 @@ public struct ExpressionBinder: Sendable {
         case .duration(let s):
             guard PrimitiveLiterals.isDuration(s) else { throw fail("'\(s)' is not a valid duration.") }
             return .constant(.string(s), .primitive(.duration))
+        case .binary(let s):
+            guard let bytes = Base64.decode(s) else { throw fail("binary'\(s)' is not base64url-encoded binary.") }
+            return .constant(.binary(bytes), .primitive(.binary))
         case .enumMember(let typeName, let value):
             guard let e = model.enumTypes[String(typeName.split(separator: ".").last ?? "")],
                 typeName == "\(model.namespace).\(e.name)" || typeName == e.name || typeName == "graph.\(e.name)"

@@ -170,6 +170,7 @@ public struct ExpressionParser {
                 index += 1
                 switch name.lowercased() {
                 case "duration": return try node(.literal(.duration(value)))
+                case "binary": return try node(.literal(.binary(value)))
                 case "guid": return try node(.literal(.guid(value)))
                 default: return try node(.literal(.enumMember(type: name, value: value)))
                 }

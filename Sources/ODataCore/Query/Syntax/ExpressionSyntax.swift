@@ -47,6 +47,8 @@ public enum LiteralSyntax: Sendable, Equatable {
     case enumMember(type: String, value: String)
     /// `duration'P1D'`.
     case duration(String)
+    /// `binary'T0RhdGE'`: base64url, as written.
+    case binary(String)
 }
 
 extension ExpressionSyntax: CustomStringConvertible {
@@ -79,6 +81,7 @@ extension LiteralSyntax: CustomStringConvertible {
         case .guid(let s): return "guid:\(s)"
         case .enumMember(let type, let value): return "\(type)'\(value)'"
         case .duration(let s): return "duration'\(s)'"
+        case .binary(let s): return "binary'\(s)'"
         }
     }
 }
