@@ -91,9 +91,12 @@ import Testing
         #expect(try sql("dependentAppCount mod 2.5 eq 1")
             == #"(CAST(mod(CAST("T"."dependentAppCount" AS numeric), CAST(NULLIF(?, 0) AS numeric)) AS double precision) = ?)"#)
         #expect(try sql("dependentAppCount div 0 eq 1") == #"(("T"."dependentAppCount" / NULLIF(?, 0)) = ?)"#)
-        // A date inside JSON is its text, as the literal it is compared with (a cast to bigint failed).
+        // A date inside JSON is its text: read as ticks, as columns keep it (a cast of the text to bigint failed).
+        let start = #"((("_e1"."value")::jsonb #>> '{startDateTime}') COLLATE "C")"#
+        let ticks = "(CAST(EXTRACT(EPOCH FROM CAST(substr(\(start), 1, 19) AS timestamp)) AS bigint) * 10000000 + "
+            + "CAST(substr(rtrim(substr(\(start), 21), 'Z') || '0000000', 1, 7) AS BIGINT))"
         #expect(try sql("microsoft.graph.iosVppApp/revokeLicenseActionResults/any(r: r/startDateTime gt 2020-01-01T00:00:00Z)")
-            == #"EXISTS (SELECT 1 FROM jsonb_array_elements(("T"."revokeLicenseActionResults")::jsonb) AS "_e1"("value") WHERE (((("_e1"."value")::jsonb #>> '{startDateTime}') COLLATE "C") > ?))"#)
+            == #"EXISTS (SELECT 1 FROM jsonb_array_elements(("T"."revokeLicenseActionResults")::jsonb) AS "_e1"("value") WHERE (\#(ticks) > ?))"#)
         // Flags inside JSON are kept as names (a cast to bigint failed): compared as the mask of this version's members.
         let op = #"((("_e1"."value")::jsonb #>> '{operator}') COLLATE "C")"#
         let terms = [("equal", 1), ("notEqual", 2), ("greaterThan", 4), ("greaterThanOrEqual", 5), ("lessThan", 8), ("lessThanOrEqual", 9)]

@@ -177,6 +177,13 @@ final class RecordingDatabase: SQLDatabase {
             #"(("T"."dependentAppCount" - ? * CAST("T"."dependentAppCount" / NULLIF(?, 0) AS INTEGER)) = ?)"#, [.real(2.5), .real(2.5), .real(1)]))
         #expect(try sql("dependentAppCount div 0 eq 1") == SQLFragment(
             #"(("T"."dependentAppCount" / NULLIF(?, 0)) = ?)"#, [.integer(0), .integer(1)]))
+        // A date inside JSON is its text (`…:00.5Z` would sort before `…:00Z`): read as ticks, as columns keep it.
+        let start = #"json_extract("_e1"."value", '$.startDateTime')"#
+        let ticks = "(CAST(strftime('%s', substr(\(start), 1, 19)) AS INTEGER) * 10000000 + "
+            + "CAST(substr(rtrim(substr(\(start), 21), 'Z') || '0000000', 1, 7) AS BIGINT))"
+        #expect(try sql("microsoft.graph.iosVppApp/revokeLicenseActionResults/any(r: r/startDateTime gt 2020-01-01T00:00:00.5Z)") == SQLFragment(
+            #"EXISTS (SELECT 1 FROM json_each("T"."revokeLicenseActionResults") AS "_e1" WHERE (\#(ticks) > ?))"#,
+            [.integer(15_778_368_005_000_000)]))
     }
 
     /// A member of an enum the versions declare otherwise reads as the version shows it: through v1.0 a

@@ -82,6 +82,11 @@ public struct PostgresDialect: SQLDialect {
     }
 
     public func date(seconds: String) -> String { "to_char(to_timestamp(\(seconds)) AT TIME ZONE 'UTC', 'YYYY-MM-DD')" }
+    /// The whole seconds through `timestamp` (its epoch counts them as if in UTC), the fraction as digits:
+    /// `timestamp` keeps microseconds, a tick is a tenth of one.
+    public func ticks(fromText text: String) -> String {
+        "(CAST(EXTRACT(EPOCH FROM CAST(substr(\(text), 1, 19) AS timestamp)) AS bigint) * 10000000 + \(Self.fractionTicks(text)))"
+    }
     public var falseLiteral: String { "FALSE" }
 
     public var nowTicks: String { "(EXTRACT(EPOCH FROM clock_timestamp()) * 10000000)::bigint" }

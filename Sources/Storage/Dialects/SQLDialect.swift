@@ -44,6 +44,10 @@ public protocol SQLDialect: Sendable {
     func datePart(_ part: DatePart, seconds: String) -> String
     /// The UTC date of `seconds` after 1970 as `YYYY-MM-DD` text (an Edm.Date's canonical form).
     func date(seconds: String) -> String
+    /// A DateTimeOffset kept as text inside JSON (`yyyy-MM-ddTHH:mm:ss[.fffffff]Z`, as the service writes
+    /// it: UTC, the fraction's trailing zeros dropped) in ticks, as columns keep it: compared as text,
+    /// `…:00.5Z` would sort before `…:00Z`.
+    func ticks(fromText text: String) -> String
     /// `a = b`, true also when both are null.
     func nullSafeEqual(_ a: String, _ b: String) -> String
     /// The boolean false literal.
@@ -93,4 +97,10 @@ extension SQLDialect {
 
     /// Quotes a constant from the model (never user input) as a SQL string literal.
     public func literal(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
+
+    /// The fraction of a DateTimeOffset kept as text (see `ticks(fromText:)`) in ticks: its digits after the
+    /// point (position 21 on), the `Z` dropped, padded to seven. The same SQL on every backend.
+    static func fractionTicks(_ text: String) -> String {
+        "CAST(substr(rtrim(substr(\(text), 21), 'Z') || '0000000', 1, 7) AS BIGINT)"
+    }
 }

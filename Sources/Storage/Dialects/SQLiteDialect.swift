@@ -69,6 +69,9 @@ public struct SQLiteDialect: SQLDialect {
     }
 
     public func date(seconds: String) -> String { "date(\(seconds), 'unixepoch')" }
+    public func ticks(fromText text: String) -> String {
+        "(CAST(strftime('%s', substr(\(text), 1, 19)) AS INTEGER) * 10000000 + \(Self.fractionTicks(text)))"
+    }
     public var falseLiteral: String { "0" }
 
     public var nowTicks: String { "CAST((julianday('now') - 2440587.5) * 864000000000 AS INTEGER)" }

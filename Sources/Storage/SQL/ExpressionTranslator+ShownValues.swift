@@ -77,6 +77,9 @@ extension ExpressionTranslator {
                 }
             }
         }
+        if kind == .timestamp {
+            member = SQLFragment(dialect.ticks(fromText: raw))  // compared, ordered and taken apart as columns are
+        }
         let leaves = reached.map(\.property)
         guard let document, let fallback = missingMemberDefault(leaves, kind: kind) else { return member }
         // A member its object lacks (written through a version without it) is what the answer shows: its default.
@@ -107,9 +110,9 @@ extension ExpressionTranslator {
     }
 
     /// The default a non-nullable member shows where its object lacks it, if every property it may be has the
-    /// same. Kinds kept in JSON as SQL reads them back only (not dates, which JSON keeps as text).
+    /// same, as the member reads (dates in ticks).
     func missingMemberDefault(_ leaves: [Property], kind: ColumnKind) -> SQLValue? {
-        guard [.boolean, .integer, .real, .text, .enumName, .flags].contains(kind), let leaf = leaves.first,
+        guard [.boolean, .integer, .real, .text, .enumName, .flags, .timestamp].contains(kind), let leaf = leaves.first,
             !leaf.nullable, leaves.allSatisfy({ $0.type == leaf.type && !$0.nullable })
         else { return nil }
         return kind.encode(.defaultValue(of: leaf.type, in: model), type: leaf.type, model: model)

@@ -106,23 +106,10 @@ public struct ExpressionTranslator {
         return out + String(rest)
     }
 
-    /// A DateTimeOffset's value in ticks, for the date functions: only a column of the entity or a value
-    /// of the query holds one as ticks (inside JSON it is text).
-    private mutating func ticks(_ e: BoundExpression, _ f: FunctionName) throws(ODataError) -> SQLFragment {
-        switch e {
-        case .property(_, let path, _) where !path.isEmpty:
-            throw .badRequest("'\(f.rawValue)' applies to DateTimeOffset properties of the entity itself, not inside complex values.", target: "$filter")
-        case .element:
-            throw .badRequest("'\(f.rawValue)' applies to DateTimeOffset properties of the entity itself, not to lambda variables.", target: "$filter")
-        default:
-            return try value(e)
-        }
-    }
-
-    /// The same in whole seconds since 1970, rounded down (before 1970 too).
-    private mutating func seconds(_ e: BoundExpression, _ f: FunctionName) throws(ODataError) -> SQLFragment {
+    /// A DateTimeOffset (in ticks, wherever it is kept) in whole seconds since 1970, rounded down (before 1970 too).
+    private mutating func seconds(_ e: BoundExpression) throws(ODataError) -> SQLFragment {
         let t = DateTimeOffset.ticksPerSecond
-        return combine([try ticks(e, f)]) { "((\($0[0]) - (((\($0[0]) % \(t)) + \(t)) % \(t))) / \(t))" }
+        return combine([try value(e)]) { "((\($0[0]) - (((\($0[0]) % \(t)) + \(t)) % \(t))) / \(t))" }
     }
 
     private mutating func comparison(_ op: ComparisonOperator, _ a: BoundExpression, _ b: BoundExpression) throws(ODataError)
@@ -231,14 +218,14 @@ public struct ExpressionTranslator {
             case .contains, .startswith, .endswith: return "(" + (try predicate(e)) + ")"
             case .year, .month, .day, .hour, .minute, .second:
                 let part = DatePart(rawValue: f.rawValue)!  // named alike
-                return combine([try seconds(args[0], f)]) { dialect.datePart(part, seconds: $0[0]) }
-            case .date: return combine([try seconds(args[0], f)]) { dialect.date(seconds: $0[0]) }
+                return combine([try seconds(args[0])]) { dialect.datePart(part, seconds: $0[0]) }
+            case .date: return combine([try seconds(args[0])]) { dialect.date(seconds: $0[0]) }
             case .fractionalseconds:
                 let t = DateTimeOffset.ticksPerSecond
-                return combine([try ticks(args[0], f)]) { "((((\($0[0]) % \(t)) + \(t)) % \(t)) / \(t).0)" }
+                return combine([try value(args[0])]) { "((((\($0[0]) % \(t)) + \(t)) % \(t)) / \(t).0)" }
             case .totaloffsetminutes:
                 // Stored in UTC, as Graph answers them: the offset is 0 (and null stays null).
-                return combine([try ticks(args[0], f)]) { "(CASE WHEN \($0[0]) IS NULL THEN NULL ELSE 0 END)" }
+                return combine([try value(args[0])]) { "(CASE WHEN \($0[0]) IS NULL THEN NULL ELSE 0 END)" }
             case .now: return .bind(.integer(DateTimeOffset.now().ticks))  // one value for the whole statement
             case .mindatetime: return .bind(.integer(DateTimeOffset.minValue.ticks))
             case .maxdatetime: return .bind(.integer(DateTimeOffset.maxValue.ticks))
@@ -257,7 +244,8 @@ public struct ExpressionTranslator {
         }
     }
 
-    /// How a member is read out of JSON: dates and flags as the text JSON keeps them (flags then made a mask).
+    /// How a member is read out of JSON: dates and flags as the text JSON keeps them (then made ticks and a
+    /// mask by `shownMember`).
     private func jsonKind(_ type: TypeReference) -> ColumnKind {
         switch ColumnKind(type, isFlagsEnum: { model.enumTypes[$0]?.isFlags ?? false }) {
         case .timestamp, .flags: return .text
@@ -269,8 +257,6 @@ public struct ExpressionTranslator {
         switch e {
         case .property(let name, let path, _) where path.isEmpty:
             return table.columnIndex(name).map { table.columns[$0].kind } ?? .text
-        case .property(_, _, .primitive(.dateTimeOffset)), .element(_, _, .primitive(.dateTimeOffset)):
-            return .text  // inside JSON a DateTimeOffset is its text
         default:
             return e.type.map { ColumnKind($0) { model.enumTypes[$0]?.isFlags ?? false } } ?? .text
         }
