@@ -26,8 +26,11 @@ public enum TestBackend: String, Sendable, CaseIterable, CustomStringConvertible
     }
 
     /// Opens a store on the storage named `key`; `close` stops what was started. `configure` changes
-    /// the PostgreSQL settings the tests use.
-    public func open(key: String, configure: (inout StoragePostgres.PostgresDatabase.Settings) -> Void = { _ in }) async throws -> OpenedStore {
+    /// the PostgreSQL settings the tests use; a PostgreSQL database made for it is made with `databaseOptions`
+    /// (`CREATE DATABASE`'s, such as a locale).
+    public func open(
+        key: String, databaseOptions: String = "", configure: (inout StoragePostgres.PostgresDatabase.Settings) -> Void = { _ in }
+    ) async throws -> OpenedStore {
         let layout = try StorageLayout(service: GraphModel.service)
         switch self {
         case .sqlite:
@@ -36,7 +39,7 @@ public enum TestBackend: String, Sendable, CaseIterable, CustomStringConvertible
         case .postgres:
             guard let admin = Self.postgresURL else { throw TestBackendError("no PostgreSQL: run under scripts/with-postgres") }
             let name = "sg_" + key.lowercased().filter { $0.isLetter || $0.isNumber }
-            try await Self.createDatabase(name, adminURL: admin)
+            try await Self.createDatabase(name, options: databaseOptions, adminURL: admin)
             var settings = PostgresDatabase.Settings(url: Self.url(admin, database: name))
             // Many tests run at once on two cores: small pools, generous waits (a slow test is not a failed one).
             settings.maximumConnections = 4
@@ -78,10 +81,10 @@ public enum TestBackend: String, Sendable, CaseIterable, CustomStringConvertible
         return components.string!
     }
 
-    static func createDatabase(_ name: String, adminURL: String) async throws {
+    static func createDatabase(_ name: String, options: String, adminURL: String) async throws {
         try await admin(adminURL) { client in
             let exists = try await client.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM pg_database WHERE datname = '\(name)'")).collect()
-            if exists.isEmpty { try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \"\(name)\"")) }
+            if exists.isEmpty { try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \"\(name)\" \(options)")) }
         }
     }
 
@@ -104,10 +107,10 @@ public enum TestBackend: String, Sendable, CaseIterable, CustomStringConvertible
 
 extension TestBackend {
     /// Runs `body` on a new store of this backend, its schema ready; closed and dropped afterwards,
-    /// whether `body` succeeds or throws.
-    public func withStore<T>(_ body: (any EntityStore) async throws -> T) async throws -> T {
+    /// whether `body` succeeds or throws. A PostgreSQL database is made with `databaseOptions` (see `open`).
+    public func withStore<T>(databaseOptions: String = "", _ body: (any EntityStore) async throws -> T) async throws -> T {
         let key = UUID().uuidString
-        let opened = try await open(key: key)
+        let opened = try await open(key: key, databaseOptions: databaseOptions)
         do {
             try await opened.store.prepare()
             let result = try await body(opened.store)

@@ -79,27 +79,38 @@ import Testing
     /// character (SQLite's own and PostgreSQL's in "C" change ASCII letters only), on every backend.
     @Test(arguments: TestBackend.available)
     func caseMappingCoversUnicode(_ backend: TestBackend) async throws {
-        try await withStore(backend) { store in
-            try await store.insert(apps, in: Scope(tenant: "t", parents: []), row(apps, id: "app", type: "iosLobApp"))
-            for (i, name) in ["Ünïcode", "ünïcode", "ß", "ǅ", "ALPHA", "Straße"].enumerated() {
-                try await store.insert(
-                    appDeviceStatuses, in: Scope(tenant: "t", parents: ["app"]),
-                    row(appDeviceStatuses, id: "d\(i)", type: "mobileAppInstallStatus", ["deviceName": .text(name)]))
+        try await withStore(backend) { store in try await expectUnicodeCaseMapping(store, backend) }
+    }
+
+    /// The same on a PostgreSQL database made in the "C" locale, whose own case mapping changes ASCII
+    /// letters only: the server maps case in a collation of its own choosing, not the database's.
+    @Test func caseMappingIgnoresTheDatabaseLocale() async throws {
+        guard TestBackend.available.contains(.postgres) else { return }
+        try await TestBackend.postgres.withStore(databaseOptions: "TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'") { store in
+            try await expectUnicodeCaseMapping(store, .postgres)
+        }
+    }
+
+    func expectUnicodeCaseMapping(_ store: any EntityStore, _ backend: TestBackend) async throws {
+        try await store.insert(apps, in: Scope(tenant: "t", parents: []), row(apps, id: "app", type: "iosLobApp"))
+        for (i, name) in ["Ünïcode", "ünïcode", "ß", "ǅ", "ALPHA", "Straße"].enumerated() {
+            try await store.insert(
+                appDeviceStatuses, in: Scope(tenant: "t", parents: ["app"]),
+                row(appDeviceStatuses, id: "d\(i)", type: "mobileAppInstallStatus", ["deviceName": .text(name)]))
+        }
+        let type = try #require(model.entityTypes["mobileAppInstallStatus"])
+        for (filter, found) in [
+            ("tolower(deviceName) eq 'ünïcode'", ["Ünïcode", "ünïcode"]), ("toupper(deviceName) eq 'ÜNÏCODE'", ["Ünïcode", "ünïcode"]),
+            ("toupper(deviceName) eq 'ß'", ["ß"]), ("tolower(deviceName) eq 'ǆ'", ["ǅ"]), ("tolower(deviceName) eq 'alpha'", ["ALPHA"]),
+            ("toupper(deviceName) eq 'STRAßE'", ["Straße"]),
+        ] {
+            var q = query()
+            q.filter = try ExpressionBinder(model: model, type: type).bindFilter(ExpressionParser.parseFilter(filter))
+            let names = try await store.list(appDeviceStatuses, in: Scope(tenant: "t", parents: ["app"]), q).map { row in
+                if case .text(let name) = row.values[appDeviceStatuses.columnIndex("deviceName")!] { return name }
+                return "?"
             }
-            let type = try #require(model.entityTypes["mobileAppInstallStatus"])
-            for (filter, found) in [
-                ("tolower(deviceName) eq 'ünïcode'", ["Ünïcode", "ünïcode"]), ("toupper(deviceName) eq 'ÜNÏCODE'", ["Ünïcode", "ünïcode"]),
-                ("toupper(deviceName) eq 'ß'", ["ß"]), ("tolower(deviceName) eq 'ǆ'", ["ǅ"]), ("tolower(deviceName) eq 'alpha'", ["ALPHA"]),
-                ("toupper(deviceName) eq 'STRAßE'", ["Straße"]),
-            ] {
-                var q = query()
-                q.filter = try ExpressionBinder(model: model, type: type).bindFilter(ExpressionParser.parseFilter(filter))
-                let names = try await store.list(appDeviceStatuses, in: Scope(tenant: "t", parents: ["app"]), q).map { row in
-                    if case .text(let name) = row.values[appDeviceStatuses.columnIndex("deviceName")!] { return name }
-                    return "?"
-                }
-                #expect(Set(names) == Set(found), "\(backend) \(filter)")
-            }
+            #expect(Set(names) == Set(found), "\(backend) \(filter)")
         }
     }
 

@@ -61,8 +61,35 @@ public struct PostgresDialect: SQLDialect {
 
     /// In "C" a column's `lower` changes ASCII letters only: mapped in the database's own collation (all of
     /// Unicode where its `LC_CTYPE` is a UTF-8 locale, as `en_US.utf8` and `C.UTF-8` are), then compared in "C".
-    public func lower(_ text: String) -> String { #"(lower((\#(text)) COLLATE "default") COLLATE "C")"# }
-    public func upper(_ text: String) -> String { #"(upper((\#(text)) COLLATE "default") COLLATE "C")"# }
+    public func lower(_ text: String) -> String { #"(statusgraph_lower(\#(text)) COLLATE "C")"# }
+    public func upper(_ text: String) -> String { #"(statusgraph_upper(\#(text)) COLLATE "C")"# }
+
+    /// `statusgraph_lower` and `statusgraph_upper`: case mapped as .NET's invariant culture maps it (each
+    /// character by Unicode's simple mappings), whatever locale the database was made with: "C" maps
+    /// ASCII only, and `tr_TR` would make `I` an `ı`. PostgreSQL maps case in a collation, and which
+    /// exist depends on the server: the first of PostgreSQL 17's built-in `pg_c_utf8` and the C
+    /// library's `C.utf8` that the database's encoding can use; else the database's own where its
+    /// `LC_CTYPE` is a locale, ICU's root where it is "C"; else the database's own. Chosen again at each
+    /// start; SQL functions, which PostgreSQL inlines into the statements that call them.
+    public var functions: [String] {
+        let function = { (name: String, mapping: String) in
+            "EXECUTE format('CREATE OR REPLACE FUNCTION \(name)(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS %L', "
+                + "format('SELECT \(mapping)($1 COLLATE %I)', chosen)); "
+        }
+        return [
+            "DO $statusgraph$ DECLARE chosen text; BEGIN "
+                + "SELECT collname INTO chosen FROM pg_collation WHERE collname IN ('pg_c_utf8', 'C.utf8', 'C.UTF-8') "
+                + "AND collencoding IN (-1, (SELECT encoding FROM pg_database WHERE datname = current_database())) "
+                + "ORDER BY collname = 'pg_c_utf8' DESC, collname LIMIT 1; "
+                + "IF chosen IS NULL THEN "
+                + "SELECT CASE WHEN datctype NOT IN ('C', 'POSIX') THEN 'default' "
+                + "WHEN EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu') THEN 'und-x-icu' ELSE 'default' END "
+                + "INTO chosen FROM pg_database WHERE datname = current_database(); "
+                + "END IF; "
+                + function("statusgraph_lower", "lower") + function("statusgraph_upper", "upper")
+                + "END $statusgraph$"
+        ]
+    }
     public func contains(_ a: String, _ b: String) -> String { "strpos(\(a), \(b)) > 0" }
     /// PostgreSQL has no `%` for doubles: `mod` of numerics, exact, then a double again.
     public func realRemainder(_ a: String, _ b: String) -> String {

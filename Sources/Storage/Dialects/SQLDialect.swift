@@ -35,6 +35,9 @@ public protocol SQLDialect: Sendable {
     /// `tolower` and `toupper`: all of Unicode, compared afterwards as text columns are (`textType`).
     func lower(_ text: String) -> String
     func upper(_ text: String) -> String
+    /// Statements that make the functions this dialect's SQL calls, run at every start before the tables
+    /// are made (none where they are registered on each connection instead, as on SQLite).
+    var functions: [String] { get }
     /// The 0-based position of `b` in `a`, or -1.
     func indexOf(_ a: String, _ b: String) -> String
     /// `text` from the 0-based position `start` on (`length` characters, or to the end), as OData's

@@ -11,6 +11,9 @@ public struct SQLiteDialect: SQLDialect {
     /// SQLite compares text by its bytes (BINARY) unless told otherwise.
     public var textType: String { "TEXT" }
 
+    /// `lower` and `upper` are replaced on every connection (`SQLiteSettings`, `SQLiteCaseMapping`).
+    public var functions: [String] { [] }
+
     public func columnType(_ kind: ColumnKind) -> String {
         switch kind {
         case .text, .enumName, .json: return "TEXT"

@@ -9,7 +9,7 @@ extension StorageLayout {
     /// counts derived from the model's summary rules (replaced, and the counts recomputed, whenever
     /// the rules change — they are code, not data).
     public func schemaPlan(_ d: any SQLDialect) -> SchemaPlan {
-        var tablesDDL: [String] = []
+        var tablesDDL = d.functions
         for table in tables {
             var cols = table.keyColumns.map { "\(d.quote($0)) \(d.textType) NOT NULL" }
             cols += table.columns.map { "\(d.quote($0.name)) \(d.columnType($0.kind))" }
