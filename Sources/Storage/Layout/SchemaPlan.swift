@@ -1,9 +1,11 @@
-/// What a backend applies at start, in one transaction: the tables (created where missing) and their
-/// columns (added where missing: a newer model may have more properties); then,
-/// when `fingerprint` differs from the one stored, every trigger dropped, the rows left null where
-/// the model now gives a default filled by `backfill`, the triggers made again by `triggers` and the
-/// summary counts rebuilt by `recount`.
+/// What a backend applies at start, in one transaction: the functions its queries call (made again),
+/// the tables (created where missing) and their columns (added where missing: a newer model may have
+/// more properties); then, when `fingerprint` differs from the one stored, every trigger dropped, the
+/// rows left null where the model now gives a default filled by `backfill`, the triggers made again by
+/// `triggers` and the summary counts rebuilt by `recount`.
 public struct SchemaPlan: Sendable {
+    /// The dialect's functions (`SQLDialect.functions`), then the tables, their indexes and the
+    /// service's own tables.
     public let tables: [String]
     /// Every column, for adding to tables made by an older model (tables only grow; a key column is made
     /// with its table), and for the type it should have (a text column made before its collation was given).
