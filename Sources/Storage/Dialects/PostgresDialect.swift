@@ -59,8 +59,8 @@ public struct PostgresDialect: SQLDialect {
         }
     }
 
-    /// In "C" a column's `lower` changes ASCII letters only: mapped in the database's own collation (all of
-    /// Unicode where its `LC_CTYPE` is a UTF-8 locale, as `en_US.utf8` and `C.UTF-8` are), then compared in "C".
+    /// In "C" a column's `lower` changes ASCII letters only: mapped by the functions `functions` makes, then
+    /// compared in "C".
     public func lower(_ text: String) -> String { #"(statusgraph_lower(\#(text)) COLLATE "C")"# }
     public func upper(_ text: String) -> String { #"(statusgraph_upper(\#(text)) COLLATE "C")"# }
 
