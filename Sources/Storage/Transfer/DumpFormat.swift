@@ -147,19 +147,30 @@ enum DumpFormat {
             guard case .object(let members) = given else { throw TransferError("\"values\" must be an object") }
             for (name, value) in members.members {
                 guard let index = table.columnIndex(name) else { throw TransferError("\"\(path)\" has no column \"\(name)\"") }
-                values[index] = try read(value, kind: table.columns[index].kind, column: name)
+                values[index] = try read(value, column: table.columns[index])
             }
         }
         let scope = Scope(tenant: key[0], parents: Array(key[1..<(key.count - 1)]))
         return (table, DumpedRow(scope: scope, entity: StoredEntity(id: key[key.count - 1], type: type, values: values)))
     }
 
-    static func read(_ value: JSONValue, kind: ColumnKind, column: String) throws(TransferError) -> SQLValue {
+    static func read(_ value: JSONValue, column: StorageTable.Column) throws(TransferError) -> SQLValue {
+        let kind = column.kind
         switch (kind, value) {
         case (_, .null): return .null
-        case (.text, .string(let s)), (.enumName, .string(let s)), (.json, .string(let s)):
+        case (.text, .string(let s)), (.enumName, .string(let s)):
             guard !s.utf8.contains(0) else { break }
             return .text(s)
+        case (.json, .string(let s)):
+            // Written into answers as kept, and read by $filter: JSON of the value's shape, or an answer
+            // would not be JSON and a filter on it would fail.
+            let parsed = try? JSONParser.parse(Array(s.utf8))
+            switch (parsed, column.type.isCollection) {
+            case (.array?, true), (.object?, false): return .text(s)
+            default:
+                let shape = column.type.isCollection ? "a JSON array" : "a JSON object"
+                throw TransferError("the column \"\(column.name)\" (json) holds text that is not \(shape): \(text(value))")
+            }
         case (.integer, .number(let n)), (.timestamp, .number(let n)), (.flags, .number(let n)):
             if let integer = Int64(n) { return .integer(integer) }
         case (.real, .number(let n)):
@@ -172,7 +183,7 @@ enum DumpFormat {
             if let bytes = Base64.decode(s) { return .blob(bytes) }
         default: break
         }
-        throw TransferError("the column \"\(column)\" (\(kind)) cannot hold \(value.typeName) \(text(value))")
+        throw TransferError("the column \"\(column.name)\" (\(kind)) cannot hold \(value.typeName) \(text(value))")
     }
 
     /// A value as JSON text, for messages (at most 100 bytes of it).
