@@ -1,6 +1,7 @@
 import Foundation
 import GraphModel
 import ODataCore
+import ODataModel
 import StatusGraphTestSupport
 import StorageSQLite
 import Testing
@@ -278,7 +279,12 @@ import Testing
         ("\(header)\n{\"path\":\"mobileApps\",\"key\":[\"t\",\"a\"],\"type\":\"webApp\",\"values\":{\"nope\":1}}", #"line 2: "mobileApps" has no column "nope""#),
         ("\(header)\n{\"path\":\"mobileApps\",\"key\":[\"t\",\"a\"],\"type\":\"webApp\",\"values\":{\"size\":\"big\"}}", #"line 2: the column "size" (integer) cannot hold string"#),
         ("\(header)\n{\"path\":\"mobileApps\",\"key\":[\"t\",\"a\"],\"type\":\"webApp\",\"values\":{\"isFeatured\":1}}", #"line 2: the column "isFeatured" (boolean) cannot hold number"#),
-        // Complex values and collections are written into answers as kept: JSON of their shape only.
+        // Values are checked as a write would have made them: enum members, times within range, JSON of the value's shape
+        // (complex values and collections are written into answers as kept).
+        ("\(header)\n{\"path\":\"mobileApps/deviceStatuses\",\"key\":[\"t\",\"a\",\"d\"],\"type\":\"mobileAppInstallStatus\",\"values\":{\"installState\":\"broken\"}}",
+         #"line 2: the column "installState" (enum) holds "broken", not a member of microsoft.graph.resultantAppState"#),
+        ("\(header)\n{\"path\":\"mobileApps\",\"key\":[\"t\",\"a\"],\"type\":\"webApp\",\"values\":{\"createdDateTime\":9223372036854775807}}",
+         #"line 2: the column "createdDateTime" (timestamp) holds 9223372036854775807, beyond the years 1 to 9999"#),
         ("\(header)\n{\"path\":\"mobileApps\",\"key\":[\"t\",\"a\"],\"type\":\"webApp\",\"values\":{\"largeIcon\":\"not json\"}}",
          #"line 2: the column "largeIcon" (json) holds text that is not a JSON object: "not json""#),
         ("\(header)\n{\"path\":\"mobileApps\",\"key\":[\"t\",\"a\"],\"type\":\"webApp\",\"values\":{\"roleScopeTagIds\":\"{}\"}}",
@@ -322,9 +328,10 @@ import Testing
         var w = JSONWriter()
         try DumpFormat.write(value, kind: kind, column: "c", to: &w)
         #expect(String(decoding: w.bytes, as: UTF8.self) == json)
-        // The type matters to JSON only (an array here).
-        let column = StorageTable.Column(name: "c", kind: kind, type: kind == .json ? .collection(.complex("x")) : .primitive(.string))
-        #expect(try DumpFormat.read(try JSONParser.parse(Array(json.utf8)), column: column) == value)
+        // The type matters to JSON (an array here) and enums.
+        let type: TypeReference = kind == .json ? .collection(.complex("x")) : kind == .enumName ? .enumeration("resultantAppState") : .primitive(.string)
+        let column = StorageTable.Column(name: "c", kind: kind, type: type)
+        #expect(try DumpFormat.read(try JSONParser.parse(Array(json.utf8)), column: column, service: GraphModel.service) == value)
     }
 
     /// An export read through a server is whole when it ends with the line that counts its rows.
@@ -338,7 +345,7 @@ import Testing
 
     @Test func notANumberRoundTrips() throws {
         let column = StorageTable.Column(name: "c", kind: .real, type: .primitive(.double))
-        guard case .real(let d) = try DumpFormat.read(.string("NaN"), column: column) else { Issue.record("not a real"); return }
+        guard case .real(let d) = try DumpFormat.read(.string("NaN"), column: column, service: GraphModel.service) else { Issue.record("not a real"); return }
         #expect(d.isNaN)
     }
 }

@@ -1,4 +1,5 @@
 import ODataCore
+import ODataModel
 
 /// The file `statusgraph export` writes and `statusgraph import` reads: JSON Lines, one stored row per
 /// line, backend-neutral, so a store moves between SQLite and PostgreSQL (or to another machine) whole.
@@ -147,19 +148,28 @@ enum DumpFormat {
             guard case .object(let members) = given else { throw TransferError("\"values\" must be an object") }
             for (name, value) in members.members {
                 guard let index = table.columnIndex(name) else { throw TransferError("\"\(path)\" has no column \"\(name)\"") }
-                values[index] = try read(value, column: table.columns[index])
+                values[index] = try read(value, column: table.columns[index], service: layout.service)
             }
         }
         let scope = Scope(tenant: key[0], parents: Array(key[1..<(key.count - 1)]))
         return (table, DumpedRow(scope: scope, entity: StoredEntity(id: key[key.count - 1], type: type, values: values)))
     }
 
-    static func read(_ value: JSONValue, column: StorageTable.Column) throws(TransferError) -> SQLValue {
+    /// A value of `column`, checked as a write would have made it: of the column's kind, an enum's member
+    /// one version or another declares, a time within DateTimeOffset's range, JSON of the value's shape.
+    static func read(_ value: JSONValue, column: StorageTable.Column, service: ServiceModel) throws(TransferError) -> SQLValue {
         let kind = column.kind
         switch (kind, value) {
         case (_, .null): return .null
-        case (.text, .string(let s)), (.enumName, .string(let s)):
+        case (.text, .string(let s)):
             guard !s.utf8.contains(0) else { break }
+            return .text(s)
+        case (.enumName, .string(let s)):
+            guard case .enumeration(let name) = column.type.element,
+                service.versions.values.contains(where: { $0.enumTypes[name]?.member(named: s) != nil })
+            else {
+                throw TransferError("the column \"\(column.name)\" (enum) holds \(text(value)), not a member of \(column.type.element)")
+            }
             return .text(s)
         case (.json, .string(let s)):
             // Written into answers as kept, and read by $filter: JSON of the value's shape, or an answer
@@ -171,7 +181,13 @@ enum DumpFormat {
                 let shape = column.type.isCollection ? "a JSON array" : "a JSON object"
                 throw TransferError("the column \"\(column.name)\" (json) holds text that is not \(shape): \(text(value))")
             }
-        case (.integer, .number(let n)), (.timestamp, .number(let n)), (.flags, .number(let n)):
+        case (.timestamp, .number(let n)):
+            guard let ticks = Int64(n) else { break }
+            guard (DateTimeOffset.minValue.ticks...DateTimeOffset.maxValue.ticks).contains(ticks) else {
+                throw TransferError("the column \"\(column.name)\" (timestamp) holds \(n), beyond the years 1 to 9999 in 100 ns ticks since 1970")
+            }
+            return .integer(ticks)
+        case (.integer, .number(let n)), (.flags, .number(let n)):
             if let integer = Int64(n) { return .integer(integer) }
         case (.real, .number(let n)):
             if let d = Double(n) { return .real(d) }
