@@ -32,4 +32,8 @@ public struct EnumType: Sendable {
     public var defaultMember: Member {
         members.first { $0.value == 0 } ?? member(named: "unknown") ?? members[0]
     }
+
+    /// Every member's bits: what a flags value of this version's enum can show (a value written through
+    /// another version may hold more).
+    public var knownMask: Int64 { members.reduce(0) { $0 | ($1.value ?? 0) } }
 }

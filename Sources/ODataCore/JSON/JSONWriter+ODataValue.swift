@@ -41,8 +41,7 @@ extension JSONWriter {
     /// `0`) when no bit is set, or none this version's enum has (v1.0's `windowsArchitecture` has no
     /// `arm64`, which a value written through beta may hold).
     public static func flagNames(_ mask: Int64, _ e: EnumType) -> String {
-        let known = e.members.reduce(Int64(0)) { $0 | ($1.value ?? 0) }
-        let shown = mask & known
+        let shown = mask & e.knownMask
         let none = e.members.first { $0.value == 0 }?.name ?? "0"
         guard shown != 0 else { return none }
         if let exact = e.members.first(where: { $0.value == shown }) { return exact.name }

@@ -90,6 +90,7 @@ public struct PostgresDialect: SQLDialect {
                 + "END $statusgraph$"
         ]
     }
+
     public func contains(_ a: String, _ b: String) -> String { "strpos(\(a), \(b)) > 0" }
     /// PostgreSQL has no `%` for doubles: `mod` of numerics, exact, then a double again.
     public func realRemainder(_ a: String, _ b: String) -> String {

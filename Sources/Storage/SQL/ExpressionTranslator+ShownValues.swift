@@ -135,8 +135,7 @@ extension ExpressionTranslator {
         guard case .enumeration(let name) = type.element, varyingEnums.contains(name), let e = model.enumTypes[name] else {
             return SQLFragment(column)
         }
-        let known = e.members.reduce(Int64(0)) { $0 | ($1.value ?? 0) }
-        return "(" + SQLFragment(column) + " & " + .bind(.integer(known)) + ")"
+        return "(" + SQLFragment(column) + " & " + .bind(.integer(e.knownMask)) + ")"
     }
 
     /// A member path's type casts as conditions, each on the value where it stands: of that type or of one

@@ -182,11 +182,7 @@ public struct ExpressionTranslator {
             guard let index = table.columnIndex(name) else { throw .badRequest("'\(name)' cannot be queried.") }
             let column = "\(row).\(dialect.quote(table.columns[index].name))"
             guard !path.isEmpty else { return table.columns[index].kind == .flags ? shownFlags(column, type: type) : SQLFragment(column) }
-            let memberPath = path.filter { !BoundExpression.isCast($0) }
-            let member = shownMember(
-                dialect.jsonValue(column, path: memberPath, kind: jsonKind(type)), in: (column, memberPath), type: type,
-                reached: members(ofProperty: name, path: path))
-            return cast(member, in: column, path: path)
+            return jsonMember(column, path: path, type: type, reached: members(ofProperty: name, path: path))
         case .element(let variable, let path, let type):
             guard let alias = elements[variable] else { throw .badRequest("'\(variable)' is not a lambda variable in scope.") }
             let elementType = elementTypes[variable] ?? type
@@ -194,12 +190,8 @@ public struct ExpressionTranslator {
                 let itself = Reached(holder: nil, property: Property(name: variable, type: .collection(elementType), nullable: false))
                 return shownMember(dialect.jsonElementValue(alias: alias, kind: jsonKind(type)), in: nil, type: type, reached: [itself])
             }
-            let document = dialect.jsonElementDocument(alias: alias)
-            let memberPath = path.filter { !BoundExpression.isCast($0) }
-            let member = shownMember(
-                dialect.jsonValue(document, path: memberPath, kind: jsonKind(type)), in: (document, memberPath), type: type,
-                reached: members(from: elementType, path: path))
-            return cast(member, in: document, path: path)
+            return jsonMember(
+                dialect.jsonElementDocument(alias: alias), path: path, type: type, reached: members(from: elementType, path: path))
         case .constant(let v, let t):
             let kind = t.map { ColumnKind($0) { model.enumTypes[$0]?.isFlags ?? false } } ?? .text
             return .bind(kind.encode(v, type: t ?? .primitive(.string), model: model))
@@ -242,6 +234,15 @@ public struct ExpressionTranslator {
         default:
             return "(" + (try predicate(e)) + ")"
         }
+    }
+
+    /// The member at `path` inside the JSON `document` as the answer shows it (`shownMember`), null where a
+    /// type cast on the way does not hold (`cast`).
+    private func jsonMember(_ document: String, path: [String], type: TypeReference, reached: [Reached]) -> SQLFragment {
+        let memberPath = path.filter { !BoundExpression.isCast($0) }
+        let member = shownMember(
+            dialect.jsonValue(document, path: memberPath, kind: jsonKind(type)), in: (document, memberPath), type: type, reached: reached)
+        return cast(member, in: document, path: path)
     }
 
     /// How a member is read out of JSON: dates and flags as the text JSON keeps them (then made ticks and a
