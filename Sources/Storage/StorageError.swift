@@ -15,6 +15,9 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         /// `$orderby` goes out of the database's range (a product beyond 64 bits on PostgreSQL). Its message
         /// is told to the client: a backend writes it in words of its own, without stored values.
         case unevaluable
+        /// A read ran past the store's time limit for one and was stopped; nothing was changed. Its
+        /// message (what the limit is) is told to the client.
+        case timedOut
         /// Anything else: a bug or a broken database.
         case internalError
     }

@@ -14,9 +14,14 @@ public final class SQLiteDatabase: SQLDatabase {
     private let pool: DatabasePool
     private let writes: GroupCommit
     private let readers: SQLiteReaders
+    /// The longest one read may run (see `SQLiteReaders`); nil for no limit.
+    private let readTimeLimit: Duration?
 
-    /// Opens (creating if needed) the database file at `path`.
-    public init(path: String, readers: Int = max(4, ProcessInfo.processInfo.activeProcessorCount * 2)) throws {
+    /// Opens (creating if needed) the database file at `path`. A read that runs past `readTimeLimit` is
+    /// stopped and fails with `StorageError.timedOut`.
+    public init(
+        path: String, readers: Int = max(4, ProcessInfo.processInfo.activeProcessorCount * 2), readTimeLimit: Duration? = nil
+    ) throws {
         _ = SQLiteSettings.applied
         var config = Configuration()
         config.foreignKeysEnabled = true
@@ -37,7 +42,8 @@ public final class SQLiteDatabase: SQLDatabase {
                 try db.cachedStatement(sql: statement.sql).sqliteStatement, db.sqliteConnection, writerBindings, statement)
             return (rows, db.changesCount)
         }
-        self.readers = SQLiteReaders(path: path, keptIdle: readers)
+        self.readers = SQLiteReaders(path: path, keptIdle: readers, timeLimit: readTimeLimit)
+        self.readTimeLimit = readTimeLimit
     }
 
     /// Takes the database file for this process (see `SQLiteSettings`), or fails at once naming the
@@ -70,13 +76,13 @@ public final class SQLiteDatabase: SQLDatabase {
     }
 
     /// Opens `statusgraph.sqlite` in a data directory, creating the directory if needed.
-    public static func open(dataDirectory: String) throws -> SQLiteDatabase {
+    public static func open(dataDirectory: String, readTimeLimit: Duration? = nil) throws -> SQLiteDatabase {
         do {
             try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         } catch {
             throw StorageError(.unavailable, "cannot create the data directory \(dataDirectory)", underlying: error)
         }
-        return try SQLiteDatabase(path: path(dataDirectory: dataDirectory))
+        return try SQLiteDatabase(path: path(dataDirectory: dataDirectory), readTimeLimit: readTimeLimit)
     }
 
     /// Reads run on the calling thread: a read is a few microseconds of CPU in SQLite's page cache,
@@ -342,6 +348,17 @@ public final class SQLiteDatabase: SQLDatabase {
         return DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
     }
 
+    /// A duration as people write it: `10 s`, `0.25 s`.
+    static func seconds(_ duration: Duration) -> String {
+        let (whole, atto) = duration.components
+        let millis = atto / 1_000_000_000_000_000
+        guard millis > 0 else { return "\(whole) s" }
+        var fraction = String(millis)
+        fraction = String(repeating: "0", count: 3 - fraction.count) + fraction
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        return "\(whole).\(fraction) s"
+    }
+
     /// Translates SQLite's errors into `StorageError`.
     private func run<T>(_ body: () async throws -> T) async throws -> T {
         do {
@@ -353,6 +370,10 @@ public final class SQLiteDatabase: SQLDatabase {
                     throw StorageError(.parentNotFound, "the containing entity does not exist", underlying: error)
                 }
                 throw StorageError(.conflict, "an entity with this key exists already", underlying: error)
+            case .SQLITE_INTERRUPT:
+                // Only a reader's time limit interrupts a statement (see `SQLiteReaders`).
+                let limit = readTimeLimit.map { " \(Self.seconds($0))" } ?? ""
+                throw StorageError(.timedOut, "it ran longer than\(limit), the longest a read may run here", underlying: error)
             case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN:
                 throw StorageError(.unavailable, "the SQLite database is unavailable", underlying: error)
             default:

@@ -1,3 +1,4 @@
+import Dispatch
 import GRDB
 import GRDBSQLite
 import Storage
@@ -10,14 +11,21 @@ import Synchronization
 ///
 /// A connection is taken for one statement and put back; a new one is opened when all are busy (reads
 /// never wait: there are never more at once than threads running them), and at most `keptIdle` are kept.
+///
+/// A read may run for `timeLimit` at most: past it SQLite stops the statement (`SQLITE_INTERRUPT`). A
+/// read holds one of Swift's few cooperative threads while it runs (two on a 2-core machine), so one
+/// that scans a million rows would otherwise slow every other request for as long as it takes.
 final class SQLiteReaders: Sendable {
     private let path: String
     private let keptIdle: Int
+    /// The longest one read may run, in nanoseconds; nil for no limit.
+    let timeLimit: UInt64?
     private let idle = Mutex<(connections: [ReaderConnection], closed: Bool)>(([], false))
 
-    init(path: String, keptIdle: Int) {
+    init(path: String, keptIdle: Int, timeLimit: Duration?) {
         self.path = path
         self.keptIdle = keptIdle
+        self.timeLimit = timeLimit.map { UInt64($0.components.seconds) * 1_000_000_000 + UInt64($0.components.attoseconds / 1_000_000_000) }
     }
 
     func read<T>(_ body: (ReaderConnection) throws -> T) throws -> T {
@@ -26,7 +34,9 @@ final class SQLiteReaders: Sendable {
             return state.connections.popLast()
         }
         let connection = try taken ?? ReaderConnection(path: path)
+        if let timeLimit { connection.deadline.pointee = ReaderConnection.now() + timeLimit }
         defer {
+            connection.deadline.pointee = 0
             idle.withLock { state in
                 if !state.closed, state.connections.count < keptIdle { state.connections.append(connection) }
             }
@@ -53,23 +63,39 @@ final class ReaderConnection: @unchecked Sendable {
     let handle: OpaquePointer
     let bindings = BindingBuffer()
     private var statements: [String: OpaquePointer] = [:]
+    /// When the statement running now must stop (`now()`'s clock, in nanoseconds); 0 for never. SQLite
+    /// asks `stopsPastDeadline` every `progressInterval` steps of its virtual machine (tens of
+    /// microseconds of work), which reads the clock only when there is a deadline.
+    let deadline: UnsafeMutablePointer<UInt64>
+    static let progressInterval: Int32 = 1_000
+
+    /// The monotonic clock, in nanoseconds.
+    static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    private static let stopsPastDeadline: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { context in
+        guard let deadline = context?.load(as: UInt64.self), deadline != 0 else { return 0 }
+        return ReaderConnection.now() > deadline ? 1 : 0
+    }
 
     init(path: String) throws {
         var db: OpaquePointer?
-        let code = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
+        var code = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
+        if code == SQLITE_OK, let db {
+            sqlite3_extended_result_codes(db, 1)
+            sqlite3_busy_timeout(db, 10_000)
+            code = sqlite3_exec(db, "PRAGMA query_only = 1", nil, nil, nil)
+        }
+        // Nothing of the object exists yet when this fails (its deinit does not run): the handle is closed here.
         guard code == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) }
             sqlite3_close_v2(db)
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
         }
+        let deadline = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+        deadline.initialize(to: 0)
+        sqlite3_progress_handler(db, Self.progressInterval, Self.stopsPastDeadline, UnsafeMutableRawPointer(deadline))
+        self.deadline = deadline
         handle = db
-        sqlite3_extended_result_codes(db, 1)
-        sqlite3_busy_timeout(db, 10_000)
-        guard sqlite3_exec(db, "PRAGMA query_only = 1", nil, nil, nil) == SQLITE_OK else {
-            let message = String(cString: sqlite3_errmsg(db))
-            sqlite3_close_v2(db)
-            throw DatabaseError(resultCode: .SQLITE_ERROR, message: message)
-        }
     }
 
     /// Runs SQL without results (`BEGIN`, `COMMIT`).
@@ -94,5 +120,6 @@ final class ReaderConnection: @unchecked Sendable {
     deinit {
         for statement in statements.values { sqlite3_finalize(statement) }
         sqlite3_close_v2(handle)
+        deadline.deallocate()
     }
 }

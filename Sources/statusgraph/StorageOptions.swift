@@ -29,7 +29,9 @@ struct StorageOptions: ParsableArguments {
     @Option(name: .customLong("db-pool-size"), help: "PostgreSQL connections per instance.")
     var poolSize = 20
 
-    @Option(name: .customLong("db-timeout"), help: "Seconds a request may wait for PostgreSQL before it gets 503.")
+    @Option(
+        name: .customLong("db-timeout"),
+        help: "Seconds a request may wait for PostgreSQL before it gets 503; on SQLite, the longest one read may run before its request gets 504.")
     var timeout = 10.0
 
     @Option(name: .customLong("db-connect-timeout"), help: "Seconds to wait for a new PostgreSQL connection.")
@@ -64,7 +66,7 @@ struct StorageOptions: ParsableArguments {
         let layout = try StorageLayout(service: GraphModel.service)
         guard let database else {
             do {
-                let sqlite = try SQLiteDatabase.open(dataDirectory: dataDirectory)
+                let sqlite = try SQLiteDatabase.open(dataDirectory: dataDirectory, readTimeLimit: .nanoseconds(Int64(timeout * 1_000_000_000)))
                 return Opened(store: SQLEntityStore(layout: layout, database: sqlite), services: [], description: "SQLite in \(dataDirectory)")
             } catch let error as StorageError {
                 throw StartupError(error.message)

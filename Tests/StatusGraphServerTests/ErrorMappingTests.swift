@@ -30,6 +30,19 @@ import Testing
         #expect(error.message == "The $filter or $orderby cannot be evaluated over the stored values: a number out of range (SQLSTATE 22003).")
     }
 
+    /// A read stopped at the store's time limit: a 504, as Graph answers a request that took too long,
+    /// saying what the limit is and what to change.
+    @Test func timedOutQueries() {
+        let error = ErrorMapping.odataError(
+            for: StorageError(.timedOut, "it ran longer than 10 s, the longest a read may run here"), logger: Logger(label: "test"))
+        #expect(ErrorMapping.httpStatus(error.kind) == 504)
+        #expect(error.code == "GatewayTimeout")
+        #expect(
+            error.message
+                == "The query did not finish in time: it ran longer than 10 s, the longest a read may run here. Narrow it (a $filter that selects fewer rows, a smaller $top) or retry later."
+        )
+    }
+
     /// The headers an error's kind calls for, the same on a direct answer and inside a `$batch` (both are
     /// built from this response).
     @Test(arguments: [

@@ -617,6 +617,37 @@ import Testing
         #expect(SQLiteSettings.applied)
     }
 
+    /// A SQLite read that runs past its time limit is stopped, not left holding one of Swift's few
+    /// cooperative threads for as long as it takes, and fails as `timedOut`, naming the limit; the
+    /// connection then serves the next read. (The query below never ends by itself: without the limit
+    /// this test would not end either.)
+    @Test func sqliteReadsStopAtTheirTimeLimit() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try SQLiteDatabase.open(dataDirectory: directory, readTimeLimit: .milliseconds(50))
+        let endless = SQLStatement("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n")
+        for _ in 0..<2 {
+            await #expect {
+                try await database.query(endless)
+            } throws: { error in
+                (error as? StorageError).map { $0.code == .timedOut && $0.message == "it ran longer than 0.05 s, the longest a read may run here" }
+                    ?? false
+            }
+            await #expect(throws: StorageError.self) { try await database.query(endless) { _ in } }
+            #expect(try await database.query(SQLStatement("SELECT 1")) == [[.integer(1)]])
+        }
+        try await database.close()
+    }
+
+    /// How a time limit is written in messages.
+    @Test(arguments: [
+        (Duration.seconds(10), "10 s"), (.milliseconds(250), "0.25 s"), (.milliseconds(50), "0.05 s"), (.milliseconds(1500), "1.5 s"),
+        (.seconds(3600), "3600 s"),
+    ])
+    func timeLimitsInWords(_ duration: Duration, words: String) {
+        #expect(SQLiteDatabase.seconds(duration) == words)
+    }
+
     @Test(arguments: TestBackend.available)
     func singletonIsCreatedOnce(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in

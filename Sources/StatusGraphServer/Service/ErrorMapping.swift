@@ -28,6 +28,11 @@ enum ErrorMapping {
             case .unevaluable:
                 logger.info("query not evaluable: \(e)")
                 return .badRequest("The $filter or $orderby cannot be evaluated over the stored values: \(e.message).")
+            case .timedOut:
+                logger.warning("query timed out: \(e)")
+                return ODataError(
+                    .gatewayTimeout, code: "GatewayTimeout",
+                    message: "The query did not finish in time: \(e.message). Narrow it (a $filter that selects fewer rows, a smaller $top) or retry later.")
             case .internalError:
                 logger.error("storage failure: \(e)")
                 return internalError
