@@ -348,10 +348,11 @@ public final class SQLiteDatabase: SQLDatabase {
         return DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
     }
 
-    /// A duration as people write it: `10 s`, `0.25 s`.
+    /// A duration as people write it: `10 s`, `0.25 s` (to the millisecond), `500 ns` below one.
     static func seconds(_ duration: Duration) -> String {
         let (whole, atto) = duration.components
         let millis = atto / 1_000_000_000_000_000
+        if whole == 0, millis == 0 { return "\(atto / 1_000_000_000) ns" }
         guard millis > 0 else { return "\(whole) s" }
         var fraction = String(millis)
         fraction = String(repeating: "0", count: 3 - fraction.count) + fraction

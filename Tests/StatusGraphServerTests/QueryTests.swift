@@ -1,7 +1,11 @@
 import Crypto
 import Foundation
+import GraphModel
 import HummingbirdTesting
 import ODataCore
+import Storage
+import StatusGraphTestSupport
+import StorageSQLite
 import Testing
 
 /// Every query option end to end through the app, on both versions' collections.
@@ -21,6 +25,46 @@ import Testing
                 #"{"deviceId":"\#(key)","installState":"\#(state)","deviceName":\#(nameJSON),"errorCode":\#(code),"lastSyncDateTime":"2024-01-0\#(i + 1)T10:00:00Z","osVersion":"\#(17 - i % 3).0"}"#)
         }
         return (app, devices)
+    }
+
+    /// A read that runs past SQLite's time limit (`--db-timeout`) is stopped, and its request answers
+    /// 504 in Graph's error form, saying the limit; the requests after it are served. With a limit of
+    /// 1 ns every statement is stopped at SQLite's first check, after 1,000 steps of its machine: a
+    /// scan of 400 rows for `contains` (a few steps each), not the read of one entity by its key.
+    /// (SQLite's own limit: on PostgreSQL `--db-timeout` bounds the whole call, a 503.)
+    @Test func aReadPastItsTimeLimitAnswers504() async throws {
+        try await withDataDirectory { dir in
+            let unlimited = OpenedStore(
+                store: SQLEntityStore(layout: try StorageLayout(service: GraphModel.service), database: try SQLiteDatabase.open(dataDirectory: dir)))
+            let (app, one) = try await withApp(store: unlimited, dataDirectory: dir) { client in
+                let app = try await client.create("/beta/deviceAppManagement/mobileApps", Bodies.iosLobApp)
+                let status = #"{"method":"POST","url":"/deviceAppManagement/mobileApps/\#(app)/deviceStatuses","headers":{"Content-Type":"application/json"},"body":{"deviceName":"PC","installState":"installed"}}"#
+                for _ in 0..<20 {
+                    let requests = (0..<20).map { #"{"id":"\#($0)",\#(status.dropFirst())"# }.joined(separator: ",")
+                    let reply = try await client.send(.post, "/beta/$batch", json: #"{"requests":[\#(requests)]}"#)
+                    #expect(reply.text.components(separatedBy: #""status":201"#).count == 21, "\(reply.text.prefix(300))")
+                }
+                let first = try await client.send(.get, "/beta/deviceAppManagement/mobileApps/\(app)/deviceStatuses?$top=1")
+                return (app, (first.json["value"] as? [[String: Any]])?.first?["id"] as? String ?? "")
+            }
+            let limited = OpenedStore(
+                store: SQLEntityStore(
+                    layout: try StorageLayout(service: GraphModel.service),
+                    database: try SQLiteDatabase.open(dataDirectory: dir, readTimeLimit: .nanoseconds(1))))
+            #expect(!one.isEmpty)
+            try await withApp(store: limited, dataDirectory: dir) { client in
+                let statuses = "/beta/deviceAppManagement/mobileApps/\(app)/deviceStatuses"
+                let slow = try await client.send(.get, statuses + "?$filter=contains(deviceName,'zzz')")
+                #expect(slow.status == 504, "\(slow.text)")
+                #expect(slow.error["code"] as? String == "GatewayTimeout")
+                #expect(
+                    slow.errorMessage
+                        == "The query did not finish in time: it ran longer than 1 ns, the longest a read may run here. Narrow it (a $filter that selects fewer rows, a smaller $top) or retry later."
+                )
+                let byKey = try await client.send(.get, statuses + "/\(one)")
+                #expect(byKey.status == 200, "\(byKey.text)")
+            }
+        }
     }
 
     static func ids(_ reply: Reply) -> [String] {

@@ -76,8 +76,23 @@ func withApp<T: Sendable>(
     return try await withDataDirectory { dir in try await runApp(dir, configure, logger, body) }
 }
 
+/// Runs `body` against the app in-process, on `store` (in `dataDirectory`, for the files the server
+/// keeps beside it): for a test that needs a store opened in a way of its own.
+func withApp<T: Sendable>(
+    store opened: OpenedStore, dataDirectory dir: String, _ body: @escaping @Sendable (Client) async throws -> T
+) async throws -> T {
+    try await runApp(dir, { _ in }, nil, opened, body)
+}
+
 private func runApp<T: Sendable>(
     _ dir: String, _ configure: (inout ServerConfiguration) -> Void, _ logger: Logger?,
+    _ body: @escaping @Sendable (Client) async throws -> T
+) async throws -> T {
+    try await runApp(dir, configure, logger, try await openStore(dataDirectory: dir), body)
+}
+
+private func runApp<T: Sendable>(
+    _ dir: String, _ configure: (inout ServerConfiguration) -> Void, _ logger: Logger?, _ opened: OpenedStore,
     _ body: @escaping @Sendable (Client) async throws -> T
 ) async throws -> T {
     var config = ServerConfiguration()
@@ -85,7 +100,6 @@ private func runApp<T: Sendable>(
     config.publicBaseURL = "https://graph.test"
     config.identity.hmacSecret = testSecret
     configure(&config)
-    let opened = try await openStore(dataDirectory: dir)
     let logger = logger ?? {
         var logger = Logger(label: "test")
         logger.logLevel = .warning

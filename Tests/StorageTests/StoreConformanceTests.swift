@@ -642,7 +642,7 @@ import Testing
     /// How a time limit is written in messages.
     @Test(arguments: [
         (Duration.seconds(10), "10 s"), (.milliseconds(250), "0.25 s"), (.milliseconds(50), "0.05 s"), (.milliseconds(1500), "1.5 s"),
-        (.seconds(3600), "3600 s"),
+        (.seconds(3600), "3600 s"), (.nanoseconds(1), "1 ns"), (.microseconds(500), "500000 ns"),
     ])
     func timeLimitsInWords(_ duration: Duration, words: String) {
         #expect(SQLiteDatabase.seconds(duration) == words)
