@@ -10,6 +10,8 @@ public final class ServiceModel: Sendable {
     public let summaries: [Summary]
     /// What each operation requires, by navigation path.
     public let permissions: [PermissionRule]
+    /// The rules by a hash of their paths' names, and the `*` rule (see `permissionRule(for:)`).
+    let permissionIndex: (byPath: [Int: [PermissionRule]], otherwise: PermissionRule?)
     /// Entity type → properties clients commonly order its collections by (each gets an index).
     public let sortKeys: [String: [String]]
     /// Enums whose members are not the same in every version (see `varyingEnums(_:)`).
@@ -24,6 +26,7 @@ public final class ServiceModel: Sendable {
         self.serverManaged = serverManaged
         self.summaries = summaries
         self.permissions = permissions
+        self.permissionIndex = Self.index(permissions)
         self.sortKeys = sortKeys
         self.enumsThatVary = Self.varyingEnums(versions)
         for summary in summaries { try check(summary) }

@@ -12,6 +12,20 @@ import Testing
         #expect(service.summaries.count == 3)
     }
 
+    /// Each navigation path finds its own permission rule, any other the `*` rule: rules are found by a
+    /// hash of the names, and a prefix, a longer path or the same names in another order are not theirs.
+    @Test(arguments: [
+        ([String](), ""), (["mobileApps"], "mobileApps"), (["iosLobAppProvisioningConfigurations"], "iosLobAppProvisioningConfigurations"),
+        (["mobileAppConfigurations", "userStatuses"], "mobileAppConfigurations/userStatuses"),
+        (["mobileAppConfigurations", "deviceStatuses"], "mobileAppConfigurations/deviceStatuses"),
+        (["mobileAppConfigurations"], "*"), (["mobileApps", "userStatuses"], "*"), (["userStatuses", "mobileAppConfigurations"], "*"),
+        (["mobileAppConfigurations", "userStatuses", "deviceStatuses"], "*"), (["mobileAppConfigurations/userStatuses"], "*"),
+    ])
+    func permissionRules(_ names: [String], rule: String) {
+        #expect(service.permissionRule(for: names)?.path == rule)
+        #expect(service.permissionRule(for: names.lazy.map { $0 })?.path == rule)
+    }
+
     @Test(arguments: [
         ("v1.0", ["mobileApp", "webApp", "iosLobApp", "win32LobApp", "androidLobApp", "iosStoreApp", "androidStoreApp",
                   "managedDeviceMobileAppConfiguration", "iosMobileAppConfiguration", "managedDeviceMobileAppConfigurationUserStatus",
