@@ -47,11 +47,17 @@ struct StorageOptions: ParsableArguments {
         help: "Prepare a read on a PostgreSQL connection from its nth run on; 0 never (for a pooler that shares server sessions, such as PgBouncer in transaction mode).")
     var prepareAfter = 3
 
+    /// The longest any of the timeouts may be (115 days): a time limit in nanoseconds must fit 64 bits.
+    static let longestTimeout = 10_000_000.0
+
     func validate() throws {
         guard prepareAfter >= 0 else { throw ValidationError("--db-prepare-after must be 0 or more") }
         guard poolSize >= 1 else { throw ValidationError("--db-pool-size must be at least 1") }
         guard timeout > 0, connectTimeout > 0, migrationTimeout > 0 else {
             throw ValidationError("--db-timeout, --db-connect-timeout and --db-migration-timeout must be positive")
+        }
+        guard timeout <= Self.longestTimeout, connectTimeout <= Self.longestTimeout, migrationTimeout <= Self.longestTimeout else {
+            throw ValidationError("--db-timeout, --db-connect-timeout and --db-migration-timeout must be at most \(Int(Self.longestTimeout)) seconds")
         }
     }
 
