@@ -66,9 +66,12 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard pageSize >= 1 else { throw ValidationError("--page-size must be at least 1") }
-        guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
-        guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be more than 0 seconds") }
+        // Upper bounds too: each value is kept in 64 bits or added to (a page's limit is one more row).
+        guard (1...100_000).contains(pageSize) else { throw ValidationError("--page-size must be between 1 and 100000 (the largest $top)") }
+        guard (1024...(1 << 30)).contains(maxBodyBytes) else { throw ValidationError("--max-body-bytes must be between 1024 and 1073741824 (1 GiB)") }
+        guard idleTimeout > 0, idleTimeout <= StorageOptions.longestTimeout else {
+            throw ValidationError("--idle-timeout must be more than 0 and at most \(Int(StorageOptions.longestTimeout)) seconds")
+        }
         guard tls == nil || tls == "auto" else { throw ValidationError("--tls takes 'auto'; give --tls-cert and --tls-key for your own certificate") }
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard tls == nil || tlsCertificate == nil else { throw ValidationError("give --tls auto or --tls-cert/--tls-key, not both") }

@@ -14,3 +14,19 @@ def test_timeouts_out_of_range_are_refused(tmp_path, value):
         assert started.returncode != 0, (option, value, started.stdout)
         assert "--db-timeout, --db-connect-timeout and --db-migration-timeout must be" in started.stderr, started.stderr
     assert not (tmp_path / "statusgraph.sqlite").exists()
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--idle-timeout", "inf", "--idle-timeout must be more than 0 and at most 10000000 seconds"),
+    ("--idle-timeout", "0", "--idle-timeout must be more than 0 and at most 10000000 seconds"),
+    ("--page-size", "0", "--page-size must be between 1 and 100000"),
+    ("--page-size", "9223372036854775807", "--page-size must be between 1 and 100000"),
+    ("--max-body-bytes", "1023", "--max-body-bytes must be between 1024 and 1073741824"),
+    ("--max-body-bytes", "9223372036854775807", "--max-body-bytes must be between 1024 and 1073741824"),
+    ("--port", "65536", "--port must be between 0 and 65535"),
+])
+def test_serving_limits_out_of_range_are_refused(tmp_path, option, value, message):
+    started = subprocess.run([BINARY, "serve", "--data-dir", str(tmp_path), f"{option}={value}"],
+                             capture_output=True, text=True, timeout=60)
+    assert started.returncode != 0 and message in started.stderr, started.stderr
+    assert not (tmp_path / "statusgraph.sqlite").exists()
