@@ -52,7 +52,8 @@ struct StorageOptions: ParsableArguments {
 
     func validate() throws {
         guard prepareAfter >= 0 else { throw ValidationError("--db-prepare-after must be 0 or more") }
-        guard poolSize >= 1 else { throw ValidationError("--db-pool-size must be at least 1") }
+        // PostgresNIO's pool counts its connections in 16 bits (more than 65,535 trap in it).
+        guard (1...10_000).contains(poolSize) else { throw ValidationError("--db-pool-size must be between 1 and 10000") }
         guard timeout > 0, connectTimeout > 0, migrationTimeout > 0 else {
             throw ValidationError("--db-timeout, --db-connect-timeout and --db-migration-timeout must be positive")
         }

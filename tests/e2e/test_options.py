@@ -24,6 +24,8 @@ def test_timeouts_out_of_range_are_refused(tmp_path, value):
     ("--max-body-bytes", "1023", "--max-body-bytes must be between 1024 and 1073741824"),
     ("--max-body-bytes", "9223372036854775807", "--max-body-bytes must be between 1024 and 1073741824"),
     ("--port", "65536", "--port must be between 0 and 65535"),
+    ("--db-pool-size", "0", "--db-pool-size must be between 1 and 10000"),
+    ("--db-pool-size", "1000000000", "--db-pool-size must be between 1 and 10000"),
 ])
 def test_serving_limits_out_of_range_are_refused(tmp_path, option, value, message):
     started = subprocess.run([BINARY, "serve", "--data-dir", str(tmp_path), f"{option}={value}"],
