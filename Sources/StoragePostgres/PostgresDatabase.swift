@@ -248,7 +248,7 @@ public final class PostgresDatabase: SQLDatabase {
         let asked = ContinuousClock.now
         return try await client.withConnection { connection in
             let waited = ContinuousClock.now - asked
-            self.waitedNanoseconds.add(Int(waited.components.seconds) * 1_000_000_000 + Int(waited.components.attoseconds / 1_000_000_000), ordering: .relaxed)
+            self.waitedNanoseconds.add(Int(waited.nanoseconds), ordering: .relaxed)
             self.lends.add(1, ordering: .relaxed)
             self.lentNow.add(1, ordering: .relaxed)
             defer { self.lentNow.subtract(1, ordering: .relaxed) }

@@ -14,8 +14,6 @@ public final class SQLiteDatabase: SQLDatabase {
     private let pool: DatabasePool
     private let writes: GroupCommit
     private let readers: SQLiteReaders
-    /// The longest one read may run (see `SQLiteReaders`); nil for no limit.
-    private let readTimeLimit: Duration?
 
     /// Opens (creating if needed) the database file at `path`. A read that runs past `readTimeLimit` is
     /// stopped and fails with `StorageError.timedOut`.
@@ -43,7 +41,6 @@ public final class SQLiteDatabase: SQLDatabase {
             return (rows, db.changesCount)
         }
         self.readers = SQLiteReaders(path: path, keptIdle: readers, timeLimit: readTimeLimit)
-        self.readTimeLimit = readTimeLimit
     }
 
     /// Takes the database file for this process (see `SQLiteSettings`), or fails at once naming the
@@ -373,7 +370,7 @@ public final class SQLiteDatabase: SQLDatabase {
                 throw StorageError(.conflict, "an entity with this key exists already", underlying: error)
             case .SQLITE_INTERRUPT:
                 // Only a reader's time limit interrupts a statement (see `SQLiteReaders`).
-                let limit = readTimeLimit.map { " \(Self.seconds($0))" } ?? ""
+                let limit = readers.timeLimit.map { " \(Self.seconds($0))" } ?? ""
                 throw StorageError(.timedOut, "it ran longer than\(limit), the longest a read may run here", underlying: error)
             case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN:
                 throw StorageError(.unavailable, "the SQLite database is unavailable", underlying: error)

@@ -18,14 +18,16 @@ import Synchronization
 final class SQLiteReaders: Sendable {
     private let path: String
     private let keptIdle: Int
-    /// The longest one read may run, in nanoseconds; nil for no limit.
-    let timeLimit: UInt64?
+    /// The longest one read may run; nil for no limit.
+    let timeLimit: Duration?
+    private let timeLimitNanoseconds: UInt64?
     private let idle = Mutex<(connections: [ReaderConnection], closed: Bool)>(([], false))
 
     init(path: String, keptIdle: Int, timeLimit: Duration?) {
         self.path = path
         self.keptIdle = keptIdle
-        self.timeLimit = timeLimit.map { UInt64($0.components.seconds) * 1_000_000_000 + UInt64($0.components.attoseconds / 1_000_000_000) }
+        self.timeLimit = timeLimit
+        timeLimitNanoseconds = timeLimit.map { UInt64($0.nanoseconds) }
     }
 
     func read<T>(_ body: (ReaderConnection) throws -> T) throws -> T {
@@ -34,7 +36,7 @@ final class SQLiteReaders: Sendable {
             return state.connections.popLast()
         }
         let connection = try taken ?? ReaderConnection(path: path)
-        if let timeLimit { connection.deadline.pointee = ReaderConnection.now() + timeLimit }
+        if let timeLimitNanoseconds { connection.deadline.pointee = ReaderConnection.now() + timeLimitNanoseconds }
         defer {
             connection.deadline.pointee = 0
             idle.withLock { state in
