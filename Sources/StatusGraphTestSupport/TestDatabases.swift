@@ -70,6 +70,19 @@ public enum TestBackend: String, Sendable, CaseIterable, CustomStringConvertible
         }
     }
 
+    /// Makes the PostgreSQL database of the storage named `key` (unless it is there) and gives it
+    /// `settings` (`ALTER DATABASE … SET`): each connection made to it from then on starts with them.
+    public static func postgresDatabase(key: String, settings: KeyValuePairs<String, String>) async throws {
+        guard let admin = postgresURL else { throw TestBackendError("no PostgreSQL: run under scripts/with-postgres") }
+        let name = "sg_" + key.lowercased().filter { $0.isLetter || $0.isNumber }
+        try await createDatabase(name, options: "", adminURL: admin)
+        for (setting, value) in settings {
+            try await Self.admin(admin) { client in
+                try await client.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \"\(name)\" SET \(setting) = '\(value)'"))
+            }
+        }
+    }
+
     public static func sqliteDirectory(_ key: String) -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("statusgraph-store-\(key)").path
     }

@@ -27,6 +27,9 @@ public final class PostgresDatabase: SQLDatabase {
     private let lentNow = Atomic<Int>(0)
     private let lends = Atomic<Int>(0)
     private let waitedNanoseconds = Atomic<Int>(0)
+    /// PostgreSQL's `statement_timeout` for this role and database in milliseconds, as read at the start
+    /// (0: none; -1: not read).
+    private let statementTimeoutMilliseconds = Atomic<Int>(-1)
 
     public struct Settings: Sendable {
         public var url: String
@@ -230,7 +233,7 @@ public final class PostgresDatabase: SQLDatabase {
         isRead: Bool = false, timedOut: String? = nil, within limit: Duration? = nil,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        try await bounded(timedOut: timedOut, within: limit) {
+        try await bounded(timedOut: timedOut, within: limit, isRead: isRead) {
             var attempt = 1
             while true {
                 do {
@@ -284,9 +287,10 @@ public final class PostgresDatabase: SQLDatabase {
     public func migrate(_ plan: SchemaPlan) async throws {
         // PostgreSQL answers within the usual timeout, or the start fails saying so; the migration itself
         // may take longer (a recount, or indexes rebuilt, on a large store), up to `migrationTimeout`.
-        try await withConnection(timedOut: "cannot reach PostgreSQL at \(displayURL): no answer within \(timeout)") { connection in
-            _ = try await self.send(on: connection) { connection.query("SELECT 1", logger: self.logger) }
+        let setting = try await withConnection(timedOut: "cannot reach PostgreSQL at \(displayURL): no answer within \(timeout)") { connection in
+            try await self.unnamed(Self.statementTimeoutSetting, on: connection).rows.map(Self.values)
         }
+        if case .integer(let milliseconds)? = setting.first?.first { noteStatementTimeout(Int(milliseconds)) }
         try await withConnection(
             timedOut: "migrating PostgreSQL at \(displayURL) did not finish within \(migrationTimeout) (--db-migration-timeout)",
             within: migrationTimeout
@@ -300,6 +304,9 @@ public final class PostgresDatabase: SQLDatabase {
     }
 
     private func migrate(_ plan: SchemaPlan, run: (PostgresQuery) async throws -> [PostgresRow]) async throws {
+        // A recount or an index rebuilt on a large store takes longer than the role's statement_timeout
+        // may allow a request's statement: the migration is bounded by `migrationTimeout` alone.
+        _ = try await run("SET LOCAL statement_timeout = 0")
         _ = try await run("SELECT pg_advisory_xact_lock(7347001)")
         for sql in plan.tables { _ = try await run(PostgresQuery(unsafeSQL: sql)) }
         // Every column of the schema's tables, and a text column's collation ("" for other types).
@@ -380,6 +387,38 @@ public final class PostgresDatabase: SQLDatabase {
 
     public func close() async throws {}
 
+    /// PostgreSQL's `statement_timeout` for the connections' role and database, in milliseconds.
+    private static let statementTimeoutSetting = SQLStatement("SELECT setting::bigint FROM pg_settings WHERE name = 'statement_timeout'", [])
+
+    /// Keeps PostgreSQL's `statement_timeout` for messages, and says at the start when there is none: a
+    /// read abandoned at `timeout` (its connection closed) then runs on in PostgreSQL until it ends, as
+    /// PostgreSQL notices a closed connection only when it sends rows. It is the role's to set (`ALTER
+    /// ROLE`), not each connection's: PgBouncer refuses connections that send it as a startup parameter,
+    /// and a `SET` per read would cost a round trip.
+    private func noteStatementTimeout(_ milliseconds: Int) {
+        statementTimeoutMilliseconds.store(milliseconds, ordering: .relaxed)
+        guard milliseconds == 0 else { return }
+        let user = URLComponents(string: displayURL)?.user ?? "…"
+        let shorter = max(1, Int(timeout.nanoseconds / 1_000_000) * 9 / 10)
+        logger.notice(
+            """
+            PostgreSQL has no statement_timeout for this role and database: a read abandoned after --db-timeout \
+            (\(timeout.inWords)) runs on in PostgreSQL until it ends. Set one a little shorter \
+            (ALTER ROLE "\(user)" SET statement_timeout = '\(shorter)ms'): PostgreSQL then stops such reads, and \
+            they answer 504.
+            """)
+    }
+
+    /// A read PostgreSQL cancelled (SQLSTATE 57014): after its `statement_timeout`, or by an administrator.
+    private func cancelled(_ error: any Error) -> StorageError {
+        let milliseconds = statementTimeoutMilliseconds.load(ordering: .relaxed)
+        let reason =
+            milliseconds > 0
+            ? "it ran longer than \(Duration.milliseconds(milliseconds).inWords), PostgreSQL's statement_timeout here"
+            : "PostgreSQL cancelled it"
+        return StorageError(.timedOut, reason, underlying: error)
+    }
+
     /// Reads of one `REPEATABLE READ READ ONLY` transaction on one connection, held for the whole of
     /// `body`: they see the database as of its first statement, whatever other instances write meanwhile
     /// (an export of a store that is served). Each statement has the usual timeout; on any failure the
@@ -390,7 +429,7 @@ public final class PostgresDatabase: SQLDatabase {
         do {
             return try await client.withConnection { connection in
                 let query: @Sendable (SQLStatement) async throws -> [[SQLValue]] = { statement in
-                    try await self.bounded(timedOut: nil) { try await self.unnamed(statement, on: connection).rows.map(Self.values) }
+                    try await self.bounded(timedOut: nil, isRead: true) { try await self.unnamed(statement, on: connection).rows.map(Self.values) }
                 }
                 do {
                     _ = try await query(SQLStatement("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", []))
@@ -407,10 +446,11 @@ public final class PostgresDatabase: SQLDatabase {
         }
     }
 
-    /// Runs `body` within the timeout, translating PostgreSQL's errors. `timedOut` is the message when it
-    /// does not answer in time (by default written then, not for every call).
+    /// Runs `body` within the timeout, translating PostgreSQL's errors (those of a read, `isRead`, or of
+    /// a write). `timedOut` is the message when it does not answer in time (by default written then, not
+    /// for every call).
     private func bounded<T: Sendable>(
-        timedOut: String?, within limit: Duration? = nil, _ body: @escaping @Sendable () async throws -> T
+        timedOut: String?, within limit: Duration? = nil, isRead: Bool = false, _ body: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         do {
             return try await withThrowingTaskGroup(of: T?.self) { group in
@@ -427,7 +467,7 @@ public final class PostgresDatabase: SQLDatabase {
                 return value
             }
         } catch where Self.isDatabaseError(error) {
-            throw translate(error, context: displayURL)
+            throw translate(error, context: displayURL, isRead: isRead)
         }
     }
 
@@ -468,7 +508,9 @@ public final class PostgresDatabase: SQLDatabase {
         }
     }
 
-    private func translate(_ error: any Error, context: String) -> StorageError {
+    private func translate(_ error: any Error, context: String, isRead: Bool = false) -> StorageError {
+        // A write cancelled (waiting on a lock past the statement_timeout) was not made: 503, retry it.
+        if isRead, Self.sqlState(error) == "57014" { return cancelled(error) }
         if Self.isTransient(error) {
             return StorageError(
                 .contended, "PostgreSQL at \(context) aborted a write \(Self.writeAttempts) times for concurrent ones", underlying: error)

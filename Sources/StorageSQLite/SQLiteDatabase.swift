@@ -345,18 +345,6 @@ public final class SQLiteDatabase: SQLDatabase {
         return DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
     }
 
-    /// A duration as people write it: `10 s`, `0.25 s` (to the millisecond), `500 ns` below one.
-    static func seconds(_ duration: Duration) -> String {
-        let (whole, atto) = duration.components
-        let millis = atto / 1_000_000_000_000_000
-        if whole == 0, millis == 0 { return "\(atto / 1_000_000_000) ns" }
-        guard millis > 0 else { return "\(whole) s" }
-        var fraction = String(millis)
-        fraction = String(repeating: "0", count: 3 - fraction.count) + fraction
-        while fraction.hasSuffix("0") { fraction.removeLast() }
-        return "\(whole).\(fraction) s"
-    }
-
     /// Translates SQLite's errors into `StorageError`.
     private func run<T>(_ body: () async throws -> T) async throws -> T {
         do {
@@ -370,7 +358,7 @@ public final class SQLiteDatabase: SQLDatabase {
                 throw StorageError(.conflict, "an entity with this key exists already", underlying: error)
             case .SQLITE_INTERRUPT:
                 // Only a reader's time limit interrupts a statement (see `SQLiteReaders`).
-                let limit = readers.timeLimit.map { " \(Self.seconds($0))" } ?? ""
+                let limit = readers.timeLimit.map { " \($0.inWords)" } ?? ""
                 throw StorageError(.timedOut, "it ran longer than\(limit), the longest a read may run here", underlying: error)
             case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN:
                 throw StorageError(.unavailable, "the SQLite database is unavailable", underlying: error)

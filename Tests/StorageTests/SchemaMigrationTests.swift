@@ -155,7 +155,9 @@ import Testing
 
 /// A migration may take longer than a request may wait (a recount, or indexes rebuilt, on a large
 /// store; here another instance migrating): once PostgreSQL answered, a start waits for it up to
-/// `migrationTimeout`, not `--db-timeout` (it failed, and failed again at every start).
+/// `migrationTimeout`, not `--db-timeout` (it failed, and failed again at every start), nor the
+/// role's or the database's `statement_timeout` (here 0.5 s for the connections made after the other
+/// instance took the lock).
 @Suite struct MigrationTimeoutTests {
     @Test func aMigrationMayTakeLongerThanARequestMayWait() async throws {
         guard TestBackend.available.contains(.postgres) else { return }
@@ -171,6 +173,7 @@ import Testing
         while try await sql.query("SELECT count(*)::text FROM pg_locks WHERE locktype = 'advisory' AND objid = 7347001") == ["0"] {
             try await Task.sleep(for: .milliseconds(20))
         }
+        try await TestBackend.postgresDatabase(key: key, settings: ["statement_timeout": "500ms"])
         let second = try await TestBackend.postgres.open(key: key) { $0.timeout = .seconds(1) }
         try await second.store.prepare()  // waits for the lock, longer than its requests may
         #expect(try await holder.value == ["true"])

@@ -639,13 +639,39 @@ import Testing
         try await database.close()
     }
 
+    /// PostgreSQL stops a read past the role's (here the database's) statement_timeout; it fails as
+    /// SQLite's past its time limit (504), as unprepared and as prepared statement, and the connection
+    /// serves the next. A write it stops was not made, and fails as unavailable (503, retry it).
+    @Test func postgresReadsStopAtTheirStatementTimeout() async throws {
+        guard TestBackend.available.contains(.postgres) else { return }
+        let key = UUID().uuidString
+        try await TestBackend.postgresDatabase(key: key, settings: ["statement_timeout": "50ms"])
+        let opened = try await TestBackend.postgres.open(key: key)
+        defer { Task { try? await opened.close(); await TestBackend.postgres.drop(key: key) } }
+        try await opened.store.prepare()  // reads the statement_timeout, for the message
+        let database = try #require(opened.postgres)
+        let slow = SQLStatement("SELECT pg_sleep(1)")
+        for _ in 0..<2 {  // the second time prepared (the tests prepare every read from its first run)
+            await #expect {
+                try await database.query(slow)
+            } throws: { error in
+                (error as? StorageError).map {
+                    $0.code == .timedOut && $0.message == "it ran longer than 0.05 s, PostgreSQL's statement_timeout here"
+                } ?? false
+            }
+            await #expect { try await database.query(slow) { _ in } } throws: { ($0 as? StorageError)?.code == .timedOut }
+            #expect(try await database.query(SQLStatement("SELECT 1")) == [[.integer(1)]])
+        }
+        await #expect { try await database.write(slow) } throws: { ($0 as? StorageError)?.code == .unavailable }
+    }
+
     /// How a time limit is written in messages.
     @Test(arguments: [
         (Duration.seconds(10), "10 s"), (.milliseconds(250), "0.25 s"), (.milliseconds(50), "0.05 s"), (.milliseconds(1500), "1.5 s"),
         (.seconds(3600), "3600 s"), (.nanoseconds(1), "1 ns"), (.microseconds(500), "500000 ns"),
     ])
     func timeLimitsInWords(_ duration: Duration, words: String) {
-        #expect(SQLiteDatabase.seconds(duration) == words)
+        #expect(duration.inWords == words)
     }
 
     @Test(arguments: TestBackend.available)

@@ -169,6 +169,26 @@ def test_the_database_url_may_come_from_the_environment(two_instances):
         assert exported.returncode == 0 and created.json()["id"].encode() in exported.stdout, exported.stderr
 
 
+def test_the_start_says_when_postgres_has_no_statement_timeout():
+    """A read abandoned at --db-timeout runs on in PostgreSQL unless it has a statement_timeout for the
+    role (or the database): the start says so, and how to set one; with one it says nothing."""
+    def started_output(database):
+        with tempfile.TemporaryDirectory() as data_dir:
+            server = Server(data_dir, "--db-timeout", "4", database=database).start()
+            try:
+                return server.output()
+            finally:
+                server.stop()
+
+    output = started_output(fresh_database())
+    assert "PostgreSQL has no statement_timeout for this role and database" in output, output
+    assert "SET statement_timeout = '3600ms'" in output, output  # a little shorter than --db-timeout
+    limited = fresh_database()
+    name = urllib.parse.urlsplit(limited).path.lstrip("/")
+    subprocess.run(["psql", POSTGRES_URL, "-qc", f"ALTER DATABASE \"{name}\" SET statement_timeout = '3s'"], check=True, capture_output=True)
+    assert "statement_timeout" not in started_output(limited)
+
+
 @pytest.fixture
 def short_timeout():
     """A server with --db-timeout 2 on a fresh database, and the path of a new configuration's deviceStatuses."""
