@@ -15,10 +15,10 @@ public final class PostgresDatabase: SQLDatabase {
     public let client: PostgresClient
     /// The URL with its password hidden, for messages.
     public let displayURL: String
-    private let timeout: Duration
-    private let migrationTimeout: Duration
+    let timeout: Duration
+    let migrationTimeout: Duration
     private let maximumConnections: Int
-    private let logger: Logger
+    let logger: Logger
     /// The statements prepared on the pool's connections.
     let prepared: PreparedStatements
     /// Writes run again after PostgreSQL aborted them for concurrent ones (a deadlock, a serialization failure).
@@ -29,7 +29,7 @@ public final class PostgresDatabase: SQLDatabase {
     private let waitedNanoseconds = Atomic<Int>(0)
     /// PostgreSQL's `statement_timeout` for this role and database in milliseconds, as read at the start
     /// (0: none; -1: not read).
-    private let statementTimeoutMilliseconds = Atomic<Int>(-1)
+    let statementTimeoutMilliseconds = Atomic<Int>(-1)
 
     public struct Settings: Sendable {
         public var url: String
@@ -184,7 +184,7 @@ public final class PostgresDatabase: SQLDatabase {
     /// after the previous one's ReadyForQuery, so an empty statement (nothing to parse or plan) queued
     /// right behind the write confirms the commit, and fails with the connection if it was lost. (A
     /// `BEGIN` … `COMMIT` around each write would confirm it too, with one more round trip.)
-    private func unnamed(
+    func unnamed(
         _ statement: SQLStatement, on connection: PostgresConnection, confirmingTheCommit: Bool = false
     ) async throws -> PostgresQueryResult {
         let query = try Self.query(statement)
@@ -206,7 +206,7 @@ public final class PostgresDatabase: SQLDatabase {
     /// it and the statement: a database that stops or restarts closes them all at once. On the
     /// connection's event loop the close cannot come between the check and the sending (the channel is
     /// inactive before its handlers go).
-    private func send<T: Sendable>(
+    func send<T: Sendable>(
         on connection: PostgresConnection, _ start: @escaping @Sendable () -> EventLoopFuture<T>
     ) async throws -> T {
         try await connection.eventLoop.flatSubmit {
@@ -229,7 +229,7 @@ public final class PostgresDatabase: SQLDatabase {
     /// the pool had not noticed yet). A statement PostgreSQL does not answer in time (a database that
     /// hangs, a network that drops packets) is abandoned by closing its connection: PostgresNIO's answers
     /// cannot be cancelled, and the timeout would otherwise wait for them.
-    private func withConnection<T: Sendable>(
+    func withConnection<T: Sendable>(
         isRead: Bool = false, timedOut: String? = nil, within limit: Duration? = nil,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
@@ -282,142 +282,7 @@ public final class PostgresDatabase: SQLDatabase {
         }
     }
 
-    /// Applies the schema in one transaction, under an advisory lock so that instances starting
-    /// together migrate one after the other.
-    public func migrate(_ plan: SchemaPlan) async throws {
-        // PostgreSQL answers within the usual timeout, or the start fails saying so; the migration itself
-        // may take longer (a recount, or indexes rebuilt, on a large store), up to `migrationTimeout`.
-        let setting = try await withConnection(timedOut: "cannot reach PostgreSQL at \(displayURL): no answer within \(timeout)") { connection in
-            try await self.unnamed(Self.statementTimeoutSetting, on: connection).rows.map(Self.values)
-        }
-        if case .integer(let milliseconds)? = setting.first?.first { noteStatementTimeout(Int(milliseconds)) }
-        try await withConnection(
-            timedOut: "migrating PostgreSQL at \(displayURL) did not finish within \(migrationTimeout) (--db-migration-timeout)",
-            within: migrationTimeout
-        ) { connection in
-            do {
-                try await self.transaction(on: connection) { run in try await self.migrate(plan, run: run) }
-            } catch where Self.isDatabaseError(error) {
-                throw self.translate(error, context: "migrating \(self.displayURL)")
-            }
-        }
-    }
-
-    private func migrate(_ plan: SchemaPlan, run: (PostgresQuery) async throws -> [PostgresRow]) async throws {
-        // A recount or an index rebuilt on a large store takes longer than the role's statement_timeout
-        // may allow a request's statement: the migration is bounded by `migrationTimeout` alone.
-        _ = try await run("SET LOCAL statement_timeout = 0")
-        _ = try await run("SELECT pg_advisory_xact_lock(7347001)")
-        for sql in plan.tables { _ = try await run(PostgresQuery(unsafeSQL: sql)) }
-        // Every column of the schema's tables, and a text column's collation ("" for other types).
-        var existing: [String: String] = [:]
-        let rows = try await run(
-            """
-            SELECT c.relname, a.attname, CASE WHEN a.atttypid = 'text'::regtype THEN COALESCE(co.collname, '') ELSE '' END \
-            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-            LEFT JOIN pg_collation co ON co.oid = a.attcollation \
-            WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
-            """)
-        for row in rows {
-            let (table, column, collation) = try row.decode((String, String, String).self)
-            existing[table + "\u{1F}" + column] = collation
-        }
-        for column in plan.columns where existing[column.table + "\u{1F}" + column.name] == nil {
-            _ = try await run(PostgresQuery(unsafeSQL: column.add))  // made with its collation
-        }
-        let recollate = uncollatedText(plan, collations: existing)
-        if !recollate.isEmpty {
-            logger.notice("migrating: giving the text columns of \(recollate.count) tables the C collation (their indexes are rebuilt: on a large store, minutes)")
-        }
-        let stored = try await run(#"SELECT "value" FROM "_schema" WHERE "key" = 'derived'"#).first.flatMap { try? $0.decode(String.self) }
-        guard stored != plan.fingerprint || !recollate.isEmpty else { return }
-        let triggers = try await run(
-            "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND n.nspname = current_schema()")
-        for row in triggers {
-            let (trigger, table) = try row.decode((String, String).self)
-            _ = try await run(PostgresQuery(unsafeSQL: "DROP TRIGGER IF EXISTS \(dialect.quote(trigger)) ON \(dialect.quote(table))"))
-            // Its function, named as the trigger (`PostgresDialect.trigger`): a trigger the new
-            // schema no longer has would leave it behind.
-            _ = try await run(PostgresQuery(unsafeSQL: "DROP FUNCTION IF EXISTS \(dialect.quote(trigger))()"))
-        }
-        // With the triggers gone (a trigger's columns cannot change type); the indexes on them are rebuilt.
-        for statement in recollate { _ = try await run(PostgresQuery(unsafeSQL: statement)) }
-        for statement in plan.backfill { _ = try await run(try Self.query(statement)) }
-        for sql in plan.triggers + plan.recount { _ = try await run(PostgresQuery(unsafeSQL: sql)) }
-        _ = try await run(
-            #"INSERT INTO "_schema" ("key", "value") VALUES ('derived', \#(plan.fingerprint)) ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value""#)
-    }
-
-    /// The statements that give text columns made before their collation was given (in the database's
-    /// own, whatever locale it was made with) the one they have now (`PostgresDialect.textType`): one
-    /// `ALTER TABLE` per table. The rows stay as they are; the indexes on those columns are rebuilt.
-    /// `collations`: each existing column's, by table and column ("" where it is not text).
-    private func uncollatedText(_ plan: SchemaPlan, collations: [String: String]) -> [String] {
-        var byTable: [(table: String, columns: [String])] = []
-        for column in plan.columns where column.type == dialect.textType {
-            guard let collation = collations[column.table + "\u{1F}" + column.name], !collation.isEmpty, collation != "C" else { continue }
-            let clause = "ALTER COLUMN \(dialect.quote(column.name)) TYPE \(column.type)"
-            if let last = byTable.indices.last, byTable[last].table == column.table {
-                byTable[last].columns.append(clause)
-            } else {
-                byTable.append((column.table, [clause]))
-            }
-        }
-        return byTable.map { "ALTER TABLE \(dialect.quote($0.table)) " + $0.columns.joined(separator: ", ") }
-    }
-
-    /// Runs `body` in a transaction on `connection`; `body` runs its statements through the function it
-    /// is given. Committed when `body` returns (the answer to `COMMIT` comes after the commit), rolled
-    /// back when it throws.
-    private func transaction(
-        on connection: PostgresConnection, _ body: ((PostgresQuery) async throws -> [PostgresRow]) async throws -> Void
-    ) async throws {
-        let run: (PostgresQuery) async throws -> [PostgresRow] = { query in
-            try await self.send(on: connection) { connection.query(query, logger: self.logger) }.rows
-        }
-        _ = try await run("BEGIN")
-        do {
-            try await body(run)
-        } catch {
-            _ = try? await run("ROLLBACK")
-            throw error
-        }
-        _ = try await run("COMMIT")
-    }
-
     public func close() async throws {}
-
-    /// PostgreSQL's `statement_timeout` for the connections' role and database, in milliseconds.
-    private static let statementTimeoutSetting = SQLStatement("SELECT setting::bigint FROM pg_settings WHERE name = 'statement_timeout'", [])
-
-    /// Keeps PostgreSQL's `statement_timeout` for messages, and says at the start when there is none: a
-    /// read abandoned at `timeout` (its connection closed) then runs on in PostgreSQL until it ends, as
-    /// PostgreSQL notices a closed connection only when it sends rows. It is the role's to set (`ALTER
-    /// ROLE`), not each connection's: PgBouncer refuses connections that send it as a startup parameter,
-    /// and a `SET` per read would cost a round trip.
-    private func noteStatementTimeout(_ milliseconds: Int) {
-        statementTimeoutMilliseconds.store(milliseconds, ordering: .relaxed)
-        guard milliseconds == 0 else { return }
-        let user = URLComponents(string: displayURL)?.user ?? "…"
-        let shorter = max(1, Int(timeout.nanoseconds / 1_000_000) * 9 / 10)
-        logger.notice(
-            """
-            PostgreSQL has no statement_timeout for this role and database: a read abandoned after --db-timeout \
-            (\(timeout.inWords)) runs on in PostgreSQL until it ends. Set one a little shorter \
-            (ALTER ROLE "\(user)" SET statement_timeout = '\(shorter)ms'): PostgreSQL then stops such reads, and \
-            they answer 504.
-            """)
-    }
-
-    /// A read PostgreSQL cancelled (SQLSTATE 57014): after its `statement_timeout`, or by an administrator.
-    private func cancelled(_ error: any Error) -> StorageError {
-        let milliseconds = statementTimeoutMilliseconds.load(ordering: .relaxed)
-        let reason =
-            milliseconds > 0
-            ? "it ran longer than \(Duration.milliseconds(milliseconds).inWords), PostgreSQL's statement_timeout here"
-            : "PostgreSQL cancelled it"
-        return StorageError(.timedOut, reason, underlying: error)
-    }
 
     /// Reads of one `REPEATABLE READ READ ONLY` transaction on one connection, held for the whole of
     /// `body`: they see the database as of its first statement, whatever other instances write meanwhile
@@ -449,7 +314,7 @@ public final class PostgresDatabase: SQLDatabase {
     /// Runs `body` within the timeout, translating PostgreSQL's errors (those of a read, `isRead`, or of
     /// a write). `timedOut` is the message when it does not answer in time (by default written then, not
     /// for every call).
-    private func bounded<T: Sendable>(
+    func bounded<T: Sendable>(
         timedOut: String?, within limit: Duration? = nil, isRead: Bool = false, _ body: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         do {
@@ -471,68 +336,7 @@ public final class PostgresDatabase: SQLDatabase {
         }
     }
 
-    /// How many times a write is tried when PostgreSQL aborts it for a conflict with a concurrent one.
-    static let writeAttempts = 3
-
-    /// A deadlock or a serialization failure: the statement was rolled back and can run again.
-    private static func isTransient(_ error: any Error) -> Bool {
-        ["40P01", "40001"].contains(sqlState(error))
-    }
-
-    /// An error of PostgresNIO's or of its connection. Statements prepared on a connection go through its
-    /// older API, which reports PostgreSQL's errors as `PostgresError` and a broken connection as the
-    /// channel's own error rather than `PSQLError`.
-    private static func isDatabaseError(_ error: any Error) -> Bool {
-        error is PSQLError || error is PostgresError || error is IOError || error is ChannelError
-    }
-
-    /// The SQLSTATE PostgreSQL sent with the error, if it sent one.
-    private static func sqlState(_ error: any Error) -> String? {
-        switch error {
-        case let error as PSQLError: return error.serverInfo?[.sqlState]
-        case PostgresError.server(let message) as PostgresError: return message.fields[.sqlState]
-        default: return nil
-        }
-    }
-
-    /// The connection was lost, or PostgreSQL is shutting it down (an administrator, a restart): the
-    /// statement may run again on another connection if it is a read.
-    private static func isConnectionLoss(_ error: any Error) -> Bool {
-        if let state = sqlState(error) { return state.hasPrefix("08") || state.hasPrefix("57P") }
-        switch error {
-        case let error as PSQLError:
-            return [.serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown].contains(error.code)
-        case PostgresError.connectionClosed as PostgresError: return true
-        case is IOError, is ChannelError: return true
-        default: return false
-        }
-    }
-
-    private func translate(_ error: any Error, context: String, isRead: Bool = false) -> StorageError {
-        // A write cancelled (waiting on a lock past the statement_timeout) was not made: 503, retry it.
-        if isRead, Self.sqlState(error) == "57014" { return cancelled(error) }
-        if Self.isTransient(error) {
-            return StorageError(
-                .contended, "PostgreSQL at \(context) aborted a write \(Self.writeAttempts) times for concurrent ones", underlying: error)
-        }
-        switch Self.sqlState(error) {
-        case "23505"?: return StorageError(.conflict, "an entity with this key exists already", underlying: error)
-        case "23503"?: return StorageError(.parentNotFound, "the containing entity does not exist", underlying: error)
-        case let state? where state.hasPrefix("22"):  // a data exception: out of range, a value it cannot convert
-            // Said to the client in words of our own: PostgreSQL's message may quote a stored value.
-            let what = ["22003": "a number out of range", "22012": "a division by zero"][state] ?? "a value it cannot convert"
-            return StorageError(.unevaluable, "\(what) (SQLSTATE \(state))", underlying: error)
-        case let state? where state.hasPrefix("08") || state.hasPrefix("57") || state == "53300":
-            return StorageError(.unavailable, "PostgreSQL at \(context) is unavailable (\(state))", underlying: error)
-        case nil:
-            let reason = (error as? PSQLError).map { "\($0.code)" } ?? "\(error)"
-            return StorageError(.unavailable, "cannot reach PostgreSQL at \(context): \(reason)", underlying: error)
-        case let state?:
-            return StorageError(.internalError, "PostgreSQL failed (\(state))", underlying: error)
-        }
-    }
-
-    private static func query(_ statement: SQLStatement) throws -> PostgresQuery {
+    static func query(_ statement: SQLStatement) throws -> PostgresQuery {
         var binds = PostgresBindings(capacity: statement.bindings.count)
         for value in statement.bindings {
             switch value {
