@@ -161,6 +161,8 @@ import Testing
         (#"{"requests":[{"id":"1","method":"GET","url":"/deviceAppManagement","dependsOn":["Nine"]}]}"#, "depends on 'Nine'"),
         (#"{"requests":[{"id":"One","method":"GET","url":"/deviceAppManagement","dependsOn":["one"]}]}"#, "not another request"),
         (#"{"requests":[{"method":"GET","url":"/deviceAppManagement"}]}"#, "no 'id'"),
+        (#"{"requests":[{"id":1,"method":"GET","url":"/deviceAppManagement"}]}"#, "an 'id' that is not a string"),
+        (#"{"requests":[{"id":"","method":"GET","url":"/deviceAppManagement"}]}"#, "an empty 'id'"),
         (#"{"requests":[{"id":"1","method":"POST","url":"/deviceAppManagement/mobileApps","body":{}}]}"#, "no Content-Type"),
         (#"{"requests":[{"id":"1","method":"GET","url":"https://elsewhere.example/x"}]}"#, "relative"),
         (#"{"requests":[{"id":"1","method":"GET","url":"https://graph.microsoft.com/v1.0/deviceAppManagement"}]}"#, "under this batch's root (…/beta/…)"),

@@ -214,7 +214,8 @@ extension ODataService {
         for (i, request) in requests.enumerated() {
             guard case .object(let o) = request else { throw ODataError.badRequest("Batch request \(i) is not an object.") }
             guard case .string(let id)? = o["id"], !id.isEmpty else {
-                throw ODataError.badRequest("Batch request \(i) has no 'id'.", target: "requests[\(i)].id")
+                let problem = o["id"].map { $0 == .string("") ? "an empty 'id'" : "an 'id' that is not a string" } ?? "no 'id'"
+                throw ODataError.badRequest("Batch request \(i) has \(problem).", target: "requests[\(i)].id")
             }
             let key = id.lowercased()
             guard ids.insert(key).inserted else {
