@@ -41,7 +41,7 @@ import Testing
     @Test(arguments: [
         ("", "empty"),
         ("a eq", "ends too early"),
-        ("a eq 'x", "not closed"),
+        ("a eq 'x", "in $filter at position 5: the string literal that starts here is not closed with a quote"),
         ("a eq 1)", "unexpected ')'"),
         ("(a eq 1", "expected ')'"),
         ("a eq # 1", "unexpected character '#'"),
@@ -53,7 +53,11 @@ import Testing
         // 36 characters shaped like a GUID but followed by a letter are not one (`0f` is then the number 0).
         ("id eq 0f5e4a2c-1111-2222-3333-444455556666x", "unexpected '5e4'"),
         // Positions count characters as written, whatever their UTF-8 length.
-        ("Zoë eq # 1", "at position 7: unexpected character '#'"),
+        ("Zoë eq # 1", "Syntax error in $filter at position 7: unexpected character '#'"),
+        // Text shaped as a date but out of range is named as the literal it tried to be.
+        ("d gt 2020-13-45T00:00:00Z", "Invalid literal in $filter at position 5: '2020-13-45T00:00:00Z' is not a valid Edm.DateTimeOffset"),
+        ("d eq 2020-02-30", "'2020-02-30' is not a valid Edm.DateTimeOffset or Edm.Date"),
+        ("d eq 2020-01-01T25:00:00Z", "'2020-01-01T25:00:00Z' is not a valid"),
         ("'🎉🎉' eq 1 2", "in $filter at position 10: unexpected '2'"),
     ])
     func rejectsSyntax(_ text: String, _ phrase: String) {

@@ -35,7 +35,21 @@ struct ExpressionLexer {
         return text[..<utf8.index(utf8.startIndex, offsetBy: min(offset, utf8.count))].count
     }
 
-    mutating func next() throws(ODataError) -> Token {
+    /// Why the text could not be split into tokens, and where (in characters before it, as `characterPosition`); the
+    /// parser says it in the words of the option it reads.
+    struct Failure: Error {
+        let problem: String
+        let position: Int
+        /// A literal shaped as a value of a type, but not a valid one (a date out of range), rather than
+        /// text that is no token at all.
+        let isLiteral: Bool
+    }
+
+    private func failure(_ problem: String, at offset: Int, isLiteral: Bool = false) -> Failure {
+        Failure(problem: problem, position: Self.characterPosition(offset, in: text), isLiteral: isLiteral)
+    }
+
+    mutating func next() throws(Failure) -> Token {
         spaceBefore = false
         while i < bytes.count, bytes[i] == UInt8(ascii: " ") || bytes[i] == UInt8(ascii: "\t") {
             i += 1
@@ -55,7 +69,7 @@ struct ExpressionLexer {
         }
         if let guid = guid() { return .guid(guid) }
         if Self.isDigit(c) || (c == UInt8(ascii: "-") && i + 1 < bytes.count && Self.isDigit(bytes[i + 1])) {
-            if let dt = dateTimeLiteral() { return dt }
+            if let dt = try dateTimeLiteral() { return dt }
             return .number(numberLiteral())
         }
         if let first = letterLength(at: i) ?? (Self.isIdentifierSymbol(c) && c != UInt8(ascii: ".") ? 1 : nil) {
@@ -74,7 +88,7 @@ struct ExpressionLexer {
         }
         let utf8 = text.utf8
         let character = text[utf8.index(utf8.startIndex, offsetBy: i)...].first.map(String.init) ?? ""
-        throw .badRequest("Syntax error at position \(Self.characterPosition(i, in: text)): unexpected character '\(character)'.")
+        throw failure("unexpected character '\(character)'", at: i)
     }
 
     private func string(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
@@ -97,7 +111,8 @@ struct ExpressionLexer {
         return Character(scalar).isLetter ? length : nil
     }
 
-    private mutating func stringLiteral() throws(ODataError) -> String {
+    private mutating func stringLiteral() throws(Failure) -> String {
+        let opening = i
         i += 1
         var start = i
         var unescaped: [UInt8] = []  // only for a literal with doubled quotes
@@ -115,7 +130,7 @@ struct ExpressionLexer {
             }
             i += 1
         }
-        throw .badRequest("Syntax error: a string literal is not closed with a quote.")
+        throw failure("the string literal that starts here is not closed with a quote", at: opening)
     }
 
     private mutating func numberLiteral() -> String {
@@ -136,8 +151,10 @@ struct ExpressionLexer {
 
     private static func isNumberSuffix(_ b: UInt8) -> Bool { isOne(b, of: "LlMmDdFf") }
 
-    /// `2017-01-01T00:00:00Z` and `2017-01-01` (unquoted, as OData writes them).
-    private mutating func dateTimeLiteral() -> Token? {
+    /// `2017-01-01T00:00:00Z` and `2017-01-01` (unquoted, as OData writes them). Text that starts as a
+    /// date does (`YYYY-MM-DD`) and is neither fails here, naming the forms, rather than as the number
+    /// its year would otherwise be read as, followed by a stray `-13`.
+    private mutating func dateTimeLiteral() throws(Failure) -> Token? {
         var j = i
         while j < bytes.count, Self.isDigit(bytes[j]) || Self.isDateTimeSymbol(bytes[j]) { j += 1 }
         let text = string(i..<j)
@@ -149,7 +166,15 @@ struct ExpressionLexer {
             i = j
             return .date(text)
         }
-        return nil
+        let shape = Array(bytes[i..<min(j, i + 10)])
+        let isDateShaped =
+            shape.count == 10 && shape[4] == UInt8(ascii: "-") && shape[7] == UInt8(ascii: "-")
+            && [0, 1, 2, 3, 5, 6, 8, 9].allSatisfy { Self.isDigit(shape[$0]) }
+        guard isDateShaped else { return nil }
+        throw failure(
+            "'\(text)' is not a valid Edm.DateTimeOffset or Edm.Date; expected YYYY-MM-DDThh:mm:ss with 0 to 7 fractional "
+                + "digits and Z or an offset (such as 2017-01-01T00:03:19.2710393+03:00), or YYYY-MM-DD, each field in its range",
+            at: i, isLiteral: true)
     }
 
     private static func isDateTimeSymbol(_ b: UInt8) -> Bool { isOne(b, of: "-:.TtZz+") }

@@ -28,7 +28,13 @@ public struct ExpressionParser {
         var lexer = ExpressionLexer(text)
         var tokens: [Lexed] = []
         while true {
-            let token = try lexer.next()
+            let token: ExpressionLexer.Token
+            do {
+                token = try lexer.next()
+            } catch {
+                let what = error.isLiteral ? "Invalid literal" : "Syntax error"
+                throw .badRequest("\(what) in \(option) at position \(error.position): \(error.problem).", target: option)
+            }
             tokens.append(Lexed(token: token, spaceBefore: lexer.spaceBefore, position: lexer.tokenStart))
             if token == .end { break }
         }
