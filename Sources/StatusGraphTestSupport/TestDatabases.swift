@@ -38,7 +38,7 @@ public enum TestBackend: String, Sendable, CaseIterable, CustomStringConvertible
             return OpenedStore(store: SQLEntityStore(layout: layout, database: database), client: nil, task: nil)
         case .postgres:
             guard let admin = Self.postgresURL else { throw TestBackendError("no PostgreSQL: run under scripts/with-postgres") }
-            let name = "sg_" + key.lowercased().filter { $0.isLetter || $0.isNumber }
+            let name = Self.databaseName(key)
             try await Self.createDatabase(name, options: databaseOptions, adminURL: admin)
             var settings = PostgresDatabase.Settings(url: Self.url(admin, database: name))
             // Many tests run at once on two cores: small pools, generous waits (a slow test is not a failed one).
@@ -63,7 +63,7 @@ public enum TestBackend: String, Sendable, CaseIterable, CustomStringConvertible
         case .sqlite: try? FileManager.default.removeItem(atPath: Self.sqliteDirectory(key))
         case .postgres:
             guard let admin = Self.postgresURL else { return }
-            let name = "sg_" + key.lowercased().filter { $0.isLetter || $0.isNumber }
+            let name = Self.databaseName(key)
             try? await Self.admin(admin) { client in
                 try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \"\(name)\" WITH (FORCE)"))
             }
@@ -74,13 +74,18 @@ public enum TestBackend: String, Sendable, CaseIterable, CustomStringConvertible
     /// `settings` (`ALTER DATABASE … SET`): each connection made to it from then on starts with them.
     public static func postgresDatabase(key: String, settings: KeyValuePairs<String, String>) async throws {
         guard let admin = postgresURL else { throw TestBackendError("no PostgreSQL: run under scripts/with-postgres") }
-        let name = "sg_" + key.lowercased().filter { $0.isLetter || $0.isNumber }
+        let name = databaseName(key)
         try await createDatabase(name, options: "", adminURL: admin)
-        for (setting, value) in settings {
-            try await Self.admin(admin) { client in
+        try await Self.admin(admin) { client in
+            for (setting, value) in settings {
                 try await client.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \"\(name)\" SET \(setting) = '\(value)'"))
             }
         }
+    }
+
+    /// The PostgreSQL database of the storage named `key`.
+    static func databaseName(_ key: String) -> String {
+        "sg_" + key.lowercased().filter { $0.isLetter || $0.isNumber }
     }
 
     public static func sqliteDirectory(_ key: String) -> String {

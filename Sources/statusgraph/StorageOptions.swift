@@ -73,7 +73,7 @@ struct StorageOptions: ParsableArguments {
         let layout = try StorageLayout(service: GraphModel.service)
         guard let database else {
             do {
-                let sqlite = try SQLiteDatabase.open(dataDirectory: dataDirectory, readTimeLimit: .nanoseconds(Int64(timeout * 1_000_000_000)))
+                let sqlite = try SQLiteDatabase.open(dataDirectory: dataDirectory, readTimeLimit: .seconds(timeout))
                 return Opened(store: SQLEntityStore(layout: layout, database: sqlite), services: [], description: "SQLite in \(dataDirectory)")
             } catch let error as StorageError {
                 throw StartupError(error.message)
@@ -81,10 +81,10 @@ struct StorageOptions: ParsableArguments {
         }
         var settings = PostgresDatabase.Settings(url: database)
         settings.maximumConnections = poolSize
-        settings.timeout = .milliseconds(Int64(timeout * 1000))
-        settings.connectTimeout = .milliseconds(Int64(connectTimeout * 1000))
+        settings.timeout = .seconds(timeout)
+        settings.connectTimeout = .seconds(connectTimeout)
         settings.prepareAfter = prepareAfter
-        settings.migrationTimeout = .milliseconds(Int64(migrationTimeout * 1000))
+        settings.migrationTimeout = .seconds(migrationTimeout)
         do {
             let postgres = try PostgresDatabase(settings: settings, logger: logger)
             return Opened(

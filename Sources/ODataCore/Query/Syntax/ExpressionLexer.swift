@@ -166,10 +166,9 @@ struct ExpressionLexer {
             i = j
             return .date(text)
         }
-        let shape = Array(bytes[i..<min(j, i + 10)])
+        // `YYYY-MM-DD` at its start, checked in place (this runs for every number literal).
         let isDateShaped =
-            shape.count == 10 && shape[4] == UInt8(ascii: "-") && shape[7] == UInt8(ascii: "-")
-            && [0, 1, 2, 3, 5, 6, 8, 9].allSatisfy { Self.isDigit(shape[$0]) }
+            j - i >= 10 && (0..<10).allSatisfy { k in k == 4 || k == 7 ? bytes[i + k] == UInt8(ascii: "-") : Self.isDigit(bytes[i + k]) }
         guard isDateShaped else { return nil }
         throw failure(
             "'\(text)' is not a valid Edm.DateTimeOffset or Edm.Date; expected YYYY-MM-DDThh:mm:ss with 0 to 7 fractional "
