@@ -142,6 +142,22 @@ import Testing
         }
     }
 
+    /// Tokens minted here (the development token, `statusgraph token`) write their times as Entra ID does:
+    /// whole seconds, JSON integers, which some clients' token readers require.
+    @Test func mintedTokensCarryWholeSeconds() async throws {
+        let token = try await testIssuer.token(scopes: [Self.readWrite], expiresIn: 90.7, notBefore: Date(timeIntervalSince1970: 1_700_000_000.4))
+        var payload = String(token.split(separator: ".")[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        payload += String(repeating: "=", count: (4 - payload.count % 4) % 4)
+        let text = try #require(Data(base64Encoded: payload).map { String(decoding: $0, as: UTF8.self) })
+        for claim in ["exp", "iat"] {
+            #expect(text.range(of: "\"\(claim)\":[0-9]+[,}]", options: .regularExpression) != nil, "\(claim) in \(text)")
+        }
+        #expect(text.contains("\"nbf\":1700000000,") || text.contains("\"nbf\":1700000000}"), "\(text)")
+        let claims = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let exp = try #require(claims["exp"] as? Int), iat = try #require(claims["iat"] as? Int)
+        #expect(exp - iat == 90)
+    }
+
     /// Tenant B cannot read, change, count, expand, page into or batch into tenant A's data, even with A's ids.
     @Test func tenantsAreIsolated() async throws {
         try await withApp(configure: { $0.limits.pageSize = 2 }) { client in

@@ -38,14 +38,21 @@ public struct TokenIssuer: Sendable {
     ) async throws -> String {
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(key: SymmetricKey(data: secret)), digestAlgorithm: .sha256)
-        let now = Date()
+        // Whole seconds, as Entra ID writes `exp`, `nbf` and `iat` (JSON integers): some clients' token
+        // readers take them as integers and reject a fraction.
+        let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+        let expiresIn = expiresIn.rounded(.down)
         let claims = AccessTokenClaims(
             aud: AudienceClaim(value: [audience]), iss: IssuerClaim(value: issuer ?? "https://sts.windows.net/\(tenant)/"),
-            exp: ExpirationClaim(value: now.addingTimeInterval(expiresIn)), nbf: NotBeforeClaim(value: notBefore ?? now.addingTimeInterval(-60)),
+            exp: ExpirationClaim(value: now.addingTimeInterval(expiresIn)), nbf: NotBeforeClaim(value: notBefore.map(Self.wholeSeconds) ?? now.addingTimeInterval(-60)),
             iat: IssuedAtClaim(value: now), tid: tenant, scp: scopes.isEmpty ? nil : scopes.joined(separator: " "),
             roles: roles.isEmpty ? nil : roles, upn: roles.isEmpty ? (user ?? "developer@statusgraph.local") : nil,
             unique_name: nil, preferred_username: nil, oid: UUID().uuidString.lowercased(), appid: application, azp: nil,
             idtyp: roles.isEmpty ? "user" : "app")
         return try await keys.sign(claims)
+    }
+
+    private static func wholeSeconds(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
     }
 }
