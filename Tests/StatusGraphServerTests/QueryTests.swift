@@ -303,6 +303,15 @@ import Testing
             let first = (apps.json["value"] as? [[String: Any]])?.first
             #expect((first?["installSummary"] as? [String: Any])?["failedUserCount"] as? Int == 2)
             #expect((first?["userStatuses"] as? [Any])?.count == 3)
+            // The context URL writes each expanded navigation with its own projection, as Microsoft.OData does.
+            #expect((apps.json["@odata.context"] as? String)?.hasSuffix("#deviceAppManagement/mobileApps(installSummary(),userStatuses(userName))") == true, "\(apps.text)")
+            let nested = try await client.send(
+                .get, "/beta/deviceAppManagement/mobileApps/\(app)?$select=displayName&$expand=userStatuses($select=userName;$expand=deviceStatuses($select=deviceName)),deviceStatuses")
+            #expect(nested.status == 200, "\(nested.text)")
+            #expect(
+                (nested.json["@odata.context"] as? String)?.hasSuffix(
+                    "#deviceAppManagement/mobileApps(displayName,userStatuses(userName,deviceStatuses(deviceName)),deviceStatuses())/$entity") == true,
+                "\(nested.text)")
             let one = try await client.send(.get, "/beta/deviceAppManagement/mobileApps/\(app)/userStatuses/\(users[1])?$expand=deviceStatuses")
             #expect((one.json["deviceStatuses"] as? [Any])?.count == 3)
             #expect((one.json["@odata.context"] as? String)?.hasSuffix("userStatuses(deviceStatuses())/$entity") == true)

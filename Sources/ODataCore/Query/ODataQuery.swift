@@ -16,6 +16,17 @@ public struct ODataQuery: Sendable {
     public var skipToken: String?
 
     public init() {}
+
+    /// What a context URL writes in parentheses after the resource for `$select` and `$expand` (OData
+    /// 4.0 part 1, §10.9, as Microsoft.OData writes it): the selected properties, then each expanded
+    /// navigation with the projection of its own options (`deviceName,userStatuses(userName,deviceStatuses())`);
+    /// nil when the query has neither option.
+    public var contextProjection: String? {
+        guard select != nil || !expand.isEmpty else { return nil }
+        var items = select?.map(\.text) ?? []
+        items += expand.map { "\($0.navigation.name)(\($0.query.contextProjection ?? ""))" }
+        return items.joined(separator: ",")
+    }
 }
 
 /// A `$select` item: a structural property, as it is or cast to a type (`microsoft.graph.win32LobApp/fileName`),

@@ -52,13 +52,11 @@ extension ODataService {
         return lq
     }
 
-    /// The `@odata.context` URL, with `(a,b,nav())` when the query selects or expands.
+    /// The `@odata.context` URL, with `(a,b,nav(c))` when the query selects or expands.
     func contextURL(_ call: Call, _ q: ODataQuery, entity: Bool) -> String {
-        guard q.select != nil || !q.expand.isEmpty else { return call.context }
+        guard let projection = q.contextProjection else { return call.context }
         var fragment = call.path.contextFragment
-        var items = q.select?.map(\.text) ?? []
-        items += q.expand.map { "\($0.navigation.name)()" }
-        let list = "(" + items.joined(separator: ",") + ")"
+        let list = "(" + projection + ")"
         if entity, fragment.hasSuffix("/$entity") {
             fragment = String(fragment.dropLast(8)) + list + "/$entity"
         } else {
