@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test(arguments: [
-        (#"[]"#, "rule", "must be a JSON object, not array"),
+        (#"[]"#, "rule", "must be a JSON object, not an array"),
         (#"{}"#, "rule", "needs a 'status' to answer or a 'latencyMs' to wait"),
         (#"{"status":404}"#, "rule.status", "must be one of 429, 500, 502, 503, 504"),
         (#"{"status":"503"}"#, "rule.status", "must be an integer from 0 to 999"),

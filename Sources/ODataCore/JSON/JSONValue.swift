@@ -20,6 +20,15 @@ public enum JSONValue: Sendable, Equatable {
         case .object: return "object"
         }
     }
+
+    /// `typeName` as a message says it: "an array", "a string", "null".
+    public var typeNameWithArticle: String {
+        switch self {
+        case .null: return "null"
+        case .array, .object: return "an \(typeName)"
+        case .bool, .number, .string: return "a \(typeName)"
+        }
+    }
 }
 
 /// A JSON object's members in document order; keys are unique (the parser rejects duplicates).

@@ -39,7 +39,7 @@ public final class PayloadReader: Sendable {
     /// Reads an entity body aimed at a collection or entity whose declared type is `declared`.
     public func readEntity(_ json: JSONValue, declared: StructuredType, mode: Mode) throws(ODataError) -> EntityPayload {
         guard case .object(let object) = json else {
-            throw .badRequest("The request body must be a JSON object, not a \(json.typeName).")
+            throw .badRequest("The request body must be a JSON object, not \(json.typeNameWithArticle).")
         }
         var type = declared
         var named = false

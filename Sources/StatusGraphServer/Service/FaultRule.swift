@@ -41,7 +41,7 @@ public struct FaultRule: Sendable, Equatable {
     /// A rule from its JSON object; `target` names it in errors (`rules[2]`).
     public init(json: JSONValue, target: String) throws(ODataError) {
         guard case .object(let object) = json else {
-            throw .badRequest("A fault rule must be a JSON object, not \(json.typeName).", target: target)
+            throw .badRequest("A fault rule must be a JSON object, not \(json.typeNameWithArticle).", target: target)
         }
         for (name, value) in object.members {
             let at = "\(target).\(name)"

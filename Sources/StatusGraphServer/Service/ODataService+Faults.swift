@@ -53,7 +53,7 @@ extension ODataService {
         case .object:
             return [try FaultRule(json: value, target: "rule")]
         case .null, .bool, .number, .string:
-            throw .badRequest("The body must be a fault rule or an array of them, not \(value.typeName).")
+            throw .badRequest("The body must be a fault rule or an array of them, not \(value.typeNameWithArticle).")
         }
     }
 

@@ -19,7 +19,7 @@ public struct ExpressionBinder: Sendable {
     /// Binds a boolean expression (a `$filter`).
     public func bindFilter(_ syntax: ExpressionSyntax) throws(ODataError) -> BoundExpression {
         let bound = try bind(syntax, scope: [:])
-        guard bound.type == .primitive(.boolean) else { throw fail("the expression must be true or false, not a \(Self.name(bound.type)).") }
+        guard bound.type == .primitive(.boolean) else { throw fail("the expression must be true or false, not of type \(Self.name(bound.type)).") }
         return bound
     }
 
@@ -28,7 +28,7 @@ public struct ExpressionBinder: Sendable {
         let bound = try bind(syntax, scope: [:])
         switch bound.type {
         case .primitive?, .enumeration?: return bound
-        default: throw fail("cannot order by '\(syntax)': it is a \(Self.name(bound.type)).")
+        default: throw fail("cannot order by '\(syntax)': it is of type \(Self.name(bound.type)).")
         }
     }
 
@@ -211,14 +211,14 @@ public struct ExpressionBinder: Sendable {
             let b = try bind(arg, scope: scope, expected: .primitive(kind))
             switch kind {
             case .string:
-                guard b.type == .primitive(.string) else { throw fail("'\(name)' needs text arguments, not a \(Self.name(b.type)).") }
+                guard b.type == .primitive(.string) else { throw fail("'\(name)' needs text arguments, not \(Self.name(b.type)).") }
             case .int32:
                 guard b.type == .primitive(.int32) || b.type == .primitive(.int64) else {
-                    throw fail("'\(name)' needs a whole number here, not a \(Self.name(b.type)).")
+                    throw fail("'\(name)' needs a whole number here, not \(Self.name(b.type)).")
                 }
             default:
                 guard b.type == .primitive(kind) else {
-                    throw fail("'\(name)' needs a \(Self.name(.primitive(kind))) argument, not a \(Self.name(b.type)).")
+                    throw fail("'\(name)' needs an argument of type \(Self.name(.primitive(kind))), not \(Self.name(b.type)).")
                 }
             }
             bound.append(b)
@@ -251,7 +251,7 @@ public struct ExpressionBinder: Sendable {
         if ta == tb { return }
         if Self.isNumeric(ta) && Self.isNumeric(tb) { return }
         if Self.isText(ta) && Self.isText(tb) { return }
-        throw fail("cannot compare a \(Self.name(ta)) with a \(Self.name(tb)) using '\(op)'.")
+        throw fail("cannot compare \(Self.name(ta)) with \(Self.name(tb)) using '\(op)'.")
     }
 
     private func bindLiteral(_ literal: LiteralSyntax, expected: TypeReference?) throws(ODataError) -> BoundExpression {
