@@ -154,6 +154,19 @@ import Testing
         }
     }
 
+    /// A relative part URL is relative however its query reads: `://` inside a `$filter` literal is no scheme.
+    @Test func aRelativePartURLMayHoldASchemeInItsQuery() async throws {
+        try await withApp { client in
+            _ = try await client.create("/beta/deviceAppManagement/mobileApps", ##"{"@odata.type":"#microsoft.graph.webApp","displayName":"Portal","appUrl":"https://portal.contoso.com"}"##)
+            let body = #"{"requests":[{"id":"1","method":"GET","url":"/deviceAppManagement/mobileApps?$filter=microsoft.graph.webApp/appUrl eq 'https://portal.contoso.com'&$select=displayName"}]}"#
+            let reply = try await client.send(.post, "/beta/$batch", json: body)
+            let part = (reply.json["responses"] as? [[String: Any]])?.first
+            #expect(part?["status"] as? Int == 200, "\(reply.text)")
+            let names = ((part?["body"] as? [String: Any])?["value"] as? [[String: Any]])?.compactMap { $0["displayName"] as? String }
+            #expect(names == ["Portal"], "\(reply.text)")
+        }
+    }
+
     @Test(arguments: [
         (#"{"requests":[]}"#, "no requests"),
         (#"{"requests":[{"id":"1","method":"GET","url":"/deviceAppManagement"},{"id":"1","method":"GET","url":"/deviceAppManagement"}]}"#, "more than once"),
@@ -167,6 +180,8 @@ import Testing
         (#"{"requests":[{"id":"1","method":"GET","url":"https://elsewhere.example/x"}]}"#, "relative"),
         (#"{"requests":[{"id":"1","method":"GET","url":"https://graph.microsoft.com/v1.0/deviceAppManagement"}]}"#, "under this batch's root (…/beta/…)"),
         (#"{"requests":[{"id":"1","method":"GET","url":"ftp://graph.microsoft.com/beta/deviceAppManagement"}]}"#, "relative"),
+        (#"{"requests":[{"id":"1","method":"GET","url":"HTTPS://elsewhere.example/beta"}]}"#, "relative"),
+        (#"{"requests":[{"id":"1","method":"GET","url":"svn+ssh://graph.microsoft.com/beta/deviceAppManagement"}]}"#, "relative"),
         (#"{"requests":[{"id":"a","method":"GET","url":"/deviceAppManagement","dependsOn":["b"]},{"id":"b","method":"GET","url":"/deviceAppManagement","dependsOn":["a"]}]}"#, "cycle"),
         (#"{"nothing":1}"#, "'requests' array"),
     ])

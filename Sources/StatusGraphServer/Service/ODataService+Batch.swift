@@ -179,11 +179,31 @@ extension ODataService {
     /// absolute (OData allows it; the Python SDK's batch sends its parts' URLs so), its path and query
     /// if the path lies under this batch's version (`…/v1.0/…`), whatever the host; nil otherwise.
     static func batchURL(_ url: String, version: String) -> String? {
-        guard url.contains("://") else { return url }
+        guard hasScheme(url) else { return url }
         guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(), scheme == "https" || scheme == "http",
             parts.percentEncodedPath.hasPrefix("/\(version)/")
         else { return nil }
         return parts.percentEncodedPath + (parts.percentEncodedQuery.map { "?" + $0 } ?? "")
+    }
+
+    /// Whether `url` starts with a scheme and `://` (RFC 3986: a letter, then letters, digits, `+`, `-`, `.`).
+    /// Only the start counts: a relative URL may hold `://` in its query (`$filter=appUrl eq 'https://…'`).
+    /// (Read byte by byte: Foundation's `contains` took 4% of a `$batch`'s CPU here.)
+    static func hasScheme(_ url: String) -> Bool {
+        var bytes = url.utf8.makeIterator()
+        guard let first = bytes.next(), (first | 0x20) >= UInt8(ascii: "a"), (first | 0x20) <= UInt8(ascii: "z") else { return false }
+        while let b = bytes.next() {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."):
+                continue
+            case UInt8(ascii: ":"):
+                return bytes.next() == UInt8(ascii: "/") && bytes.next() == UInt8(ascii: "/")
+            default:
+                return false
+            }
+        }
+        return false
     }
 
     /// The service request a batch part makes, in the outer request's tenant and version.
