@@ -96,9 +96,10 @@ public struct ExpressionTranslator {
         let text = body(fragments.indices.map { "\u{1}\(Character(UnicodeScalar(UInt8(65 + $0))))\u{1}" })
         var out = SQLFragment("")
         var rest = Substring(text)
-        while let r = rest.range(of: "\u{1}") {
-            out = out + String(rest[..<r.lowerBound])
-            rest = rest[r.upperBound...]
+        // Found on the bytes: Foundation's `range(of:)` goes through NSString.
+        while let marker = rest.utf8.firstIndex(of: 1) {
+            out = out + String(rest[..<marker])
+            rest = rest[rest.utf8.index(after: marker)...]
             let which = Int(rest.utf8.first! - 65)
             rest = rest.dropFirst(2)
             out = out + fragments[which]
