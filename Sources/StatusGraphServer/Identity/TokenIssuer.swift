@@ -40,7 +40,7 @@ public struct TokenIssuer: Sendable {
         await keys.add(hmac: HMACKey(key: SymmetricKey(data: secret)), digestAlgorithm: .sha256)
         // Whole seconds, as Entra ID writes `exp`, `nbf` and `iat` (JSON integers): some clients' token
         // readers take them as integers and reject a fraction.
-        let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+        let now = Self.wholeSeconds(Date())
         let expiresIn = expiresIn.rounded(.down)
         let claims = AccessTokenClaims(
             aud: AudienceClaim(value: [audience]), iss: IssuerClaim(value: issuer ?? "https://sts.windows.net/\(tenant)/"),
