@@ -60,6 +60,14 @@ import Testing
             #expect(byID["1"]?["status"] as? Int == 201)
             #expect(((byID["1"]?["body"] as? [String: Any])?["userPrincipalName"] as? String) == "u1@contoso.com")
             #expect(((byID["1"]?["headers"] as? [String: Any])?["Location"] as? String)?.contains("/userStatuses('") == true)
+            // Each part carries the headers its request would be answered with alone, as Graph's do.
+            let odataJSON = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
+            for id in ["1", "bad", "summary"] {
+                let headers = byID[id]?["headers"] as? [String: Any]
+                #expect(headers?["Content-Type"] as? String == odataJSON, "part \(id)")
+                #expect(headers?["OData-Version"] as? String == "4.0", "part \(id)")
+                #expect(headers?["Cache-Control"] as? String == "no-cache", "part \(id)")
+            }
             #expect(byID["bad"]?["status"] as? Int == 400)
             #expect((((byID["bad"]?["body"] as? [String: Any])?["error"]) as? [String: Any])?["target"] as? String == "status")
             #expect(byID["after-bad"]?["status"] as? Int == 424)

@@ -29,12 +29,11 @@ public struct StatusGraphResponder: HTTPResponder {
 
     static let clientRequestID = HTTPField.Name("client-request-id")!
     static let requestID = HTTPField.Name("request-id")!
-    static let odataVersion = HTTPField.Name("OData-Version")!
     static let prefer = HTTPField.Name("Prefer")!
+    static let commonFields = ServiceResponse.commonHeaders.map { HTTPField(name: HTTPField.Name($0.0)!, value: $0.1) }
     /// Where a test suite resets its tenant, when the server allows it (`--allow-reset`).
     static let resetPath = "/_statusgraph/reset"
     static let faultsPath = "/_statusgraph/faults"
-    static let jsonType = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         metrics?.begin()
@@ -83,8 +82,7 @@ public struct StatusGraphResponder: HTTPResponder {
         headers.reserveCapacity(9 + result.headers.count)
         headers.append(HTTPField(name: Self.requestID, value: requestID))
         headers.append(HTTPField(name: Self.clientRequestID, value: clientRequestID))
-        headers.append(HTTPField(name: Self.odataVersion, value: "4.0"))
-        headers.append(HTTPField(name: .cacheControl, value: "no-cache"))
+        for field in Self.commonFields { headers.append(field) }
         if crossOrigin {
             headers.append(HTTPField(name: .accessControlAllowOrigin, value: "*"))
             headers.append(HTTPField(name: .accessControlExposeHeaders, value: CrossOrigin.exposedHeaders))
@@ -92,21 +90,16 @@ public struct StatusGraphResponder: HTTPResponder {
         for (name, value) in result.headers {
             if let n = HTTPField.Name(name) { headers.append(HTTPField(name: n, value: value)) }
         }
+        if let contentType = result.body.contentType { headers.append(HTTPField(name: .contentType, value: contentType)) }
         let body: ByteBuffer
         switch result.body {
         case .empty:
             body = ByteBuffer()
         case .json(let json):
-            headers.append(HTTPField(name: .contentType, value: Self.jsonType))
             body = json.withBytes { ByteBuffer(bytes: $0) }
-        case .text(let text):
-            headers.append(HTTPField(name: .contentType, value: "text/plain;charset=utf-8"))
-            body = ByteBuffer(string: text)
-        case .document(let text, let contentType):
-            headers.append(HTTPField(name: .contentType, value: contentType))
+        case .text(let text), .document(let text, _):
             body = ByteBuffer(string: text)
         case .error(let error):
-            headers.append(HTTPField(name: .contentType, value: Self.jsonType))
             body = ByteBuffer(
                 bytes: ErrorMapping.body(error, requestID: requestID, clientRequestID: clientRequestID, date: Self.errorDate()))
         }

@@ -93,13 +93,10 @@ extension ODataService {
                 w.key("status"); w.int(Int64(response.status))
                 w.key("headers")
                 w.beginObject()
+                // The headers the request would be answered with alone, but the connection's (request ids, length).
+                for (name, value) in ServiceResponse.commonHeaders { w.key(name); w.string(value) }
                 for (name, value) in response.headers { w.key(name); w.string(value) }
-                switch response.body {
-                case .json, .error: w.key("Content-Type"); w.string("application/json")
-                case .text: w.key("Content-Type"); w.string("text/plain")
-                case .document(_, let contentType): w.key("Content-Type"); w.string(contentType)
-                case .empty: break
-                }
+                if let contentType = response.body.contentType { w.key("Content-Type"); w.string(contentType) }
                 w.endObject()
                 switch response.body {
                 case .empty: break

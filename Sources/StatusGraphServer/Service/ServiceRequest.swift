@@ -69,4 +69,22 @@ public struct ServiceResponse: Sendable {
         self.headers = headers
         self.body = body
     }
+
+    /// The media type of every JSON answer, errors included, as Graph writes it.
+    static let jsonType = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
+
+    /// Headers every answer carries, alone or as a `$batch` part, besides its own and its body's.
+    static let commonHeaders = [("OData-Version", "4.0"), ("Cache-Control", "no-cache")]
+}
+
+extension ServiceResponse.Body {
+    /// The media type the body is sent in, alone or as a `$batch` part; nil when there is none.
+    var contentType: String? {
+        switch self {
+        case .empty: nil
+        case .json, .error: ServiceResponse.jsonType
+        case .text: "text/plain;charset=utf-8"
+        case .document(_, let contentType): contentType
+        }
+    }
 }
