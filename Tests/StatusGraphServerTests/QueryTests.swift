@@ -312,6 +312,10 @@ import Testing
                 (nested.json["@odata.context"] as? String)?.hasSuffix(
                     "#deviceAppManagement/mobileApps(displayName,userStatuses(userName,deviceStatuses(deviceName)),deviceStatuses())/$entity") == true,
                 "\(nested.text)")
+            // `*` selects every property and says so, whatever else `$select` names.
+            let star = try await client.send(.get, "/beta/deviceAppManagement/mobileApps/\(app)/userStatuses?$select=*,userName&$expand=deviceStatuses($select=*)")
+            #expect(star.status == 200 && (star.json["value"] as? [[String: Any]])?.first?["failedDeviceCount"] != nil, "\(star.text)")
+            #expect((star.json["@odata.context"] as? String)?.hasSuffix("/userStatuses(*,deviceStatuses(*))") == true, "\(star.text)")
             let one = try await client.send(.get, "/beta/deviceAppManagement/mobileApps/\(app)/userStatuses/\(users[1])?$expand=deviceStatuses")
             #expect((one.json["deviceStatuses"] as? [Any])?.count == 3)
             #expect((one.json["@odata.context"] as? String)?.hasSuffix("userStatuses(deviceStatuses())/$entity") == true)
@@ -563,6 +567,8 @@ import Testing
         ("$filter=installState eq 'failed'&$filter=errorCode eq 1", "more than once"),
         ("$orderby=nothing", "could not find a property"),
         ("$select=nothing", "could not find a property named 'nothing'"),
+        ("$select=*,nothing", "could not find a property named 'nothing'"),
+        ("$orderby=deviceName,DeviceName desc", "$orderby names 'deviceName' twice"),
         ("$top=-1", "whole number"),
         ("$top=1000001", "must not exceed"),
         ("$skip=abc", "whole number"),

@@ -8,6 +8,8 @@ public struct ODataQuery: Sendable {
     public var orderBy: [OrderKey] = []
     /// Selected structural properties; nil selects all.
     public var select: [SelectItem]?
+    /// Whether `$select` named `*`, which selects all (`select` is nil) and says so in the context URL.
+    public var selectsWildcard = false
     public var top: Int?
     public var skip: Int?
     public var count = false
@@ -19,11 +21,11 @@ public struct ODataQuery: Sendable {
 
     /// What a context URL writes in parentheses after the resource for `$select` and `$expand` (OData
     /// 4.0 part 1, §10.9, as Microsoft.OData writes it): the selected properties, then each expanded
-    /// navigation with the projection of its own options (`deviceName,userStatuses(userName,deviceStatuses())`);
-    /// nil when the query has neither option.
+    /// navigation with the projection of its own options (`deviceName,userStatuses(userName,deviceStatuses())`),
+    /// `*` for `$select=*`; nil when the query has neither option.
     public var contextProjection: String? {
-        guard select != nil || !expand.isEmpty else { return nil }
-        var items = select?.map(\.text) ?? []
+        guard select != nil || selectsWildcard || !expand.isEmpty else { return nil }
+        var items = selectsWildcard ? ["*"] : select?.map(\.text) ?? []
         items += expand.map { "\($0.navigation.name)(\($0.query.contextProjection ?? ""))" }
         return items.joined(separator: ",")
     }

@@ -51,7 +51,13 @@ public final class QueryBinder: Sendable {
             let items = try ExpressionParser.parseOrderBy(text, limits: limits.expression)
             guard items.count <= 8 else { throw .badRequest("$orderby names more than 8 keys.", target: "$orderby") }
             for item in items {
-                query.orderBy.append(OrderKey(expression: try binder.bindOrderKey(item.expression), descending: item.descending))
+                let key = try binder.bindOrderKey(item.expression)
+                // A property named twice: the second key could only contradict or repeat the first
+                // (ASP.NET Core OData refuses it too).
+                if case .property(let name, let path, _) = key, query.orderBy.contains(where: { $0.expression == key }) {
+                    throw .badRequest("$orderby names '\(([name] + path).joined(separator: "/"))' twice.", target: "$orderby")
+                }
+                query.orderBy.append(OrderKey(expression: key, descending: item.descending))
             }
         }
         query.top = try integer(options, "$top", max: limits.maxTop)
@@ -63,7 +69,11 @@ public final class QueryBinder: Sendable {
             default: throw .badRequest("$count must be true or false, not '\(text)'.", target: "$count")
             }
         }
-        if let text = options["$select"] { query.select = try select(text, type: type) }
+        if let text = options["$select"] {
+            let (items, wildcard) = try select(text, type: type)
+            query.select = wildcard ? nil : items
+            query.selectsWildcard = wildcard
+        }
         if let text = options["$expand"] { query.expand = try expand(text, type: type, depth: depth) }
         query.skipToken = options["$skiptoken"]
         return query
@@ -76,11 +86,17 @@ public final class QueryBinder: Sendable {
         return n
     }
 
-    private func select(_ text: String, type: StructuredType) throws(ODataError) -> [SelectItem]? {
+    /// The selected properties, and whether `*` is among them (every item is checked all the same, as
+    /// Microsoft.OData does; with `*` the others select nothing more).
+    private func select(_ text: String, type: StructuredType) throws(ODataError) -> (items: [SelectItem], wildcard: Bool) {
         var items: [SelectItem] = []
+        var wildcard = false
         for raw in text.split(separator: ",", omittingEmptySubsequences: false) {
             let item = raw.trimmingSpaces()
-            if item == "*" { return nil }
+            if item == "*" {
+                wildcard = true
+                continue
+            }
             var name = String(item)
             var cast: StructuredType?
             if let slash = item.lastIndex(of: "/"), let named = model.structuredType(qualified: item[..<slash]) {
@@ -117,7 +133,7 @@ public final class QueryBinder: Sendable {
             throw .badRequest(
                 "$select: could not find a property named '\(name)' on type '\(model.namespace).\(type.name)'.", target: "$select")
         }
-        return items
+        return (items, wildcard)
     }
 
     private func expand(_ text: String, type: StructuredType, depth: Int) throws(ODataError) -> [ExpandItem] {
