@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import PostgresNIO
 import Storage
@@ -88,7 +89,8 @@ extension PostgresDatabase {
         guard var buffer = cell.bytes else { return .null }
         if let n = integer(&buffer, cell.dataType) { return .integer(n) }
         switch cell.dataType {
-        case .float8, .float4, .numeric: return .real(try cell.decode(Double.self))
+        case .float8, .float4: return .real(try cell.decode(Double.self))
+        case .numeric: return .real(NSDecimalNumber(decimal: try cell.decode(Decimal.self)).doubleValue)  // not decodable as Double
         case .bool: return .boolean(try cell.decode(Bool.self))
         case .bytea: return .blob(Array(buffer: buffer))
         default: return .text(try cell.decode(String.self))

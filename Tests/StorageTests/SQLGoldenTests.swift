@@ -129,8 +129,8 @@ final class RecordingDatabase: SQLDatabase {
         ("date(lastSyncDateTime) ge 2024-02-29", nil,
          #"(date((("T"."lastSyncDateTime" - ((("T"."lastSyncDateTime" % 10000000) + 10000000) % 10000000)) / 10000000), 'unixepoch') >= ?)"#, [.text("2024-02-29")]),
         ("fractionalseconds(lastSyncDateTime) gt 0.5 and totaloffsetminutes(lastSyncDateTime) eq 0", nil,
-         #"(((((("T"."lastSyncDateTime" % 10000000) + 10000000) % 10000000) / 10000000.0) > ?) AND ((CASE WHEN "T"."lastSyncDateTime" IS NULL THEN NULL ELSE 0 END) = ?))"#,
-         [.real(0.5), .integer(0)]),
+         #"(((((("T"."lastSyncDateTime" % 10000000) + 10000000) % 10000000) / ?) > ?) AND ((CASE WHEN "T"."lastSyncDateTime" IS NULL THEN NULL ELSE 0 END) = ?))"#,
+         [.real(10_000_000), .real(0.5), .integer(0)]),
         ("lastSyncDateTime ge mindatetime() and lastSyncDateTime le maxdatetime()", nil,
          #"(("T"."lastSyncDateTime" >= ?) AND ("T"."lastSyncDateTime" <= ?))"#, [.integer(-621_355_968_000_000_000), .integer(2_534_023_007_999_999_999)]),
     ] as [(String, String?, String, [SQLValue])])

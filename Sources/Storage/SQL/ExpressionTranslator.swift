@@ -214,8 +214,9 @@ public struct ExpressionTranslator {
                 return combine([try seconds(args[0])]) { dialect.datePart(part, seconds: $0[0]) }
             case .date: return combine([try seconds(args[0])]) { dialect.date(seconds: $0[0]) }
             case .fractionalseconds:
+                // Divided by a bound double: a literal `10000000.0` is a numeric on PostgreSQL, not a double.
                 let t = DateTimeOffset.ticksPerSecond
-                return combine([try value(args[0])]) { "((((\($0[0]) % \(t)) + \(t)) % \(t)) / \(t).0)" }
+                return combine([try value(args[0]), .bind(.real(Double(t)))]) { "((((\($0[0]) % \(t)) + \(t)) % \(t)) / \($0[1]))" }
             case .totaloffsetminutes:
                 // Stored in UTC, as Graph answers them: the offset is 0 (and null stays null).
                 return combine([try value(args[0])]) { "(CASE WHEN \($0[0]) IS NULL THEN NULL ELSE 0 END)" }

@@ -1,0 +1,267 @@
+import Foundation
+import ODataCore
+import ODataModel
+
+/// An interpreter of bound `$filter` and `$orderby` expressions over values held in memory: what every
+/// backend's SQL must answer (`QueryOracleTests`). It is written from OData's semantics as this server
+/// keeps them, not from the SQL: a comparison with null is false, also under `not`, and so is a function
+/// of null; `ne` is true for null; two expressions compare null equal to null; text compares by code
+/// point and counts code points; division by zero is null; enums order by their members' order.
+struct QueryOracle {
+    let model: EdmModel
+
+    /// A value as the interpreter computes with it.
+    enum Value: Equatable {
+        case text([UInt32])
+        case integer(Int64)
+        case real(Double)
+        case boolean(Bool)
+        /// A member of a non-flags enum, with its rank in the enum's order.
+        case member(String, rank: Int)
+        case ticks(Int64)
+        /// An Edm.Date, `YYYY-MM-DD`.
+        case date(String)
+
+        static func text(_ s: String) -> Value { .text(s.unicodeScalars.map(\.value)) }
+    }
+
+    /// The value of `e` on the entity `row` (property values by name); nil for null.
+    func value(_ e: BoundExpression, _ row: [String: ODataValue]) -> Value? {
+        switch e {
+        case .property(let name, let path, let type):
+            precondition(path.isEmpty, "the oracle reads top-level properties only")
+            return convert(row[name] ?? .null, type: type)
+        case .constant(let v, let type):
+            return convert(v, type: type)
+        case .call(let f, let args):
+            return call(f, args.map { value($0, row) })
+        case .arithmetic(let op, let a, let b):
+            guard let x = value(a, row), let y = value(b, row) else { return nil }
+            return arithmetic(op, x, y)
+        case .comparison, .and, .or, .not, .membership, .has, .lambda, .isOf:
+            return .boolean(holds(e, row))
+        case .element:
+            preconditionFailure("the oracle has no lambdas")
+        }
+    }
+
+    /// Whether the predicate `e` holds on `row` (null counts as false).
+    func holds(_ e: BoundExpression, _ row: [String: ODataValue]) -> Bool {
+        switch e {
+        case .and(let a, let b): return holds(a, row) && holds(b, row)
+        case .or(let a, let b): return holds(a, row) || holds(b, row)
+        case .not(let a): return !holds(a, row)
+        case .comparison(let op, let a, let b): return compare(op, a, b, row)
+        case .membership(let a, let values):
+            guard let x = value(a, row) else { return false }
+            return values.contains { convert($0, type: a.type) == x }
+        case .call(.contains, let args), .call(.startswith, let args), .call(.endswith, let args):
+            guard case .text(let s)? = value(args[0], row), case .text(let t)? = value(args[1], row) else { return false }
+            if case .call(.contains, _) = e { return t.isEmpty || s.indices.contains { s[$0...].starts(with: t) } }
+            if case .call(.startswith, _) = e { return s.starts(with: t) }
+            return s.count >= t.count && Array(s.suffix(t.count)) == t
+        case .constant(.boolean(let b), _): return b
+        case .property(_, _, .primitive(.boolean)):
+            return value(e, row) == .boolean(true)
+        default:
+            preconditionFailure("not a predicate: \(e)")
+        }
+    }
+
+    private func compare(_ op: ComparisonOperator, _ a: BoundExpression, _ b: BoundExpression, _ row: [String: ODataValue]) -> Bool {
+        let x = value(a, row)
+        let y = value(b, row)
+        let oneIsNullLiteral: Bool
+        if case .constant(.null, _) = a { oneIsNullLiteral = true } else if case .constant(.null, _) = b { oneIsNullLiteral = true } else { oneIsNullLiteral = false }
+        let twoExpressions: Bool
+        if case .constant = a { twoExpressions = false } else if case .constant = b { twoExpressions = false } else { twoExpressions = true }
+        switch op {
+        case .eq, .ne:
+            let equal: Bool
+            if oneIsNullLiteral || twoExpressions {
+                equal = x == nil && y == nil || (x != nil && y != nil && order(x!, y!) == 0)
+            } else {
+                guard let x, let y else { return op == .ne }  // `ne` a value is true for null
+                equal = order(x, y) == 0
+            }
+            return op == .eq ? equal : !equal
+        case .gt, .ge, .lt, .le:
+            guard let x, let y else { return false }
+            let c = order(x, y)
+            switch op {
+            case .gt: return c > 0
+            case .ge: return c >= 0
+            case .lt: return c < 0
+            default: return c <= 0
+            }
+        }
+    }
+
+    /// -1, 0 or 1: `x` before, with or after `y`.
+    func order(_ x: Value, _ y: Value) -> Int {
+        func sign<T: Comparable>(_ a: T, _ b: T) -> Int { a < b ? -1 : a > b ? 1 : 0 }
+        switch (x, y) {
+        case (.text(let a), .text(let b)):
+            for (p, q) in zip(a, b) where p != q { return p < q ? -1 : 1 }
+            return sign(a.count, b.count)
+        case (.integer(let a), .integer(let b)): return sign(a, b)
+        case (.integer(let a), .real(let b)): return sign(Double(a), b)
+        case (.real(let a), .integer(let b)): return sign(a, Double(b))
+        case (.real(let a), .real(let b)): return sign(a, b)
+        case (.boolean(let a), .boolean(let b)): return sign(a ? 1 : 0, b ? 1 : 0)
+        case (.member(_, let a), .member(_, let b)): return sign(a, b)
+        case (.ticks(let a), .ticks(let b)): return sign(a, b)
+        case (.date(let a), .date(let b)): return sign(a, b)
+        default: preconditionFailure("the oracle cannot compare \(x) with \(y)")
+        }
+    }
+
+    /// Rows in the order of `keys`, null first ascending and last descending, the id breaking ties.
+    func sorted(_ rows: [(id: String, values: [String: ODataValue])], by keys: [OrderKey]) -> [String] {
+        rows.sorted { r, s in
+            for key in keys {
+                let x = value(key.expression, r.values)
+                let y = value(key.expression, s.values)
+                var c: Int
+                switch (x, y) {
+                case (nil, nil): c = 0
+                case (nil, _): c = -1
+                case (_, nil): c = 1
+                case (let x?, let y?): c = order(x, y)
+                }
+                if key.descending { c = -c }
+                if c != 0 { return c < 0 }
+            }
+            return r.id < s.id
+        }.map(\.id)
+    }
+
+    private func convert(_ v: ODataValue, type: TypeReference?) -> Value? {
+        switch v {
+        case .null: return nil
+        case .string(let s): return type == .primitive(.date) ? .date(s) : .text(s)
+        case .integer(let n): return .integer(n)
+        case .double(let d): return .real(d)
+        case .boolean(let b): return .boolean(b)
+        case .dateTimeOffset(let d): return .ticks(d.ticks)
+        case .enumMember(let name):
+            guard case .enumeration(let e)? = type, let members = model.enumTypes[e]?.members else {
+                preconditionFailure("enum member \(name) without its enum")
+            }
+            return .member(name, rank: members.firstIndex { $0.name == name }!)
+        case .flags, .binary, .complex, .collection, .rawJSON:
+            preconditionFailure("the oracle has no \(v)")
+        }
+    }
+
+    private func call(_ f: FunctionName, _ args: [Value?]) -> Value? {
+        let t = DateTimeOffset.ticksPerSecond
+        switch f {
+        case .now: return .ticks(DateTimeOffset.now().ticks)
+        case .mindatetime: return .ticks(DateTimeOffset.minValue.ticks)
+        case .maxdatetime: return .ticks(DateTimeOffset.maxValue.ticks)
+        default: break
+        }
+        guard args.allSatisfy({ $0 != nil }) else { return nil }  // a function of null is null
+        switch (f, args[0]!) {
+        case (.tolower, .text(let s)): return .text(caseMapped(s, upper: false))
+        case (.toupper, .text(let s)): return .text(caseMapped(s, upper: true))
+        case (.trim, .text(let s)):
+            let space = UInt32(UInt8(ascii: " "))
+            guard let first = s.firstIndex(where: { $0 != space }), let last = s.lastIndex(where: { $0 != space }) else { return .text([]) }
+            return .text(Array(s[first...last]))
+        case (.length, .text(let s)): return .integer(Int64(s.count))
+        case (.concat, .text(let s)):
+            guard case .text(let u) = args[1]! else { break }
+            return .text(s + u)
+        case (.indexof, .text(let s)):
+            guard case .text(let u) = args[1]! else { break }
+            if u.isEmpty { return .integer(0) }
+            return .integer(Int64(s.indices.first { s[$0...].starts(with: u) } ?? -1))
+        case (.substring, .text(let s)):
+            guard case .integer(let start) = args[1]! else { break }
+            let from = Int(clamping: max(start, 0))
+            var rest = Array(s.dropFirst(from))
+            if args.count > 2, case .integer(let length) = args[2]! { rest = Array(rest.prefix(Int(clamping: max(length, 0)))) }
+            return .text(rest)
+        case (.year, .ticks(let ticks)), (.month, .ticks(let ticks)), (.day, .ticks(let ticks)), (.hour, .ticks(let ticks)),
+            (.minute, .ticks(let ticks)), (.second, .ticks(let ticks)), (.date, .ticks(let ticks)):
+            let (seconds, _) = Self.floorDivided(ticks, by: t)
+            let (days, secondOfDay) = Self.floorDivided(seconds, by: 86_400)
+            let (y, m, d) = Self.civil(days)
+            switch f {
+            case .year: return .integer(y)
+            case .month: return .integer(m)
+            case .day: return .integer(d)
+            case .hour: return .integer(secondOfDay / 3600)
+            case .minute: return .integer(secondOfDay % 3600 / 60)
+            case .second: return .integer(secondOfDay % 60)
+            default:
+                func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+                return .date("\(String(repeating: "0", count: max(0, 4 - String(y).count)))\(y)-\(two(m))-\(two(d))")
+            }
+        case (.fractionalseconds, .ticks(let ticks)):
+            return .real(Double(Self.floorDivided(ticks, by: t).1) / Double(t))
+        case (.totaloffsetminutes, .ticks): return .integer(0)
+        default: break
+        }
+        preconditionFailure("the oracle cannot apply \(f) to \(args)")
+    }
+
+    private func arithmetic(_ op: ArithmeticOperator, _ x: Value, _ y: Value) -> Value? {
+        switch (x, y) {
+        case (.integer(let a), .integer(let b)):
+            switch op {
+            case .add: return .integer(a + b)
+            case .sub: return .integer(a - b)
+            case .mul: return .integer(a * b)
+            case .div: return b == 0 ? nil : .integer(a / b)  // toward zero
+            case .mod: return b == 0 ? nil : .integer(a % b)  // the sign of the dividend
+            }
+        default:
+            func real(_ v: Value) -> Double {
+                switch v {
+                case .integer(let n): return Double(n)
+                case .real(let d): return d
+                default: preconditionFailure("not a number: \(v)")
+                }
+            }
+            let (a, b) = (real(x), real(y))
+            switch op {
+            case .add: return .real(a + b)
+            case .sub: return .real(a - b)
+            case .mul: return .real(a * b)
+            case .div: return b == 0 ? nil : .real(a / b)
+            case .mod: return b == 0 ? nil : .real(a.truncatingRemainder(dividingBy: b))
+            }
+        }
+    }
+
+    /// Each character to the single one it maps to, as .NET's invariant culture maps case.
+    private func caseMapped(_ s: [UInt32], upper: Bool) -> [UInt32] {
+        s.map { code in
+            let scalar = Unicode.Scalar(code)!
+            let mapped = (upper ? scalar.properties.uppercaseMapping : scalar.properties.lowercaseMapping).unicodeScalars
+            return mapped.count == 1 ? mapped.first!.value : code
+        }
+    }
+
+    /// The quotient rounded down, and the remainder (0 or more).
+    static func floorDivided(_ n: Int64, by d: Int64) -> (Int64, Int64) {
+        let r = (n % d + d) % d
+        return ((n - r) / d, r)
+    }
+
+    /// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
+    static func civil(_ days: Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+}
