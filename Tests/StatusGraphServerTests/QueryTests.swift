@@ -608,6 +608,13 @@ import Testing
             _ = try await client.create(apps, Bodies.webApp)
             #expect(try await ids("microsoft.graph.win32LobApp/applicableArchitectures has microsoft.graph.windowsArchitecture'x64'", in: apps) == [win])
             #expect(try await ids("largeIcon/type eq 'image/png'", in: apps) == [win])
+            // A cast on the entity is null on entities of other types, whatever column they share.
+            let win8 = try await client.create(apps, ##"{"@odata.type":"#microsoft.graph.win32LobApp","minimumSupportedOperatingSystem":{"v8_0":true}}"##)
+            let ios8 = try await client.create(apps, ##"{"@odata.type":"#microsoft.graph.iosLobApp","minimumSupportedOperatingSystem":{"v8_0":true}}"##)
+            #expect(try await ids("microsoft.graph.iosLobApp/minimumSupportedOperatingSystem/v8_0 eq true", in: apps) == [ios8])
+            #expect(try await ids("microsoft.graph.win32LobApp/minimumSupportedOperatingSystem/v8_0", in: apps) == [win8])
+            let nulls = Set(try await ids("microsoft.graph.iosLobApp/minimumSupportedOperatingSystem/v8_0 eq null", in: apps))
+            #expect(nulls.contains(win8) && nulls.contains(win) && !nulls.contains(ios8))
         }
     }
 

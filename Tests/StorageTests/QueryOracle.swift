@@ -10,6 +10,9 @@ import ODataModel
 struct QueryOracle {
     let model: EdmModel
 
+    /// Where a row names its entity's concrete type (unqualified, as `_type` keeps it).
+    static let typeKey = "@type"
+
     /// A value as the interpreter computes with it.
     enum Value: Equatable {
         case text([UInt32])
@@ -38,6 +41,9 @@ struct QueryOracle {
         case .arithmetic(let op, let a, let b):
             guard let x = value(a, row), let y = value(b, row) else { return nil }
             return arithmetic(op, x, y)
+        case .typeCast(let types, let member):
+            guard case .string(let type)? = row[Self.typeKey], types.contains(type) else { return nil }
+            return value(member, row)
         case .comparison, .and, .or, .not, .membership, .has, .lambda, .isOf:
             return .boolean(holds(e, row))
         case .element:
@@ -61,8 +67,11 @@ struct QueryOracle {
             if case .call(.startswith, _) = e { return s.starts(with: t) }
             return s.count >= t.count && Array(s.suffix(t.count)) == t
         case .constant(.boolean(let b), _): return b
-        case .property(_, _, .primitive(.boolean)):
+        case .property(_, _, .primitive(.boolean)), .typeCast(_, .property(_, _, .primitive(.boolean))):
             return value(e, row) == .boolean(true)
+        case .isOf(let types):
+            guard case .string(let type)? = row[Self.typeKey] else { return false }
+            return types.contains(type)
         default:
             preconditionFailure("not a predicate: \(e)")
         }

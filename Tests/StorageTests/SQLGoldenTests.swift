@@ -148,10 +148,11 @@ final class RecordingDatabase: SQLDatabase {
     @Test func lambdaAndComplexPaths() throws {
         let model = GraphModel.service.versions["beta"]!
         let table = layout.table(path: ["mobileApps"])!
-        let type = model.entityTypes["mobileApp"]!
-        func sql(_ f: String) throws -> SQLFragment {
+        // Filters on a derived type's members bind on that type (as `/mobileApps/microsoft.graph.win32LobApp?$filter=…`
+        // does): the paths are what these show; a cast on the entity is `entityCastsAreNullOnOtherTypes`'.
+        func sql(_ f: String, on type: String = "mobileApp") throws -> SQLFragment {
             var t = ExpressionTranslator(table: table, dialect: SQLiteDialect(), model: model, row: #""T""#)
-            return try t.predicate(try ExpressionBinder(model: model, type: type).bindFilter(try ExpressionParser.parseFilter(f)))
+            return try t.predicate(try ExpressionBinder(model: model, type: model.entityTypes[type]!).bindFilter(try ExpressionParser.parseFilter(f)))
         }
         #expect(try sql("roleScopeTagIds/any(t: t eq '0')") == SQLFragment(
             #"EXISTS (SELECT 1 FROM json_each("T"."roleScopeTagIds") AS "_e1" WHERE ("_e1"."value" = ?))"#, [.text("0")]))
@@ -161,14 +162,14 @@ final class RecordingDatabase: SQLDatabase {
         #expect(try sql("largeIcon/type eq 'image/png'") == SQLFragment(
             #"(json_extract("T"."largeIcon", '$.type') = ?)"#, [.text("image/png")]))
         // A non-nullable member its object may lack (written through v1.0) reads as its default, as shown.
-        #expect(try sql("microsoft.graph.windowsUniversalAppX/minimumSupportedOperatingSystem/v10_1607 eq false") == SQLFragment(
+        #expect(try sql("minimumSupportedOperatingSystem/v10_1607 eq false", on: "windowsUniversalAppX") == SQLFragment(
             #"(CASE WHEN json_type("T"."minimumSupportedOperatingSystem", '$') = 'object' THEN COALESCE(json_extract("T"."minimumSupportedOperatingSystem", '$.v10_1607'), ?) END = ?)"#,
             [.boolean(false), .boolean(false)]))
         // Flags inside JSON are kept as names: compared as the mask of the members this version has.
         let op = #"json_extract("_e1"."value", '$.operator')"#
         let terms = [("equal", 1), ("notEqual", 2), ("greaterThan", 4), ("greaterThanOrEqual", 5), ("lessThan", 8), ("lessThanOrEqual", 9)]
             .map { "(CASE WHEN instr((',' || replace(\(op), ' ', '') || ','), ',\($0.0),') > 0 THEN \($0.1) ELSE 0 END)" }
-        #expect(try sql("microsoft.graph.win32LobApp/detectionRules/any(d: d/operator has 'equal')") == SQLFragment(
+        #expect(try sql("detectionRules/any(d: d/operator has 'equal')", on: "win32LobApp") == SQLFragment(
             #"EXISTS (SELECT 1 FROM json_each("T"."detectionRules") AS "_e1" WHERE ((CASE WHEN json_type("_e1"."value", '$') = 'object' THEN COALESCE("#
                 + "(CASE WHEN \(op) IS NULL THEN NULL ELSE \(terms.joined(separator: " + ")) END), ?) END & ?) = ?))",
             [.integer(0), .integer(1), .integer(1)]))
@@ -181,9 +182,30 @@ final class RecordingDatabase: SQLDatabase {
         let start = #"json_extract("_e1"."value", '$.startDateTime')"#
         let ticks = "(CAST(strftime('%s', substr(\(start), 1, 19)) AS INTEGER) * 10000000 + "
             + "CAST(substr(rtrim(substr(\(start), 21), 'Z') || '0000000', 1, 7) AS BIGINT))"
-        #expect(try sql("microsoft.graph.iosVppApp/revokeLicenseActionResults/any(r: r/startDateTime gt 2020-01-01T00:00:00.5Z)") == SQLFragment(
+        #expect(try sql("revokeLicenseActionResults/any(r: r/startDateTime gt 2020-01-01T00:00:00.5Z)", on: "iosVppApp") == SQLFragment(
             #"EXISTS (SELECT 1 FROM json_each("T"."revokeLicenseActionResults") AS "_e1" WHERE (\#(ticks) > ?))"#,
             [.integer(15_778_368_005_000_000)]))
+    }
+
+    /// A member reached through a cast of the entity (`microsoft.graph.win32LobApp/fileName`) is null on
+    /// entities of other types, so that a filter on it finds only that type and those derived from it,
+    /// however the column is shared; a cast to the collection's own type holds for every entity.
+    @Test func entityCastsAreNullOnOtherTypes() throws {
+        let model = GraphModel.service.versions["beta"]!
+        let table = layout.table(path: ["mobileApps"])!
+        func sql(_ f: String) throws -> SQLFragment {
+            var t = ExpressionTranslator(table: table, dialect: SQLiteDialect(), model: model, row: #""T""#)
+            return try t.predicate(try ExpressionBinder(model: model, type: model.entityTypes["mobileApp"]!).bindFilter(try ExpressionParser.parseFilter(f)))
+        }
+        let win32 = #"CASE WHEN "T"."_type" IN (?, ?) THEN "#
+        #expect(try sql("microsoft.graph.win32LobApp/fileName eq 'setup.exe'") == SQLFragment(
+            #"((\#(win32)"T"."fileName" END) = ?)"#, [.text("win32CatalogApp"), .text("win32LobApp"), .text("setup.exe")]))
+        #expect(try sql("microsoft.graph.iosLobApp/minimumSupportedOperatingSystem/v8_0") == SQLFragment(
+            #"((CASE WHEN "T"."_type" IN (?) THEN json_extract("T"."minimumSupportedOperatingSystem", '$.v8_0') END) = ?)"#,
+            [.text("iosLobApp"), .boolean(true)]))
+        #expect(try sql("microsoft.graph.win32LobApp/rules/any(r: r/ruleType eq 'detection')").sql.hasPrefix(
+            #"EXISTS (SELECT 1 FROM json_each((\#(win32)"T"."rules" END)) AS "_e1" WHERE "#))
+        #expect(try sql("microsoft.graph.mobileApp/displayName eq 'x'") == SQLFragment(#"("T"."displayName" = ?)"#, [.text("x")]))
     }
 
     /// A member of an enum the versions declare otherwise reads as the version shows it: through v1.0 a
@@ -196,13 +218,13 @@ final class RecordingDatabase: SQLDatabase {
             var t = ExpressionTranslator(
                 table: table, dialect: SQLiteDialect(), model: model, varyingEnums: GraphModel.service.enumsThatVary, row: #""T""#)
             return try t.predicate(
-                try ExpressionBinder(model: model, type: model.entityTypes["mobileApp"]!).bindFilter(try ExpressionParser.parseFilter(f)))
+                try ExpressionBinder(model: model, type: model.entityTypes["win32LobApp"]!).bindFilter(try ExpressionParser.parseFilter(f)))
         }
         let v = #"json_extract("_e1"."value", '$.operationType')"#
         func known(_ members: String) -> String {
             "(CASE WHEN \(v) IS NULL THEN NULL WHEN \(v) IN (\(members)) THEN \(v) ELSE 'notConfigured' END)"
         }
-        #expect(try sql("microsoft.graph.win32LobApp/rules/any(r: r/operationType eq 'notConfigured')") == SQLFragment(
+        #expect(try sql("rules/any(r: r/operationType eq 'notConfigured')") == SQLFragment(
             #"EXISTS (SELECT 1 FROM json_each("T"."rules") AS "_e1" WHERE ((CASE json_extract("_e1"."value", '$."@odata.type"')"#
                 + " WHEN '#microsoft.graph.win32LobAppFileSystemRule' THEN "
                 + known("'notConfigured', 'exists', 'modifiedDate', 'createdDate', 'version', 'sizeInMB'")
@@ -211,17 +233,17 @@ final class RecordingDatabase: SQLDatabase {
                 + " ELSE \(v) END) = ?))",
             [.text("notConfigured")]))
         // A cast to a kind of rule: its members where the rule is of that kind (or derived from it), else null.
-        let castSQL = try sql("microsoft.graph.win32LobApp/rules/any(r: r/microsoft.graph.win32LobAppRegistryRule/operationType eq 'exists')")
+        let castSQL = try sql("rules/any(r: r/microsoft.graph.win32LobAppRegistryRule/operationType eq 'exists')")
         #expect(castSQL == SQLFragment(
             #"EXISTS (SELECT 1 FROM json_each("T"."rules") AS "_e1" WHERE ((CASE WHEN json_extract("_e1"."value", '$."@odata.type"') IN ('#microsoft.graph.win32LobAppRegistryRule') THEN "#
                 + #"CASE WHEN json_type("_e1"."value", '$') = 'object' THEN COALESCE("#
                 + known("'notConfigured', 'exists', 'doesNotExist', 'string', 'integer', 'version'") + ", ?) END END) = ?))",
             [.text("notConfigured"), .text("exists")]))
         // x86 | x64 | arm | neutral: v1.0 has no arm64.
-        #expect(try sql("microsoft.graph.win32LobApp/applicableArchitectures eq 'x64'") == SQLFragment(
+        #expect(try sql("applicableArchitectures eq 'x64'") == SQLFragment(
             #"(("T"."applicableArchitectures" & ?) = ?)"#, [.integer(15), .integer(2)]))
         // Enums the same in every version are read as kept (and a non-nullable member a rule lacks as its default).
-        #expect(try sql("microsoft.graph.win32LobApp/rules/any(r: r/ruleType eq 'detection')") == SQLFragment(
+        #expect(try sql("rules/any(r: r/ruleType eq 'detection')") == SQLFragment(
             #"EXISTS (SELECT 1 FROM json_each("T"."rules") AS "_e1" WHERE (CASE WHEN json_type("_e1"."value", '$') = 'object' THEN COALESCE(json_extract("_e1"."value", '$.ruleType'), ?) END = ?))"#,
             [.text("detection"), .text("detection")]))
         #expect(GraphModel.service.enumsThatVary.isSuperset(of: ["windowsArchitecture", "win32LobAppFileSystemOperationType"]))

@@ -76,7 +76,7 @@ public struct ExpressionTranslator {
             guard !types.isEmpty else { return SQLFragment("1 = 0") }
             let items = types.sorted().map { SQLFragment.bind(.text($0)) }
             return "(" + SQLFragment("\(row).\(dialect.quote("_type"))") + " IN (" + SQLFragment.join(items, ", ") + "))"
-        case .property(_, _, .primitive(.boolean)), .element(_, _, .primitive(.boolean)):
+        case .property(_, _, .primitive(.boolean)), .element(_, _, .primitive(.boolean)), .typeCast(_, .property(_, _, .primitive(.boolean))):
             return "(" + (try value(e)) + " = " + SQLFragment.bind(.boolean(true)) + ")"
         case .constant(.boolean(let b), _):
             return SQLFragment(b ? "1 = 1" : "1 = 0")
@@ -193,6 +193,11 @@ public struct ExpressionTranslator {
             }
             return jsonMember(
                 dialect.jsonElementDocument(alias: alias), path: path, type: type, reached: members(from: elementType, path: path))
+        case .typeCast(let types, let member):
+            // The cast types are the family's, which the table's `_type` names.
+            let items = types.sorted().map { SQLFragment.bind(.text($0)) }
+            return "(CASE WHEN " + SQLFragment("\(row).\(dialect.quote("_type"))") + " IN (" + SQLFragment.join(items, ", ") + ") THEN "
+                + (try value(member)) + " END)"
         case .constant(let v, let t):
             let kind = t.map { ColumnKind($0) { model.enumTypes[$0]?.isFlags ?? false } } ?? .text
             return .bind(kind.encode(v, type: t ?? .primitive(.string), model: model))
@@ -260,6 +265,8 @@ public struct ExpressionTranslator {
         switch e {
         case .property(let name, let path, _) where path.isEmpty:
             return table.columnIndex(name).map { table.columns[$0].kind } ?? .text
+        case .typeCast(_, let member):
+            return kindOf(member)
         default:
             return e.type.map { ColumnKind($0) { model.enumTypes[$0]?.isFlags ?? false } } ?? .text
         }

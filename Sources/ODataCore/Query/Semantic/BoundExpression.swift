@@ -26,12 +26,17 @@ public indirect enum BoundExpression: Sendable, Equatable {
     case arithmetic(ArithmeticOperator, BoundExpression, BoundExpression)
     /// `isof('T')`: the entity's concrete type is one of `types` (T and the types derived from it).
     case isOf(types: [String])
+    /// A member reached through a cast of the entity to a derived type (`microsoft.graph.win32LobApp/fileName`):
+    /// `value` where the entity's concrete type is one of `types` (that type and those derived from it),
+    /// else null, as OData has a cast.
+    case typeCast(types: [String], value: BoundExpression)
 
     /// The expression's type; nil for `null`.
     public var type: TypeReference? {
         switch self {
         case .constant(_, let t): return t
         case .property(_, _, let t), .element(_, _, let t): return t
+        case .typeCast(_, let value): return value.type
         case .comparison, .and, .or, .not, .membership, .has, .lambda, .isOf: return .primitive(.boolean)
         case .call(let f, let args): return f.resultType(args)
         case .arithmetic(_, let a, let b):
@@ -100,6 +105,7 @@ extension BoundExpression: CustomStringConvertible {
         case .lambda(let kind, let c, let v, let body): return "\(c)/\(kind.rawValue)(\(v): \(body.map(\.description) ?? ""))"
         case .arithmetic(let op, let a, let b): return "(\(a) \(op.rawValue) \(b))"
         case .isOf(let types): return "isof(\(types.joined(separator: "|")))"
+        case .typeCast(let types, let value): return "(\(value) if isof(\(types.joined(separator: "|"))))"
         }
     }
 

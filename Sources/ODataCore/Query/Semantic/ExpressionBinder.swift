@@ -86,10 +86,13 @@ public struct ExpressionBinder: Sendable {
             return .element(variable: first, path: rest, type: type)
         }
         var owner = type
+        var castTypes: [String]?
         if first.utf8.contains(UInt8(ascii: ".")), let cast = model.structuredType(qualified: Substring(first)) {
             guard type.isAssignable(from: cast) else { throw fail("'\(first)' is not a type derived from \(model.namespace).\(type.name).") }
             owner = cast
             path = path.dropFirst()
+            // Null on entities of other types; a cast to the collection's own type holds for every entity.
+            if cast.name != type.name { castTypes = [cast.name] + cast.derivedTypes }
         }
         guard let name = path.first else { throw fail("a type cast must be followed by a property.") }
         // Property names in any case, as Graph takes them; bound as the model spells them.
@@ -100,7 +103,8 @@ public struct ExpressionBinder: Sendable {
             throw fail("could not find a property named '\(name)' on type '\(model.namespace).\(owner.name)'.")
         }
         let (type, rest) = try walk(property.type, Array(path.dropFirst()), from: property.name)
-        return .property(name: property.name, path: rest, type: type)
+        let member = BoundExpression.property(name: property.name, path: rest, type: type)
+        return castTypes.map { .typeCast(types: $0, value: member) } ?? member
     }
 
     /// The type reached by following `path` into complex values, and the path as the model spells it.
