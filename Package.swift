@@ -55,11 +55,11 @@ let package = Package(
             dependencies: ["Storage", .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: optimized
         ),
-        // What the test suites share: the backends they run on.
+        // What the test suites share: the backends they run on, an interpreter of queries to check them by.
         .target(
             name: "StatusGraphTestSupport",
             dependencies: [
-                "Storage", "StorageSQLite", "StoragePostgres", "GraphModel",
+                "ODataCore", "ODataModel", "Storage", "StorageSQLite", "StoragePostgres", "GraphModel",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),

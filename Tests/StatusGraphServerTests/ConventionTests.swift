@@ -201,6 +201,10 @@ import Testing
             let os = try await client.send(.get, "/beta\(apps)/\(universal)").json["minimumSupportedOperatingSystem"] as? [String: Any] ?? [:]
             #expect(os["@odata.type"] as? String == "#microsoft.graph.windowsMinimumOperatingSystem")
             #expect(os["v8_0"] as? Bool == true && os["v10_1607"] as? Bool == false && os["v10_21H1"] is NSNull, "\(os)")
+            // v1.0 keeps v10_0 and v8_1 null (nullable there); beta, where they are not nullable, shows their default.
+            #expect(os["v10_0"] as? Bool == false && os["v8_1"] as? Bool == false, "\(os)")
+            let listed = try await client.send(.get, "/beta\(apps)?$filter=id eq '\(universal)'").json["value"] as? [[String: Any]]
+            #expect((listed?.first?["minimumSupportedOperatingSystem"] as? [String: Any])?["v8_1"] as? Bool == false, "\(listed ?? [])")
             let experience = try await client.send(.get, "/beta\(apps)/\(win32)").json["installExperience"] as? [String: Any] ?? [:]
             #expect(experience["runAsAccount"] as? String == "user" && experience["maxRunTimeInMinutes"] is NSNull, "\(experience)")
             let universal2 = try await client.create(

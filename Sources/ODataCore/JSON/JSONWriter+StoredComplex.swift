@@ -4,7 +4,7 @@ extension JSONWriter {
     /// A complex value (or a collection of them) as stored, written as the version `model` shows it:
     /// its type's members in the model's order, each nested value so too; a member the stored value
     /// lacks (it was written through a version without it) null, or its default where it is not
-    /// nullable; members this version does not have left out. A stored type this version does not
+    /// nullable (so too a null kept where this version's member is not nullable); members this version does not have left out. A stored type this version does not
     /// know is shown as the declared one; an enum member it does not know as `unknownFutureValue`, as
     /// Graph shows the members an older client does not know, else as null or the default, and flags
     /// without the bits it does not know. See `ServiceModel.storesOtherwise`.
@@ -44,7 +44,9 @@ extension JSONWriter {
             string(model.odataType(of: shown.name))
             for p in shown.properties {
                 key(p.name)
-                if let value = members[p.name] {
+                // Null where this version says the member is not nullable (written through a version where it
+                // is: v1.0's `windowsMinimumOperatingSystem/v8_0`) shows as the default, as a lacking one does.
+                if let value = members[p.name], value != .null || p.nullable {
                     storedComplex(value, type: p.type, model: model, nullable: p.nullable)
                 } else if p.nullable {
                     null()

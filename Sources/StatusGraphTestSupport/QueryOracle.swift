@@ -7,14 +7,16 @@ import ODataModel
 /// keeps them, not from the SQL: a comparison with null is false, also under `not`, and so is a function
 /// of null; `ne` is true for null; two expressions compare null equal to null; text compares by code
 /// point and counts code points; division by zero is null; enums order by their members' order.
-struct QueryOracle {
-    let model: EdmModel
+public struct QueryOracle {
+    public let model: EdmModel
+
+    public init(model: EdmModel) { self.model = model }
 
     /// Where a row names its entity's concrete type (unqualified, as `_type` keeps it).
-    static let typeKey = "@type"
+    public static let typeKey = "@type"
 
     /// A value as the interpreter computes with it.
-    enum Value: Equatable {
+    public enum Value: Equatable {
         case text([UInt32])
         case integer(Int64)
         case real(Double)
@@ -24,16 +26,19 @@ struct QueryOracle {
         case ticks(Int64)
         /// An Edm.Date, `YYYY-MM-DD`.
         case date(String)
+        /// A complex value or a collection: not null, and not compared but with null.
+        case opaque
 
-        static func text(_ s: String) -> Value { .text(s.unicodeScalars.map(\.value)) }
+        public static func text(_ s: String) -> Value { .text(s.unicodeScalars.map(\.value)) }
     }
 
     /// The value of `e` on the entity `row` (property values by name); nil for null.
-    func value(_ e: BoundExpression, _ row: [String: ODataValue]) -> Value? {
+    public func value(_ e: BoundExpression, _ row: [String: ODataValue]) -> Value? {
         switch e {
         case .property(let name, let path, let type):
-            precondition(path.isEmpty, "the oracle reads top-level properties only")
-            return convert(row[name] ?? .null, type: type)
+            return convert(walk(row[name] ?? .null, path), type: type)
+        case .element(let variable, let path, let type):
+            return convert(walk(row[Self.variableKey(variable)] ?? .null, path), type: type)
         case .constant(let v, let type):
             return convert(v, type: type)
         case .call(let f, let args):
@@ -46,13 +51,46 @@ struct QueryOracle {
             return value(member, row)
         case .comparison, .and, .or, .not, .membership, .has, .lambda, .isOf:
             return .boolean(holds(e, row))
-        case .element:
-            preconditionFailure("the oracle has no lambdas")
         }
     }
 
-    /// Whether the predicate `e` holds on `row` (null counts as false).
-    func holds(_ e: BoundExpression, _ row: [String: ODataValue]) -> Bool {
+    /// Where a row holds the element a lambda variable stands for.
+    static func variableKey(_ variable: String) -> String { "$" + variable }
+
+    /// The value `path` reaches inside a complex value: null where a member is missing, or where a type
+    /// cast on the way (`#microsoft.graph.…`) does not hold.
+    func walk(_ start: ODataValue, _ path: [String]) -> ODataValue {
+        var current = start
+        for segment in path {
+            guard case .complex(let type, let properties) = current else { return .null }
+            if BoundExpression.isCast(segment) {
+                guard let cast = model.structuredType(qualified: Substring(segment)), ([cast.name] + cast.derivedTypes).contains(type) else {
+                    return .null
+                }
+                continue
+            }
+            current = properties.first { $0.name == segment }?.value ?? .null
+        }
+        return current
+    }
+
+    /// The raw value of a member expression (a collection, for a lambda); nil for null.
+    func member(_ e: BoundExpression, _ row: [String: ODataValue]) -> ODataValue? {
+        let v: ODataValue
+        switch e {
+        case .property(let name, let path, _): v = walk(row[name] ?? .null, path)
+        case .element(let variable, let path, _): v = walk(row[Self.variableKey(variable)] ?? .null, path)
+        case .typeCast(let types, let inner):
+            guard case .string(let type)? = row[Self.typeKey], types.contains(type) else { return nil }
+            return member(inner, row)
+        default: preconditionFailure("not a member: \(e)")
+        }
+        return v == .null ? nil : v
+    }
+
+    /// Whether the predicate `e` holds on `row` (null counts as false). A row names its entity's type under
+    /// `typeKey` and, inside a lambda, the element a variable stands for under `variableKey`.
+    public func holds(_ e: BoundExpression, _ row: [String: ODataValue]) -> Bool {
         switch e {
         case .and(let a, let b): return holds(a, row) && holds(b, row)
         case .or(let a, let b): return holds(a, row) || holds(b, row)
@@ -67,8 +105,21 @@ struct QueryOracle {
             if case .call(.startswith, _) = e { return s.starts(with: t) }
             return s.count >= t.count && Array(s.suffix(t.count)) == t
         case .constant(.boolean(let b), _): return b
-        case .property(_, _, .primitive(.boolean)), .typeCast(_, .property(_, _, .primitive(.boolean))):
+        case .property(_, _, .primitive(.boolean)), .element(_, _, .primitive(.boolean)), .typeCast(_, .property(_, _, .primitive(.boolean))):
             return value(e, row) == .boolean(true)
+        case .has(let a, let mask):
+            guard case .integer(let m)? = value(a, row) else { return false }
+            return m & mask == mask
+        case .lambda(let kind, let collection, let variable, let body):
+            // A null collection has no members, as an empty one.
+            guard case .collection(let items)? = member(collection, row) else { return kind == .all }
+            guard let body else { return !items.isEmpty }
+            func holdsOn(_ item: ODataValue) -> Bool {
+                var scoped = row
+                scoped[Self.variableKey(variable)] = item
+                return holds(body, scoped)
+            }
+            return kind == .any ? items.contains(where: holdsOn) : items.allSatisfy(holdsOn)
         case .isOf(let types):
             guard case .string(let type)? = row[Self.typeKey] else { return false }
             return types.contains(type)
@@ -107,7 +158,7 @@ struct QueryOracle {
     }
 
     /// -1, 0 or 1: `x` before, with or after `y`.
-    func order(_ x: Value, _ y: Value) -> Int {
+    public func order(_ x: Value, _ y: Value) -> Int {
         func sign<T: Comparable>(_ a: T, _ b: T) -> Int { a < b ? -1 : a > b ? 1 : 0 }
         switch (x, y) {
         case (.text(let a), .text(let b)):
@@ -126,7 +177,7 @@ struct QueryOracle {
     }
 
     /// Rows in the order of `keys`, null first ascending and last descending, the id breaking ties.
-    func sorted(_ rows: [(id: String, values: [String: ODataValue])], by keys: [OrderKey]) -> [String] {
+    public func sorted(_ rows: [(id: String, values: [String: ODataValue])], by keys: [OrderKey]) -> [String] {
         rows.sorted { r, s in
             for key in keys {
                 let x = value(key.expression, r.values)
@@ -158,7 +209,9 @@ struct QueryOracle {
                 preconditionFailure("enum member \(name) without its enum")
             }
             return .member(name, rank: members.firstIndex { $0.name == name }!)
-        case .flags, .binary, .complex, .collection, .rawJSON:
+        case .flags(let mask): return .integer(mask)
+        case .complex, .collection: return .opaque
+        case .binary, .rawJSON:
             preconditionFailure("the oracle has no \(v)")
         }
     }

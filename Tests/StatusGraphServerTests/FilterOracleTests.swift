@@ -1,0 +1,264 @@
+import Foundation
+import GraphModel
+import ODataCore
+import ODataModel
+import StatusGraphTestSupport
+import Testing
+
+/// `$filter` finds what the answer shows: apps of several kinds with random complex values, collections
+/// and flags, created through either version, are read back through each; generated filters over their
+/// members (casts on the entity and inside complex values, lambdas, `has`, enums, dates, null) are sent
+/// to the server and their answers checked against `QueryOracle` run on the answers' own JSON. On the
+/// backend the app suites run on. `STATUSGRAPH_ORACLE_SEED` and `STATUSGRAPH_ORACLE_COUNT` as in
+/// `QueryOracleTests`.
+@Suite struct FilterOracleTests {
+    static let environment = ProcessInfo.processInfo.environment
+    static let seed = environment["STATUSGRAPH_ORACLE_SEED"].flatMap(UInt64.init) ?? 20_261_206
+    static let count = environment["STATUSGRAPH_ORACLE_COUNT"].flatMap(Int.init) ?? 400
+
+    @Test func filtersOnAppsFindWhatAnswersShow() async throws {
+        try await withApp { client in
+            var generator = ModelGenerator(service: GraphModel.service, seed: Self.seed)
+            for _ in 0..<40 {
+                let version = generator.pick(["beta", "v1.0"])
+                let (type, body) = generator.app(in: version)
+                let reply = try await client.send(.post, "/\(version)/deviceAppManagement/mobileApps", json: body)
+                #expect(reply.status == 201, "a \(type) through \(version): \(body)\n\(reply.text)")
+            }
+            for version in ["beta", "v1.0"] {
+                let model = GraphModel.service.versions[version]!
+                let shown = try await shownApps(client, version: version, model: model)
+                #expect(shown.count == 40)
+                let oracle = QueryOracle(model: model)
+                let binder = ExpressionBinder(model: model, type: model.entityTypes["mobileApp"]!)
+                var wrong: [String] = []
+                for i in 0..<Self.count / 2 {
+                    let text = generator.filter(in: version)
+                    let filter: BoundExpression
+                    do { filter = try binder.bindFilter(ExpressionParser.parseFilter(text)) } catch {
+                        wrong.append("#\(i) \(text)\n  not bound: \(error)")
+                        continue
+                    }
+                    let expected = shown.filter { oracle.holds(filter, $0.values) }.map(\.id).sorted()
+                    let reply = try await client.send(.get, "/\(version)/deviceAppManagement/mobileApps?$select=id&$filter=\(Self.encoded(text))")
+                    guard reply.status == 200 else {
+                        wrong.append("#\(i) \(text)\n  \(reply.status): \(reply.text)")
+                        continue
+                    }
+                    let found = (reply.json["value"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }.sorted()
+                    if found != expected { wrong.append("#\(i) \(text)\n  expected \(expected)\n  found    \(found)") }
+                }
+                #expect(wrong.isEmpty, "\(version), seed \(Self.seed): \(wrong.count) differ\n\(wrong.prefix(8).joined(separator: "\n"))")
+            }
+        }
+    }
+
+    /// Every app as `version` shows it, read back into values through that version's model.
+    private func shownApps(_ client: Client, version: String, model: EdmModel) async throws -> [(id: String, values: [String: ODataValue])] {
+        let reply = try await client.send(.get, "/\(version)/deviceAppManagement/mobileApps")
+        #expect(reply.status == 200, "\(reply.text)")
+        guard case .object(let answer) = try JSONParser.parse(Array(reply.text.utf8)), case .array(let apps)? = answer["value"] else { return [] }
+        let reader = PayloadReader(model: model, ignored: [])
+        return try apps.map { app in
+            guard case .object(let object) = app, case .string(let id)? = object["id"] else { throw OracleFailure("an app without an id") }
+            let payload: EntityPayload
+            do { payload = try reader.readEntity(app, declared: model.entityTypes["mobileApp"]!, mode: .create) } catch {
+                throw OracleFailure("\(version) shows an app its own model does not read (\(error)): \(app)")
+            }
+            var values = [QueryOracle.typeKey: ODataValue.string(payload.typeName)]
+            for v in payload.values { values[v.name] = v.value }
+            return (id, values)
+        }
+    }
+
+    /// A query option's value in a URL: what is not unreserved (or a sub-delimiter other than `&`, `+`
+    /// and `=`, or `:@/?`) percent-encoded.
+    static func encoded(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
+        allowed.insert(charactersIn: "-._~!$'()*,;:@/?")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed)!
+    }
+}
+
+struct OracleFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Writes bodies and `$filter` expressions from the model itself: every kind of property a version
+/// declares on a few kinds of app, complex values of their derived types, collections, flags.
+struct ModelGenerator {
+    let service: ServiceModel
+    var random: SplitMix64
+    private var variables = 0
+
+    init(service: ServiceModel, seed: UInt64) {
+        self.service = service
+        self.random = SplitMix64(seed: seed)
+    }
+
+    static let appTypes = ["win32LobApp", "iosLobApp", "webApp", "windowsUniversalAppX", "iosVppApp"]
+    static let texts = ["", "a", "A", "setup.exe", "Contoso", "contoso", "ä", "x y", "%", "O'Brien", "1.0", "2.10"]
+    static let integers: [Int64] = [0, 1, -1, 5, 100, 2_147_483_647]
+    static let times = ["2024-11-01T10:00:00Z", "2024-02-29T12:30:45.5Z", "1969-12-31T23:59:59Z", "2026-12-06T13:00:00.123Z"]
+
+    mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &random) }
+    mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &random) < p }
+    mutating func pick<T>(_ items: [T]) -> T { items[int(0...items.count - 1)] }
+
+    /// The kinds of app `version` declares that may be made.
+    func appTypes(in model: EdmModel) -> [StructuredType] {
+        Self.appTypes.compactMap { model.entityTypes[$0] }.filter { !$0.isAbstract }
+    }
+
+    /// Whether a body may set the property and a filter may read it.
+    func usable(_ p: Property, in model: EdmModel) -> Bool {
+        guard p.name != "id", service.serverManaged[p.name] == nil else { return false }
+        switch p.type.element {
+        case .primitive(.binary), .entity: return false
+        case .complex(let name): return model.complexTypes[name].map { !$0.properties.isEmpty } ?? false
+        default: return true
+        }
+    }
+
+    // MARK: Bodies
+
+    /// A new app of a random kind `version` declares, as a JSON body.
+    mutating func app(in version: String) -> (type: String, body: String) {
+        let model = service.versions[version]!
+        let type = pick(appTypes(in: model))
+        var object: [String: Any] = ["@odata.type": "#microsoft.graph.\(type.name)"]
+        for p in type.properties where usable(p, in: model) && chance(0.6) {
+            object[p.name] = value(p.type, nullable: p.nullable, in: model)
+        }
+        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return (type.name, String(decoding: data, as: UTF8.self))
+    }
+
+    private mutating func value(_ type: TypeReference, nullable: Bool, in model: EdmModel) -> Any {
+        if nullable, !type.isCollection, chance(0.15) { return NSNull() }
+        switch type {
+        case .collection(let element):
+            return (0..<int(0...3)).map { _ in value(element, nullable: false, in: model) }
+        case .complex(let name):
+            let declared = model.complexTypes[name]!
+            let concrete = ([declared.name] + declared.derivedTypes).compactMap { model.complexTypes[$0] }.filter { !$0.isAbstract }
+            let chosen = pick(concrete)
+            var object: [String: Any] = [:]
+            if !declared.derivedTypes.isEmpty || chosen.name != declared.name { object["@odata.type"] = "#microsoft.graph.\(chosen.name)" }
+            for p in chosen.properties where usable(p, in: model) && chance(0.7) {
+                object[p.name] = value(p.type, nullable: p.nullable, in: model)
+            }
+            return object
+        case .enumeration(let name):
+            let e = model.enumTypes[name]!
+            if e.isFlags {
+                let named = e.members.filter { ($0.value ?? 0) != 0 }.map(\.name)
+                return (0..<int(1...2)).map { _ in pick(named) }.joined(separator: ",")
+            }
+            return pick(e.members.map(\.name))
+        case .primitive(let kind):
+            switch kind {
+            case .string: return pick(Self.texts)
+            case .boolean: return chance(0.5)
+            case .int32, .int64: return pick(Self.integers)
+            case .double: return pick([0, 1.5, -2.25])
+            case .dateTimeOffset: return pick(Self.times)
+            case .date: return pick(["2024-02-29", "1999-12-31"])
+            case .timeOfDay: return "10:00:00"
+            case .duration: return "PT1H"
+            case .guid: return pick(["00000000-0000-0000-0000-000000000001", "b6a0c1de-0000-4000-8000-000000000002"])
+            case .binary: return "AA=="
+            }
+        case .entity: return NSNull()
+        }
+    }
+
+    // MARK: Filters
+
+    mutating func filter(in version: String) -> String { predicate(int(1...2), in: service.versions[version]!) }
+
+    private mutating func predicate(_ depth: Int, in model: EdmModel) -> String {
+        if depth > 0 {
+            switch int(0...5) {
+            case 0: return "(\(predicate(depth - 1, in: model)) and \(predicate(depth - 1, in: model)))"
+            case 1: return "(\(predicate(depth - 1, in: model)) or \(predicate(depth - 1, in: model)))"
+            case 2: return "not (\(predicate(depth - 1, in: model)))"
+            default: break
+            }
+        }
+        let apps = appTypes(in: model)
+        if chance(0.08) { return "isof('microsoft.graph.\(pick(apps).name)')" }
+        // A member of the base type, or of a kind of app through a cast (to the base type itself, at times).
+        let base = model.entityTypes["mobileApp"]!
+        let type = chance(0.3) ? base : pick(apps)
+        let prefix = type.name == base.name ? (chance(0.2) ? "microsoft.graph.mobileApp/" : "") : "microsoft.graph.\(type.name)/"
+        let properties = type.properties.filter { usable($0, in: model) || $0.name == "createdDateTime" }
+        // Structured members half the time: their paths are where the backends' SQL differs most.
+        let structured = properties.filter {
+            switch $0.type.element {
+            case .complex, .enumeration: return true
+            default: return $0.type.isCollection
+            }
+        }
+        let p = pick(!structured.isEmpty && chance(0.5) ? structured : properties)
+        return leaf(prefix + p.name, p.type, in: model)
+    }
+
+    /// A predicate on the value at `path`, of type `type`.
+    private mutating func leaf(_ path: String, _ type: TypeReference, in model: EdmModel) -> String {
+        switch type {
+        case .collection(let element):
+            if chance(0.1) { return "\(path)/any()" }
+            variables += 1
+            let v = "v\(variables)"
+            return "\(path)/\(pick(["any", "all"]))(\(v): \(leaf(v, element, in: model)))"
+        case .complex(let name):
+            var owner = model.complexTypes[name]!
+            var at = path
+            let derived = owner.derivedTypes.compactMap { model.complexTypes[$0] }
+            if !derived.isEmpty, chance(0.5) {
+                owner = pick(derived)
+                at += "/microsoft.graph.\(owner.name)"
+            }
+            if chance(0.1) { return "\(at) \(pick(["eq", "ne"])) null" }
+            let members = owner.properties.filter { usable($0, in: model) }
+            guard !members.isEmpty else { return "\(path) ne null" }
+            let m = pick(members)
+            return leaf(at + "/" + m.name, m.type, in: model)
+        case .enumeration(let name):
+            let e = model.enumTypes[name]!
+            let member = pick(e.members.map(\.name))
+            if e.isFlags {
+                return chance(0.6) ? "\(path) has '\(member)'" : "\(path) eq '\(member)'"
+            }
+            switch int(0...3) {
+            case 0: return "\(path) in ('\(member)','\(pick(e.members.map(\.name)))')"
+            case 1: return "\(path) \(pick(["gt", "lt", "ge", "le"])) '\(member)'"
+            default: return "\(path) \(pick(["eq", "ne"])) '\(member)'"
+            }
+        case .primitive(let kind):
+            let op = pick(["eq", "ne", "gt", "ge", "lt", "le"])
+            switch kind {
+            case .string:
+                switch int(0...4) {
+                case 0: return "\(pick(["contains", "startswith", "endswith"]))(\(path),'\(pick(Self.texts).replacingOccurrences(of: "'", with: "''"))')"
+                case 1: return "\(path) \(pick(["eq", "ne"])) null"
+                case 2: return "tolower(\(path)) eq '\(pick(Self.texts).lowercased().replacingOccurrences(of: "'", with: "''"))'"
+                default: return "\(path) \(op) '\(pick(Self.texts).replacingOccurrences(of: "'", with: "''"))'"
+                }
+            case .boolean:
+                return chance(0.5) ? path : "\(path) \(pick(["eq", "ne"])) \(pick(["true", "false", "null"]))"
+            case .int32, .int64:
+                return chance(0.2) ? "\(path) eq null" : "\(path) \(op) \(pick(Self.integers))"
+            case .double: return "\(path) \(op) \(pick(["0", "1.5", "-3"]))"
+            case .dateTimeOffset:
+                return chance(0.3) ? "year(\(path)) \(op) 2024" : "\(path) \(op) \(pick(Self.times))"
+            case .date, .timeOfDay, .duration, .guid, .binary:
+                return "\(path) \(pick(["eq", "ne"])) null"
+            }
+        case .entity:
+            return "true"
+        }
+    }
+}
