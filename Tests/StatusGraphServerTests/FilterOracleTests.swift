@@ -53,6 +53,52 @@ import Testing
         }
     }
 
+    /// `$orderby` on members of every kind (inside complex values and through casts too), paged through
+    /// `@odata.nextLink` in small pages, in the order the oracle sorts what the answers show.
+    @Test func ordersOnAppsPageAsAnswersShow() async throws {
+        try await withApp { client in
+            var generator = ModelGenerator(service: GraphModel.service, seed: Self.seed &+ 2)
+            for _ in 0..<30 {
+                let version = generator.pick(["beta", "v1.0"])
+                let (type, body) = generator.app(in: version)
+                let reply = try await client.send(.post, "/\(version)/deviceAppManagement/mobileApps", json: body)
+                #expect(reply.status == 201, "a \(type) through \(version): \(body)\n\(reply.text)")
+            }
+            for version in ["beta", "v1.0"] {
+                let model = GraphModel.service.versions[version]!
+                let shown = try await shownApps(client, version: version, model: model)
+                let oracle = QueryOracle(model: model)
+                let binder = ExpressionBinder(model: model, type: model.entityTypes["mobileApp"]!, option: "$orderby")
+                var wrong: [String] = []
+                for i in 0..<max(1, Self.count / 8) {
+                    let order = generator.orderBy(in: version)
+                    let keys: [OrderKey]
+                    do {
+                        keys = try ExpressionParser.parseOrderBy(order).map { OrderKey(expression: try binder.bindOrderKey($0.expression), descending: $0.descending) }
+                    } catch {
+                        wrong.append("#\(i) \(order)\n  not bound: \(error)")
+                        continue
+                    }
+                    let expected = oracle.sorted(shown, by: keys)
+                    let pageSize = generator.int(2...7)
+                    var found: [String] = []
+                    var next: String? = "/\(version)/deviceAppManagement/mobileApps?$select=id&$orderby=\(Self.encoded(order))"
+                    while let url = next, found.count <= shown.count {
+                        let reply = try await client.send(.get, url, headers: ["Prefer": "odata.maxpagesize=\(pageSize)"])
+                        guard reply.status == 200 else {
+                            wrong.append("#\(i) \(order)\n  \(reply.status): \(reply.text)")
+                            break
+                        }
+                        found += (reply.json["value"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+                        next = (reply.json["@odata.nextLink"] as? String)?.replacingOccurrences(of: "https://graph.test", with: "")
+                    }
+                    if found != expected { wrong.append("#\(i) \(order), pages of \(pageSize)\n  expected \(expected)\n  found    \(found)") }
+                }
+                #expect(wrong.isEmpty, "\(version), seed \(Self.seed): \(wrong.count) differ\n\(wrong.prefix(8).joined(separator: "\n"))")
+            }
+        }
+    }
+
     /// Every app as `version` shows it, read back into values through that version's model.
     private func shownApps(_ client: Client, version: String, model: EdmModel) async throws -> [(id: String, values: [String: ODataValue])] {
         let reply = try await client.send(.get, "/\(version)/deviceAppManagement/mobileApps")
@@ -203,6 +249,44 @@ struct ModelGenerator {
         }
         let p = pick(!structured.isEmpty && chance(0.5) ? structured : properties)
         return leaf(prefix + p.name, p.type, in: model)
+    }
+
+    /// One to three keys, each a single value (a member of a complex value or reached through a cast, at
+    /// times), ascending or descending.
+    mutating func orderBy(in version: String) -> String {
+        let model = service.versions[version]!
+        var named: Set<String> = []  // a key named twice is a 400
+        return (0..<int(1...3)).compactMap { _ in
+            var path = ""
+            var type: TypeReference = .primitive(.string)
+            for _ in 0..<20 {  // until a single value
+                let base = model.entityTypes["mobileApp"]!
+                let owner = chance(0.3) ? base : pick(appTypes(in: model))
+                let properties = owner.properties.filter { !$0.type.isCollection && (usable($0, in: model) || $0.name == "createdDateTime") }
+                let p = pick(properties)
+                path = (owner.name == base.name ? "" : "microsoft.graph.\(owner.name)/") + p.name
+                type = p.type
+                while case .complex(let name) = type, let complex = model.complexTypes[name] {
+                    var holder = complex
+                    let derived = complex.derivedTypes.compactMap { model.complexTypes[$0] }
+                    if !derived.isEmpty, chance(0.5) {
+                        holder = pick(derived)
+                        path += "/microsoft.graph.\(holder.name)"
+                    }
+                    let members = holder.properties.filter { !$0.type.isCollection && usable($0, in: model) }
+                    guard !members.isEmpty else { break }
+                    let m = pick(members)
+                    path += "/" + m.name
+                    type = m.type
+                }
+                if case .complex = type { continue }
+                if case .primitive(let kind) = type, [.guid, .date, .timeOfDay, .duration, .double].contains(kind) { continue }
+                break
+            }
+            if case .primitive(.string) = type, chance(0.2) { path = "tolower(\(path))" }
+            guard named.insert(path).inserted else { return nil }
+            return path + pick(["", " asc", " desc"])
+        }.joined(separator: ",")
     }
 
     /// A predicate on the value at `path`, of type `type`.

@@ -200,9 +200,10 @@ final class RecordingDatabase: SQLDatabase {
         let win32 = #"CASE WHEN "T"."_type" IN (?, ?) THEN "#
         #expect(try sql("microsoft.graph.win32LobApp/fileName eq 'setup.exe'") == SQLFragment(
             #"((\#(win32)"T"."fileName" END) = ?)"#, [.text("win32CatalogApp"), .text("win32LobApp"), .text("setup.exe")]))
+        // Only the cast type's members are read: iOS's v8_0 is not nullable (an Android app's is), so null reads as false.
         #expect(try sql("microsoft.graph.iosLobApp/minimumSupportedOperatingSystem/v8_0") == SQLFragment(
-            #"((CASE WHEN "T"."_type" IN (?) THEN json_extract("T"."minimumSupportedOperatingSystem", '$.v8_0') END) = ?)"#,
-            [.text("iosLobApp"), .boolean(true)]))
+            #"((CASE WHEN "T"."_type" IN (?) THEN CASE WHEN json_type("T"."minimumSupportedOperatingSystem", '$') = 'object' THEN COALESCE(json_extract("T"."minimumSupportedOperatingSystem", '$.v8_0'), ?) END END) = ?)"#,
+            [.text("iosLobApp"), .boolean(false), .boolean(true)]))
         #expect(try sql("microsoft.graph.win32LobApp/rules/any(r: r/ruleType eq 'detection')").sql.hasPrefix(
             #"EXISTS (SELECT 1 FROM json_each((\#(win32)"T"."rules" END)) AS "_e1" WHERE "#))
         #expect(try sql("microsoft.graph.mobileApp/displayName eq 'x'") == SQLFragment(#"("T"."displayName" = ?)"#, [.text("x")]))
@@ -224,14 +225,15 @@ final class RecordingDatabase: SQLDatabase {
         func known(_ members: String) -> String {
             "(CASE WHEN \(v) IS NULL THEN NULL WHEN \(v) IN (\(members)) THEN \(v) ELSE 'notConfigured' END)"
         }
+        // Each kind of rule's operationType is of its own enum, none nullable, all worth notConfigured by default.
         #expect(try sql("rules/any(r: r/operationType eq 'notConfigured')") == SQLFragment(
-            #"EXISTS (SELECT 1 FROM json_each("T"."rules") AS "_e1" WHERE ((CASE json_extract("_e1"."value", '$."@odata.type"')"#
+            #"EXISTS (SELECT 1 FROM json_each("T"."rules") AS "_e1" WHERE (CASE WHEN json_type("_e1"."value", '$') = 'object' THEN COALESCE((CASE json_extract("_e1"."value", '$."@odata.type"')"#
                 + " WHEN '#microsoft.graph.win32LobAppFileSystemRule' THEN "
                 + known("'notConfigured', 'exists', 'modifiedDate', 'createdDate', 'version', 'sizeInMB'")
                 + " WHEN '#microsoft.graph.win32LobAppRegistryRule' THEN "
                 + known("'notConfigured', 'exists', 'doesNotExist', 'string', 'integer', 'version'")
-                + " ELSE \(v) END) = ?))",
-            [.text("notConfigured")]))
+                + " ELSE \(v) END), ?) END = ?))",
+            [.text("notConfigured"), .text("notConfigured")]))
         // A cast to a kind of rule: its members where the rule is of that kind (or derived from it), else null.
         let castSQL = try sql("rules/any(r: r/microsoft.graph.win32LobAppRegistryRule/operationType eq 'exists')")
         #expect(castSQL == SQLFragment(

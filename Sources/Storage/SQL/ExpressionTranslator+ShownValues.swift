@@ -36,10 +36,11 @@ extension ExpressionTranslator {
     }
 
     /// The members a path into the complex property `property` reaches, on every type of the table that has
-    /// it (a column is shared: `minimumSupportedOperatingSystem` is of another type on each kind of app).
+    /// it (a column is shared: `minimumSupportedOperatingSystem` is of another type on each kind of app), or
+    /// of those a cast on the entity names.
     func members(ofProperty property: String, path: [String]) -> [Reached] {
         var found: [Reached] = []
-        for typeName in table.family {
+        for typeName in (castTypes ?? Array(table.family)).sorted() {  // in one order: the statement's text is a cache key
             guard let start = model.entityTypes[typeName]?.property(named: property)?.type else { continue }
             for r in members(from: start, path: path) where !found.contains(r) { found.append(r) }
         }
@@ -80,11 +81,24 @@ extension ExpressionTranslator {
         if kind == .timestamp {
             member = SQLFragment(dialect.ticks(fromText: raw))  // compared, ordered and taken apart as columns are
         }
-        let leaves = reached.map(\.property)
-        guard let document, let fallback = missingMemberDefault(leaves, kind: kind) else { return member }
-        // A member its object lacks (written through a version without it) is what the answer shows: its default.
+        guard let document else { return member }
+        // A member its object lacks or keeps null (written through a version without it, or where it is
+        // nullable) is what the answer shows: its default where this version's member is not nullable.
         let object = dialect.jsonIsObject(document.json, path: document.path.dropLast())
-        return "CASE WHEN \(object) THEN COALESCE(" + member + ", " + .bind(fallback) + ") END"
+        let fallbacks = reached.map { missingMemberDefault($0.property, kind: kind) }
+        if let first = fallbacks.first, let fallback = first, fallbacks.allSatisfy({ $0 == fallback }) {
+            return "CASE WHEN \(object) THEN COALESCE(" + member + ", " + .bind(fallback) + ") END"
+        }
+        // The types that may hold it disagree (`v10_0` of a Windows minimum OS is not nullable, of an
+        // Android one it is): each by its own, as `@odata.type` names the holding object's type.
+        let defaults = zip(reached, fallbacks).compactMap { r, fallback in r.holder.flatMap { h in fallback.map { (h, $0) } } }
+        guard !defaults.isEmpty else { return member }
+        let holder = dialect.jsonValue(document.json, path: document.path.dropLast() + ["@odata.type"], kind: .text)
+        var shown = SQLFragment("CASE WHEN \(object) THEN (CASE \(holder)")
+        for (type, fallback) in defaults {
+            shown = shown + " WHEN \(dialect.literal(model.odataType(of: type))) THEN COALESCE(" + member + ", " + .bind(fallback) + ")"
+        }
+        return shown + " ELSE " + member + " END) END"
     }
 
     /// The SQL of a stored value of `property`'s enum as this version shows it: itself where the enum is the
@@ -109,12 +123,10 @@ extension ExpressionTranslator {
         return model.enumTypes[name]
     }
 
-    /// The default a non-nullable member shows where its object lacks it, if every property it may be has the
-    /// same, as the member reads (dates in ticks).
-    func missingMemberDefault(_ leaves: [Property], kind: ColumnKind) -> SQLValue? {
-        guard [.boolean, .integer, .real, .text, .enumName, .flags, .timestamp].contains(kind), let leaf = leaves.first,
-            !leaf.nullable, leaves.allSatisfy({ $0.type == leaf.type && !$0.nullable })
-        else { return nil }
+    /// The default a non-nullable member shows where its object lacks it or keeps null, as the member reads
+    /// (dates in ticks); nil where it is nullable.
+    func missingMemberDefault(_ leaf: Property, kind: ColumnKind) -> SQLValue? {
+        guard [.boolean, .integer, .real, .text, .enumName, .flags, .timestamp].contains(kind), !leaf.nullable else { return nil }
         return kind.encode(.defaultValue(of: leaf.type, in: model), type: leaf.type, model: model)
     }
 

@@ -23,6 +23,8 @@ public struct ExpressionTranslator {
         self.row = row ?? dialect.quote(table.name)
     }
 
+    /// The entity types a cast on the entity narrows the table's family to, while its member is translated.
+    var castTypes: [String]?
     /// Lambda variables in scope: name → SQL of the current element.
     private var elements: [String: String] = [:]
     /// Lambda variables in scope: name → the type of the collection's elements.
@@ -194,8 +196,11 @@ public struct ExpressionTranslator {
             return jsonMember(
                 dialect.jsonElementDocument(alias: alias), path: path, type: type, reached: members(from: elementType, path: path))
         case .typeCast(let types, let member):
-            // The cast types are the family's, which the table's `_type` names.
+            // The cast types are the family's, which the table's `_type` names; only they hold the member.
             let items = types.sorted().map { SQLFragment.bind(.text($0)) }
+            let saved = castTypes
+            castTypes = types
+            defer { castTypes = saved }
             return "(CASE WHEN " + SQLFragment("\(row).\(dialect.quote("_type"))") + " IN (" + SQLFragment.join(items, ", ") + ") THEN "
                 + (try value(member)) + " END)"
         case .constant(let v, let t):
