@@ -19,11 +19,21 @@ import Testing
     @Test func filtersOnAppsFindWhatAnswersShow() async throws {
         try await withApp { client in
             var generator = ModelGenerator(service: GraphModel.service, seed: Self.seed)
+            var made: [(id: String, type: String)] = []
             for _ in 0..<40 {
                 let version = generator.pick(["beta", "v1.0"])
                 let (type, body) = generator.app(in: version)
                 let reply = try await client.send(.post, "/\(version)/deviceAppManagement/mobileApps", json: body)
                 #expect(reply.status == 201, "a \(type) through \(version): \(body)\n\(reply.text)")
+                made.append((reply.json["id"] as? String ?? "", type))
+            }
+            // Some changed afterwards, through either version: each keeps what the other wrote.
+            for _ in 0..<20 {
+                let (id, type) = generator.pick(made)
+                let version = generator.pick(["beta", "v1.0"].filter { GraphModel.service.versions[$0]!.entityTypes[type] != nil })
+                let body = generator.change(type, in: version)
+                let reply = try await client.send(.patch, "/\(version)/deviceAppManagement/mobileApps/\(id)", json: body)
+                #expect(reply.status == 200, "a change to a \(type) through \(version): \(body)\n\(reply.text)")
             }
             for version in ["beta", "v1.0"] {
                 let model = GraphModel.service.versions[version]!
@@ -179,6 +189,19 @@ struct ModelGenerator {
         }
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return (type.name, String(decoding: data, as: UTF8.self))
+    }
+
+    /// A change to one to three properties of an app of kind `type`, as a JSON body.
+    mutating func change(_ type: String, in version: String) -> String {
+        let model = service.versions[version]!
+        let properties = model.entityTypes[type]!.properties.filter { usable($0, in: model) }
+        var object: [String: Any] = ["@odata.type": "#microsoft.graph.\(type)"]
+        for _ in 0..<int(1...3) {
+            let p = pick(properties)
+            object[p.name] = value(p.type, nullable: p.nullable, in: model)
+        }
+        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
     }
 
     private mutating func value(_ type: TypeReference, nullable: Bool, in model: EdmModel) -> Any {
