@@ -5,8 +5,8 @@ import ODataModel
 import StatusGraphTestSupport
 import Testing
 
-/// `$filter` finds what the answer shows: apps of several kinds with random complex values, collections
-/// and flags, created through either version, are read back through each; generated filters over their
+/// `$filter` finds what the answer shows: apps and configurations of several kinds, and statuses, with
+/// random complex values, collections and flags, created and changed through either version, are read back through each; generated filters over their
 /// members (casts on the entity and inside complex values, lambdas, `has`, enums, dates, null) are sent
 /// to the server and their answers checked against `QueryOracle` run on the answers' own JSON. On the
 /// backend the app suites run on. `STATUSGRAPH_ORACLE_SEED` and `STATUSGRAPH_ORACLE_COUNT` as in
@@ -16,31 +16,59 @@ import Testing
     static let seed = environment["STATUSGRAPH_ORACLE_SEED"].flatMap(UInt64.init) ?? 20_261_206
     static let count = environment["STATUSGRAPH_ORACLE_COUNT"].flatMap(Int.init) ?? 400
 
-    @Test func filtersOnAppsFindWhatAnswersShow() async throws {
+    /// A collection the suites fill: its path under a version, the type it is declared of, the kinds made in it.
+    struct Target: Sendable, CustomTestStringConvertible {
+        let name: String
+        let base: String
+        let kinds: [String]
+        var testDescription: String { name }
+
+        static let all = [
+            Target(name: "mobileApps", base: "mobileApp", kinds: ["win32LobApp", "iosLobApp", "webApp", "windowsUniversalAppX", "iosVppApp"]),
+            Target(
+                name: "mobileAppConfigurations", base: "managedDeviceMobileAppConfiguration",
+                kinds: ["iosMobileAppConfiguration", "androidManagedStoreAppConfiguration"]),
+            Target(name: "userStatuses", base: "managedDeviceMobileAppConfigurationUserStatus", kinds: ["managedDeviceMobileAppConfigurationUserStatus"]),
+            Target(name: "deviceStatuses", base: "managedDeviceMobileAppConfigurationDeviceStatus", kinds: ["managedDeviceMobileAppConfigurationDeviceStatus"]),
+        ]
+
+        /// The collection's path under a version (statuses under a configuration made for them).
+        func path(_ client: Client) async throws -> String {
+            guard base.hasPrefix("managedDeviceMobileAppConfiguration"), base != "managedDeviceMobileAppConfiguration" else {
+                return "deviceAppManagement/\(name)"
+            }
+            let cfg = try await client.create("/beta/deviceAppManagement/mobileAppConfigurations", Bodies.iosConfiguration)
+            return "deviceAppManagement/mobileAppConfigurations/\(cfg)/\(name)"
+        }
+    }
+
+    @Test(arguments: Target.all)
+    func filtersFindWhatAnswersShow(_ target: Target) async throws {
         try await withApp { client in
-            var generator = ModelGenerator(service: GraphModel.service, seed: Self.seed)
+            let path = try await target.path(client)
+            var generator = ModelGenerator(service: GraphModel.service, target: target, seed: Self.seed)
             var made: [(id: String, type: String)] = []
             for _ in 0..<40 {
-                let version = generator.pick(["beta", "v1.0"])
-                let (type, body) = generator.app(in: version)
-                let reply = try await client.send(.post, "/\(version)/deviceAppManagement/mobileApps", json: body)
+                let version = generator.pick(generator.versions)
+                let (type, body) = generator.entity(in: version)
+                let reply = try await client.send(.post, "/\(version)/\(path)", json: body)
                 #expect(reply.status == 201, "a \(type) through \(version): \(body)\n\(reply.text)")
                 made.append((reply.json["id"] as? String ?? "", type))
             }
             // Some changed afterwards, through either version: each keeps what the other wrote.
             for _ in 0..<20 {
                 let (id, type) = generator.pick(made)
-                let version = generator.pick(["beta", "v1.0"].filter { GraphModel.service.versions[$0]!.entityTypes[type] != nil })
+                let version = generator.pick(generator.versions.filter { GraphModel.service.versions[$0]!.entityTypes[type] != nil })
                 let body = generator.change(type, in: version)
-                let reply = try await client.send(.patch, "/\(version)/deviceAppManagement/mobileApps/\(id)", json: body)
+                let reply = try await client.send(.patch, "/\(version)/\(path)/\(id)", json: body)
                 #expect(reply.status == 200, "a change to a \(type) through \(version): \(body)\n\(reply.text)")
             }
-            for version in ["beta", "v1.0"] {
+            for version in generator.versions {
                 let model = GraphModel.service.versions[version]!
-                let shown = try await shownApps(client, version: version, model: model)
-                #expect(shown.count == 40)
+                let shown = try await shownEntities(client, "/\(version)/\(path)", base: target.base, model: model)
+                #expect(shown.count == made.filter { model.entityTypes[$0.type] != nil }.count)  // what the version declares
                 let oracle = QueryOracle(model: model)
-                let binder = ExpressionBinder(model: model, type: model.entityTypes["mobileApp"]!)
+                let binder = ExpressionBinder(model: model, type: model.entityTypes[target.base]!)
                 var wrong: [String] = []
                 for i in 0..<Self.count / 2 {
                     let text = generator.filter(in: version)
@@ -50,7 +78,7 @@ import Testing
                         continue
                     }
                     let expected = shown.filter { oracle.holds(filter, $0.values) }.map(\.id).sorted()
-                    let reply = try await client.send(.get, "/\(version)/deviceAppManagement/mobileApps?$select=id&$filter=\(Self.encoded(text))")
+                    let reply = try await client.send(.get, "/\(version)/\(path)?$select=id&$filter=\(Self.encoded(text))")
                     guard reply.status == 200 else {
                         wrong.append("#\(i) \(text)\n  \(reply.status): \(reply.text)")
                         continue
@@ -65,20 +93,22 @@ import Testing
 
     /// `$orderby` on members of every kind (inside complex values and through casts too), paged through
     /// `@odata.nextLink` in small pages, in the order the oracle sorts what the answers show.
-    @Test func ordersOnAppsPageAsAnswersShow() async throws {
+    @Test(arguments: Target.all)
+    func ordersPageAsAnswersShow(_ target: Target) async throws {
         try await withApp { client in
-            var generator = ModelGenerator(service: GraphModel.service, seed: Self.seed &+ 2)
+            let path = try await target.path(client)
+            var generator = ModelGenerator(service: GraphModel.service, target: target, seed: Self.seed &+ 2)
             for _ in 0..<30 {
-                let version = generator.pick(["beta", "v1.0"])
-                let (type, body) = generator.app(in: version)
-                let reply = try await client.send(.post, "/\(version)/deviceAppManagement/mobileApps", json: body)
+                let version = generator.pick(generator.versions)
+                let (type, body) = generator.entity(in: version)
+                let reply = try await client.send(.post, "/\(version)/\(path)", json: body)
                 #expect(reply.status == 201, "a \(type) through \(version): \(body)\n\(reply.text)")
             }
-            for version in ["beta", "v1.0"] {
+            for version in generator.versions {
                 let model = GraphModel.service.versions[version]!
-                let shown = try await shownApps(client, version: version, model: model)
+                let shown = try await shownEntities(client, "/\(version)/\(path)", base: target.base, model: model)
                 let oracle = QueryOracle(model: model)
-                let binder = ExpressionBinder(model: model, type: model.entityTypes["mobileApp"]!, option: "$orderby")
+                let binder = ExpressionBinder(model: model, type: model.entityTypes[target.base]!, option: "$orderby")
                 var wrong: [String] = []
                 for i in 0..<max(1, Self.count / 8) {
                     let order = generator.orderBy(in: version)
@@ -92,7 +122,7 @@ import Testing
                     let expected = oracle.sorted(shown, by: keys)
                     let pageSize = generator.int(2...7)
                     var found: [String] = []
-                    var next: String? = "/\(version)/deviceAppManagement/mobileApps?$select=id&$orderby=\(Self.encoded(order))"
+                    var next: String? = "/\(version)/\(path)?$select=id&$orderby=\(Self.encoded(order))"
                     while let url = next, found.count <= shown.count {
                         let reply = try await client.send(.get, url, headers: ["Prefer": "odata.maxpagesize=\(pageSize)"])
                         guard reply.status == 200 else {
@@ -109,17 +139,19 @@ import Testing
         }
     }
 
-    /// Every app as `version` shows it, read back into values through that version's model.
-    private func shownApps(_ client: Client, version: String, model: EdmModel) async throws -> [(id: String, values: [String: ODataValue])] {
-        let reply = try await client.send(.get, "/\(version)/deviceAppManagement/mobileApps")
+    /// Every entity of the collection at `url` as its version shows it, read back into values through that version's model.
+    private func shownEntities(_ client: Client, _ url: String, base: String, model: EdmModel) async throws
+        -> [(id: String, values: [String: ODataValue])]
+    {
+        let reply = try await client.send(.get, url)
         #expect(reply.status == 200, "\(reply.text)")
         guard case .object(let answer) = try JSONParser.parse(Array(reply.text.utf8)), case .array(let apps)? = answer["value"] else { return [] }
         let reader = PayloadReader(model: model, ignored: [])
         return try apps.map { app in
             guard case .object(let object) = app, case .string(let id)? = object["id"] else { throw OracleFailure("an app without an id") }
             let payload: EntityPayload
-            do { payload = try reader.readEntity(app, declared: model.entityTypes["mobileApp"]!, mode: .create) } catch {
-                throw OracleFailure("\(version) shows an app its own model does not read (\(error)): \(app)")
+            do { payload = try reader.readEntity(app, declared: model.entityTypes[base]!, mode: .create) } catch {
+                throw OracleFailure("\(url) shows an entity its own model does not read (\(error)): \(app)")
             }
             var values = [QueryOracle.typeKey: ODataValue.string(payload.typeName)]
             for v in payload.values { values[v.name] = v.value }
@@ -145,15 +177,18 @@ struct OracleFailure: Error, CustomStringConvertible {
 /// declares on a few kinds of app, complex values of their derived types, collections, flags.
 struct ModelGenerator {
     let service: ServiceModel
+    let target: FilterOracleTests.Target
     var random: SplitMix64
     private var variables = 0
 
-    init(service: ServiceModel, seed: UInt64) {
+    init(service: ServiceModel, target: FilterOracleTests.Target, seed: UInt64) {
         self.service = service
+        self.target = target
         self.random = SplitMix64(seed: seed)
     }
 
-    static let appTypes = ["win32LobApp", "iosLobApp", "webApp", "windowsUniversalAppX", "iosVppApp"]
+    /// The versions that declare the collection's type.
+    var versions: [String] { ["beta", "v1.0"].filter { service.versions[$0]!.entityTypes[target.base] != nil } }
     static let texts = ["", "a", "A", "setup.exe", "Contoso", "contoso", "ä", "x y", "%", "O'Brien", "1.0", "2.10"]
     static let integers: [Int64] = [0, 1, -1, 5, 100, 2_147_483_647]
     static let times = ["2024-11-01T10:00:00Z", "2024-02-29T12:30:45.5Z", "1969-12-31T23:59:59Z", "2026-12-06T13:00:00.123Z"]
@@ -162,9 +197,9 @@ struct ModelGenerator {
     mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &random) < p }
     mutating func pick<T>(_ items: [T]) -> T { items[int(0...items.count - 1)] }
 
-    /// The kinds of app `version` declares that may be made.
-    func appTypes(in model: EdmModel) -> [StructuredType] {
-        Self.appTypes.compactMap { model.entityTypes[$0] }.filter { !$0.isAbstract }
+    /// The kinds of entity `model` declares that may be made.
+    func kinds(in model: EdmModel) -> [StructuredType] {
+        target.kinds.compactMap { model.entityTypes[$0] }.filter { !$0.isAbstract }
     }
 
     /// Whether a body may set the property and a filter may read it.
@@ -179,10 +214,10 @@ struct ModelGenerator {
 
     // MARK: Bodies
 
-    /// A new app of a random kind `version` declares, as a JSON body.
-    mutating func app(in version: String) -> (type: String, body: String) {
+    /// A new entity of a random kind `version` declares, as a JSON body.
+    mutating func entity(in version: String) -> (type: String, body: String) {
         let model = service.versions[version]!
-        let type = pick(appTypes(in: model))
+        let type = pick(kinds(in: model))
         var object: [String: Any] = ["@odata.type": "#microsoft.graph.\(type.name)"]
         for p in type.properties where usable(p, in: model) && chance(0.6) {
             object[p.name] = value(p.type, nullable: p.nullable, in: model)
@@ -256,12 +291,12 @@ struct ModelGenerator {
             default: break
             }
         }
-        let apps = appTypes(in: model)
-        if chance(0.08) { return "isof('microsoft.graph.\(pick(apps).name)')" }
-        // A member of the base type, or of a kind of app through a cast (to the base type itself, at times).
-        let base = model.entityTypes["mobileApp"]!
-        let type = chance(0.3) ? base : pick(apps)
-        let prefix = type.name == base.name ? (chance(0.2) ? "microsoft.graph.mobileApp/" : "") : "microsoft.graph.\(type.name)/"
+        let kinds = kinds(in: model)
+        if chance(0.08) { return "isof('microsoft.graph.\(pick(kinds).name)')" }
+        // A member of the base type, or of a kind through a cast (to the base type itself, at times).
+        let base = model.entityTypes[target.base]!
+        let type = chance(0.3) ? base : pick(kinds)
+        let prefix = type.name == base.name ? (chance(0.2) ? "microsoft.graph.\(base.name)/" : "") : "microsoft.graph.\(type.name)/"
         let properties = type.properties.filter { usable($0, in: model) || $0.name == "createdDateTime" }
         // Structured members half the time: their paths are where the backends' SQL differs most.
         let structured = properties.filter {
@@ -283,8 +318,8 @@ struct ModelGenerator {
             var path = ""
             var type: TypeReference = .primitive(.string)
             for _ in 0..<20 {  // until a single value
-                let base = model.entityTypes["mobileApp"]!
-                let owner = chance(0.3) ? base : pick(appTypes(in: model))
+                let base = model.entityTypes[target.base]!
+                let owner = chance(0.3) ? base : pick(kinds(in: model))
                 let properties = owner.properties.filter { !$0.type.isCollection && (usable($0, in: model) || $0.name == "createdDateTime") }
                 let p = pick(properties)
                 path = (owner.name == base.name ? "" : "microsoft.graph.\(owner.name)/") + p.name
