@@ -78,13 +78,16 @@ import Testing
                         continue
                     }
                     let expected = shown.filter { oracle.holds(filter, $0.values) }.map(\.id).sorted()
-                    let reply = try await client.send(.get, "/\(version)/\(path)?$select=id&$filter=\(Self.encoded(text))")
+                    let reply = try await client.send(.get, "/\(version)/\(path)?$select=id&$count=true&$filter=\(Self.encoded(text))")
                     guard reply.status == 200 else {
                         wrong.append("#\(i) \(text)\n  \(reply.status): \(reply.text)")
                         continue
                     }
                     let found = (reply.json["value"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }.sorted()
                     if found != expected { wrong.append("#\(i) \(text)\n  expected \(expected)\n  found    \(found)") }
+                    if reply.json["@odata.count"] as? Int != expected.count {
+                        wrong.append("#\(i) \(text): @odata.count \(reply.json["@odata.count"] ?? "nil"), expected \(expected.count)")
+                    }
                 }
                 #expect(wrong.isEmpty, "\(version), seed \(Self.seed): \(wrong.count) differ\n\(wrong.prefix(8).joined(separator: "\n"))")
             }
