@@ -12,7 +12,7 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         /// retrying. The database itself is fine.
         case contended
         /// The query cannot be evaluated over the stored values: an expression of the client's `$filter` or
-        /// `$orderby` goes out of the database's range (a product beyond 64 bits on PostgreSQL). Its message
+        /// `$orderby` goes out of the database's range (a product beyond 64 bits). Its message
         /// is told to the client: a backend writes it in words of its own, without stored values.
         case unevaluable
         /// A read ran past the store's time limit for one and was stopped; nothing was changed. Its

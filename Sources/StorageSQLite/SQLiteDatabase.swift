@@ -1,3 +1,4 @@
+import CSQLiteSettings
 import Foundation
 import GRDB
 import GRDBSQLite
@@ -360,6 +361,9 @@ public final class SQLiteDatabase: SQLDatabase {
                 // Only a reader's time limit interrupts a statement (see `SQLiteReaders`).
                 let limit = readers.timeLimit.map { " \($0.inWords)" } ?? ""
                 throw StorageError(.timedOut, "it ran longer than\(limit), the longest a read may run here", underlying: error)
+            case .SQLITE_ERROR where error.message == STATUSGRAPH_NUMBER_OUT_OF_RANGE:
+                // `$filter` or `$orderby` arithmetic beyond 64 bits (`statusgraph_checked_number`), as PostgreSQL's 22003.
+                throw StorageError(.unevaluable, "a number out of range", underlying: error)
             case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN:
                 throw StorageError(.unavailable, "the SQLite database is unavailable", underlying: error)
             default:

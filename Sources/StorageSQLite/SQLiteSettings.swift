@@ -29,6 +29,7 @@ enum SQLiteSettings {
         let spill = statusgraph_sqlite_set_statement_journal_spill(Int32(statementJournalSpill)) == SQLITE_OK
         let exclusive = statusgraph_sqlite_open_files_exclusively() == SQLITE_OK
         let cases = statusgraph_sqlite_replace_case_mapping(SQLiteCaseMapping.lower, SQLiteCaseMapping.upper) == SQLITE_OK
-        return spill && exclusive && cases
+        let numbers = statusgraph_sqlite_add_checked_numbers() == SQLITE_OK
+        return spill && exclusive && cases && numbers
     }()
 }

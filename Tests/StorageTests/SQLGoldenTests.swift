@@ -173,11 +173,12 @@ final class RecordingDatabase: SQLDatabase {
             #"EXISTS (SELECT 1 FROM json_each("T"."detectionRules") AS "_e1" WHERE ((CASE WHEN json_type("_e1"."value", '$') = 'object' THEN COALESCE("#
                 + "(CASE WHEN \(op) IS NULL THEN NULL ELSE \(terms.joined(separator: " + ")) END), ?) END & ?) = ?))",
             [.integer(0), .integer(1), .integer(1)]))
-        // Dividing by zero gives null on every backend.
+        // Dividing by zero gives null on every backend; a result out of range fails the statement (a 400), as on PostgreSQL.
         #expect(try sql("dependentAppCount mod 2.5 eq 1") == SQLFragment(
-            #"(("T"."dependentAppCount" - ? * CAST("T"."dependentAppCount" / NULLIF(?, 0) AS INTEGER)) = ?)"#, [.real(2.5), .real(2.5), .real(1)]))
+            #"(statusgraph_checked_number(("T"."dependentAppCount" - ? * CAST("T"."dependentAppCount" / NULLIF(?, 0) AS INTEGER)), 0) = ?)"#,
+            [.real(2.5), .real(2.5), .real(1)]))
         #expect(try sql("dependentAppCount div 0 eq 1") == SQLFragment(
-            #"(("T"."dependentAppCount" / NULLIF(?, 0)) = ?)"#, [.integer(0), .integer(1)]))
+            #"(statusgraph_checked_number(("T"."dependentAppCount" / NULLIF(?, 0)), 1) = ?)"#, [.integer(0), .integer(1)]))
         // A date inside JSON is its text (`…:00.5Z` would sort before `…:00Z`): read as ticks, as columns keep it.
         let start = #"json_extract("_e1"."value", '$.startDateTime')"#
         let ticks = "(CAST(strftime('%s', substr(\(start), 1, 19)) AS INTEGER) * 10000000 + "

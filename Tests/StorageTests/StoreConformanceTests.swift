@@ -114,6 +114,37 @@ import Testing
         }
     }
 
+    /// Arithmetic beyond 64 bits, or beyond a double's range, fails the read as unevaluable (a 400) on every
+    /// backend, in `$filter` and `$orderby` alike; within range it answers.
+    @Test(arguments: TestBackend.available)
+    func arithmeticOutOfRangeIsUnevaluable(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            try await store.insert(apps, in: Scope(tenant: "t", parents: []), row(apps, id: "app", type: "iosLobApp"))
+            try await store.insert(
+                appDeviceStatuses, in: Scope(tenant: "t", parents: ["app"]),
+                row(appDeviceStatuses, id: "d", type: "mobileAppInstallStatus", ["errorCode": .integer(2_147_483_647)]))
+            let type = try #require(model.entityTypes["mobileAppInstallStatus"])
+            func list(filter: String? = nil, orderBy: String? = nil) async throws -> [String] {
+                var q = query()
+                q.filter = try filter.map { try ExpressionBinder(model: model, type: type).bindFilter(ExpressionParser.parseFilter($0)) }
+                let binder = ExpressionBinder(model: model, type: type, option: "$orderby")
+                q.order = try orderBy.map { [OrderKey(expression: try binder.bindOrderKey(ExpressionParser.parseOrderBy($0)[0].expression), descending: false)] } ?? []
+                return try await store.list(appDeviceStatuses, in: Scope(tenant: "t", parents: ["app"]), q).map(\.id)
+            }
+            for filter in [
+                "errorCode mul 4294967298 mul 4294967298 gt 0", "errorCode add 9223372036854775807 gt 0", "-9223372036854775807 sub errorCode lt 0",
+                "errorCode mul 1.0e308 mul 10 gt 0", "errorCode div 1.0e-308 gt 0",
+            ] {
+                await #expect(throws: StorageError.self, "\(backend) \(filter)") { try await list(filter: filter) }
+                do { _ = try await list(filter: filter) } catch let error as StorageError { #expect(error.code == .unevaluable, "\(backend) \(filter): \(error)") }
+            }
+            await #expect(throws: StorageError.self) { try await list(orderBy: "errorCode mul 9223372036854775807") }
+            #expect(try await list(filter: "errorCode mul 4294967298 gt 0") == ["d"])
+            #expect(try await list(filter: "errorCode mul 1.0e290 gt 0 and errorCode div 2 eq 1073741823") == ["d"])
+            #expect(try await list(orderBy: "errorCode mul 2") == ["d"])
+        }
+    }
+
     /// A tenant's reset: its rows at every depth and its counts go; another tenant's stay.
     @Test(arguments: TestBackend.available)
     func deletingATenantLeavesTheOthers(_ backend: TestBackend) async throws {

@@ -22,4 +22,13 @@ typedef void (*statusgraph_sqlite_function)(void *context, int count, void **val
 /// functions instead of SQLite's own, which change ASCII letters only. Returns SQLite's result code.
 int statusgraph_sqlite_replace_case_mapping(statusgraph_sqlite_function lower, statusgraph_sqlite_function upper);
 
+/// The message of the error `statusgraph_checked_number` raises.
+#define STATUSGRAPH_NUMBER_OUT_OF_RANGE "statusgraph: a number out of range"
+
+/// Adds `statusgraph_checked_number(x, integer)` to every connection opened after it: `x`, unless it is a
+/// real where an integer was computed (SQLite makes a 64-bit overflow a real) or an infinite real, which
+/// fail the statement with `STATUSGRAPH_NUMBER_OUT_OF_RANGE`, as PostgreSQL fails it. Returns SQLite's
+/// result code.
+int statusgraph_sqlite_add_checked_numbers(void);
+
 #endif

@@ -32,6 +32,9 @@ public protocol SQLDialect: Sendable {
     /// The remainder of dividing `a` by `b` where either is a double (`mod` on doubles: the sign of `a`, as
     /// .NET's `%`); null where `b` is 0.
     func realRemainder(_ a: String, _ b: String) -> String
+    /// The result of arithmetic (`integer` where the operands are integers), failing the statement where it
+    /// went out of range, as PostgreSQL fails it by itself (SQLite would make it a real, or infinite).
+    func checkedNumber(_ arithmetic: String, integer: Bool) -> String
     /// `tolower` and `toupper`: all of Unicode, compared afterwards as text columns are (`textType`).
     func lower(_ text: String) -> String
     func upper(_ text: String) -> String

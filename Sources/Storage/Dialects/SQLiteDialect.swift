@@ -52,6 +52,9 @@ public struct SQLiteDialect: SQLDialect {
     /// SQLite's `%` makes both sides integers first: the quotient is truncated instead (CAST rounds toward 0).
     public func realRemainder(_ a: String, _ b: String) -> String { "(\(a) - \(b) * CAST(\(a) / NULLIF(\(b), 0) AS INTEGER))" }
     public func indexOf(_ a: String, _ b: String) -> String { "(instr(\(a), \(b)) - 1)" }
+    public func checkedNumber(_ arithmetic: String, integer: Bool) -> String {
+        "statusgraph_checked_number(\(arithmetic), \(integer ? 1 : 0))"
+    }
     public func nullSafeEqual(_ a: String, _ b: String) -> String { "(\(a) IS \(b))" }
 
     public func substring(_ text: String, from start: String, length: String?) -> String {

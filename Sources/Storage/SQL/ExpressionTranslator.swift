@@ -235,14 +235,16 @@ public struct ExpressionTranslator {
             case .maxdatetime: return .bind(.integer(DateTimeOffset.maxValue.ticks))
             }
         case .arithmetic(let op, let a, let b):
-            if op == .mod, e.type == .primitive(.double) {
-                return combine(try value(a), try value(b)) { dialect.realRemainder($0, $1) }
+            // Beyond 64 bits, or a double's range, the statement fails on every backend (a 400), as on PostgreSQL.
+            let integer = e.type != .primitive(.double)
+            if op == .mod, !integer {
+                return combine(try value(a), try value(b)) { dialect.checkedNumber(dialect.realRemainder($0, $1), integer: false) }
             }
             let symbol = ["add": "+", "sub": "-", "mul": "*", "div": "/", "mod": "%"][op.rawValue]!
             // Dividing by zero gives null (a comparison with it false) on every backend, as SQLite has it;
             // PostgreSQL would fail the statement.
             let divisor = op == .div || op == .mod ? "NULLIF(" + (try value(b)) + ", 0)" : try value(b)
-            return "(" + (try value(a)) + " \(symbol) " + divisor + ")"
+            return combine(try value(a), divisor) { dialect.checkedNumber("(\($0) \(symbol) \($1))", integer: integer) }
         default:
             return "(" + (try predicate(e)) + ")"
         }
