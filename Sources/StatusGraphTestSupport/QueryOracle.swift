@@ -229,8 +229,9 @@ public struct QueryOracle {
         case (.tolower, .text(let s)): return .text(caseMapped(s, upper: false))
         case (.toupper, .text(let s)): return .text(caseMapped(s, upper: true))
         case (.trim, .text(let s)):
-            let space = UInt32(UInt8(ascii: " "))
-            guard let first = s.firstIndex(where: { $0 != space }), let last = s.lastIndex(where: { $0 != space }) else { return .text([]) }
+            // .NET's `String.Trim`: Unicode's white space (`char.IsWhiteSpace`) at either end.
+            func white(_ c: UInt32) -> Bool { Unicode.Scalar(c)!.properties.isWhitespace }
+            guard let first = s.firstIndex(where: { !white($0) }), let last = s.lastIndex(where: { !white($0) }) else { return .text([]) }
             return .text(Array(s[first...last]))
         case (.length, .text(let s)): return .integer(Int64(s.count))
         case (.concat, .text(let s)):

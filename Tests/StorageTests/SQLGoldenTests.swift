@@ -113,6 +113,9 @@ final class RecordingDatabase: SQLDatabase {
          #"("T"."installState" IN (?, ?))"#, [.text("failed"), .text("installed")]),
         ("startswith(tolower(deviceName), 'ab')", nil,
          #"substr(lower("T"."deviceName"), 1, length(?)) = ?"#, [.text("ab"), .text("ab")]),
+        // Whitespace as .NET's String.Trim removes it: tabs, line ends, no-break and ideographic spaces too.
+        ("trim(deviceName) eq 'a'", nil, #"(trim("T"."deviceName", ?) = ?)"#,
+         [.text("\t\n\u{0B}\u{0C}\r \u{85}\u{A0}\u{1680}\u{2000}\u{2001}\u{2002}\u{2003}\u{2004}\u{2005}\u{2006}\u{2007}\u{2008}\u{2009}\u{200A}\u{2028}\u{2029}\u{202F}\u{205F}\u{3000}"), .text("a")]),
         ("contains(deviceName, 'x') and endswith(osVersion, '1')", nil,
          #"(instr("T"."deviceName", ?) > 0 AND (length("T"."osVersion") >= length(?) AND substr("T"."osVersion", length("T"."osVersion") - length(?) + 1) = ?))"#,
          [.text("x"), .text("1"), .text("1"), .text("1")]),

@@ -97,6 +97,7 @@ public struct PostgresDialect: SQLDialect {
         "CAST(mod(CAST(\(a) AS numeric), CAST(NULLIF(\(b), 0) AS numeric)) AS double precision)"
     }
     public func indexOf(_ a: String, _ b: String) -> String { "(strpos(\(a), \(b)) - 1)" }
+    public func trim(_ text: String, _ characters: String) -> String { "btrim(\(text), \(characters))" }
     /// PostgreSQL fails arithmetic out of range by itself (SQLSTATE 22003).
     public func checkedNumber(_ arithmetic: String, integer: Bool) -> String { arithmetic }
     public func nullSafeEqual(_ a: String, _ b: String) -> String { "(\(a) IS NOT DISTINCT FROM \(b))" }

@@ -35,6 +35,8 @@ public protocol SQLDialect: Sendable {
     /// The result of arithmetic (`integer` where the operands are integers), failing the statement where it
     /// went out of range, as PostgreSQL fails it by itself (SQLite would make it a real, or infinite).
     func checkedNumber(_ arithmetic: String, integer: Bool) -> String
+    /// `text` without any of `characters` at either end.
+    func trim(_ text: String, _ characters: String) -> String
     /// `tolower` and `toupper`: all of Unicode, compared afterwards as text columns are (`textType`).
     func lower(_ text: String) -> String
     func upper(_ text: String) -> String

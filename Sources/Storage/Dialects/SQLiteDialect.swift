@@ -52,6 +52,7 @@ public struct SQLiteDialect: SQLDialect {
     /// SQLite's `%` makes both sides integers first: the quotient is truncated instead (CAST rounds toward 0).
     public func realRemainder(_ a: String, _ b: String) -> String { "(\(a) - \(b) * CAST(\(a) / NULLIF(\(b), 0) AS INTEGER))" }
     public func indexOf(_ a: String, _ b: String) -> String { "(instr(\(a), \(b)) - 1)" }
+    public func trim(_ text: String, _ characters: String) -> String { "trim(\(text), \(characters))" }
     public func checkedNumber(_ arithmetic: String, integer: Bool) -> String {
         "statusgraph_checked_number(\(arithmetic), \(integer ? 1 : 0))"
     }

@@ -23,6 +23,11 @@ public struct ExpressionTranslator {
         self.row = row ?? dialect.quote(table.name)
     }
 
+    /// The characters `trim` removes: those .NET's `char.IsWhiteSpace` calls white space.
+    static let whitespace = String(String.UnicodeScalarView(
+        ([0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680] + Array(0x2000...0x200A) + [0x2028, 0x2029, 0x202F, 0x205F, 0x3000])
+            .map { Unicode.Scalar(UInt32($0))! }))
+
     /// The entity types a cast on the entity narrows the table's family to, while its member is translated.
     var castTypes: [String]?
     /// Lambda variables in scope: name → SQL of the current element.
@@ -210,7 +215,9 @@ public struct ExpressionTranslator {
             switch f {
             case .tolower: return combine([try value(args[0])]) { dialect.lower($0[0]) }
             case .toupper: return combine([try value(args[0])]) { dialect.upper($0[0]) }
-            case .trim: return "trim(" + (try value(args[0])) + ")"
+            case .trim:
+                // Whitespace as .NET's `String.Trim` removes it (Unicode's White_Space), not spaces alone.
+                return combine(try value(args[0]), .bind(.text(Self.whitespace))) { dialect.trim($0, $1) }
             case .length: return "length(" + (try value(args[0])) + ")"
             case .concat: return "(" + (try value(args[0])) + " || " + (try value(args[1])) + ")"
             case .indexof: return combine(try value(args[0]), try value(args[1])) { dialect.indexOf($0, $1) }
