@@ -249,19 +249,17 @@ public struct QueryOracle {
             return .text(rest)
         case (.year, .ticks(let ticks)), (.month, .ticks(let ticks)), (.day, .ticks(let ticks)), (.hour, .ticks(let ticks)),
             (.minute, .ticks(let ticks)), (.second, .ticks(let ticks)), (.date, .ticks(let ticks)):
-            let (seconds, _) = Self.floorDivided(ticks, by: t)
-            let (days, secondOfDay) = Self.floorDivided(seconds, by: 86_400)
-            let (y, m, d) = Self.civil(days)
+            // Taken from the instant's canonical text (`yyyy-MM-ddTHH:mm:ss…Z`, as answers write it).
+            let text = Array(DateTimeOffset(ticks: ticks).description.utf8)
+            func part(_ from: Int, _ count: Int) -> Int64 { Int64(String(decoding: text[from..<from + count], as: UTF8.self))! }
             switch f {
-            case .year: return .integer(y)
-            case .month: return .integer(m)
-            case .day: return .integer(d)
-            case .hour: return .integer(secondOfDay / 3600)
-            case .minute: return .integer(secondOfDay % 3600 / 60)
-            case .second: return .integer(secondOfDay % 60)
-            default:
-                func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
-                return .date("\(String(repeating: "0", count: max(0, 4 - String(y).count)))\(y)-\(two(m))-\(two(d))")
+            case .year: return .integer(part(0, 4))
+            case .month: return .integer(part(5, 2))
+            case .day: return .integer(part(8, 2))
+            case .hour: return .integer(part(11, 2))
+            case .minute: return .integer(part(14, 2))
+            case .second: return .integer(part(17, 2))
+            default: return .date(String(decoding: text[0..<10], as: UTF8.self))
             }
         case (.fractionalseconds, .ticks(let ticks)):
             return .real(Double(Self.floorDivided(ticks, by: t).1) / Double(t))
@@ -313,18 +311,5 @@ public struct QueryOracle {
     static func floorDivided(_ n: Int64, by d: Int64) -> (Int64, Int64) {
         let r = (n % d + d) % d
         return ((n - r) / d, r)
-    }
-
-    /// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
-    static func civil(_ days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 }
