@@ -88,6 +88,10 @@ import Testing
                     if reply.json["@odata.count"] as? Int != expected.count {
                         wrong.append("#\(i) \(text): @odata.count \(reply.json["@odata.count"] ?? "nil"), expected \(expected.count)")
                     }
+                    if i % 4 == 0 {  // and the collection's `/$count`, a statement of its own
+                        let counted = try await client.send(.get, "/\(version)/\(path)/$count?$filter=\(Self.encoded(text))")
+                        if counted.text != String(expected.count) { wrong.append("#\(i) \(text): /$count \(counted.text), expected \(expected.count)") }
+                    }
                 }
                 #expect(wrong.isEmpty, "\(version), seed \(Self.seed): \(wrong.count) differ\n\(wrong.prefix(8).joined(separator: "\n"))")
             }
