@@ -29,7 +29,7 @@ public struct ExpressionTranslator {
             .map { Unicode.Scalar(UInt32($0))! }))
 
     /// The entity types a cast on the entity narrows the table's family to, while its member is translated.
-    var castTypes: [String]?
+    private(set) var castTypes: [String]?
     /// Lambda variables in scope: name → SQL of the current element.
     private var elements: [String: String] = [:]
     /// Lambda variables in scope: name → the type of the collection's elements.
