@@ -11,9 +11,8 @@ import Testing
 /// parent's members checked against `QueryOracle`. On the backend the app suites run on;
 /// `STATUSGRAPH_ORACLE_SEED` and `STATUSGRAPH_ORACLE_COUNT` as elsewhere.
 @Suite struct ExpandOracleTests {
-    static let environment = ProcessInfo.processInfo.environment
-    static let seed = environment["STATUSGRAPH_ORACLE_SEED"].flatMap(UInt64.init) ?? 20_261_206
-    static let count = environment["STATUSGRAPH_ORACLE_COUNT"].flatMap(Int.init) ?? 400
+    static let seed = OracleSettings.seed
+    static let count = OracleSettings.count
 
     @Test func expandedMembersAnswerAsTheOracle() async throws {
         try await withApp(configure: { $0.limits.pageSize = 6 }) { client in
@@ -22,32 +21,14 @@ import Testing
             let app = try await client.create("/beta/deviceAppManagement/mobileApps", Bodies.iosLobApp)
             let users = "/beta/deviceAppManagement/mobileApps/\(app)/userStatuses"
             var members: [String: [(id: String, values: [String: ODataValue])]] = [:]
-            let reader = PayloadReader(model: model, ignored: [])
             let statusType = model.entityTypes["mobileAppInstallStatus"]!
             for u in 0..<7 {
                 let user = try await client.create(users, #"{"userName":"u\#(u)"}"#)
                 for row in generator.rows(generator.int(0...9)) {
                     _ = try await client.create("\(users)/\(user)/deviceStatuses", Self.body(row))
                 }
-                // What the collection itself shows, read back as values, page by page.
-                var items: [JSONValue] = []
-                var page: String? = "\(users)/\(user)/deviceStatuses"
-                while let url = page {
-                    let listed = try await client.send(.get, url)
-                    guard case .object(let answer) = try JSONParser.parse(Array(listed.text.utf8)), case .array(let values)? = answer["value"] else {
-                        Issue.record("\(listed.text)")
-                        return
-                    }
-                    items += values
-                    if case .string(let next)? = answer["@odata.nextLink"] { page = next.replacingOccurrences(of: "https://graph.test", with: "") } else { page = nil }
-                }
-                members[user] = try items.map { item in
-                    guard case .object(let object) = item, case .string(let id)? = object["id"] else { throw OracleFailure("no id") }
-                    let payload = try reader.readEntity(item, declared: statusType, mode: .create)
-                    var values = [QueryOracle.typeKey: ODataValue.string(payload.typeName)]
-                    for v in payload.values { values[v.name] = v.value }
-                    return (id, values)
-                }
+                // What the collection itself shows, read back as values.
+                members[user] = try await client.shownEntities("\(users)/\(user)/deviceStatuses", base: "mobileAppInstallStatus", model: model)
             }
             let oracle = QueryOracle(model: model)
             let binder = ExpressionBinder(model: model, type: statusType)

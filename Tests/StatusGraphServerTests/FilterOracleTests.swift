@@ -12,9 +12,8 @@ import Testing
 /// backend the app suites run on. `STATUSGRAPH_ORACLE_SEED` and `STATUSGRAPH_ORACLE_COUNT` as in
 /// `QueryOracleTests`.
 @Suite struct FilterOracleTests {
-    static let environment = ProcessInfo.processInfo.environment
-    static let seed = environment["STATUSGRAPH_ORACLE_SEED"].flatMap(UInt64.init) ?? 20_261_206
-    static let count = environment["STATUSGRAPH_ORACLE_COUNT"].flatMap(Int.init) ?? 400
+    static let seed = OracleSettings.seed
+    static let count = OracleSettings.count
 
     /// A collection the suites fill: its path under a version, the type it is declared of, the kinds made in it.
     struct Target: Sendable, CustomTestStringConvertible {
@@ -65,7 +64,7 @@ import Testing
             }
             for version in generator.versions {
                 let model = GraphModel.service.versions[version]!
-                let shown = try await shownEntities(client, "/\(version)/\(path)", base: target.base, model: model)
+                let shown = try await client.shownEntities("/\(version)/\(path)", base: target.base, model: model)
                 #expect(shown.count == made.filter { model.entityTypes[$0.type] != nil }.count)  // what the version declares
                 let oracle = QueryOracle(model: model)
                 let binder = ExpressionBinder(model: model, type: model.entityTypes[target.base]!)
@@ -113,7 +112,7 @@ import Testing
             }
             for version in generator.versions {
                 let model = GraphModel.service.versions[version]!
-                let shown = try await shownEntities(client, "/\(version)/\(path)", base: target.base, model: model)
+                let shown = try await client.shownEntities("/\(version)/\(path)", base: target.base, model: model)
                 let oracle = QueryOracle(model: model)
                 let binder = ExpressionBinder(model: model, type: model.entityTypes[target.base]!, option: "$orderby")
                 var wrong: [String] = []
@@ -146,26 +145,6 @@ import Testing
         }
     }
 
-    /// Every entity of the collection at `url` as its version shows it, read back into values through that version's model.
-    private func shownEntities(_ client: Client, _ url: String, base: String, model: EdmModel) async throws
-        -> [(id: String, values: [String: ODataValue])]
-    {
-        let reply = try await client.send(.get, url)
-        #expect(reply.status == 200, "\(reply.text)")
-        guard case .object(let answer) = try JSONParser.parse(Array(reply.text.utf8)), case .array(let apps)? = answer["value"] else { return [] }
-        let reader = PayloadReader(model: model, ignored: [])
-        return try apps.map { app in
-            guard case .object(let object) = app, case .string(let id)? = object["id"] else { throw OracleFailure("an app without an id") }
-            let payload: EntityPayload
-            do { payload = try reader.readEntity(app, declared: model.entityTypes[base]!, mode: .create) } catch {
-                throw OracleFailure("\(url) shows an entity its own model does not read (\(error)): \(app)")
-            }
-            var values = [QueryOracle.typeKey: ODataValue.string(payload.typeName)]
-            for v in payload.values { values[v.name] = v.value }
-            return (id, values)
-        }
-    }
-
     /// A query option's value in a URL: what is not unreserved (or a sub-delimiter other than `&`, `+`
     /// and `=`, or `:@/?`) percent-encoded.
     static func encoded(_ text: String) -> String {
@@ -175,10 +154,6 @@ import Testing
     }
 }
 
-struct OracleFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
 
 /// Writes bodies and `$filter` expressions from the model itself: every kind of property a version
 /// declares on a few kinds of app, complex values of their derived types, collections, flags.
@@ -409,5 +384,32 @@ struct ModelGenerator {
         case .entity:
             return "true"
         }
+    }
+}
+
+extension Client {
+    /// Every entity of the collection at `url` (page by page) as its version shows it, read back into
+    /// values through that version's model (`base`: the collection's declared type), for `QueryOracle`.
+    func shownEntities(_ url: String, base: String, model: EdmModel) async throws -> [(id: String, values: [String: ODataValue])] {
+        let reader = PayloadReader(model: model, ignored: [])
+        var shown: [(id: String, values: [String: ODataValue])] = []
+        var page: String? = url
+        while let next = page {
+            let reply = try await send(.get, next)
+            guard reply.status == 200, case .object(let answer) = try JSONParser.parse(Array(reply.text.utf8)), case .array(let items)? = answer["value"]
+            else { throw OracleFailure("\(next): \(reply.status) \(reply.text)") }
+            for item in items {
+                guard case .object(let object) = item, case .string(let id)? = object["id"] else { throw OracleFailure("\(next) shows an entity without an id") }
+                let payload: EntityPayload
+                do { payload = try reader.readEntity(item, declared: model.entityTypes[base]!, mode: .create) } catch {
+                    throw OracleFailure("\(next) shows an entity its own model does not read (\(error)): \(item)")
+                }
+                var values = [QueryOracle.typeKey: ODataValue.string(payload.typeName)]
+                for v in payload.values { values[v.name] = v.value }
+                shown.append((id, values))
+            }
+            if case .string(let link)? = answer["@odata.nextLink"] { page = link.replacingOccurrences(of: "https://graph.test", with: "") } else { page = nil }
+        }
+        return shown
     }
 }

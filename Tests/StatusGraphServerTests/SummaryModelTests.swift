@@ -6,7 +6,7 @@ import Testing
 /// `$batch`es and in concurrent bursts, changed, moved between states and deleted, in random order; every few changes each summary is compared with the counts of a model this test keeps
 /// (README: "Summaries"). On the backend the app suites run on; `STATUSGRAPH_ORACLE_SEED` picks others.
 @Suite struct SummaryModelTests {
-    static let seed = ProcessInfo.processInfo.environment["STATUSGRAPH_ORACLE_SEED"].flatMap(UInt64.init) ?? 20_261_206
+    static let seed = OracleSettings.seed
 
     static let installStates = ["installed", "failed", "notInstalled", "uninstallFailed", "pendingInstall", "unknown", "notApplicable"]
     static let statuses = ["unknown", "notApplicable", "compliant", "remediated", "nonCompliant", "error", "conflict", "notAssigned"]

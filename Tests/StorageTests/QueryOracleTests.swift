@@ -11,9 +11,8 @@ import Testing
 /// paged through by key in pages of random sizes. The seed and count come from `STATUSGRAPH_ORACLE_SEED`
 /// and `STATUSGRAPH_ORACLE_COUNT`; a failure names the seed, the expression and both answers.
 @Suite struct QueryOracleTests {
-    static let environment = ProcessInfo.processInfo.environment
-    static let seed = environment["STATUSGRAPH_ORACLE_SEED"].flatMap(UInt64.init) ?? 20_261_206
-    static let count = environment["STATUSGRAPH_ORACLE_COUNT"].flatMap(Int.init) ?? 400
+    static let seed = OracleSettings.seed
+    static let count = OracleSettings.count
 
     let model = GraphModel.service.versions["beta"]!
     let layout = try! StorageLayout(service: GraphModel.service)
@@ -107,7 +106,7 @@ import Testing
         do {
             return try ExpressionBinder(model: model, type: type).bindFilter(ExpressionParser.parseFilter(text))
         } catch {
-            throw OracleError("the generator wrote a filter the binder refuses: \(text): \(error.message)")
+            throw OracleFailure("the generator wrote a filter the binder refuses: \(text): \(error.message)")
         }
     }
 
@@ -116,12 +115,8 @@ import Testing
         do {
             return try ExpressionParser.parseOrderBy(text).map { OrderKey(expression: try binder.bindOrderKey($0.expression), descending: $0.descending) }
         } catch {
-            throw OracleError("the generator wrote an order the binder refuses: \(text): \(error)")
+            throw OracleFailure("the generator wrote an order the binder refuses: \(text): \(error)")
         }
     }
 }
 
-struct OracleError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}

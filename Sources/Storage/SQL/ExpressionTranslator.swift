@@ -81,8 +81,7 @@ public struct ExpressionTranslator {
             }
         case .isOf(let types):
             guard !types.isEmpty else { return SQLFragment("1 = 0") }
-            let items = types.sorted().map { SQLFragment.bind(.text($0)) }
-            return "(" + SQLFragment("\(row).\(dialect.quote("_type"))") + " IN (" + SQLFragment.join(items, ", ") + "))"
+            return "(" + typeCondition(types) + ")"
         case .property(_, _, .primitive(.boolean)), .element(_, _, .primitive(.boolean)), .typeCast(_, .property(_, _, .primitive(.boolean))):
             return "(" + (try value(e)) + " = " + SQLFragment.bind(.boolean(true)) + ")"
         case .constant(.boolean(let b), _):
@@ -90,6 +89,11 @@ public struct ExpressionTranslator {
         default:
             throw .badRequest("The expression '\(e)' is not true or false.")
         }
+    }
+
+    /// The row's concrete type (`_type`, unqualified) is one of `types`.
+    private func typeCondition(_ types: [String]) -> SQLFragment {
+        SQLFragment("\(row).\(dialect.quote("_type")) IN (") + SQLFragment.join(types.sorted().map { .bind(.text($0)) }, ", ") + ")"
     }
 
     /// Applies `body` to the SQL texts of two fragments, carrying bindings in the order they appear.
@@ -201,13 +205,11 @@ public struct ExpressionTranslator {
             return jsonMember(
                 dialect.jsonElementDocument(alias: alias), path: path, type: type, reached: members(from: elementType, path: path))
         case .typeCast(let types, let member):
-            // The cast types are the family's, which the table's `_type` names; only they hold the member.
-            let items = types.sorted().map { SQLFragment.bind(.text($0)) }
+            // Only the cast types hold the member: it is read as theirs.
             let saved = castTypes
             castTypes = types
             defer { castTypes = saved }
-            return "(CASE WHEN " + SQLFragment("\(row).\(dialect.quote("_type"))") + " IN (" + SQLFragment.join(items, ", ") + ") THEN "
-                + (try value(member)) + " END)"
+            return "(CASE WHEN " + typeCondition(types) + " THEN " + (try value(member)) + " END)"
         case .constant(let v, let t):
             let kind = t.map { ColumnKind($0) { model.enumTypes[$0]?.isFlags ?? false } } ?? .text
             return .bind(kind.encode(v, type: t ?? .primitive(.string), model: model))
