@@ -100,7 +100,11 @@ let package = Package(
         ),
         .testTarget(name: "ODataCoreTests", dependencies: ["ODataCore", "GraphModel"]),
         .testTarget(
-            name: "StorageTests", dependencies: ["Storage", "StorageSQLite", "StoragePostgres", "GraphModel", "StatusGraphTestSupport"]),
+            name: "StorageTests",
+            dependencies: [
+                "Storage", "StorageSQLite", "StoragePostgres", "GraphModel", "StatusGraphTestSupport",
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]),
         .testTarget(
             name: "StatusGraphServerTests",
             dependencies: [

@@ -15,6 +15,8 @@ public final class SQLiteDatabase: SQLDatabase {
     private let pool: DatabasePool
     private let writes: GroupCommit
     private let readers: SQLiteReaders
+    /// The writer's prepared statements (used on the writer's queue alone).
+    private let writerStatements: StatementCache
 
     /// Opens (creating if needed) the database file at `path`. A read that runs past `readTimeLimit` is
     /// stopped and fails with `StorageError.timedOut`.
@@ -36,9 +38,13 @@ public final class SQLiteDatabase: SQLDatabase {
             throw StorageError(.unavailable, "cannot open the SQLite database at \(path)", underlying: error)
         }
         let writerBindings = BindingBuffer()  // used by the group commit's thread alone
+        let writerStatements = StatementCache()
+        self.writerStatements = writerStatements
         writes = GroupCommit(pool: pool) { db, statement in
-            let rows = try Self.fetch(
-                try db.cachedStatement(sql: statement.sql).sqliteStatement, db.sqliteConnection, writerBindings, statement)
+            guard let connection = db.sqliteConnection else {
+                throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "the database is closed")
+            }
+            let rows = try Self.fetch(try writerStatements.statement(statement.sql, on: connection), connection, writerBindings, statement)
             return (rows, db.changesCount)
         }
         self.readers = SQLiteReaders(path: path, keptIdle: readers, timeLimit: readTimeLimit)
@@ -249,6 +255,9 @@ public final class SQLiteDatabase: SQLDatabase {
 
     public func close() async throws {
         readers.close()
+        // GRDB closes the writer with `sqlite3_close`, which refuses while a statement of ours is left.
+        let writerStatements = self.writerStatements
+        try await pool.writeWithoutTransaction { _ in writerStatements.finalizeAll() }
         try pool.close()
     }
 

@@ -64,7 +64,7 @@ final class SQLiteReaders: Sendable {
 final class ReaderConnection: @unchecked Sendable {
     let handle: OpaquePointer
     let bindings = BindingBuffer()
-    private var statements: [String: OpaquePointer] = [:]
+    private let statements = StatementCache()
     /// When the statement running now must stop (`now()`'s clock, in nanoseconds); 0 for never. SQLite
     /// asks `stopsPastDeadline` every `progressInterval` steps of its virtual machine (tens of
     /// microseconds of work), which reads the clock only when there is a deadline.
@@ -107,20 +107,13 @@ final class ReaderConnection: @unchecked Sendable {
         }
     }
 
-    /// The prepared statement for `sql`, prepared on first use.
+    /// The prepared statement for `sql` (see `StatementCache`).
     func statement(_ sql: String) throws -> OpaquePointer {
-        if let prepared = statements[sql] { return prepared }
-        var prepared: OpaquePointer?
-        let code = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil)
-        guard code == SQLITE_OK, let prepared else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(handle)), sql: sql)
-        }
-        statements[sql] = prepared
-        return prepared
+        try statements.statement(sql, on: handle)
     }
 
     deinit {
-        for statement in statements.values { sqlite3_finalize(statement) }
+        statements.finalizeAll()
         sqlite3_close_v2(handle)
         deadline.deallocate()
     }
