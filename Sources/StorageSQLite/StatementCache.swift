@@ -1,29 +1,39 @@
 import GRDB
 import GRDBSQLite
 
-/// The prepared statements of one SQLite connection, by SQL text: at most `capacity`, the least
-/// recently used finalized when another is needed. Used by one thread at a time, as its connection.
+/// The prepared statements of one SQLite connection, by SQL text: at most `capacity` of them and
+/// `budget` bytes of SQLite's memory (`SQLITE_STMTSTATUS_MEMUSED`), the least recently used finalized
+/// when another is needed. Used by one thread at a time, as its connection.
 ///
 /// Statements are made from the model and the request (a `$filter`'s shape, the columns a PATCH
 /// names), so their number has no bound of its own: kept without one, each new shape cost a reader
 /// about 16 KB for as long as the process ran (20,000 distinct filters took a server from 54 MB to
-/// 368 MB). A statement that is stepping (`sqlite3_stmt_busy`) is never the one finalized.
+/// 368 MB). Their size varies as much: a page's read is 15 KB prepared, an UPDATE … RETURNING with the
+/// counts triggers 96 KB, a `$filter` at the node limit up to 300 KB; hence the budget besides the
+/// count. A statement that is stepping (`sqlite3_stmt_busy`) is never the one finalized.
 final class StatementCache: @unchecked Sendable {
     /// Statements kept per connection, as PostgreSQL's prepared ones (`PreparedStatements.perConnection`).
     static let defaultCapacity = 256
+    /// SQLite's memory for them per connection: a reader's usual statements fill the count long before.
+    static let defaultBudget = 16 << 20
 
     let capacity: Int
+    let budget: Int
     private var entries: [String: Entry] = [:]
     private var clock: UInt64 = 0
+    /// The memory of the statements kept, as SQLite reported each when it was prepared.
+    private(set) var bytes = 0
 
     private struct Entry {
         let statement: OpaquePointer
+        let bytes: Int
         var lastUse: UInt64
     }
 
-    init(capacity: Int = StatementCache.defaultCapacity) {
+    init(capacity: Int = StatementCache.defaultCapacity, budget: Int = StatementCache.defaultBudget) {
         precondition(capacity > 0, "a statement cache keeps at least one statement")
         self.capacity = capacity
+        self.budget = budget
     }
 
     /// Statements kept now.
@@ -41,8 +51,10 @@ final class StatementCache: @unchecked Sendable {
         guard code == SQLITE_OK, let prepared else {
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)), sql: sql)
         }
-        while entries.count >= capacity, evictLeastRecentlyUsed() {}
-        entries[sql] = Entry(statement: prepared, lastUse: clock)
+        let size = Int(sqlite3_stmt_status(prepared, SQLITE_STMTSTATUS_MEMUSED, 0))
+        while entries.count >= capacity || bytes + size > budget, evictLeastRecentlyUsed() {}
+        entries[sql] = Entry(statement: prepared, bytes: size, lastUse: clock)
+        bytes += size
         return prepared
     }
 
@@ -56,6 +68,7 @@ final class StatementCache: @unchecked Sendable {
         guard let oldest else { return false }
         sqlite3_finalize(oldest.entry.statement)
         entries[oldest.sql] = nil
+        bytes -= oldest.entry.bytes
         return true
     }
 
@@ -63,6 +76,7 @@ final class StatementCache: @unchecked Sendable {
     func finalizeAll() {
         for entry in entries.values { sqlite3_finalize(entry.statement) }
         entries.removeAll()
+        bytes = 0
     }
 
     deinit { finalizeAll() }

@@ -4,8 +4,8 @@ import Storage
 @testable import StorageSQLite
 import Testing
 
-/// SQLite's prepared statements are kept per connection up to a bound, the least recently used
-/// finalized past it, never one that is stepping; readers and the writer keep theirs so.
+/// SQLite's prepared statements are kept per connection up to a count and a budget of memory, the least
+/// recently used finalized past them, never one that is stepping; readers and the writer keep theirs so.
 @Suite struct StatementCacheTests {
     /// The SQL of every statement `connection` holds, finalized or not by a cache.
     static func statements(on connection: OpaquePointer) -> [String] {
@@ -48,6 +48,30 @@ import Testing
             try #expect(Self.answer(cache.statement("SELECT 3", on: connection)) == 3)
             cache.finalizeAll()
             #expect(cache.count == 0)
+        }
+    }
+
+    /// The budget bounds what statements of any size may hold; one larger than all of it is kept alone.
+    @Test func keepsWithinItsBudget() throws {
+        try Self.withConnection { connection in
+            let probe = StatementCache()
+            _ = try probe.statement("SELECT 0", on: connection)
+            let one = probe.bytes
+            probe.finalizeAll()
+            #expect(one > 0)
+            let cache = StatementCache(capacity: 100, budget: one * 7 / 2)
+            for n in 0..<50 {
+                try #expect(Self.answer(cache.statement("SELECT \(n)", on: connection)) == Int64(n))
+                #expect(cache.bytes <= cache.budget)
+                #expect(cache.count <= 3)
+                #expect(Self.statements(on: connection).count == cache.count)
+            }
+            let sum = "SELECT " + (1...200).map(String.init).joined(separator: " + ")
+            try #expect(Self.answer(cache.statement(sum, on: connection)) == 20_100)
+            #expect(cache.bytes > cache.budget)
+            #expect(Self.statements(on: connection) == [sum])
+            cache.finalizeAll()
+            #expect(cache.bytes == 0)
         }
     }
 
