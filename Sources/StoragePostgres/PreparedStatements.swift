@@ -16,7 +16,10 @@ import Synchronization
 /// prepares none, for a pooler in front of PostgreSQL that shares server sessions between clients),
 /// for its parameter types (the same text with a null where a value was is another statement), on
 /// each connection that runs it, at most `perConnection` per connection; a connection's statements go
-/// with it. Only reads (`SELECT`, `WITH`) are prepared: a write's answer needs the command's row count,
+/// with it. A read of more than `longestPrepared` bytes of SQL (a `$filter` near the node limit is up
+/// to 30 KB) is neither prepared nor followed: each would hold its text here and its plan in every
+/// PostgreSQL session that prepared it. Statements followed are bounded by count (`tracked`) and by
+/// the bytes of their text (`trackedBytes`). Only reads (`SELECT`, `WITH`) are prepared: a write's answer needs the command's row count,
 /// which PostgresNIO's execution of a prepared statement does not return. A read PostgreSQL refuses to
 /// prepare runs unnamed from then on.
 final class PreparedStatements: Sendable {
@@ -30,8 +33,11 @@ final class PreparedStatements: Sendable {
 
     let promotion: Int
     static let perConnection = 256
-    /// Statements followed at most; past it the ones not yet prepared are forgotten.
+    static let longestPrepared = 16 << 10
+    /// Statements followed at most, and the bytes of their text; past either the ones not yet
+    /// prepared are forgotten.
     let tracked: Int
+    let trackedBytes: Int
 
     private struct Key: Hashable {
         let sql: String
@@ -45,31 +51,39 @@ final class PreparedStatements: Sendable {
 
     private struct State {
         var entries: [Key: Entry] = [:]
+        /// The bytes of the text of `entries`' keys.
+        var entryBytes = 0
         /// Per connection id, the statements prepared on it.
         var prepared: [Int: [Key: PreparedQuery]] = [:]
     }
 
     private let state = Mutex(State())
 
-    init(promotion: Int, tracked: Int = 4096) {
+    init(promotion: Int, tracked: Int = 4096, trackedBytes: Int = 8 << 20) {
         self.promotion = promotion
         self.tracked = tracked
+        self.trackedBytes = trackedBytes
     }
 
     /// How `statement` runs on connection `connection`; `isNewConnection` asks the caller to call
     /// `forget(connection:)` when that connection closes.
     func plan(_ statement: SQLStatement, connection: Int) -> (plan: Plan, isNewConnection: Bool) {
-        guard promotion > 0, Self.preparable(statement.sql) else { return (.unnamed, false) }
+        let size = statement.sql.utf8.count
+        guard promotion > 0, size <= Self.longestPrepared, Self.preparable(statement.sql) else { return (.unnamed, false) }
         let key = Key(sql: statement.sql, types: ParameterType.of(statement.bindings))
         return state.withLock { s in
             if let query = s.prepared[connection]?[key] { return (.execute(query), false) }
             var entry = s.entries[key] ?? Entry()
             if entry.refused { return (.unnamed, false) }
             entry.uses += 1
-            if s.entries[key] == nil, s.entries.count >= tracked {
-                s.entries = s.entries.filter { $0.value.uses >= promotion || $0.value.refused }
-                // Full of statements in use: this one is not followed (it runs unnamed).
-                if s.entries.count >= tracked { return (.unnamed, false) }
+            if s.entries[key] == nil {
+                if s.entries.count >= tracked || s.entryBytes + size > trackedBytes {
+                    s.entries = s.entries.filter { $0.value.uses >= promotion || $0.value.refused }
+                    s.entryBytes = s.entries.keys.reduce(0) { $0 + $1.sql.utf8.count }
+                    // Full of statements in use: this one is not followed (it runs unnamed).
+                    if s.entries.count >= tracked || s.entryBytes + size > trackedBytes { return (.unnamed, false) }
+                }
+                s.entryBytes += size
             }
             s.entries[key] = entry
             guard entry.uses >= promotion, s.prepared[connection]?.count ?? 0 < Self.perConnection else { return (.unnamed, false) }
@@ -93,6 +107,7 @@ final class PreparedStatements: Sendable {
     func refuse(_ statement: SQLStatement) {
         let key = Key(sql: statement.sql, types: ParameterType.of(statement.bindings))
         state.withLock { s in
+            if s.entries[key] == nil { s.entryBytes += key.sql.utf8.count }
             s.entries[key, default: Entry()].refused = true
             for connection in s.prepared.keys { s.prepared[connection]![key] = nil }
         }
@@ -103,8 +118,9 @@ final class PreparedStatements: Sendable {
         _ = state.withLock { $0.prepared.removeValue(forKey: connection) }
     }
 
-    /// How many statements are followed, for tests.
+    /// How many statements are followed, and the bytes of their text, for tests.
     var trackedCount: Int { state.withLock { $0.entries.count } }
+    var trackedTextBytes: Int { state.withLock { $0.entryBytes } }
 
     /// How many statements are prepared, over all connections.
     var preparedCount: Int { state.withLock { $0.prepared.values.reduce(0) { $0 + $1.count } } }

@@ -103,4 +103,43 @@ import Testing
         }
         #expect(statements.trackedCount == 4)
     }
+
+    /// The text of the statements followed is bounded too, as their number is.
+    @Test func theTextFollowedIsBounded() {
+        let statements = PreparedStatements(promotion: 2, tracked: 100, trackedBytes: 1_000)
+        func read(_ n: Int) -> SQLStatement { SQLStatement("SELECT \(n) AS " + String(repeating: "x", count: 290), []) }
+        for n in 0..<3 { _ = statements.plan(read(n), connection: 1) }
+        #expect(statements.trackedCount == 3)
+        #expect(statements.trackedTextBytes == 3 * read(0).sql.utf8.count)
+        _ = statements.plan(read(3), connection: 1)
+        #expect(statements.trackedCount == 1)
+        #expect(statements.trackedTextBytes == read(3).sql.utf8.count)
+        for n in 10..<13 { for _ in 0..<2 { _ = statements.plan(read(n), connection: 1) } }
+        #expect(statements.trackedCount == 3)
+        for _ in 0..<3 {
+            guard case .unnamed = statements.plan(read(20), connection: 1).plan else {
+                Issue.record("a statement past the bound was prepared")
+                return
+            }
+        }
+        #expect(statements.trackedCount == 3)
+        #expect(statements.trackedTextBytes <= 1_000)
+    }
+
+    /// A read longer than `longestPrepared` runs unnamed however often it runs, and is not followed.
+    @Test func longReadsAreNeitherPreparedNorFollowed() {
+        let statements = PreparedStatements(promotion: 1)
+        let long = SQLStatement("SELECT 1 AS " + String(repeating: "x", count: PreparedStatements.longestPrepared), [])
+        for _ in 0..<5 {
+            guard case .unnamed = statements.plan(long, connection: 1).plan else {
+                Issue.record("a long read was prepared")
+                return
+            }
+        }
+        #expect(statements.trackedCount == 0)
+        guard case .prepare = statements.plan(SQLStatement("SELECT 1", []), connection: 1).plan else {
+            Issue.record("a short read was not prepared")
+            return
+        }
+    }
 }
