@@ -89,15 +89,23 @@ public final class SQLiteDatabase: SQLDatabase {
         return try SQLiteDatabase(path: path(dataDirectory: dataDirectory), readTimeLimit: readTimeLimit)
     }
 
-    /// Reads run on the calling thread: a read is a few microseconds of CPU in SQLite's page cache,
-    /// less than hopping to a reader's dispatch queue and back. One statement is its own read
-    /// transaction (a consistent snapshot in WAL mode), so no BEGIN/COMMIT is wrapped around it.
+    /// Reads run on the calling thread, and those that take long elsewhere (see `SQLiteReaders.read`): a
+    /// read is a few microseconds of CPU in SQLite's page cache, less than hopping to another thread and
+    /// back. One statement is its own read transaction (a consistent snapshot in WAL mode), so no
+    /// BEGIN/COMMIT is wrapped around it.
     public func query(_ statement: SQLStatement) async throws -> [[SQLValue]] {
-        try await run { try readers.read { c in try Self.fetch(try c.statement(statement.sql), c.handle, c.bindings, statement) } }
+        try await run { try await readers.read { c in try Self.fetch(try c.statement(statement.sql), c.handle, c.bindings, statement) } }
     }
 
     public func query(_ statement: SQLStatement, each body: (SQLRow) throws -> Void) async throws {
-        try await run { try readers.read { c in try Self.step(try c.statement(statement.sql), c.handle, c.bindings, statement, body) } }
+        try await run {
+            try await readers.read { c in
+                try Self.step(try c.statement(statement.sql), c.handle, c.bindings, statement) { row in
+                    c.staysInline()
+                    try body(row)
+                }
+            }
+        }
     }
 
     /// Writes share commits with the writes made at the same time (see `GroupCommit`); each returns once
@@ -147,7 +155,7 @@ public final class SQLiteDatabase: SQLDatabase {
         }
     }
 
-    public func statistics() -> [StorageStatistic] { writes.statistics }
+    public func statistics() -> [StorageStatistic] { writes.statistics + readers.statistics }
 
     /// One read transaction on a connection of its own: every statement of `body` sees the database as it
     /// was at the first, while the server goes on writing (the log keeps what the snapshot reads; a
@@ -160,7 +168,11 @@ public final class SQLiteDatabase: SQLDatabase {
         let query: @Sendable (SQLStatement) async throws -> [[SQLValue]] = { statement in
             // The statements of one snapshot come one after another (`body` awaits each), so the
             // connection is used by one thread at a time.
-            try await self.run { try Self.fetch(try connection.statement(statement.sql), connection.handle, connection.bindings, statement) }
+            try await self.run {
+                try await ReadThreads.shared.run {
+                    try Self.fetch(try connection.statement(statement.sql), connection.handle, connection.bindings, statement)
+                }
+            }
         }
         let outcome: Result<T, any Error>
         do { outcome = .success(try await body(query)) } catch { outcome = .failure(error) }

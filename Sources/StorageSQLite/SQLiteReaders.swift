@@ -4,17 +4,17 @@ import GRDBSQLite
 import Storage
 import Synchronization
 
-/// The connections reads run on, outside GRDB's pool: a read is one statement, stepped on the calling
-/// thread on an idle connection with its prepared statements kept. GRDB's reader pool costs more than
+/// The connections reads run on, outside GRDB's pool: a read is one statement, stepped on an idle
+/// connection with its prepared statements kept, on the calling thread or another (`ReadThreads`). GRDB's reader pool costs more than
 /// the read itself here (a semaphore, a dispatch queue, a `PRAGMA schema_version` on every access);
 /// prepared statements re-prepare themselves when a migration changes the schema.
 ///
 /// A connection is taken for one statement and put back; a new one is opened when all are busy (reads
 /// never wait: there are never more at once than threads running them), and at most `keptIdle` are kept.
 ///
-/// A read may run for `timeLimit` at most: past it SQLite stops the statement (`SQLITE_INTERRUPT`). A
-/// read holds one of Swift's few cooperative threads while it runs (two on a 2-core machine), so one
-/// that scans a million rows would otherwise slow every other request for as long as it takes.
+/// A read may run for `timeLimit` at most: past it SQLite stops the statement (`SQLITE_INTERRUPT`), so
+/// that one that scans a million rows does not hold a thread, its connection and a core for as long as
+/// it takes.
 final class SQLiteReaders: Sendable {
     private let path: String
     private let keptIdle: Int
@@ -22,6 +22,7 @@ final class SQLiteReaders: Sendable {
     let timeLimit: Duration?
     private let timeLimitNanoseconds: UInt64?
     private let idle = Mutex<(connections: [ReaderConnection], closed: Bool)>(([], false))
+    private let movedReads = Atomic<Int>(0)
 
     init(path: String, keptIdle: Int, timeLimit: Duration?) {
         self.path = path
@@ -30,20 +31,54 @@ final class SQLiteReaders: Sendable {
         timeLimitNanoseconds = timeLimit.map { UInt64($0.nanoseconds) }
     }
 
-    func read<T>(_ body: (ReaderConnection) throws -> T) throws -> T {
+    /// How long a read runs on its caller's thread before it is stopped and run again on `ReadThreads`.
+    static let inlineSlice: UInt64 = 10_000_000  // ns
+
+    /// Runs `body` on an idle connection: on the calling thread, and when it is still running after
+    /// `inlineSlice` (unless it has handed out rows meanwhile: `ReaderConnection.staysInline`), again
+    /// from the start on `ReadThreads`.
+    func read<T>(_ body: (ReaderConnection) throws -> T) async throws -> T {
+        do {
+            return try readHere(body, inline: true)
+        } catch is LeavesInline {
+            movedReads.add(1, ordering: .relaxed)
+            return try await ReadThreads.shared.run { try readHere(body, inline: false) }
+        }
+    }
+
+    var statistics: [StorageStatistic] {
+        [
+            StorageStatistic(
+                "statusgraph_sqlite_long_reads_total", .counter, movedReads.load(ordering: .relaxed),
+                help: "Reads still running after 10 ms on a request's thread, stopped and run again on the store's own threads."),
+        ]
+    }
+
+    /// A read stopped at the end of its slice on the calling thread, to run again elsewhere.
+    private struct LeavesInline: Error {}
+
+    private func readHere<T>(_ body: (ReaderConnection) throws -> T, inline: Bool) throws -> T {
         let taken = try idle.withLock { state -> ReaderConnection? in
             if state.closed { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "the database is closed") }
             return state.connections.popLast()
         }
         let connection = try taken ?? ReaderConnection(path: path)
-        if let timeLimitNanoseconds { connection.deadline.pointee = ReaderConnection.now() + timeLimitNanoseconds }
+        let start = ReaderConnection.now()
+        connection.deadlines.pointee = ReaderConnection.Deadlines(
+            stop: timeLimitNanoseconds.map { start + $0 } ?? 0, leave: inline ? start + Self.inlineSlice : 0)
         defer {
-            connection.deadline.pointee = 0
+            connection.deadlines.pointee = ReaderConnection.Deadlines(stop: 0, leave: 0)
             idle.withLock { state in
                 if !state.closed, state.connections.count < keptIdle { state.connections.append(connection) }
             }
         }
-        return try body(connection)
+        do {
+            return try body(connection)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
+            let deadlines = connection.deadlines.pointee
+            if deadlines.leave != 0, deadlines.stop == 0 || ReaderConnection.now() <= deadlines.stop { throw LeavesInline() }
+            throw error
+        }
     }
 
     /// A connection of its own, outside the kept ones, for a long read (a snapshot that spans statements).
@@ -65,19 +100,28 @@ final class ReaderConnection: @unchecked Sendable {
     let handle: OpaquePointer
     let bindings = BindingBuffer()
     private let statements = StatementCache()
-    /// When the statement running now must stop (`now()`'s clock, in nanoseconds); 0 for never. SQLite
-    /// asks `stopsPastDeadline` every `progressInterval` steps of its virtual machine (tens of
-    /// microseconds of work), which reads the clock only when there is a deadline.
-    let deadline: UnsafeMutablePointer<UInt64>
+    /// When the statement running now must stop (`now()`'s clock, in nanoseconds; 0 for never): `stop`
+    /// at the read's time limit, `leave` at the end of its slice on the calling thread. SQLite asks
+    /// `stopsPastDeadline` every `progressInterval` steps of its virtual machine (tens of microseconds
+    /// of work), which reads the clock only when there is a deadline.
+    struct Deadlines {
+        var stop: UInt64
+        var leave: UInt64
+    }
+    let deadlines: UnsafeMutablePointer<Deadlines>
     static let progressInterval: Int32 = 1_000
 
     /// The monotonic clock, in nanoseconds.
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
     private static let stopsPastDeadline: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { context in
-        guard let deadline = context?.load(as: UInt64.self), deadline != 0 else { return 0 }
-        return ReaderConnection.now() > deadline ? 1 : 0
+        guard let deadlines = context?.load(as: Deadlines.self), deadlines.stop != 0 || deadlines.leave != 0 else { return 0 }
+        let now = ReaderConnection.now()
+        return (deadlines.stop != 0 && now > deadlines.stop) || (deadlines.leave != 0 && now > deadlines.leave) ? 1 : 0
     }
+
+    /// The read has handed out rows: it cannot start again elsewhere, and runs on where it is.
+    func staysInline() { deadlines.pointee.leave = 0 }
 
     init(path: String) throws {
         var db: OpaquePointer?
@@ -93,10 +137,10 @@ final class ReaderConnection: @unchecked Sendable {
             sqlite3_close_v2(db)
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
         }
-        let deadline = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
-        deadline.initialize(to: 0)
-        sqlite3_progress_handler(db, Self.progressInterval, Self.stopsPastDeadline, UnsafeMutableRawPointer(deadline))
-        self.deadline = deadline
+        let deadlines = UnsafeMutablePointer<Deadlines>.allocate(capacity: 1)
+        deadlines.initialize(to: Deadlines(stop: 0, leave: 0))
+        sqlite3_progress_handler(db, Self.progressInterval, Self.stopsPastDeadline, UnsafeMutableRawPointer(deadlines))
+        self.deadlines = deadlines
         handle = db
     }
 
@@ -115,6 +159,6 @@ final class ReaderConnection: @unchecked Sendable {
     deinit {
         statements.finalizeAll()
         sqlite3_close_v2(handle)
-        deadline.deallocate()
+        deadlines.deallocate()
     }
 }

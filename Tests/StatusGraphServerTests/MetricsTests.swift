@@ -47,6 +47,7 @@ import Testing
                 #expect((s["statusgraph_sqlite_commits_total"] ?? 0) >= 1)
                 #expect((s["statusgraph_sqlite_committed_writes_total"] ?? 0) >= s["statusgraph_sqlite_commits_total"] ?? 1)
                 #expect(s["statusgraph_sqlite_waiting_writes"] == 0)
+                #expect(s["statusgraph_sqlite_long_reads_total"] != nil)
             case .postgres:
                 #expect((s["statusgraph_postgres_pool_connections_max"] ?? 0) >= 1)
                 #expect(s["statusgraph_postgres_rerun_writes_total"] != nil)
