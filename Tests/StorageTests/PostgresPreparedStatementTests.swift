@@ -84,46 +84,32 @@ import Testing
         #expect(plan(read, 3) == "unnamed")
     }
 
-    /// At most `tracked` statements are followed: one-off ones are forgotten to make room, and when all
-    /// are in use a new one runs unnamed without being followed.
-    @Test func theStatementsFollowedAreBounded() {
-        let statements = PreparedStatements(promotion: 2, tracked: 4)
-        func read(_ n: Int) -> SQLStatement { SQLStatement("SELECT \(n)", []) }
-        for n in 0..<4 { _ = statements.plan(read(n), connection: 1) }
-        #expect(statements.trackedCount == 4)
-        _ = statements.plan(read(4), connection: 1)
+    /// The statements followed are bounded by their number (`tracked`) and by the bytes of their text
+    /// (`trackedBytes`): one-off ones are forgotten to make room, and when those in use fill it a new one
+    /// runs unnamed without being followed.
+    @Test(arguments: [
+        (tracked: 4, bytes: 8 << 20, padding: 0, fit: 4),
+        (tracked: 100, bytes: 1_000, padding: 290, fit: 3),
+    ])
+    func theStatementsFollowedAreBounded(tracked: Int, bytes: Int, padding: Int, fit: Int) {
+        let statements = PreparedStatements(promotion: 2, tracked: tracked, trackedBytes: bytes)
+        func read(_ n: Int) -> SQLStatement { SQLStatement("SELECT \(n) AS x" + String(repeating: "x", count: padding), []) }
+        for n in 0..<fit { _ = statements.plan(read(n), connection: 1) }
+        #expect(statements.trackedCount == fit)
+        #expect(statements.trackedTextBytes == fit * read(0).sql.utf8.count)
+        _ = statements.plan(read(fit), connection: 1)
         #expect(statements.trackedCount == 1)
-        for n in 10..<14 { for _ in 0..<2 { _ = statements.plan(read(n), connection: 1) } }
-        #expect(statements.trackedCount == 4)
+        #expect(statements.trackedTextBytes == read(fit).sql.utf8.count)
+        for n in 10..<10 + fit { for _ in 0..<2 { _ = statements.plan(read(n), connection: 1) } }
+        #expect(statements.trackedCount == fit)
         for _ in 0..<3 {
             guard case .unnamed = statements.plan(read(20), connection: 1).plan else {
                 Issue.record("a statement past the bound was prepared")
                 return
             }
         }
-        #expect(statements.trackedCount == 4)
-    }
-
-    /// The text of the statements followed is bounded too, as their number is.
-    @Test func theTextFollowedIsBounded() {
-        let statements = PreparedStatements(promotion: 2, tracked: 100, trackedBytes: 1_000)
-        func read(_ n: Int) -> SQLStatement { SQLStatement("SELECT \(n) AS " + String(repeating: "x", count: 290), []) }
-        for n in 0..<3 { _ = statements.plan(read(n), connection: 1) }
-        #expect(statements.trackedCount == 3)
-        #expect(statements.trackedTextBytes == 3 * read(0).sql.utf8.count)
-        _ = statements.plan(read(3), connection: 1)
-        #expect(statements.trackedCount == 1)
-        #expect(statements.trackedTextBytes == read(3).sql.utf8.count)
-        for n in 10..<13 { for _ in 0..<2 { _ = statements.plan(read(n), connection: 1) } }
-        #expect(statements.trackedCount == 3)
-        for _ in 0..<3 {
-            guard case .unnamed = statements.plan(read(20), connection: 1).plan else {
-                Issue.record("a statement past the bound was prepared")
-                return
-            }
-        }
-        #expect(statements.trackedCount == 3)
-        #expect(statements.trackedTextBytes <= 1_000)
+        #expect(statements.trackedCount == fit)
+        #expect(statements.trackedTextBytes <= bytes)
     }
 
     /// A read longer than `longestPrepared` runs unnamed however often it runs, and is not followed.
