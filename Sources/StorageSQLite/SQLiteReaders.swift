@@ -5,9 +5,10 @@ import Storage
 import Synchronization
 
 /// The connections reads run on, outside GRDB's pool: a read is one statement, stepped on an idle
-/// connection with its prepared statements kept, on the calling thread or another (`ReadThreads`). GRDB's reader pool costs more than
-/// the read itself here (a semaphore, a dispatch queue, a `PRAGMA schema_version` on every access);
-/// prepared statements re-prepare themselves when a migration changes the schema.
+/// connection with its prepared statements kept, on the calling thread or another (`ReadThreads`).
+/// GRDB's reader pool costs more than the read itself here (a semaphore, a dispatch queue, a
+/// `PRAGMA schema_version` on every access); prepared statements re-prepare themselves when a
+/// migration changes the schema.
 ///
 /// A connection is taken for one statement and put back; a new one is opened when all are busy (reads
 /// never wait: there are never more at once than threads running them), and at most `keptIdle` are kept.
