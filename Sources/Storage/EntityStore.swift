@@ -11,8 +11,11 @@ public protocol EntityStore: Sendable {
     func list(_ table: StorageTable, in scope: Scope, _ query: ListQuery) async throws -> [StoredEntity]
 
     /// The same members, each handed to `body` as its row is read (valid only during the call): for
-    /// writing a page straight from the database's buffers.
-    func list(_ table: StorageTable, in scope: Scope, _ query: ListQuery, each body: (EntityRow) throws -> Void) async throws
+    /// writing a page straight from the database's buffers. If the read starts over (see
+    /// `SQLDatabase.query(_:restart:each:)`), `restart` is called first: forget the members handed out.
+    func list(
+        _ table: StorageTable, in scope: Scope, _ query: ListQuery, restart: () -> Void, each body: (EntityRow) throws -> Void
+    ) async throws
 
     /// Members of the same collection in several containers (for `$expand`): the last parent key
     /// varies over `containers`, and each container's members are those `list(_:in:_:)` reads (its

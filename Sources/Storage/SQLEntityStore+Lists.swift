@@ -71,16 +71,22 @@ extension SQLEntityStore {
 
     public func list(_ table: StorageTable, in scope: Scope, _ query: ListQuery) async throws -> [StoredEntity] {
         var out: [StoredEntity] = []
-        try await list(table, in: scope, query) { out.append($0.entity) }
+        try await list(table, in: scope, query, restart: { out.removeAll() }) { out.append($0.entity) }
         return out
     }
 
-    public func list(_ table: StorageTable, in scope: Scope, _ query: ListQuery, each body: (EntityRow) throws -> Void) async throws {
+    public func list(
+        _ table: StorageTable, in scope: Scope, _ query: ListQuery, restart: () -> Void, each body: (EntityRow) throws -> Void
+    ) async throws {
         let keys = try orderKeys(table, query)
         var b = SQLBuilder(d)
         try page(&b, table, query, keys: keys) { Self.scopeCondition(&$0, table, scope) }
         let columnCount = table.columns.count, keyCount = keys.count - 1
-        try await database.query(b.statement) { row in try body(EntityRow(row: row, columnCount: columnCount, keyCount: keyCount)) }
+        try await withoutActuallyEscaping(restart) { restart in
+            try await database.query(b.statement, restart: restart) { row in
+                try body(EntityRow(row: row, columnCount: columnCount, keyCount: keyCount))
+            }
+        }
     }
 
     /// A page of one container, as every list reads it: `SELECT <columns>, <sort keys> FROM table WHERE
@@ -131,7 +137,7 @@ extension SQLEntityStore {
         }
         b.append(") AS \(members)")
         let width = 2 + table.columns.count + keys.count - 1
-        try await database.query(b.statement) { row in
+        try await database.query(b.statement, restart: { out.removeAll() }) { row in
             guard row.count == width + 1, case .text(let container) = row[width] else {
                 throw StorageError(.internalError, "malformed grouped row")
             }

@@ -89,7 +89,8 @@ public final class PostgresDatabase: SQLDatabase {
         }
     }
 
-    public func query(_ statement: SQLStatement, each body: (SQLRow) throws -> Void) async throws {
+    /// Never started over: a read waits on PostgreSQL, not on a thread of this process.
+    public func query(_ statement: SQLStatement, restart: (() -> Void)?, each body: (SQLRow) throws -> Void) async throws {
         let rows = try await withConnection(isRead: true) { connection in try await self.read(statement, on: connection) }
         try Self.walk(rows, body)
     }

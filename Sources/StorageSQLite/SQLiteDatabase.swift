@@ -97,11 +97,19 @@ public final class SQLiteDatabase: SQLDatabase {
         try await run { try await readers.read { c in try Self.fetch(try c.statement(statement.sql), c.handle, c.bindings, statement) } }
     }
 
-    public func query(_ statement: SQLStatement, each body: (SQLRow) throws -> Void) async throws {
+    /// A read that runs long starts over on the store's threads (`SQLiteReaders.read`), after `restart`
+    /// when it has handed out rows; without `restart` it runs on where it is once it has.
+    public func query(_ statement: SQLStatement, restart: (() -> Void)?, each body: (SQLRow) throws -> Void) async throws {
+        var handedOut = false
         try await run {
             try await readers.read { c in
+                if handedOut {
+                    restart?()
+                    handedOut = false
+                }
                 try Self.step(try c.statement(statement.sql), c.handle, c.bindings, statement) { row in
-                    c.staysInline()
+                    if restart == nil { c.staysInline() }
+                    handedOut = true
                     try body(row)
                 }
             }

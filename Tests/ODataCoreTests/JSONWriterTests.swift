@@ -30,6 +30,28 @@ import Testing
         }
     }
 
+    /// Rewound to a mark, the writer goes on as it would have from there (separators included).
+    @Test func rewindForgetsWhatCameAfterTheMark() {
+        var w = JSONWriter()
+        w.beginArray()
+        w.int(1)
+        let mark = w.mark
+        w.int(2)
+        w.string("three")
+        w.rewind(to: mark)
+        w.int(4)
+        w.endArray()
+        #expect(String(decoding: w.bytes, as: UTF8.self) == "[1,4]")
+        var empty = JSONWriter()
+        empty.beginArray()
+        let start = empty.mark
+        empty.int(9)
+        empty.rewind(to: start)
+        empty.int(5)
+        empty.endArray()
+        #expect(String(decoding: empty.bytes, as: UTF8.self) == "[5]")
+    }
+
     @Test func rawBytesAreSeparatedLikeAnyValue() {
         var w = JSONWriter()
         w.beginArray()

@@ -5,7 +5,8 @@ import Testing
 
 /// SQLite reads that take long leave Swift's cooperative threads (which every request needs) for the
 /// store's own: stopped after their slice on the calling thread and run again there, with the same
-/// answer; a read that has handed out rows runs on where it is. Counted in
+/// answer; a read that has handed out rows starts over after its caller forgets them, or, if the caller
+/// cannot, runs on where it is. Counted in
 /// `statusgraph_sqlite_long_reads_total`. (The slow statements below count to millions: far longer
 /// than the 10 ms slice on any machine, far shorter than the time limit.)
 @Suite struct LongReadTests {
@@ -44,6 +45,20 @@ import Testing
             var rows: [[SQLValue]] = []
             try await database.query(SQLStatement(Self.counting + " SELECT x FROM n WHERE x = 1 OR x = 3000000")) { rows.append($0.values) }
             #expect(rows == [[.integer(1)], [.integer(3_000_000)]])
+        }
+    }
+
+    /// A read whose caller can forget the rows it was handed starts over all the same, after `restart`:
+    /// no request's thread is held past the slice, and the rows come from one read.
+    @Test func aReadThatHandedOutRowsStartsOverWhenItsCallerCanForgetThem() async throws {
+        try await withDatabase { database in
+            var rows: [[SQLValue]] = []
+            var restarts = 0
+            let statement = SQLStatement(Self.counting + " SELECT x FROM n WHERE x = 1 OR x = 3000000")
+            try await database.query(statement, restart: { restarts += 1; rows.removeAll() }) { rows.append($0.values) }
+            #expect(rows == [[.integer(1)], [.integer(3_000_000)]])
+            #expect(restarts == 1)
+            #expect(longReads(database) == 1)
         }
     }
 

@@ -688,7 +688,7 @@ import Testing
                 let asValues = try await store.list(apps, in: a, q)
                 var inPlace: [StoredEntity] = []
                 var ids: [String] = []
-                try await store.list(apps, in: a, q) { row in
+                try await store.list(apps, in: a, q, restart: { inPlace.removeAll(); ids.removeAll() }) { row in
                     inPlace.append(row.entity)
                     ids.append(String(decoding: row.id, as: UTF8.self))
                 }
@@ -697,7 +697,7 @@ import Testing
                 #expect(asValues.allSatisfy { $0.sortKeys == [.text($0.id)] })
             }
             var displayName: [UInt8] = []
-            try await store.list(apps, in: a, query(after: "a", limit: 1)) { row in
+            try await store.list(apps, in: a, query(after: "a", limit: 1), restart: { displayName.removeAll() }) { row in
                 if case .text(let utf8) = row.column(apps.columnIndex("displayName")!) { displayName = Array(utf8) }
             }
             #expect(displayName == Array(#"Wé "quoted" \ 🎉"#.utf8))

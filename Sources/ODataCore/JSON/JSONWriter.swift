@@ -17,6 +17,21 @@ public struct JSONWriter: @unchecked Sendable {
     /// The bytes written so far.
     public var bytes: [UInt8] { withBytes { Array($0) } }
 
+    /// Where the writer stands, to come back to (`rewind(to:)`).
+    public struct Mark: Sendable {
+        fileprivate let count: Int
+        fileprivate let needsComma: Bool
+    }
+
+    public var mark: Mark { Mark(count: count, needsComma: needsComma) }
+
+    /// Forgets what was written after `mark` (a page whose read started over).
+    public mutating func rewind(to mark: Mark) {
+        precondition(mark.count <= count, "a mark past what was written")
+        count = mark.count
+        needsComma = mark.needsComma
+    }
+
     /// Calls `body` with the bytes written so far (valid only during the call).
     public func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         try body(UnsafeBufferPointer(start: storage.base, count: count))

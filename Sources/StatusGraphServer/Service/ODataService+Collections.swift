@@ -66,7 +66,15 @@ extension ODataService {
                 // and every request on every core shares it (its reference count, touched for each row,
                 // would bounce between the cores' caches).
                 var current: Unmanaged<EntityProjection>?
-                try await store.list(table, in: call.scope, lq) { row in
+                let start = items.mark
+                try await store.list(
+                    table, in: call.scope, lq,
+                    restart: {
+                        // The read starts over (it ran long): the page is written again from its first member.
+                        items.rewind(to: start)
+                        (written, more, lastKeys) = (0, false, [])
+                    }
+                ) { row in
                     guard written < pageLimit else { more = true; return }
                     if current?._withUnsafeGuaranteedRef({ $0.isType(row.type) }) != true {
                         project(String(decoding: row.type, as: UTF8.self))

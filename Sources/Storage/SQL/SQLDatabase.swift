@@ -5,8 +5,11 @@ public protocol SQLDatabase: Sendable {
     /// Runs a query on a reader; rows as values in select-list order.
     func query(_ statement: SQLStatement) async throws -> [[SQLValue]]
     /// Runs a query on a reader, handing each row to `body` as it is read (its cells valid only during
-    /// the call): a page written from rows in place allocates nothing per value.
-    func query(_ statement: SQLStatement, each body: (SQLRow) throws -> Void) async throws
+    /// the call): a page written from rows in place allocates nothing per value. A backend may start a
+    /// read over (SQLite moves one that runs long off the request's thread): it then calls `restart`
+    /// before it hands out the rows again from the first, and the caller forgets those it was handed.
+    /// Without `restart` (nil), a read that has handed out a row runs on to its end where it is.
+    func query(_ statement: SQLStatement, restart: (() -> Void)?, each body: (SQLRow) throws -> Void) async throws
     /// Runs a write, durable when it returns; the rows it returns (RETURNING) and how many rows it changed.
     func write(_ statement: SQLStatement) async throws -> (rows: [[SQLValue]], changes: Int)
     /// How many inserts into one table run at once before further ones wait and are combined into
@@ -43,8 +46,13 @@ extension SQLDatabase {
         try await body()
     }
 
-    /// For a driver that hands out rows as values: each row viewed as cells.
-    public func query(_ statement: SQLStatement, each body: (SQLRow) throws -> Void) async throws {
+    /// For a driver that hands out rows as values: each row viewed as cells (never started over).
+    public func query(_ statement: SQLStatement, restart: (() -> Void)?, each body: (SQLRow) throws -> Void) async throws {
         for values in try await query(statement) { try SQLRow.withRow(values, body) }
+    }
+
+    /// A read whose rows, once handed out, are not handed out again (see `query(_:restart:each:)`).
+    public func query(_ statement: SQLStatement, each body: (SQLRow) throws -> Void) async throws {
+        try await query(statement, restart: nil, each: body)
     }
 }
