@@ -19,8 +19,9 @@ import Synchronization
 /// with it. A read of more than `longestPrepared` bytes of SQL (a `$filter` near the node limit is up
 /// to 30 KB) is neither prepared nor followed: each would hold its text here and its plan in every
 /// PostgreSQL session that prepared it. Statements followed are bounded by count (`tracked`) and by
-/// the bytes of their text (`trackedBytes`). Only reads (`SELECT`, `WITH`) are prepared: a write's answer needs the command's row count,
-/// which PostgresNIO's execution of a prepared statement does not return. A read PostgreSQL refuses to
+/// the bytes of their text (`trackedBytes`). Only reads (`SELECT`, `WITH`) are prepared: a write's
+/// answer needs the command's row count, which PostgresNIO's execution of a prepared statement does
+/// not return. A read PostgreSQL refuses to
 /// prepare runs unnamed from then on.
 final class PreparedStatements: Sendable {
     /// How a read runs on a connection.

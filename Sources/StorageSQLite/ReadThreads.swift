@@ -9,9 +9,8 @@ final class ReadThreads: @unchecked Sendable {
     static let shared = ReadThreads(count: max(8, 4 * ProcessInfo.processInfo.activeProcessorCount))
 
     private let condition = NSCondition()
-    /// Jobs not yet taken, and the position of the next one (taken jobs are dropped in bulk).
+    /// Jobs not yet taken, the oldest first (as many as long reads waiting for a thread: few).
     private var jobs: [@Sendable () -> Void] = []
-    private var next = 0
 
     private init(count: Int) {
         for n in 0..<count {
@@ -55,16 +54,8 @@ final class ReadThreads: @unchecked Sendable {
     private func work() {
         while true {
             condition.lock()
-            while next == jobs.count { condition.wait() }
-            let job = jobs[next]
-            next += 1
-            if next == jobs.count {
-                jobs.removeAll(keepingCapacity: true)
-                next = 0
-            } else if next >= 1_024 {  // jobs keep coming: drop the taken ones now and then
-                jobs.removeFirst(next)
-                next = 0
-            }
+            while jobs.isEmpty { condition.wait() }
+            let job = jobs.removeFirst()
             condition.unlock()
             job()
         }

@@ -190,20 +190,16 @@ public final class SQLiteDatabase: SQLDatabase {
 
     /// `VACUUM INTO` the new file at `path` on a connection of its own: one read transaction, so the copy
     /// holds the database as it was when it began while writes go on (the log keeps what they change
-    /// meanwhile), compacted, with its indexes and the summary counts. It runs on a thread of its own:
-    /// a copy of a large store takes seconds, which would hold one of Swift's few cooperative threads.
+    /// meanwhile), compacted, with its indexes and the summary counts. It runs on `ReadThreads`: a copy
+    /// of a large store takes seconds, which would hold one of Swift's few cooperative threads.
     public func backup(into path: String) async throws {
         let connection = try await run { try readers.dedicated() }
         // A reader refuses to write (`query_only`); this one writes only the new file.
         try await run { try connection.execute("PRAGMA query_only = 0") }
         let statement = SQLStatement("VACUUM INTO ?", [.text(path)])
         try await run {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                Thread.detachNewThread {
-                    continuation.resume(with: Result {
-                        _ = try Self.fetch(try connection.statement(statement.sql), connection.handle, connection.bindings, statement)
-                    })
-                }
+            _ = try await ReadThreads.shared.run {
+                try Self.fetch(try connection.statement(statement.sql), connection.handle, connection.bindings, statement)
             }
         }
     }
