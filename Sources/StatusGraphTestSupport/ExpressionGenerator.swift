@@ -14,7 +14,7 @@ public struct ExpressionGenerator {
 
     public static let texts = [
         "", "a", "A", "ab", "a b", " pad ", "PC-01", "pc-01", "%", "_x", "O'Brien", "ä", "Ä", "Ünïcode", "ünïcode", "日本",
-        "😀x", "ABC", "abc", "Z", "zz", "a%b", "x_y", "\ttab\n", "nb\u{00A0}", "\u{3000}ideo",
+        "😀x", "a😀b", "ABC", "abc", "Z", "zz", "a%b", "x_y", "\ttab\n", "nb\u{00A0}", "\u{3000}ideo",
     ]
     public static let pieces = texts + ["b", "PC", "-0", "'", "ï", "c", "😀", " "]
     public static let textProperties = ["deviceName", "userName", "osVersion", "deviceId"]

@@ -216,6 +216,9 @@ public struct QueryOracle {
         }
     }
 
+    /// The UTF-16 code units of a text.
+    private static func units(_ s: ArraySlice<UInt32>) -> Int64 { s.reduce(0) { $0 + ($1 > 0xFFFF ? 2 : 1) } }
+
     private func call(_ f: FunctionName, _ args: [Value?]) -> Value? {
         let t = DateTimeOffset.ticksPerSecond
         switch f {
@@ -233,20 +236,31 @@ public struct QueryOracle {
             func white(_ c: UInt32) -> Bool { Unicode.Scalar(c)!.properties.isWhitespace }
             guard let first = s.firstIndex(where: { !white($0) }), let last = s.lastIndex(where: { !white($0) }) else { return .text([]) }
             return .text(Array(s[first...last]))
-        case (.length, .text(let s)): return .integer(Int64(s.count))
+        // .NET counts text in UTF-16 code units: a character beyond U+FFFF counts twice.
+        case (.length, .text(let s)): return .integer(Self.units(s[...]))
         case (.concat, .text(let s)):
             guard case .text(let u) = args[1]! else { break }
             return .text(s + u)
         case (.indexof, .text(let s)):
             guard case .text(let u) = args[1]! else { break }
             if u.isEmpty { return .integer(0) }
-            return .integer(Int64(s.indices.first { s[$0...].starts(with: u) } ?? -1))
+            return .integer(s.indices.first { s[$0...].starts(with: u) }.map { Self.units(s[..<$0]) } ?? -1)
         case (.substring, .text(let s)):
             guard case .integer(let start) = args[1]! else { break }
-            let from = Int(clamping: max(start, 0))
-            var rest = Array(s.dropFirst(from))
-            if args.count > 2, case .integer(let length) = args[2]! { rest = Array(rest.prefix(Int(clamping: max(length, 0)))) }
-            return .text(rest)
+            var stop = Int64.max
+            if args.count > 2 {
+                guard case .integer(let length) = args[2]! else { break }
+                stop = max(start, 0).addingReportingOverflow(max(length, 0)).overflow ? .max : max(start, 0) + max(length, 0)
+            }
+            // Unit by unit; a character cut in two leaves U+FFFD for the half taken (.NET keeps a lone surrogate).
+            var taken: [UInt32] = []
+            var at: Int64 = 0
+            for c in s where at < stop {
+                let width: Int64 = c > 0xFFFF ? 2 : 1
+                if at >= max(start, 0) && at + width <= stop { taken.append(c) } else if at + width > max(start, 0) && max(start, 0) < stop { taken.append(0xFFFD) }
+                at += width
+            }
+            return .text(taken)
         case (.year, .ticks(let ticks)), (.month, .ticks(let ticks)), (.day, .ticks(let ticks)), (.hour, .ticks(let ticks)),
             (.minute, .ticks(let ticks)), (.second, .ticks(let ticks)), (.date, .ticks(let ticks)):
             // Taken from the instant's canonical text (`yyyy-MM-ddTHH:mm:ss…Z`, as answers write it).

@@ -30,6 +30,7 @@ enum SQLiteSettings {
         let exclusive = statusgraph_sqlite_open_files_exclusively() == SQLITE_OK
         let cases = statusgraph_sqlite_replace_case_mapping(SQLiteCaseMapping.lower, SQLiteCaseMapping.upper) == SQLITE_OK
         let numbers = statusgraph_sqlite_add_checked_numbers() == SQLITE_OK
-        return spill && exclusive && cases && numbers
+        let text = statusgraph_sqlite_add_text_functions() == SQLITE_OK
+        return spill && exclusive && cases && numbers && text
     }()
 }

@@ -31,4 +31,10 @@ int statusgraph_sqlite_replace_case_mapping(statusgraph_sqlite_function lower, s
 /// result code.
 int statusgraph_sqlite_add_checked_numbers(void);
 
+/// Adds to every connection opened after it the functions that count text in UTF-16 code units, as .NET
+/// (and so Graph's `length`, `indexof` and `substring`) counts it: `statusgraph_length(text)`,
+/// `statusgraph_indexof(text, part)` and `statusgraph_substring(text, start[, length])`. Returns
+/// SQLite's result code.
+int statusgraph_sqlite_add_text_functions(void);
+
 #endif

@@ -88,6 +88,48 @@ public struct PostgresDialect: SQLDialect {
                 + "END IF; "
                 + function("statusgraph_lower", "lower") + function("statusgraph_upper", "upper")
                 + "END $statusgraph$"
+        ] + textFunctions
+    }
+
+    /// Text counted in UTF-16 code units, as .NET counts it (`SQLDialect.functions`); PostgreSQL's
+    /// `length`, `strpos` and `substr` count characters. A character beyond U+FFFF takes 4 bytes in
+    /// UTF-8, 3 more than it counts as characters: a text whose bytes outnumber its characters by less
+    /// than 3 has none, and is counted by PostgreSQL's own functions (SQL functions, inlined into the
+    /// statements that call them). `statusgraph_substring_units` walks the others character by character.
+    /// `substr` takes `integer`s (and refuses a negative length): its bounds are clamped to them.
+    var textFunctions: [String] {
+        let simple = "octet_length($1) - length($1) < 3"
+        let clamped = { (n: String) in "CAST(LEAST(GREATEST(\(n), 0), 2147483646) AS integer)" }
+        func sql(_ signature: String, _ returns: String, _ body: String) -> String {
+            "CREATE OR REPLACE FUNCTION \(signature) RETURNS \(returns) LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $statusgraph$SELECT \(body)$statusgraph$"
+        }
+        return [
+            sql(
+                "statusgraph_length(text)", "integer",
+                "CASE WHEN \(simple) THEN length($1) ELSE length($1) + length(regexp_replace($1, '[^\\U00010000-\\U0010FFFF]', '', 'g')) END"),
+            sql(
+                "statusgraph_indexof(text, text)", "integer",
+                "CASE WHEN strpos($1, $2) = 0 THEN -1 ELSE statusgraph_length(left($1, strpos($1, $2) - 1)) END"),
+            "CREATE OR REPLACE FUNCTION statusgraph_substring_units(whole text, first bigint, count bigint) RETURNS text "
+                + "LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $statusgraph$ DECLARE "
+                + "stop bigint; at bigint := 0; width int; c text; taken text := ''; BEGIN "
+                + "IF whole IS NULL OR first IS NULL THEN RETURN NULL; END IF; "
+                + "first := GREATEST(first, 0); "
+                + "stop := CASE WHEN count IS NULL THEN 9223372036854775807 ELSE first + LEAST(GREATEST(count, 0), 9223372036854775807 - first) END; "
+                + "FOREACH c IN ARRAY string_to_array(whole, NULL) LOOP "
+                + "EXIT WHEN at >= stop; "
+                + "width := CASE WHEN ascii(c) > 65535 THEN 2 ELSE 1 END; "
+                + "IF at >= first AND at + width <= stop THEN taken := taken || c; "
+                + "ELSIF at + width > first AND first < stop THEN taken := taken || chr(65533); END IF; "
+                + "at := at + width; "
+                + "END LOOP; RETURN taken; END $statusgraph$",
+            sql(
+                "statusgraph_substring(text, bigint)", "text",
+                "CASE WHEN \(simple) THEN substr($1, \(clamped("$2")) + 1) ELSE statusgraph_substring_units($1, $2, NULL) END"),
+            sql(
+                "statusgraph_substring(text, bigint, bigint)", "text",
+                "CASE WHEN $3 IS NULL THEN NULL WHEN \(simple) THEN substr($1, \(clamped("$2")) + 1, \(clamped("$3"))) "
+                    + "ELSE statusgraph_substring_units($1, $2, $3) END"),
         ]
     }
 
@@ -96,17 +138,10 @@ public struct PostgresDialect: SQLDialect {
     public func realRemainder(_ a: String, _ b: String) -> String {
         "CAST(mod(CAST(\(a) AS numeric), CAST(NULLIF(\(b), 0) AS numeric)) AS double precision)"
     }
-    public func indexOf(_ a: String, _ b: String) -> String { "(strpos(\(a), \(b)) - 1)" }
     public func trim(_ text: String, _ characters: String) -> String { "btrim(\(text), \(characters))" }
     /// PostgreSQL fails arithmetic out of range by itself (SQLSTATE 22003).
     public func checkedNumber(_ arithmetic: String, integer: Bool) -> String { arithmetic }
     public func nullSafeEqual(_ a: String, _ b: String) -> String { "(\(a) IS NOT DISTINCT FROM \(b))" }
-
-    /// PostgreSQL's `substr` takes `integer`s (and refuses a negative length): bounds are clamped to them.
-    public func substring(_ text: String, from start: String, length: String?) -> String {
-        func clamped(_ n: String) -> String { "CAST(LEAST(GREATEST(\(n), 0), 2147483646) AS integer)" }
-        return "substr(\(text), \(clamped(start)) + 1" + (length.map { ", \(clamped($0)))" } ?? ")")
-    }
 
     public func datePart(_ part: DatePart, seconds: String) -> String {
         "CAST(EXTRACT(\(part.rawValue.uppercased()) FROM to_timestamp(\(seconds)) AT TIME ZONE 'UTC') AS integer)"

@@ -41,13 +41,13 @@ public protocol SQLDialect: Sendable {
     func lower(_ text: String) -> String
     func upper(_ text: String) -> String
     /// Statements that make the functions this dialect's SQL calls, run at every start before the tables
-    /// are made (none where they are registered on each connection instead, as on SQLite).
+    /// are made (none where they are registered on each connection instead, as on SQLite). Every backend
+    /// has the functions that count text in UTF-16 code units, as .NET counts it (`ExpressionTranslator`
+    /// calls them by name): `statusgraph_length(text)`; `statusgraph_indexof(text, part)`, the 0-based
+    /// position of `part`, or -1; `statusgraph_substring(text, start[, length])`, from the 0-based
+    /// `start` to the end or `length` units on, a negative `start` or `length` counted as 0, and U+FFFD
+    /// for the half taken of a character cut in two.
     var functions: [String] { get }
-    /// The 0-based position of `b` in `a`, or -1.
-    func indexOf(_ a: String, _ b: String) -> String
-    /// `text` from the 0-based position `start` on (`length` characters, or to the end), as OData's
-    /// `substring`; a negative position or length counts as 0.
-    func substring(_ text: String, from start: String, length: String?) -> String
     /// A part of the UTC time `seconds` after 1970 (whole seconds), as an integer.
     func datePart(_ part: DatePart, seconds: String) -> String
     /// The UTC date of `seconds` after 1970 as `YYYY-MM-DD` text (an Edm.Date's canonical form).

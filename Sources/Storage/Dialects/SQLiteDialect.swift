@@ -11,7 +11,8 @@ public struct SQLiteDialect: SQLDialect {
     /// SQLite compares text by its bytes (BINARY) unless told otherwise.
     public var textType: String { "TEXT" }
 
-    /// `lower` and `upper` are replaced on every connection (`SQLiteSettings`, `SQLiteCaseMapping`).
+    /// `lower` and `upper` are replaced on every connection, and the functions that count text in UTF-16
+    /// units added to it (`SQLiteSettings`, `SQLiteCaseMapping`, `CSQLiteSettings`).
     public var functions: [String] { [] }
 
     public func columnType(_ kind: ColumnKind) -> String {
@@ -51,16 +52,11 @@ public struct SQLiteDialect: SQLDialect {
     public func contains(_ a: String, _ b: String) -> String { "instr(\(a), \(b)) > 0" }
     /// SQLite's `%` makes both sides integers first: the quotient is truncated instead (CAST rounds toward 0).
     public func realRemainder(_ a: String, _ b: String) -> String { "(\(a) - \(b) * CAST(\(a) / NULLIF(\(b), 0) AS INTEGER))" }
-    public func indexOf(_ a: String, _ b: String) -> String { "(instr(\(a), \(b)) - 1)" }
     public func trim(_ text: String, _ characters: String) -> String { "trim(\(text), \(characters))" }
     public func checkedNumber(_ arithmetic: String, integer: Bool) -> String {
         "statusgraph_checked_number(\(arithmetic), \(integer ? 1 : 0))"
     }
     public func nullSafeEqual(_ a: String, _ b: String) -> String { "(\(a) IS \(b))" }
-
-    public func substring(_ text: String, from start: String, length: String?) -> String {
-        "substr(\(text), max(\(start), 0) + 1" + (length.map { ", max(\($0), 0))" } ?? ")")
-    }
 
     public func datePart(_ part: DatePart, seconds: String) -> String {
         let format: String

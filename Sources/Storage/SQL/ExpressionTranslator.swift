@@ -220,13 +220,14 @@ public struct ExpressionTranslator {
             case .trim:
                 // Whitespace as .NET's `String.Trim` removes it (Unicode's White_Space), not spaces alone.
                 return combine(try value(args[0]), .bind(.text(Self.whitespace))) { dialect.trim($0, $1) }
-            case .length: return "length(" + (try value(args[0])) + ")"
+            // In UTF-16 code units, as .NET counts text, by functions every backend has (`SQLDialect.functions`).
+            case .length: return "statusgraph_length(" + (try value(args[0])) + ")"
             case .concat: return "(" + (try value(args[0])) + " || " + (try value(args[1])) + ")"
-            case .indexof: return combine(try value(args[0]), try value(args[1])) { dialect.indexOf($0, $1) }
+            case .indexof: return combine(try value(args[0]), try value(args[1])) { "statusgraph_indexof(\($0), \($1))" }
             case .substring:
                 var parts = [try value(args[0]), try value(args[1])]
                 if args.count > 2 { parts.append(try value(args[2])) }
-                return combine(parts) { dialect.substring($0[0], from: $0[1], length: $0.count > 2 ? $0[2] : nil) }
+                return combine(parts) { "statusgraph_substring(" + $0.joined(separator: ", ") + ")" }
             case .contains, .startswith, .endswith: return "(" + (try predicate(e)) + ")"
             case .year, .month, .day, .hour, .minute, .second:
                 let part = DatePart(rawValue: f.rawValue)!  // named alike
