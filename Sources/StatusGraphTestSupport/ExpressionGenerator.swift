@@ -56,7 +56,10 @@ public struct ExpressionGenerator {
         case 0: return "tolower(\(text(depth - 1)))"
         case 1: return "toupper(\(text(depth - 1)))"
         case 2: return "trim(\(text(depth - 1)))"
-        case 3: return "substring(\(text(depth - 1)),\(int(-1...4))" + (chance(0.5) ? ",\(int(-1...3)))" : ")")
+        case 3:
+            // A bound is now and then an expression, which may be null (`length` of a null property).
+            func bound(_ range: ClosedRange<Int>) -> String { chance(0.15) ? "length(\(pick(Self.textProperties)))" : String(int(range)) }
+            return "substring(\(text(depth - 1)),\(bound(-1...4))" + (chance(0.5) ? ",\(bound(-1...3)))" : ")")
         case 4: return chance(0.5) ? "concat(\(text(depth - 1)),\(Self.quoted(pick(Self.pieces))))" : "concat(\(Self.quoted(pick(Self.pieces))),\(text(depth - 1)))"
         default: return "concat(\(text(depth - 1)),\(text(depth - 1)))"
         }

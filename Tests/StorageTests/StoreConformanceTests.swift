@@ -143,6 +143,9 @@ import Testing
                 ("substring(deviceName, -3, 1) eq 'a'", ["a😀b", "ab"]), ("substring(deviceName, 9) eq ''", names),
                 ("substring(deviceName, 1, -2) eq ''", names), ("substring(deviceName, 0, 9223372036854775807) eq 'a😀b'", ["a😀b"]),
                 ("substring(deviceName, 9223372036854775807, 9223372036854775807) eq ''", names),
+                // A null bound makes the whole null (PostgreSQL's GREATEST, clamping it, took a null start as 0).
+                ("substring(deviceName, length(userName)) eq null", names), ("substring(deviceName, 0, length(userName)) eq null", names),
+                ("length(userName) eq null and indexof(userName, 'a') eq null", names),
             ] {
                 var q = query()
                 q.filter = try ExpressionBinder(model: model, type: type).bindFilter(ExpressionParser.parseFilter(filter))

@@ -96,7 +96,8 @@ public struct PostgresDialect: SQLDialect {
     /// UTF-8, 3 more than it counts as characters: a text whose bytes outnumber its characters by less
     /// than 3 has none, and is counted by PostgreSQL's own functions (SQL functions, inlined into the
     /// statements that call them). `statusgraph_substring_units` walks the others character by character.
-    /// `substr` takes `integer`s (and refuses a negative length): its bounds are clamped to them.
+    /// `substr` takes `integer`s (and refuses a negative length): its bounds are clamped to them, a null
+    /// one first answered (`GREATEST` passes over nulls: a null start was taken as 0).
     var textFunctions: [String] {
         let simple = "octet_length($1) - length($1) < 3"
         let clamped = { (n: String) in "CAST(LEAST(GREATEST(\(n), 0), 2147483646) AS integer)" }
@@ -125,10 +126,10 @@ public struct PostgresDialect: SQLDialect {
                 + "END LOOP; RETURN taken; END $statusgraph$",
             sql(
                 "statusgraph_substring(text, bigint)", "text",
-                "CASE WHEN \(simple) THEN substr($1, \(clamped("$2")) + 1) ELSE statusgraph_substring_units($1, $2, NULL) END"),
+                "CASE WHEN $2 IS NULL THEN NULL WHEN \(simple) THEN substr($1, \(clamped("$2")) + 1) ELSE statusgraph_substring_units($1, $2, NULL) END"),
             sql(
                 "statusgraph_substring(text, bigint, bigint)", "text",
-                "CASE WHEN $3 IS NULL THEN NULL WHEN \(simple) THEN substr($1, \(clamped("$2")) + 1, \(clamped("$3"))) "
+                "CASE WHEN $2 IS NULL OR $3 IS NULL THEN NULL WHEN \(simple) THEN substr($1, \(clamped("$2")) + 1, \(clamped("$3"))) "
                     + "ELSE statusgraph_substring_units($1, $2, $3) END"),
         ]
     }
