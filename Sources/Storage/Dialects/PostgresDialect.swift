@@ -110,7 +110,7 @@ public struct PostgresDialect: SQLDialect {
                 "CASE WHEN \(simple) THEN length($1) ELSE length($1) + length(regexp_replace($1, '[^\\U00010000-\\U0010FFFF]', '', 'g')) END"),
             sql(
                 "statusgraph_indexof(text, text)", "integer",
-                "CASE WHEN strpos($1, $2) = 0 THEN -1 ELSE statusgraph_length(left($1, strpos($1, $2) - 1)) END"),
+                "CASE WHEN \(simple) THEN strpos($1, $2) - 1 WHEN strpos($1, $2) = 0 THEN -1 ELSE statusgraph_length(left($1, strpos($1, $2) - 1)) END"),
             "CREATE OR REPLACE FUNCTION statusgraph_substring_units(whole text, first bigint, count bigint) RETURNS text "
                 + "LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $statusgraph$ DECLARE "
                 + "stop bigint; at bigint := 0; width int; c text; taken text := ''; BEGIN "
