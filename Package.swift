@@ -39,7 +39,8 @@ let package = Package(
         ),
         // The backend-neutral storage protocol, table layout and SQL translation.
         .target(name: "Storage", dependencies: ["ODataModel", "ODataCore"], swiftSettings: optimized),
-        // SQLite's process-wide settings that only C can make (`sqlite3_config` is variadic).
+        // SQLite's process-wide settings that only C can make (`sqlite3_config` is variadic), and the SQL
+        // functions every connection gets: case mapping's hook, checked arithmetic, text in UTF-16 units.
         .target(name: "CSQLiteSettings", linkerSettings: [.linkedLibrary("sqlite3")]),
         // The embedded default backend.
         .target(
