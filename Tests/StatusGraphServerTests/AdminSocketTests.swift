@@ -26,7 +26,7 @@ import Testing
 
     @Test func itAnswersTheExportAndNothingElse() async throws {
         try await withDataDirectory { dir in
-            let (opened, apps) = try await storeWithAnApp(dir)
+            let (opened, _) = try await storeWithAnApp(dir)
             var exported: [UInt8] = []
             try await StoreExport.run(opened.store) { exported += $0 }
             let expected = exported
