@@ -27,6 +27,15 @@ extension PostgresDatabase {
         }
     }
 
+    /// The message PostgreSQL sent with the error, if it sent one.
+    static func serverMessage(_ error: any Error) -> String? {
+        switch error {
+        case let error as PSQLError: return error.serverInfo?[.message]
+        case PostgresError.server(let message) as PostgresError: return message.fields[.message]
+        default: return nil
+        }
+    }
+
     /// The connection was lost, or PostgreSQL is shutting it down (an administrator, a restart): the
     /// statement may run again on another connection if it is a read.
     static func isConnectionLoss(_ error: any Error) -> Bool {

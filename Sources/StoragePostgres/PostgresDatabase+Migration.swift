@@ -9,10 +9,18 @@ extension PostgresDatabase {
     public func migrate(_ plan: SchemaPlan) async throws {
         // PostgreSQL answers within the usual timeout, or the start fails saying so; the migration itself
         // may take longer (a recount, or indexes rebuilt, on a large store), up to `migrationTimeout`.
-        let setting = try await withConnection(timedOut: "cannot reach PostgreSQL at \(displayURL): no answer within \(timeout)") { connection in
-            try await self.unnamed(Self.statementTimeoutSetting, on: connection).rows.map(Self.values)
+        let settings = try await withConnection(timedOut: "cannot reach PostgreSQL at \(displayURL): no answer within \(timeout)") { connection in
+            try await self.unnamed(Self.settings, on: connection).rows.map(Self.values)
         }
-        if case .integer(let milliseconds)? = setting.first?.first { noteStatementTimeout(Int(milliseconds)) }
+        if case .text(let encoding)? = settings.first?[1], encoding != "UTF8" {
+            throw StorageError(
+                .unavailable,
+                """
+                the database at \(displayURL) is encoded in \(encoding): StatusGraph keeps text as Unicode, and needs a \
+                database encoded in UTF8 (CREATE DATABASE … ENCODING 'UTF8' TEMPLATE template0)
+                """)
+        }
+        if case .integer(let milliseconds)? = settings.first?[0] { noteStatementTimeout(Int(milliseconds)) }
         try await withConnection(
             timedOut: "migrating PostgreSQL at \(displayURL) did not finish within \(migrationTimeout) (--db-migration-timeout)",
             within: migrationTimeout
@@ -20,7 +28,10 @@ extension PostgresDatabase {
             do {
                 try await self.transaction(on: connection) { run in try await self.migrate(plan, run: run) }
             } catch where Self.isDatabaseError(error) {
-                throw self.translate(error, context: "migrating \(self.displayURL)")
+                let translated = self.translate(error, context: "migrating \(self.displayURL)")
+                // Said at the start to whoever runs it, not to a client: PostgreSQL's own words.
+                guard translated.code == .internalError, let message = Self.serverMessage(error) else { throw translated }
+                throw StorageError(.internalError, "migrating \(self.displayURL) failed: \(message) (SQLSTATE \(Self.sqlState(error) ?? "?"))", underlying: error)
             }
         }
     }
@@ -107,8 +118,12 @@ extension PostgresDatabase {
         _ = try await run("COMMIT")
     }
 
-    /// PostgreSQL's `statement_timeout` for the connections' role and database, in milliseconds.
-    private static let statementTimeoutSetting = SQLStatement("SELECT setting::bigint FROM pg_settings WHERE name = 'statement_timeout'", [])
+    /// PostgreSQL's `statement_timeout` for the connections' role and database, in milliseconds, and the
+    /// database's encoding. In another than UTF8, text would be kept as the bytes the server was sent, in
+    /// its own encoding (`LATIN1`: `length('Ä')` 2, case mapped wrongly) or not at all (a character it
+    /// has not).
+    private static let settings = SQLStatement(
+        "SELECT (SELECT setting::bigint FROM pg_settings WHERE name = 'statement_timeout'), current_setting('server_encoding')", [])
 
     /// Keeps PostgreSQL's `statement_timeout` for messages, and says at the start when there is none: a
     /// read abandoned at `timeout` (its connection closed) then runs on in PostgreSQL until it ends, as

@@ -91,6 +91,28 @@ import Testing
         }
     }
 
+    /// A PostgreSQL database in another encoding than UTF8 is refused at the start, saying why: it would
+    /// keep text as the bytes it was sent, in its own encoding (`length('Ä')` 2 in LATIN1).
+    @Test(arguments: ["LATIN1", "SQL_ASCII"])
+    func aDatabaseNotInUTF8IsRefused(_ encoding: String) async throws {
+        guard TestBackend.available.contains(.postgres) else { return }
+        let error = await #expect(throws: StorageError.self) {
+            try await TestBackend.postgres.withStore(databaseOptions: "TEMPLATE template0 ENCODING '\(encoding)' LC_COLLATE 'C' LC_CTYPE 'C'") { _ in }
+        }
+        #expect(error?.message.contains("is encoded in \(encoding): StatusGraph keeps text as Unicode") == true, "\(String(describing: error))")
+    }
+
+    /// A start whose migration PostgreSQL refuses says what PostgreSQL said (it said "PostgreSQL failed
+    /// (42P13)"): here a function of the server's name made before it, with another return type.
+    @Test func aMigrationPostgreSQLRefusesSaysItsWords() async throws {
+        guard TestBackend.available.contains(.postgres) else { return }
+        try await TestBackend.withPostgresStore { opened in
+            try await opened.client!.query("CREATE FUNCTION statusgraph_length(text) RETURNS bigint LANGUAGE sql AS 'SELECT 1::bigint'")
+            let error = await #expect(throws: StorageError.self) { try await opened.store.prepare() }
+            #expect(error?.message.contains("failed: cannot change return type of existing function (SQLSTATE 42P13)") == true, "\(String(describing: error))")
+        }
+    }
+
     func expectUnicodeCaseMapping(_ store: any EntityStore, _ backend: TestBackend) async throws {
         try await store.insert(apps, in: Scope(tenant: "t", parents: []), row(apps, id: "app", type: "iosLobApp"))
         for (i, name) in ["Ünïcode", "ünïcode", "ß", "ǅ", "ALPHA", "Straße"].enumerated() {
