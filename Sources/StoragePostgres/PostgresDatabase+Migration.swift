@@ -20,6 +20,16 @@ extension PostgresDatabase {
                 database encoded in UTF8 (CREATE DATABASE … ENCODING 'UTF8' TEMPLATE template0)
                 """)
         }
+        // PostgresNIO sends UTF-8 without naming it: a role or database set to another client encoding would
+        // have PostgreSQL convert it from that one.
+        if case .text(let encoding)? = settings.first?[2], encoding != "UTF8" {
+            throw StorageError(
+                .unavailable,
+                """
+                PostgreSQL at \(displayURL) takes text from its clients in \(encoding) (client_encoding): StatusGraph \
+                sends UTF-8 (ALTER ROLE … SET client_encoding = 'UTF8', or RESET it)
+                """)
+        }
         if case .integer(let milliseconds)? = settings.first?[0] { noteStatementTimeout(Int(milliseconds)) }
         try await withConnection(
             timedOut: "migrating PostgreSQL at \(displayURL) did not finish within \(migrationTimeout) (--db-migration-timeout)",
@@ -118,12 +128,13 @@ extension PostgresDatabase {
         _ = try await run("COMMIT")
     }
 
-    /// PostgreSQL's `statement_timeout` for the connections' role and database, in milliseconds, and the
-    /// database's encoding. In another than UTF8, text would be kept as the bytes the server was sent, in
+    /// PostgreSQL's `statement_timeout` for the connections' role and database, in milliseconds, the
+    /// database's encoding and the one it takes text in from clients. In another than UTF8, text would be kept as the bytes the server was sent, in
     /// its own encoding (`LATIN1`: `length('Ä')` 2, case mapped wrongly) or not at all (a character it
     /// has not).
     private static let settings = SQLStatement(
-        "SELECT (SELECT setting::bigint FROM pg_settings WHERE name = 'statement_timeout'), current_setting('server_encoding')", [])
+        "SELECT (SELECT setting::bigint FROM pg_settings WHERE name = 'statement_timeout'), current_setting('server_encoding'), "
+            + "current_setting('client_encoding')", [])
 
     /// Keeps PostgreSQL's `statement_timeout` for messages, and says at the start when there is none: a
     /// read abandoned at `timeout` (its connection closed) then runs on in PostgreSQL until it ends, as

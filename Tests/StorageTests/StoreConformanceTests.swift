@@ -102,6 +102,18 @@ import Testing
         #expect(error?.message.contains("is encoded in \(encoding): StatusGraph keeps text as Unicode") == true, "\(String(describing: error))")
     }
 
+    /// So is a UTF8 database set to take text in another encoding from its clients: PostgresNIO sends UTF-8.
+    @Test func aClientEncodingNotUTF8IsRefused() async throws {
+        guard TestBackend.available.contains(.postgres) else { return }
+        let key = UUID().uuidString
+        try await TestBackend.postgresDatabase(key: key, settings: ["client_encoding": "LATIN1"])
+        let opened = try await TestBackend.postgres.open(key: key)
+        let error = await #expect(throws: StorageError.self) { try await opened.store.prepare() }
+        #expect(error?.message.contains("takes text from its clients in LATIN1 (client_encoding)") == true, "\(String(describing: error))")
+        try await opened.close()
+        await TestBackend.postgres.drop(key: key)
+    }
+
     /// A start whose migration PostgreSQL refuses says what PostgreSQL said (it said "PostgreSQL failed
     /// (42P13)"): here a function of the server's name made before it, with another return type.
     @Test func aMigrationPostgreSQLRefusesSaysItsWords() async throws {
