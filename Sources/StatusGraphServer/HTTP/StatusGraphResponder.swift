@@ -196,10 +196,19 @@ public struct StatusGraphResponder: HTTPResponder {
         let query = request.uri.query.map { Substring($0) }
         let serviceRequest = ServiceRequest(
             method: method, version: version, path: path.dropFirst(prefix.count), query: query, body: body,
-            contentType: request.headers.first(.contentType),
+            contentType: request.headers.first(.contentType), accept: Self.accept(request.headers),
             preferences: Preferences(parsing: request.headers.lazy.filter { $0.name == Self.prefer }.map(\.value)),
             baseURL: baseURL(request), identity: identity)
         return await service.handle(serviceRequest)
+    }
+
+    /// The `Accept` header's values, several fields joined by commas as one (RFC 9110 §5.3).
+    static func accept(_ headers: HTTPFields) -> String? {
+        guard let first = headers.first(.accept) else { return nil }
+        var values = headers[values: .accept]
+        guard values.count > 1 else { return first }
+        values.removeAll { $0.isEmpty }
+        return values.joined(separator: ", ")
     }
 
     /// `/_statusgraph/faults` (with `--allow-faults`): the caller's fault rules (`ODataService.faultRules`).

@@ -14,6 +14,7 @@ extension ODataService {
         let method: ServiceRequest.Method
         let url: String
         let contentType: String?
+        let accept: String?
         let prefer: String?
         let body: JSONValue?
         /// The keys of the parts this one waits for, and the ids as written (for messages).
@@ -214,7 +215,7 @@ extension ODataService {
         let path = mark.map { url[..<$0] } ?? url
         return ServiceRequest(
             method: part.method, version: outer.version, path: path, query: query,
-            contentType: part.contentType, preferences: part.prefer.map { Preferences(parsing: [$0]) } ?? Preferences(),
+            contentType: part.contentType, accept: part.accept, preferences: part.prefer.map { Preferences(parsing: [$0]) } ?? Preferences(),
             baseURL: outer.baseURL, identity: outer.identity, parsedBody: part.body)
     }
 
@@ -248,6 +249,7 @@ extension ODataService {
                     target: "requests[\(i)].url")
             }
             var contentType: String?
+            var accept: String?
             var prefer: String?
             if let h = o["headers"] {
                 guard case .object(let ho) = h else { throw ODataError.badRequest("The headers of batch request '\(id)' must be an object.") }
@@ -256,6 +258,7 @@ extension ODataService {
                     switch name.lowercased() {
                     case "content-type": contentType = contentType ?? v
                     case "prefer": prefer = prefer ?? v
+                    case "accept": accept = accept ?? v
                     default: break
                     }
                 }
@@ -274,7 +277,7 @@ extension ODataService {
             }
             parts.append(
                 BatchPart(
-                    id: id, key: key, method: method, url: url, contentType: contentType, prefer: prefer, body: body,
+                    id: id, key: key, method: method, url: url, contentType: contentType, accept: accept, prefer: prefer, body: body,
                     dependsOn: dependsOn.map { $0.lowercased() }, dependsOnAsWritten: dependsOn))
         }
         for part in parts {

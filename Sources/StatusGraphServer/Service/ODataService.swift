@@ -75,10 +75,17 @@ public struct ODataService: Sendable {
         guard let version = versions[r.version] else { throw ODataError.badRequest("Invalid version: '\(r.version)'.") }
         let segments = try PathParser.parse(r.path)
         switch (segments.first?.name, segments.count, r.method) {
-        case (nil, _, .get): return serviceDocument(r, version)
+        case (nil, _, .get):
+            try checkAccepted(r, .json)
+            return serviceDocument(r, version)
+        // CSDL is XML whatever a client asks (Graph has no JSON CSDL).
         case ("$metadata", 1, .get): return ServiceResponse(status: 200, body: .document(version.csdl, contentType: "application/xml;charset=utf-8"))
-        case ("$openapi", 1, .get): return ServiceResponse(status: 200, body: .document(version.openAPI.text(serverURL: r.baseURL), contentType: "application/json;charset=utf-8"))
-        case ("$batch", 1, .post): return try await batch(r)
+        case ("$openapi", 1, .get):
+            try checkAccepted(r, .json)
+            return ServiceResponse(status: 200, body: .document(version.openAPI.text(serverURL: r.baseURL), contentType: "application/json;charset=utf-8"))
+        case ("$batch", 1, .post):
+            try checkAccepted(r, .json)
+            return try await batch(r)
         case ("$batch", 1, _):
             throw ODataError.methodNotAllowed(r.method.rawValue, path: "/\(r.version)\(r.path)", allowed: ["POST"])
         case ("$metadata", 1, _), ("$openapi", 1, _), (nil, _, _):
@@ -86,6 +93,10 @@ public struct ODataService: Sendable {
         default: break
         }
         let call = try bind(r, version, segments)
+        // `$format` has the last word where it is given (`QueryBinder` takes JSON only).
+        if call.options["$format"] == nil {
+            if case .count = call.path.target { try checkAccepted(r, .plainText) } else { try checkAccepted(r, .json) }
+        }
         switch (call.path.target, r.method) {
         case (.singleton, .get): return try await getSingleton(call)
         case (.singleton, .patch): return try await updateSingleton(call)
@@ -109,6 +120,13 @@ public struct ODataService: Sendable {
         default:
             throw ODataError.methodNotAllowed(r.method.rawValue, path: call.path.canonical, allowed: call.path.target.methods)
         }
+    }
+
+    /// Refuses, before anything is carried out, a request whose answer would have a body (any but a
+    /// DELETE, or a write with `Prefer: return=minimal`) in a format its `Accept` does not admit: 406.
+    func checkAccepted(_ r: ServiceRequest, _ mediaType: AcceptHeader.MediaType) throws(ODataError) {
+        guard let accept = r.accept, r.method == .get || (r.method != .delete && !r.preferMinimal) else { return }
+        guard AcceptHeader.admits(accept, mediaType) else { throw AcceptHeader.refusal(accept, answeredIn: mediaType) }
     }
 
     /// The call a request makes on a resource of the model: its path bound, its query options read, its

@@ -20,6 +20,8 @@ public final class ServiceRequest: Sendable {
     public let parsedBody: JSONValue?
     /// The `Content-Type` header, if any.
     public let contentType: String?
+    /// The `Accept` header's values (joined by commas), if any: the formats the client takes.
+    public let accept: String?
     /// What the client's `Prefer` header asks for.
     public let preferences: Preferences
     /// Whether the client sent `Prefer: return=minimal`.
@@ -32,7 +34,8 @@ public final class ServiceRequest: Sendable {
 
     public init(
         method: Method, version: String, path: Substring, query: Substring? = nil, body: [UInt8] = [],
-        contentType: String? = nil, preferences: Preferences = Preferences(), baseURL: String, identity: Identity, parsedBody: JSONValue? = nil
+        contentType: String? = nil, accept: String? = nil, preferences: Preferences = Preferences(), baseURL: String, identity: Identity,
+        parsedBody: JSONValue? = nil
     ) {
         self.parsedBody = parsedBody
         self.method = method
@@ -41,6 +44,7 @@ public final class ServiceRequest: Sendable {
         self.query = query
         self.body = body
         self.contentType = contentType
+        self.accept = accept
         self.preferences = preferences
         self.baseURL = baseURL
         self.identity = identity

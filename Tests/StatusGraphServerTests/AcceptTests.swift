@@ -1,0 +1,96 @@
+import HTTPTypes
+import Testing
+
+@testable import StatusGraphServer
+
+/// The `Accept` header: a request whose answer it admits no format of gets 406, as Graph answers,
+/// before anything is carried out.
+@Suite struct AcceptTests {
+    @Test(arguments: [
+        ("application/json", AcceptHeader.MediaType.json, true),
+        ("*/*", .json, true),
+        ("", .json, true),
+        ("APPLICATION/JSON", .json, true),
+        ("application/json;odata.metadata=minimal;odata.streaming=true", .json, true),
+        ("application/*", .json, true),
+        // A browser's.
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8", .json, true),
+        ("application/xml", .json, false),
+        ("text/html, application/xml;q=0.9", .json, false),
+        ("text/plain", .json, false),
+        // The most specific range decides: JSON refused by name, whatever */* says.
+        ("application/json;q=0, */*", .json, false),
+        ("application/*;q=0, application/json", .json, true),
+        ("*/*;q=0", .json, false),
+        ("application/json ; q=0.001", .json, true),
+        ("application/json;q=0.000", .json, false),
+        // What the Graph SDKs send for /$count.
+        ("text/plain;q=0.9", .plainText, true),
+        ("text/plain;q=0.9", .json, false),
+        ("text/*", .plainText, true),
+        ("application/json", .plainText, false),
+        // Not media ranges, or weights that are not numbers from 0 to 1: passed over.
+        ("garbage", .json, true),
+        ("*/json", .json, true),
+        ("application/json;q=abc", .json, true),
+        ("application/json;q=1.5, application/xml", .json, false),
+    ])
+    func rangesAdmitMediaTypes(_ header: String, _ mediaType: AcceptHeader.MediaType, _ admitted: Bool) {
+        #expect(AcceptHeader.admits(header, mediaType) == admitted, "\(header) \(mediaType)")
+    }
+
+    @Test func severalFieldsAreOneList() {
+        var headers = HTTPFields()
+        #expect(StatusGraphResponder.accept(headers) == nil)
+        headers.append(HTTPField(name: .accept, value: "application/xml"))
+        #expect(StatusGraphResponder.accept(headers) == "application/xml")
+        headers.append(HTTPField(name: .accept, value: "application/json;q=0.5"))
+        #expect(StatusGraphResponder.accept(headers) == "application/xml, application/json;q=0.5")
+    }
+
+    @Test func refusedBeforeAnythingIsDone() async throws {
+        try await withApp { client in
+            let apps = "/beta/deviceAppManagement/mobileApps"
+            let app = try await client.create(apps, Bodies.iosLobApp)
+            let statuses = "\(apps)/\(app)/deviceStatuses"
+            let status = #"{"deviceName":"PC","installState":"failed"}"#
+            let xml = ["Accept": "application/xml"]
+            for (method, path, body, headers, expected) in [
+                (HTTPRequest.Method.get, statuses, nil, xml, 406),
+                (.get, "/beta/deviceAppManagement", nil, xml, 406),
+                (.get, "/beta", nil, xml, 406),
+                (.get, "/beta/$openapi", nil, xml, 406),
+                (.get, "/beta/$metadata", nil, ["Accept": "application/json"], 200),  // CSDL is XML whatever is asked
+                (.get, "\(statuses)/$count", nil, ["Accept": "application/json"], 406),
+                (.get, "\(statuses)/$count", nil, ["Accept": "text/plain;q=0.9"], 200),
+                (.get, "\(statuses)?$format=json", nil, xml, 200),  // $format has the last word
+                (.get, statuses, nil, ["Accept": "application/json;odata.metadata=minimal"], 200),
+                (.get, statuses, nil, ["Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"], 200),
+                (.post, statuses, status, xml, 406),
+                (.post, statuses, status, ["Accept": "application/xml", "Prefer": "return=minimal"], 204),  // no body to write
+                (.post, "/beta/$batch", #"{"requests":[{"id":"1","method":"GET","url":"/deviceAppManagement"}]}"#, xml, 406),
+            ] {
+                let reply = try await client.send(method, path, json: body, headers: headers)
+                #expect(reply.status == expected, "\(method) \(path) \(headers): \(reply.text)")
+                if expected == 406 {
+                    #expect(reply.error["code"] as? String == "NotAcceptable")
+                    #expect(reply.errorMessage.contains("admits no format this resource is answered in"), "\(reply.errorMessage)")
+                }
+            }
+            // The refused POST created nothing; the one without a body to write did.
+            let count = try await client.send(.get, "\(statuses)/$count")
+            #expect(count.text == "1")
+            // A DELETE answers no body: carried out whatever Accept says.
+            let id = try await client.create(statuses, status)
+            #expect(try await client.send(.delete, "\(statuses)/\(id)", headers: xml).status == 204)
+            // A batch's request is refused by its own Accept, the batch answered.
+            let batch = try await client.send(
+                .post, "/beta/$batch",
+                json: #"{"requests":[{"id":"1","method":"GET","url":"/deviceAppManagement","headers":{"Accept":"application/xml"}},"#
+                    + #"{"id":"2","method":"GET","url":"/deviceAppManagement","headers":{"accept":"application/json"}}]}"#)
+            #expect(batch.status == 200)
+            let responses = batch.json["responses"] as? [[String: Any]] ?? []
+            #expect(Dictionary(uniqueKeysWithValues: responses.map { ($0["id"] as? String ?? "", $0["status"] as? Int ?? 0) }) == ["1": 406, "2": 200])
+        }
+    }
+}
