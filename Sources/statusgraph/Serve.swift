@@ -17,8 +17,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one).")
     var port = 8080
 
-    @Option(name: .customLong("data-dir"), help: "Directory for the SQLite database, the token signing key and other state.")
-    var dataDirectory = "./.statusgraph"
+    @Option(name: .customLong("data-dir"), help: "Directory for the SQLite database, the token signing key and other state (default: ./.statusgraph).")
+    var dataDirectoryOption: String?
+
+    @Flag(name: .customLong("in-memory"), help: ArgumentHelp(
+        "Keep everything in memory, for test suites: SQLite in a fresh directory on /dev/shm, removed when the server stops.",
+        discussion: "Nothing is kept from one run to the next (tokens minted against another data directory do not verify); a later start removes what a killed server left."))
+    var inMemory = false
 
     @Option(name: .customLong("public-url"), help: "Base URL clients reach the server at (default: from the Host header).")
     var publicURL: String?
@@ -72,6 +77,10 @@ struct Serve: AsyncParsableCommand {
         guard idleTimeout > 0, idleTimeout <= StorageOptions.longestTimeout else {
             throw ValidationError("--idle-timeout must be more than 0 and at most \(Int(StorageOptions.longestTimeout)) seconds")
         }
+        if inMemory {
+            guard dataDirectoryOption == nil else { throw ValidationError("--in-memory makes its own data directory: give it or --data-dir, not both") }
+            guard storage.database == nil else { throw ValidationError("--in-memory keeps the store in SQLite: give it or --database, not both") }
+        }
         guard tls == nil || tls == "auto" else { throw ValidationError("--tls takes 'auto'; give --tls-cert and --tls-key for your own certificate") }
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard tls == nil || tlsCertificate == nil else { throw ValidationError("give --tls auto or --tls-cert/--tls-key, not both") }
@@ -81,6 +90,9 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let memory = inMemory ? try InMemoryDirectory.make() : nil
+        defer { memory?.remove() }
+        let dataDirectory = memory?.path ?? dataDirectoryOption ?? "./.statusgraph"
         var config = ServerConfiguration()
         config.host = host
         config.port = port
@@ -126,7 +138,8 @@ struct Serve: AsyncParsableCommand {
         let host = self.host
         let hint = trustHint
         let scheme = config.tls == nil ? "http" : "https"
-        let where_ = backend.description
+        let where_ = memory.map { "SQLite in \(InMemoryDirectory.isMemory ? "memory" : "a temporary directory"), \($0.path), removed when the server stops" }
+            ?? backend.description
         // A SQLite file is the server's alone while it runs: the operator's tools reach it through the server.
         var services = backend.services
         var adminSocket: String?
