@@ -34,31 +34,31 @@ static int text_of(sqlite3_value *value, const unsigned char **text, int *bytes)
     return *bytes == 0;
 }
 
-static int any_null(int count, sqlite3_value **values) {
+/// The first argument's text, where the function goes on: false where its result is made already,
+/// null (an argument is null: a function of null is null) or an error (out of memory).
+static int arguments(sqlite3_context *context, int count, sqlite3_value **values, const unsigned char **text, int *bytes) {
     for (int i = 0; i < count; i++)
-        if (sqlite3_value_type(values[i]) == SQLITE_NULL) return 1;
+        if (sqlite3_value_type(values[i]) == SQLITE_NULL) return 0;
+    if (text_of(values[0], text, bytes)) return 1;
+    sqlite3_result_error_nomem(context);
     return 0;
 }
 
 /// `statusgraph_length(text)`.
 static void length_in_units(sqlite3_context *context, int count, sqlite3_value **values) {
-    if (any_null(count, values)) return;
     const unsigned char *text;
     int bytes;
-    if (!text_of(values[0], &text, &bytes)) {
-        sqlite3_result_error_nomem(context);
-        return;
-    }
+    if (!arguments(context, count, values, &text, &bytes)) return;
     sqlite3_result_int64(context, utf16_units(text, bytes));
 }
 
 /// `statusgraph_indexof(text, part)`: where `part` first starts in `text`, or -1; 0 for an empty `part`.
 /// Compared byte by byte (ordinally): in UTF-8 a match starts and ends on characters.
 static void index_in_units(sqlite3_context *context, int count, sqlite3_value **values) {
-    if (any_null(count, values)) return;
     const unsigned char *text, *part;
     int bytes, partBytes;
-    if (!text_of(values[0], &text, &bytes) || !text_of(values[1], &part, &partBytes)) {
+    if (!arguments(context, count, values, &text, &bytes)) return;
+    if (!text_of(values[1], &part, &partBytes)) {
         sqlite3_result_error_nomem(context);
         return;
     }
@@ -75,13 +75,9 @@ static void index_in_units(sqlite3_context *context, int count, sqlite3_value **
 /// `length` of them; a negative `start` or `length` counts as 0. A character beyond U+FFFF cut in two
 /// (.NET keeps half of its surrogate pair, which UTF-8 cannot hold) leaves U+FFFD for the half taken.
 static void substring_in_units(sqlite3_context *context, int count, sqlite3_value **values) {
-    if (any_null(count, values)) return;
     const unsigned char *text;
     int bytes;
-    if (!text_of(values[0], &text, &bytes)) {
-        sqlite3_result_error_nomem(context);
-        return;
-    }
+    if (!arguments(context, count, values, &text, &bytes)) return;
     sqlite3_int64 first = sqlite3_value_int64(values[1]);
     if (first < 0) first = 0;
     sqlite3_int64 stop = INT64_MAX;

@@ -125,6 +125,17 @@ import Testing
         }
     }
 
+    /// The device names of the statuses of the app "app" (tenant "t") that `filter` selects.
+    func deviceNames(_ store: any EntityStore, _ filter: String) async throws -> [String] {
+        let type = try #require(model.entityTypes["mobileAppInstallStatus"])
+        var q = query()
+        q.filter = try ExpressionBinder(model: model, type: type).bindFilter(ExpressionParser.parseFilter(filter))
+        return try await store.list(appDeviceStatuses, in: Scope(tenant: "t", parents: ["app"]), q).map { row in
+            if case .text(let name) = row.values[appDeviceStatuses.columnIndex("deviceName")!] { return name }
+            return "?"
+        }
+    }
+
     func expectUnicodeCaseMapping(_ store: any EntityStore, _ backend: TestBackend) async throws {
         try await store.insert(apps, in: Scope(tenant: "t", parents: []), row(apps, id: "app", type: "iosLobApp"))
         for (i, name) in ["Ünïcode", "ünïcode", "ß", "ǅ", "ALPHA", "Straße"].enumerated() {
@@ -132,19 +143,12 @@ import Testing
                 appDeviceStatuses, in: Scope(tenant: "t", parents: ["app"]),
                 row(appDeviceStatuses, id: "d\(i)", type: "mobileAppInstallStatus", ["deviceName": .text(name)]))
         }
-        let type = try #require(model.entityTypes["mobileAppInstallStatus"])
         for (filter, found) in [
             ("tolower(deviceName) eq 'ünïcode'", ["Ünïcode", "ünïcode"]), ("toupper(deviceName) eq 'ÜNÏCODE'", ["Ünïcode", "ünïcode"]),
             ("toupper(deviceName) eq 'ß'", ["ß"]), ("tolower(deviceName) eq 'ǆ'", ["ǅ"]), ("tolower(deviceName) eq 'alpha'", ["ALPHA"]),
             ("toupper(deviceName) eq 'STRAßE'", ["Straße"]),
         ] {
-            var q = query()
-            q.filter = try ExpressionBinder(model: model, type: type).bindFilter(ExpressionParser.parseFilter(filter))
-            let names = try await store.list(appDeviceStatuses, in: Scope(tenant: "t", parents: ["app"]), q).map { row in
-                if case .text(let name) = row.values[appDeviceStatuses.columnIndex("deviceName")!] { return name }
-                return "?"
-            }
-            #expect(Set(names) == Set(found), "\(backend) \(filter)")
+            #expect(Set(try await deviceNames(store, filter)) == Set(found), "\(backend) \(filter)")
         }
     }
 
@@ -160,7 +164,6 @@ import Testing
                     appDeviceStatuses, in: Scope(tenant: "t", parents: ["app"]),
                     row(appDeviceStatuses, id: "d\(i)", type: "mobileAppInstallStatus", ["deviceName": .text(name)]))
             }
-            let type = try #require(model.entityTypes["mobileAppInstallStatus"])
             for (filter, found) in [
                 ("length(deviceName) eq 3", ["😀x"]), ("length(deviceName) eq 4", ["a😀b"]), ("length(deviceName) eq 5", ["𝔸𝔹c"]),
                 ("length(deviceName) eq 2", ["ab", "日本"]), ("length(deviceName) eq 0", [""]),
@@ -181,13 +184,7 @@ import Testing
                 ("substring(deviceName, length(userName)) eq null", names), ("substring(deviceName, 0, length(userName)) eq null", names),
                 ("length(userName) eq null and indexof(userName, 'a') eq null", names),
             ] {
-                var q = query()
-                q.filter = try ExpressionBinder(model: model, type: type).bindFilter(ExpressionParser.parseFilter(filter))
-                let listed = try await store.list(appDeviceStatuses, in: Scope(tenant: "t", parents: ["app"]), q).map { row in
-                    if case .text(let name) = row.values[appDeviceStatuses.columnIndex("deviceName")!] { return name }
-                    return "?"
-                }
-                #expect(Set(listed) == Set(found), "\(backend) \(filter)")
+                #expect(Set(try await deviceNames(store, filter)) == Set(found), "\(backend) \(filter)")
             }
         }
     }
