@@ -61,8 +61,9 @@ import Testing
                 (.get, "/beta", nil, xml, 406),
                 (.get, "/beta/$openapi", nil, xml, 406),
                 (.get, "/beta/$metadata", nil, ["Accept": "application/json"], 200),  // CSDL is XML whatever is asked
-                (.get, "\(statuses)/$count", nil, ["Accept": "application/json"], 406),
-                (.get, "\(statuses)/$count", nil, ["Accept": "text/plain;q=0.9"], 200),
+                (.get, "\(statuses)/$count", nil, ["Accept": "application/xml"], 406),
+                (.get, "\(statuses)/$count", nil, ["Accept": "text/plain;q=0.9"], 200),  // the Python SDK's
+                (.get, "\(statuses)/$count", nil, ["Accept": "application/json"], 200),  // the PowerShell SDK's: a number is JSON
                 (.get, "\(statuses)?$format=json", nil, xml, 200),  // $format has the last word
                 (.get, statuses, nil, ["Accept": "application/json;odata.metadata=minimal"], 200),
                 (.get, statuses, nil, ["Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"], 200),

@@ -95,7 +95,9 @@ public struct ODataService: Sendable {
         let call = try bind(r, version, segments)
         // `$format` has the last word where it is given (`QueryBinder` takes JSON only).
         if call.options["$format"] == nil {
-            if case .count = call.path.target { try checkAccepted(r, .plainText) } else { try checkAccepted(r, .json) }
+            // A count is plain text, taken by clients that ask for JSON too (a bare number is JSON): the
+            // PowerShell SDK's count cmdlets send `Accept: application/json`, and Graph answers them.
+            if case .count = call.path.target { try checkAccepted(r, .plainText, or: .json) } else { try checkAccepted(r, .json) }
         }
         switch (call.path.target, r.method) {
         case (.singleton, .get): return try await getSingleton(call)
@@ -124,9 +126,11 @@ public struct ODataService: Sendable {
 
     /// Refuses, before anything is carried out, a request whose answer would have a body (any but a
     /// DELETE, or a write with `Prefer: return=minimal`) in a format its `Accept` does not admit: 406.
-    func checkAccepted(_ r: ServiceRequest, _ mediaType: AcceptHeader.MediaType) throws(ODataError) {
+    func checkAccepted(_ r: ServiceRequest, _ mediaType: AcceptHeader.MediaType, or other: AcceptHeader.MediaType? = nil) throws(ODataError) {
         guard let accept = r.accept, r.method == .get || (r.method != .delete && !r.preferMinimal) else { return }
-        guard AcceptHeader.admits(accept, mediaType) else { throw AcceptHeader.refusal(accept, answeredIn: mediaType) }
+        guard AcceptHeader.admits(accept, mediaType) || other.map({ AcceptHeader.admits(accept, $0) }) == true else {
+            throw AcceptHeader.refusal(accept, answeredIn: mediaType)
+        }
     }
 
     /// The call a request makes on a resource of the model: its path bound, its query options read, its
