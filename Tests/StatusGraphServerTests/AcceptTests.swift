@@ -39,6 +39,76 @@ import Testing
         #expect(AcceptHeader.admits(header, mediaType) == admitted, "\(header) \(mediaType)")
     }
 
+    @Test(arguments: [
+        ("application/json", false, false),
+        ("*/*", false, false),
+        ("application/json;odata.metadata=none", true, false),
+        ("application/json; metadata=none", true, false),
+        ("application/json;odata.metadata=minimal;IEEE754Compatible=true", false, true),
+        ("Application/JSON;ODATA.METADATA=NONE;ieee754compatible=TRUE", true, true),
+        ("application/json;odata.metadata=\"none\"", true, false),
+        // Answered minimal, as the answer's Content-Type says.
+        ("application/json;odata.metadata=full", false, false),
+        // The range that admits JSON decides; a wildcard's parameters are not JSON's.
+        ("application/xml, application/json;odata.metadata=none;q=0.5", true, false),
+        ("application/json;odata.metadata=none;q=0.5, application/json;q=0.9", false, false),
+        ("application/*;odata.metadata=none", false, false),
+        ("application/xml", false, false),
+    ])
+    func formatParametersAreRead(_ header: String, _ omitsMetadata: Bool, _ int64AsStrings: Bool) {
+        let format = AcceptHeader.jsonFormat(header)
+        #expect(format.omitsMetadata == omitsMetadata && format.int64AsStrings == int64AsStrings, "\(header)")
+    }
+
+    /// `odata.metadata=none` and `IEEE754Compatible=true`, as Graph honours them: no `@odata.context` or
+    /// `@odata.type` (the next link and the count stay), `Edm.Int64` values and counts as strings.
+    @Test func formatParametersShapeTheAnswer() async throws {
+        try await withApp { client in
+            let apps = "/beta/deviceAppManagement/mobileApps"
+            let big = try await client.create(
+                apps, ##"{"@odata.type":"#microsoft.graph.iosLobApp","displayName":"Big","size":9007199254740993}"##)
+            _ = try await client.create(apps, Bodies.iosLobApp)
+            _ = try await client.create("\(apps)/\(big)/deviceStatuses", #"{"deviceName":"PC","installState":"failed"}"#)
+            let none = ["Accept": "application/json;odata.metadata=none"]
+            let exact = ["Accept": "application/json;IEEE754Compatible=true"]
+            let ieee = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=true;charset=utf-8"
+            let bare = "application/json;odata.metadata=none;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
+
+            let entity = try await client.send(.get, "\(apps)/\(big)?$select=displayName,size", headers: exact)
+            #expect(entity.header("Content-Type") == ieee)
+            #expect(entity.text.contains(#""size":"9007199254740993""#), "\(entity.text)")
+            #expect(try await client.send(.get, "\(apps)/\(big)").text.contains(#""size":9007199254740993"#))
+            let counted = try await client.send(.get, "\(apps)?$count=true&$select=size", headers: exact)
+            #expect(counted.text.contains(#""@odata.count":"2""#), "\(counted.text)")
+
+            let page = try await client.send(
+                .get, "\(apps)?$count=true&$select=displayName", headers: none.merging(["Prefer": "odata.maxpagesize=1"]) { $1 })
+            #expect(page.header("Content-Type") == bare)
+            #expect(page.text.hasPrefix(#"{"@odata.count":2,"@odata.nextLink":"#), "\(page.text)")
+            #expect(!page.text.contains("@odata.context") && !page.text.contains("@odata.type"), "\(page.text)")
+            let read = try await client.send(.get, "\(apps)/\(big)?$expand=deviceStatuses,installSummary", headers: none)
+            #expect(read.text.hasPrefix(#"{"id":""#), "\(read.text)")
+            #expect(!read.text.contains("@odata.context") && !read.text.contains("@odata.type"), "\(read.text)")
+            #expect((read.json["deviceStatuses"] as? [[String: Any]])?.first?["deviceName"] as? String == "PC")
+            let summary = try await client.send(.get, "\(apps)/\(big)/installSummary", headers: none)
+            #expect(summary.text.hasPrefix(#"{"id":""#) && summary.json["failedDeviceCount"] as? Int == 1, "\(summary.text)")
+            let root = try await client.send(.get, "/beta", headers: none)
+            #expect(root.json["@odata.context"] == nil && root.json["value"] != nil)
+            // $format has the last word.
+            let formatted = try await client.send(.get, "\(apps)/\(big)?$format=application/json;odata.metadata=none")
+            #expect(formatted.text.hasPrefix(#"{"id":""#) && formatted.header("Content-Type") == bare, "\(formatted.text)")
+            // A batch's request in its own format, said in its headers.
+            let batch = try await client.send(
+                .post, "/beta/$batch",
+                json: #"{"requests":[{"id":"1","method":"GET","url":"/deviceAppManagement/mobileApps/\#(big)?$select=size","#
+                    + #""headers":{"Accept":"application/json;odata.metadata=none;IEEE754Compatible=true"}}]}"#)
+            let part = (batch.json["responses"] as? [[String: Any]])?.first
+            #expect((part?["headers"] as? [String: String])?["Content-Type"]?.hasPrefix("application/json;odata.metadata=none") == true)
+            #expect((part?["body"] as? [String: Any])?["size"] as? String == "9007199254740993", "\(batch.text)")
+            #expect((part?["body"] as? [String: Any])?["@odata.context"] == nil)
+        }
+    }
+
     @Test func severalFieldsAreOneList() {
         var headers = HTTPFields()
         #expect(StatusGraphResponder.accept(headers) == nil)

@@ -24,9 +24,24 @@ enum AcceptHeader {
         switch header {
         case "application/json": return mediaType == .json
         case "*/*", "": return true
-        default: break
+        default: return deciding(header, mediaType).admits
         }
-        var best = (specificity: 0, weight: 0.0)
+    }
+
+    /// The JSON format `header` asks for: the parameters of the range that admits JSON, where it names
+    /// `application/json` (`application/json;odata.metadata=none`); the standard one otherwise.
+    static func jsonFormat(_ header: String) -> JSONFormat {
+        switch header {
+        case "application/json", "*/*", "": return .standard
+        default:
+            let decision = deciding(header, .json)
+            return decision.admits ? JSONFormat(parameters: decision.parameters) : .standard
+        }
+    }
+
+    /// The range of `header` that decides for `mediaType`, and whether it admits it.
+    private static func deciding(_ header: String, _ mediaType: MediaType) -> (admits: Bool, parameters: [Substring]) {
+        var best = (specificity: 0, weight: 0.0, parameters: [Substring]())
         var sawRange = false
         for element in header.split(separator: ",") {
             let parts = element.split(separator: ";")
@@ -50,11 +65,11 @@ enum AcceptHeader {
                 : type == mediaType.type && subtype == "*" ? 2
                 : type == "*" ? 1 : 0
             if specificity > best.specificity || (specificity == best.specificity && weight > best.weight) {
-                best = (specificity, weight)
+                best = (specificity, weight, specificity == 3 ? Array(parts.dropFirst()) : [])
             }
         }
-        guard sawRange else { return true }
-        return best.specificity > 0 && best.weight > 0
+        guard sawRange else { return (true, []) }
+        return (best.specificity > 0 && best.weight > 0, best.parameters)
     }
 
     /// `s` without spaces and tabs at either end.

@@ -90,7 +90,7 @@ public struct StatusGraphResponder: HTTPResponder {
         for (name, value) in result.headers {
             if let n = HTTPField.Name(name) { headers.append(HTTPField(name: n, value: value)) }
         }
-        if let contentType = result.body.contentType { headers.append(HTTPField(name: .contentType, value: contentType)) }
+        if let contentType = result.contentType { headers.append(HTTPField(name: .contentType, value: contentType)) }
         let body: ByteBuffer
         switch result.body {
         case .empty:

@@ -17,6 +17,8 @@ final class EntityProjection: @unchecked Sendable {
         /// The type of a complex property whose stored values may have another version's shape
         /// (`ServiceModel.storesOtherwise`): written member by member, not as kept. Else nil.
         let reshaped: TypeReference?
+        /// Whether it is an `Edm.Int64` (a string in `IEEE754Compatible=true`).
+        let int64: Bool
     }
 
     /// A field as the writing loop reads it: trivial values only, so that walking them retains nothing.
@@ -26,6 +28,7 @@ final class EntityProjection: @unchecked Sendable {
         let column: Int
         let kind: ColumnKind
         let reshaped: Bool
+        let int64: Bool
     }
 
     let typeName: String
@@ -49,6 +52,8 @@ final class EntityProjection: @unchecked Sendable {
     private let slots: UnsafeMutableBufferPointer<Slot>
     /// `"@odata.type":"#microsoft.graph.…","id":`, the start of every entity of this type.
     private let typeAndIDKeys: UnsafeMutableBufferPointer<UInt8>
+    /// `"id":`, its start where the format omits control information (`odata.metadata=none`).
+    private static let idKey = JSONWriter.encodedKey("id")
 
     init(table: StorageTable, type: StructuredType, model: EdmModel, service: ServiceModel) {
         typeName = type.name
@@ -62,7 +67,7 @@ final class EntityProjection: @unchecked Sendable {
             return Field(
                 name: p.name, key: JSONWriter.encodedKey(p.name), column: column, kind: table.columns[column].kind,
                 flags: table.columns[column].flagsEnum(in: model),
-                reshaped: service.storesOtherwise(p.type, in: model.version) ? p.type : nil)
+                reshaped: service.storesOtherwise(p.type, in: model.version) ? p.type : nil, int64: p.type == .primitive(.int64))
         }
         let keys = fields.flatMap(\.key)
         keyBytes = .allocate(capacity: keys.count)
@@ -74,7 +79,7 @@ final class EntityProjection: @unchecked Sendable {
                 at: i,
                 to: Slot(
                     keyStart: start, keyEnd: start + field.key.count, column: field.column, kind: field.kind,
-                    reshaped: field.reshaped != nil))
+                    reshaped: field.reshaped != nil, int64: field.int64))
             start += field.key.count
         }
         let prefix = Self.typeAndIDKeys(odataType)
@@ -106,32 +111,51 @@ final class EntityProjection: @unchecked Sendable {
         return fields.map { field in items.contains { $0.selects(field.name, on: typeName) } }
     }
 
-    /// Writes the entity as a JSON object, with `@odata.context` first when given, only the `selected`
-    /// fields when given (the id always; see `selection`), and what `expanded` adds before the object closes.
+    /// Writes the entity as a JSON object in `format`, with `@odata.context` first when given, only the
+    /// `selected` fields when given (the id always; see `selection`), and what `expanded` adds before the
+    /// object closes.
     func write<Row: ProjectedRow>(
-        _ row: Row, context: String?, selected: [Bool]? = nil, to w: inout JSONWriter,
+        _ row: Row, context: String?, selected: [Bool]? = nil, format: JSONFormat, to w: inout JSONWriter,
         expanded: ((inout JSONWriter) -> Void)? = nil
     ) {
         w.beginObject()
-        if let context {
-            w.key(encoded: Self.contextKey)
-            w.string(context)
+        if format.omitsMetadata {
+            w.key(encoded: Self.idKey)
+        } else {
+            if let context {
+                w.key(encoded: Self.contextKey)
+                w.string(context)
+            }
+            w.key(encoded: UnsafeBufferPointer(typeAndIDKeys))
         }
-        w.key(encoded: UnsafeBufferPointer(typeAndIDKeys))
         row.writeID(to: &w)
         let keys = UnsafeBufferPointer(keyBytes)
         for (i, slot) in slots.enumerated() where selected?[i] ?? true {
             w.key(encoded: UnsafeBufferPointer(rebasing: keys[slot.keyStart..<slot.keyEnd]))
-            if slot.reshaped, let type = fields[i].reshaped, let stored = row.storedJSON(column: slot.column),
-                let value = try? JSONParser.parse(stored)
-            {
-                w.storedComplex(value, type: type, model: model)
+            if slot.kind == .json && format.omitsMetadata {
+                // Complex values as kept carry their `@odata.type`: written, then written again without it.
+                var kept = JSONWriter(capacity: 256)
+                writeValue(of: row, slot, i, format: format, to: &kept)
+                if let value = try? JSONParser.parse(kept.bytes) { w.json(value.withoutControlInformation) } else { w.raw(kept) }
                 continue
             }
-            row.write(column: slot.column, kind: slot.kind, flags: slot.kind == .flags ? fields[i].flags : nil, to: &w)
+            writeValue(of: row, slot, i, format: format, to: &w)
         }
         expanded?(&w)
         w.endObject()
+    }
+
+    /// The value of the field at `i` (whose slot is `slot`) in `row`.
+    private func writeValue<Row: ProjectedRow>(of row: Row, _ slot: Slot, _ i: Int, format: JSONFormat, to w: inout JSONWriter) {
+        if slot.reshaped, let type = fields[i].reshaped, let stored = row.storedJSON(column: slot.column),
+            let value = try? JSONParser.parse(stored)
+        {
+            w.storedComplex(value, type: type, model: model)
+        } else if slot.int64 && format.int64AsStrings {
+            row.writeIntegerAsString(column: slot.column, to: &w)
+        } else {
+            row.write(column: slot.column, kind: slot.kind, flags: slot.kind == .flags ? fields[i].flags : nil, to: &w)
+        }
     }
 
     static let contextKey = JSONWriter.encodedKey("@odata.context")
@@ -150,6 +174,8 @@ final class EntityProjection: @unchecked Sendable {
 protocol ProjectedRow {
     func writeID(to w: inout JSONWriter)
     func write(column: Int, kind: ColumnKind, flags: EnumType?, to w: inout JSONWriter)
+    /// An integer column's value as a JSON string (`"9007199254740993"`), null as null.
+    func writeIntegerAsString(column: Int, to w: inout JSONWriter)
     /// The JSON a column keeps (a complex or collection value), or nil where it holds none.
     func storedJSON(column: Int) -> [UInt8]?
 }
@@ -158,6 +184,9 @@ extension StoredEntity: ProjectedRow {
     func writeID(to w: inout JSONWriter) { w.string(id) }
     func write(column: Int, kind: ColumnKind, flags: EnumType?, to w: inout JSONWriter) {
         ColumnCodec.write(values[column], kind: kind, flags: flags, to: &w)
+    }
+    func writeIntegerAsString(column: Int, to w: inout JSONWriter) {
+        if case .integer(let n) = values[column] { w.string(String(n)) } else { ColumnCodec.write(values[column], kind: .integer, flags: nil, to: &w) }
     }
     func storedJSON(column: Int) -> [UInt8]? {
         if case .text(let json) = values[column] { return Array(json.utf8) }
@@ -169,6 +198,9 @@ extension EntityRow: ProjectedRow {
     func writeID(to w: inout JSONWriter) { w.string(utf8: id) }
     func write(column index: Int, kind: ColumnKind, flags: EnumType?, to w: inout JSONWriter) {
         ColumnCodec.write(column(index), kind: kind, flags: flags, to: &w)
+    }
+    func writeIntegerAsString(column index: Int, to w: inout JSONWriter) {
+        if case .integer(let n) = column(index) { w.string(String(n)) } else { ColumnCodec.write(column(index), kind: .integer, flags: nil, to: &w) }
     }
     func storedJSON(column index: Int) -> [UInt8]? {
         if case .text(let json) = column(index) { return Array(json) }

@@ -97,7 +97,7 @@ extension ODataService {
                 // The headers the request would be answered with alone, but the connection's (request ids, length).
                 for (name, value) in ServiceResponse.commonHeaders { w.key(name); w.string(value) }
                 for (name, value) in response.headers { w.key(name); w.string(value) }
-                if let contentType = response.body.contentType { w.key("Content-Type"); w.string(contentType) }
+                if let contentType = response.contentType { w.key("Content-Type"); w.string(contentType) }
                 w.endObject()
                 switch response.body {
                 case .empty: break

@@ -66,6 +66,7 @@ extension ODataService {
                 // and every request on every core shares it (its reference count, touched for each row,
                 // would bounce between the cores' caches).
                 var current: Unmanaged<EntityProjection>?
+                let format = call.format
                 let start = items.mark
                 try await store.list(
                     table, in: call.scope, lq,
@@ -80,7 +81,7 @@ extension ODataService {
                         project(String(decoding: row.type, as: UTF8.self))
                         current = projection.map { Unmanaged.passUnretained($0) }
                     }
-                    current?._withUnsafeGuaranteedRef { $0.write(row, context: nil, selected: selected, to: &items) }
+                    current?._withUnsafeGuaranteedRef { $0.write(row, context: nil, selected: selected, format: format, to: &items) }
                     written += 1
                     if written == pageLimit { lastKeys = row.sortKeys }
                 }
@@ -99,7 +100,7 @@ extension ODataService {
                 _ = try await tokenCodec()  // expanded collections may need tokens too
                 for row in rows {
                     project(row.type)
-                    projection?.write(row, context: nil, selected: selected, to: &items) { w in
+                    projection?.write(row, context: nil, selected: selected, format: call.format, to: &items) { w in
                         writeExpansions(call, expansions, id: row.id, path: call.path.memberPath(id: row.id), to: &w)
                     }
                 }
@@ -124,8 +125,8 @@ extension ODataService {
         let applied = asked.map { [("Preference-Applied", "odata.maxpagesize=\(min($0, limits.pageSize))")] } ?? []
         return json(200, capacity: items.count + 1024, headers: applied) { w in
             w.beginObject()
-            w.key("@odata.context"); w.string(context)
-            if let count { w.key("@odata.count"); w.int(Int64(count)) }
+            if !call.format.omitsMetadata { w.key("@odata.context"); w.string(context) }
+            if let count { w.key("@odata.count"); w.count(count, format: call.format) }
             if let nextLink { w.key("@odata.nextLink"); w.string(nextLink) }
             w.key("value")
             w.beginArray()
@@ -190,7 +191,7 @@ extension ODataService {
                 status: 204, headers: [("Location", location), ("OData-EntityId", location), ("Preference-Applied", "return=minimal")])
         }
         return json(201, headers: [("Location", location)]) { w in
-            new.projection.write(new.entity, context: context, to: &w)
+            new.projection.write(new.entity, context: context, format: call.format, to: &w)
         }
     }
 

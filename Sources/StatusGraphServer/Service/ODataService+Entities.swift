@@ -17,7 +17,7 @@ extension ODataService {
             var written = false
             _ = try await store.get(table, in: call.scope, id: id(call), types: types) { row in
                 guard let projection = call.version.projection(table, type: row.type) else { return }
-                projection.write(row, context: context, selected: projection.selection(q.select), to: &w)
+                projection.write(row, context: context, selected: projection.selection(q.select), format: call.format, to: &w)
                 written = true
             }
             guard written else { throw notFound(call) }
@@ -31,7 +31,7 @@ extension ODataService {
         _ = try await tokenCodec()  // expanded collections may need tokens
         let context = contextURL(call, q, entity: true)
         return json(200) { w in
-            projection.write(row, context: context, selected: projection.selection(q.select), to: &w) { w in
+            projection.write(row, context: context, selected: projection.selection(q.select), format: call.format, to: &w) { w in
                 writeExpansions(call, expansions, id: row.id, path: call.path.canonical, to: &w)
             }
         }
@@ -52,7 +52,7 @@ extension ODataService {
         if call.request.preferMinimal {
             return ServiceResponse(status: 204, headers: [("Preference-Applied", "return=minimal")])
         }
-        return json(200) { w in projection.write(row, context: call.context, to: &w) }
+        return json(200) { w in projection.write(row, context: call.context, format: call.format, to: &w) }
     }
 
     /// DELETE: removes the entity and everything it contains; 204.
@@ -89,7 +89,7 @@ extension ODataService {
         }
         let context = contextURL(call, q, entity: true)
         return json(200) { w in
-            projection.write(row, context: context, selected: projection.selection(q.select), to: &w) { w in
+            projection.write(row, context: context, selected: projection.selection(q.select), format: call.format, to: &w) { w in
                 writeExpansions(call, expansions, id: row.id, path: call.path.canonical, to: &w)
             }
         }
@@ -108,6 +108,6 @@ extension ODataService {
         if call.request.preferMinimal {
             return ServiceResponse(status: 204, headers: [("Preference-Applied", "return=minimal")])
         }
-        return json(200) { w in projection.write(row, context: call.context, to: &w) }
+        return json(200) { w in projection.write(row, context: call.context, format: call.format, to: &w) }
     }
 }

@@ -167,7 +167,8 @@ extension ODataService {
                         by: \.parent)
                     for row in group.rows {
                         expansions[i].summaries[row.id] = plan.write(
-                            tenant: tenant, parentID: row.id, counts: counts[key(row)] ?? [], context: nil, selected: selected
+                            tenant: tenant, parentID: row.id, counts: counts[key(row)] ?? [], context: nil, selected: selected,
+                            format: call.format
                         ) { row.values[$0] }
                     }
                 }
@@ -207,7 +208,7 @@ extension ODataService {
             let members = e.members[id] ?? []
             if e.item.query.count {
                 w.key("\(name)@odata.count")
-                w.int(Int64(e.counts?[id] ?? 0))
+                w.count(e.counts?[id] ?? 0, format: call.format)
             }
             w.key(name)
             w.beginArray()
@@ -219,7 +220,7 @@ extension ODataService {
                     selected = projection?.selection(e.item.query.select)
                 }
                 let memberPath = "\(path)/\(name)('\(ResourcePath.quoted(member.id))')"
-                projection?.write(member, context: nil, selected: selected, to: &w) { w in
+                projection?.write(member, context: nil, selected: selected, format: call.format, to: &w) { w in
                     writeExpansions(call, e.nested, id: member.id, path: memberPath, to: &w)
                 }
             }

@@ -17,7 +17,8 @@ extension ODataService {
                 plan.read, in: Scope(tenant: call.request.tenant, parents: Array(call.path.keys.dropLast())), id: parentID)
         else { throw ODataError.notFound("The resource '\(call.path.canonical)' does not exist: its parent was not found.") }
         let body = plan.write(
-            tenant: call.request.tenant, parent: parent, context: contextURL(call, q, entity: true), selected: plan.selection(q.select))
+            tenant: call.request.tenant, parent: parent, context: contextURL(call, q, entity: true), selected: plan.selection(q.select),
+            format: call.format)
         return ServiceResponse(status: 200, body: .json(body))
     }
 }

@@ -77,7 +77,9 @@ public struct ODataService: Sendable {
         switch (segments.first?.name, segments.count, r.method) {
         case (nil, _, .get):
             try checkAccepted(r, .json)
-            return serviceDocument(r, version)
+            var document = serviceDocument(r, version)
+            document.format = r.jsonFormat
+            return document
         // CSDL is XML whatever a client asks (Graph has no JSON CSDL).
         case ("$metadata", 1, .get): return ServiceResponse(status: 200, body: .document(version.csdl, contentType: "application/xml;charset=utf-8"))
         case ("$openapi", 1, .get):
@@ -99,6 +101,14 @@ public struct ODataService: Sendable {
             // PowerShell SDK's count cmdlets send `Accept: application/json`, and Graph answers them.
             if case .count = call.path.target { try checkAccepted(r, .plainText, or: .json) } else { try checkAccepted(r, .json) }
         }
+        var response = try await route(call)
+        response.format = call.format
+        return response
+    }
+
+    /// The handler of a bound call, by its target and method.
+    private func route(_ call: Call) async throws -> ServiceResponse {
+        let r = call.request
         switch (call.path.target, r.method) {
         case (.singleton, .get): return try await getSingleton(call)
         case (.singleton, .patch): return try await updateSingleton(call)
@@ -151,7 +161,7 @@ extension ODataService {
     func serviceDocument(_ r: ServiceRequest, _ version: VersionContext) -> ServiceResponse {
         json(200) { w in
             w.beginObject()
-            w.key("@odata.context"); w.string("\(r.baseURL)/\(r.version)/$metadata")
+            if !r.jsonFormat.omitsMetadata { w.key("@odata.context"); w.string("\(r.baseURL)/\(r.version)/$metadata") }
             w.key("value")
             w.beginArray()
             for name in version.model.singletons.keys.sorted() {
@@ -178,6 +188,8 @@ final class Call: Sendable {
     let scope: Scope
     /// `https://host/beta`.
     let serviceRoot: String
+    /// How the answer's JSON is written: as `$format` asks, else as `Accept` does.
+    let format: JSONFormat
 
     init(request: ServiceRequest, version: VersionContext, path: ResourcePath, options: QueryOptions) {
         self.request = request
@@ -186,7 +198,11 @@ final class Call: Sendable {
         self.options = options
         scope = Scope(tenant: request.tenant, parents: path.parentKeys)
         serviceRoot = request.baseURL + "/" + request.version
+        format = options["$format"].map(JSONFormat.init(formatOption:)) ?? request.jsonFormat
     }
+
+    /// The `@odata.context` of an entity written whole, or nil where the format omits it.
+    var entityContext: String? { format.omitsMetadata ? nil : context }
 
     var model: EdmModel { version.model }
     /// The `@odata.context` of the addressed resource.

@@ -22,6 +22,8 @@ public final class ServiceRequest: Sendable {
     public let contentType: String?
     /// The `Accept` header's values (joined by commas), if any: the formats the client takes.
     public let accept: String?
+    /// The JSON format `accept` asks for.
+    var jsonFormat: JSONFormat { accept.map(AcceptHeader.jsonFormat) ?? .standard }
     /// What the client's `Prefer` header asks for.
     public let preferences: Preferences
     /// Whether the client sent `Prefer: return=minimal`.
@@ -67,6 +69,8 @@ public struct ServiceResponse: Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: Body
+    /// The format a JSON body is written in, as its request asked (errors are always in the standard one).
+    var format = JSONFormat.standard
 
     public init(status: Int, headers: [(String, String)] = [], body: Body = .empty) {
         self.status = status
@@ -74,19 +78,17 @@ public struct ServiceResponse: Sendable {
         self.body = body
     }
 
-    /// The media type of every JSON answer, errors included, as Graph writes it.
-    static let jsonType = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
-
     /// Headers every answer carries, alone or as a `$batch` part, besides its own and its body's.
     static let commonHeaders = [("OData-Version", "4.0"), ("Cache-Control", "no-cache")]
 }
 
-extension ServiceResponse.Body {
+extension ServiceResponse {
     /// The media type the body is sent in, alone or as a `$batch` part; nil when there is none.
     var contentType: String? {
-        switch self {
+        switch body {
         case .empty: nil
-        case .json, .error: ServiceResponse.jsonType
+        case .json: format.contentType
+        case .error: JSONFormat.standard.contentType
         case .text: "text/plain;charset=utf-8"
         case .document(_, let contentType): contentType
         }

@@ -89,14 +89,17 @@ final class SummaryPlan: Sendable {
     }
 
     /// The summary entity of a parent read by `read`.
-    func write(tenant: String, parent: CountedEntity, context: String?, selected: [Bool]? = nil) -> JSONWriter {
-        write(tenant: tenant, parentID: parent.id, counts: parent.counts, context: context, selected: selected) { read.value($0, of: parent) }
+    func write(tenant: String, parent: CountedEntity, context: String?, selected: [Bool]? = nil, format: JSONFormat) -> JSONWriter {
+        write(tenant: tenant, parentID: parent.id, counts: parent.counts, context: context, selected: selected, format: format) {
+            read.value($0, of: parent)
+        }
     }
 
     /// The summary entity of the parent `parentID` (in `tenant`), from the counts kept for it and its
-    /// columns (`column` gives the value of a column of its table); only the `selected` properties when given.
+    /// columns (`column` gives the value of a column of its table); only the `selected` properties when
+    /// given; without `@odata.context` and `@odata.type` where `format` omits them.
     func write(
-        tenant: String, parentID: String, counts: [SummaryCount], context: String?, selected: [Bool]? = nil,
+        tenant: String, parentID: String, counts: [SummaryCount], context: String?, selected: [Bool]? = nil, format: JSONFormat,
         column: (Int) -> SQLValue
     ) -> JSONWriter {
         var sums = [Int64](repeating: 0, count: buckets.count)
@@ -107,8 +110,13 @@ final class SummaryPlan: Sendable {
         }
         var w = JSONWriter(capacity: 640)
         w.beginObject()
-        if let context { w.key(encoded: EntityProjection.contextKey); w.string(context) }
-        w.key(encoded: typeAndIDKeys); w.string(tenant + "_" + parentID)
+        if format.omitsMetadata {
+            w.key("id")
+        } else {
+            if let context { w.key(encoded: EntityProjection.contextKey); w.string(context) }
+            w.key(encoded: typeAndIDKeys)
+        }
+        w.string(tenant + "_" + parentID)
         keyBytes.withUnsafeBufferPointer { keys in
             fixedJSON.withUnsafeBufferPointer { fixed in
                 values.withUnsafeBufferPointer { values in

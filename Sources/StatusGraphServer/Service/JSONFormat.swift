@@ -1,0 +1,77 @@
+import ODataCore
+
+/// How an answer's JSON is written, as its request asks with the parameters of `application/json` in
+/// `Accept` or `$format` (OData JSON §3): how much control information it carries, and whether
+/// `Edm.Int64` numbers travel as strings. Graph honours both.
+struct JSONFormat: Sendable, Equatable {
+    /// `odata.metadata=none`: no `@odata.context` and no `@odata.type`; `@odata.nextLink` and
+    /// `@odata.count` stay (§3.1.3). Else `minimal`, also for `full`, as the answer's `Content-Type` says.
+    var omitsMetadata = false
+    /// `IEEE754Compatible=true`: `Edm.Int64` values and `@odata.count` as strings (§3.2), exact in
+    /// JavaScript, whose numbers keep 53 bits.
+    var int64AsStrings = false
+
+    static let standard = JSONFormat()
+
+    /// The format the parameters of a JSON media type ask for: `odata.metadata` (or 4.01's `metadata`)
+    /// and `IEEE754Compatible`, names and values in any case; others are not weighed.
+    init(parameters: some Sequence<Substring>) {
+        for parameter in parameters {
+            let pair = parameter.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2 else { continue }
+            let value = Self.trimmed(pair[1]).lowercased()
+            switch Self.trimmed(pair[0]).lowercased() {
+            case "odata.metadata", "metadata": omitsMetadata = value == "none"
+            case "ieee754compatible": int64AsStrings = value == "true"
+            default: break
+            }
+        }
+    }
+
+    init() {}
+
+    /// The format `$format` asks for (`json`, or `application/json` with parameters).
+    init(formatOption value: String) {
+        self.init(parameters: value.split(separator: ";").dropFirst())
+    }
+
+    /// The media type of an answer in this format, as Graph writes it.
+    var contentType: String {
+        switch (omitsMetadata, int64AsStrings) {
+        case (false, false): "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
+        case (false, true): "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=true;charset=utf-8"
+        case (true, false): "application/json;odata.metadata=none;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
+        case (true, true): "application/json;odata.metadata=none;odata.streaming=true;IEEE754Compatible=true;charset=utf-8"
+        }
+    }
+
+    static func trimmed(_ s: Substring) -> Substring {
+        var s = s
+        while let c = s.first, c == " " || c == "\t" || c == "\"" { s.removeFirst() }
+        while let c = s.last, c == " " || c == "\t" || c == "\"" { s.removeLast() }
+        return s
+    }
+}
+
+extension JSONWriter {
+    /// `@odata.count`'s value: an `Edm.Int64`, a string in `IEEE754Compatible=true`.
+    mutating func count(_ n: Int, format: JSONFormat) {
+        if format.int64AsStrings { string(String(n)) } else { int(Int64(n)) }
+    }
+}
+
+extension JSONValue {
+    /// The value without control information (`@odata.type`, and any member named `…@odata.…`), at
+    /// any depth: how `odata.metadata=none` writes a complex value.
+    var withoutControlInformation: JSONValue {
+        switch self {
+        case .object(let o):
+            return .object(JSONObject(o.members.compactMap { member in
+                member.key.utf8.starts(with: "@odata.".utf8) || member.key.contains("@odata.")
+                    ? nil : (key: member.key, value: member.value.withoutControlInformation)
+            }))
+        case .array(let items): return .array(items.map(\.withoutControlInformation))
+        case .null, .bool, .number, .string: return self
+        }
+    }
+}
