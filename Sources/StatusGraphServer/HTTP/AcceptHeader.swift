@@ -45,7 +45,7 @@ enum AcceptHeader {
         var sawRange = false
         for element in header.split(separator: ",") {
             let parts = element.split(separator: ";")
-            guard let range = parts.first.map({ Self.trimmed($0).lowercased() }),
+            guard let range = parts.first.map({ HeaderValues.trimmed($0).lowercased() }),
                 let slash = range.firstIndex(of: "/")
             else { continue }
             let type = range[..<slash]
@@ -55,8 +55,8 @@ enum AcceptHeader {
             var valid = true
             for parameter in parts.dropFirst() {
                 let pair = parameter.split(separator: "=", maxSplits: 1)
-                guard pair.count == 2, Self.trimmed(pair[0]).lowercased() == "q" else { continue }
-                if let q = Double(Self.trimmed(pair[1])), q >= 0, q <= 1 { weight = q } else { valid = false }
+                guard pair.count == 2, HeaderValues.trimmed(pair[0]).lowercased() == "q" else { continue }
+                if let q = Double(HeaderValues.trimmed(pair[1])), q >= 0, q <= 1 { weight = q } else { valid = false }
             }
             guard valid else { continue }
             sawRange = true
@@ -70,14 +70,6 @@ enum AcceptHeader {
         }
         guard sawRange else { return (true, []) }
         return (best.specificity > 0 && best.weight > 0, best.parameters)
-    }
-
-    /// `s` without spaces and tabs at either end.
-    private static func trimmed(_ s: Substring) -> Substring {
-        var s = s
-        while let c = s.first, c == " " || c == "\t" { s.removeFirst() }
-        while let c = s.last, c == " " || c == "\t" { s.removeLast() }
-        return s
     }
 
     /// The 406 for a request whose `Accept` admits no format of its answer.

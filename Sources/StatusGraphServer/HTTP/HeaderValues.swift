@@ -4,6 +4,15 @@ import ODataCore
 /// Header value tests done on bytes: they run on every request, where Foundation's string searching
 /// (`contains`, `trimmingCharacters`, `lowercased`) costs more than the rest of reading the header.
 enum HeaderValues {
+    /// A piece of a header value without the spaces, tabs and double quotes (a parameter's value may be
+    /// quoted) at either end.
+    static func trimmed(_ s: Substring) -> Substring {
+        var s = s
+        while let c = s.first, c == " " || c == "\t" || c == "\"" { s.removeFirst() }
+        while let c = s.last, c == " " || c == "\t" || c == "\"" { s.removeLast() }
+        return s
+    }
+
     /// Whether `value` contains `token` (lower-case ASCII), ignoring ASCII case.
     static func contains(_ value: some StringProtocol, lowercased token: StaticString) -> Bool {
         let needle = UnsafeBufferPointer(start: token.utf8Start, count: token.utf8CodeUnitCount)

@@ -19,8 +19,8 @@ struct JSONFormat: Sendable, Equatable {
         for parameter in parameters {
             let pair = parameter.split(separator: "=", maxSplits: 1)
             guard pair.count == 2 else { continue }
-            let value = Self.trimmed(pair[1]).lowercased()
-            switch Self.trimmed(pair[0]).lowercased() {
+            let value = HeaderValues.trimmed(pair[1]).lowercased()
+            switch HeaderValues.trimmed(pair[0]).lowercased() {
             case "odata.metadata", "metadata": omitsMetadata = value == "none"
             case "ieee754compatible": int64AsStrings = value == "true"
             default: break
@@ -43,13 +43,6 @@ struct JSONFormat: Sendable, Equatable {
         case (true, false): "application/json;odata.metadata=none;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
         case (true, true): "application/json;odata.metadata=none;odata.streaming=true;IEEE754Compatible=true;charset=utf-8"
         }
-    }
-
-    static func trimmed(_ s: Substring) -> Substring {
-        var s = s
-        while let c = s.first, c == " " || c == "\t" || c == "\"" { s.removeFirst() }
-        while let c = s.last, c == " " || c == "\t" || c == "\"" { s.removeLast() }
-        return s
     }
 }
 
