@@ -8,8 +8,18 @@ enum AcceptHeader {
     enum MediaType: Sendable {
         case json, plainText
 
-        var type: String { self == .json ? "application" : "text" }
-        var subtype: String { self == .json ? "json" : "plain" }
+        var type: String {
+            switch self {
+            case .json: "application"
+            case .plainText: "text"
+            }
+        }
+        var subtype: String {
+            switch self {
+            case .json: "json"
+            case .plainText: "plain"
+            }
+        }
         var name: String { type + "/" + subtype }
     }
 
