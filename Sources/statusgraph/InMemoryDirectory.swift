@@ -25,8 +25,8 @@ struct InMemoryDirectory {
         return (ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp")
     }
 
-    /// Whether `parent` is memory (a tmpfs), as the banner says.
-    static var isMemory: Bool { parent == "/dev/shm" }
+    /// Whether the directory is in memory (on `/dev/shm`, a tmpfs), as the banner says.
+    var isMemory: Bool { path.hasPrefix("/dev/shm/") }
 
     /// Removes what servers gone left behind, then makes a directory of this one's and locks it.
     static func make(in parent: String = parent) throws -> InMemoryDirectory {

@@ -138,7 +138,7 @@ struct Serve: AsyncParsableCommand {
         let host = self.host
         let hint = trustHint
         let scheme = config.tls == nil ? "http" : "https"
-        let where_ = memory.map { "SQLite in \(InMemoryDirectory.isMemory ? "memory" : "a temporary directory"), \($0.path), removed when the server stops" }
+        let where_ = memory.map { "SQLite in \($0.isMemory ? "memory" : "a temporary directory"), \($0.path), removed when the server stops" }
             ?? backend.description
         // A SQLite file is the server's alone while it runs: the operator's tools reach it through the server.
         var services = backend.services

@@ -203,12 +203,15 @@ public struct StatusGraphResponder: HTTPResponder {
     }
 
     /// The `Accept` header's values, several fields joined by commas as one (RFC 9110 §5.3).
+    /// One pass over the fields, no list made: the Graph SDKs send `Accept` with every request.
     static func accept(_ headers: HTTPFields) -> String? {
-        guard let first = headers.first(.accept) else { return nil }
-        var values = headers[values: .accept]
-        guard values.count > 1 else { return first }
-        values.removeAll { $0.isEmpty }
-        return values.joined(separator: ", ")
+        var joined: String?
+        for field in headers where field.name == .accept {
+            guard let before = joined else { joined = field.value; continue }
+            if field.value.isEmpty { continue }
+            joined = before.isEmpty ? field.value : before + ", " + field.value
+        }
+        return joined
     }
 
     /// `/_statusgraph/faults` (with `--allow-faults`): the caller's fault rules (`ODataService.faultRules`).

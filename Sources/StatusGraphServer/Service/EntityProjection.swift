@@ -53,7 +53,7 @@ final class EntityProjection: @unchecked Sendable {
     /// `"@odata.type":"#microsoft.graph.…","id":`, the start of every entity of this type.
     private let typeAndIDKeys: UnsafeMutableBufferPointer<UInt8>
     /// `"id":`, its start where the format omits control information (`odata.metadata=none`).
-    private static let idKey = JSONWriter.encodedKey("id")
+    static let idKey = JSONWriter.encodedKey("id")
 
     init(table: StorageTable, type: StructuredType, model: EdmModel, service: ServiceModel) {
         typeName = type.name

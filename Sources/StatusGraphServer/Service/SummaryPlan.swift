@@ -111,7 +111,7 @@ final class SummaryPlan: Sendable {
         var w = JSONWriter(capacity: 640)
         w.beginObject()
         if format.omitsMetadata {
-            w.key("id")
+            w.key(encoded: EntityProjection.idKey)
         } else {
             if let context { w.key(encoded: EntityProjection.contextKey); w.string(context) }
             w.key(encoded: typeAndIDKeys)
