@@ -164,4 +164,36 @@ import Testing
             #expect(Dictionary(uniqueKeysWithValues: responses.map { ($0["id"] as? String ?? "", $0["status"] as? Int ?? 0) }) == ["1": 406, "2": 200])
         }
     }
+
+    /// A batch's creates into one collection are stored together, and each is still answered in the format
+    /// its own `Accept` asks, or refused by it.
+    @Test func batchCreatesEachInTheirOwnFormat() async throws {
+        try await withApp { client in
+            let app = try await client.create("/beta/deviceAppManagement/mobileApps", Bodies.iosLobApp)
+            let url = "/deviceAppManagement/mobileApps/\(app)/deviceStatuses"
+            func part(_ id: String, _ headers: String) -> String {
+                #"{"id":"\#(id)","method":"POST","url":"\#(url)","headers":{"Content-Type":"application/json"\#(headers)},"#
+                    + #""body":{"deviceName":"PC\#(id)","installState":"failed"}}"#
+            }
+            let batch = try await client.send(
+                .post, "/beta/$batch",
+                json: #"{"requests":["# + [
+                    part("1", ""), part("2", #","Accept":"application/json;odata.metadata=none""#),
+                    part("3", #","Accept":"application/xml""#), part("4", #","Accept":"application/xml","Prefer":"return=minimal""#),
+                    part("5", ""), part("6", #","Accept":"application/json;odata.metadata=none""#),
+                ].joined(separator: ",") + "]}")
+            let responses = Dictionary(
+                uniqueKeysWithValues: (batch.json["responses"] as? [[String: Any]] ?? []).map { ($0["id"] as? String ?? "", $0) })
+            #expect(responses.mapValues { $0["status"] as? Int ?? 0 } == ["1": 201, "2": 201, "3": 406, "4": 204, "5": 201, "6": 201], "\(batch.text)")
+            for (id, metadata) in [("1", "minimal"), ("2", "none"), ("5", "minimal"), ("6", "none")] {
+                let headers = responses[id]?["headers"] as? [String: String]
+                #expect(headers?["Content-Type"]?.hasPrefix("application/json;odata.metadata=\(metadata);") == true, "\(id)")
+                let body = responses[id]?["body"] as? [String: Any]
+                #expect((body?["@odata.context"] == nil) == (metadata == "none"), "\(id): \(body ?? [:])")
+            }
+            // The refused create stored nothing.
+            let names = try await client.send(.get, "/beta\(url)?$select=deviceName&$orderby=deviceName").json["value"] as? [[String: Any]]
+            #expect(names?.compactMap { $0["deviceName"] as? String } == ["PC1", "PC2", "PC4", "PC5", "PC6"])
+        }
+    }
 }

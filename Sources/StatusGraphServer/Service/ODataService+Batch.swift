@@ -60,13 +60,13 @@ extension ODataService {
                 runnable.append((key, request))
             }
             if latency > .zero { try? await Task.sleep(for: latency) }
-            // Creates in one collection (POSTs with a body to the same path) are bound once and stored in
-            // one statement; every other request goes through the pipeline on its own.
-            var creates: [Substring: [(key: String, request: ServiceRequest)]] = [:]
+            // Creates in one collection (POSTs with a body to the same path, answered in the same format) are
+            // bound once and stored in one statement; every other request goes through the pipeline on its own.
+            var creates: [CreateGroup: [(key: String, request: ServiceRequest)]] = [:]
             var singles: [(key: String, request: ServiceRequest)] = []
             for part in runnable {
                 if part.request.method == .post, part.request.query == nil, part.request.parsedBody != nil {
-                    creates[part.request.path, default: []].append(part)
+                    creates[CreateGroup(path: part.request.path, accept: part.request.accept), default: []].append(part)
                 } else {
                     singles.append(part)
                 }
@@ -146,6 +146,7 @@ extension ODataService {
         new.reserveCapacity(requests.count)
         for (i, request) in requests.enumerated() {
             do {
+                try checkAccepted(request, .json)  // as it would be alone (`Prefer: return=minimal` may differ)
                 new.append((i, try newEntity(call, table, from: request)))
             } catch {
                 responses[i] = response(for: error)
@@ -165,6 +166,12 @@ extension ODataService {
             }
         }
         return responses.map { $0! }
+    }
+
+    /// The creates of a batch wave stored together: those to one path whose answers are written alike.
+    private struct CreateGroup: Hashable {
+        let path: Substring
+        let accept: String?
     }
 
     private func each(_ requests: [ServiceRequest]) async -> [ServiceResponse] {

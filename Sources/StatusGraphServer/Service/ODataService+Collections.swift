@@ -190,9 +190,11 @@ extension ODataService {
             return ServiceResponse(
                 status: 204, headers: [("Location", location), ("OData-EntityId", location), ("Preference-Applied", "return=minimal")])
         }
-        return json(201, headers: [("Location", location)]) { w in
+        var response = json(201, headers: [("Location", location)]) { w in
             new.projection.write(new.entity, context: context, format: call.format, to: &w)
         }
+        response.format = call.format  // a batch's creates are answered here, not through `dispatch`
+        return response
     }
 
     /// GET `/$count`: the number of members (that `$filter` selects), as text.
