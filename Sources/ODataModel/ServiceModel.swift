@@ -40,6 +40,13 @@ public final class ServiceModel: Sendable {
         summaries.first { $0.navigation == navigation && type.lineage.contains($0.parentType) }
     }
 
+    /// Whether the service answers `navigation` of `type` in `model` as a path segment: a contained
+    /// collection of a type the model has, or a single entity the service computes (a summary).
+    public func serves(_ navigation: NavigationProperty, of type: StructuredType, in model: EdmModel) -> Bool {
+        guard navigation.containsTarget, model.entityTypes[navigation.target] != nil else { return false }
+        return navigation.isCollection || summary(for: navigation.name, on: type) != nil
+    }
+
     private func check(_ summary: Summary) throws(ModelError) {
         var seen = false
         for model in versions.values {

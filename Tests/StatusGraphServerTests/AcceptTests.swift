@@ -40,24 +40,26 @@ import Testing
     }
 
     @Test(arguments: [
-        ("application/json", false, false),
-        ("*/*", false, false),
-        ("application/json;odata.metadata=none", true, false),
-        ("application/json; metadata=none", true, false),
-        ("application/json;odata.metadata=minimal;IEEE754Compatible=true", false, true),
-        ("Application/JSON;ODATA.METADATA=NONE;ieee754compatible=TRUE", true, true),
-        ("application/json;odata.metadata=\"none\"", true, false),
-        // Answered minimal, as the answer's Content-Type says.
-        ("application/json;odata.metadata=full", false, false),
+        ("application/json", JSONFormat.Metadata.minimal, false),
+        ("*/*", .minimal, false),
+        ("application/json;odata.metadata=none", .none, false),
+        ("application/json; metadata=none", .none, false),
+        ("application/json;odata.metadata=minimal;IEEE754Compatible=true", .minimal, true),
+        ("Application/JSON;ODATA.METADATA=NONE;ieee754compatible=TRUE", .none, true),
+        ("application/json;odata.metadata=\"none\"", .none, false),
+        ("application/json;odata.metadata=full", .full, false),
+        ("application/json;odata.metadata=FULL;IEEE754Compatible=true", .full, true),
+        // A level OData does not define: minimal, as the answer's Content-Type says.
+        ("application/json;odata.metadata=most", .minimal, false),
         // The range that admits JSON decides; a wildcard's parameters are not JSON's.
-        ("application/xml, application/json;odata.metadata=none;q=0.5", true, false),
-        ("application/json;odata.metadata=none;q=0.5, application/json;q=0.9", false, false),
-        ("application/*;odata.metadata=none", false, false),
-        ("application/xml", false, false),
+        ("application/xml, application/json;odata.metadata=none;q=0.5", .none, false),
+        ("application/json;odata.metadata=none;q=0.5, application/json;q=0.9", .minimal, false),
+        ("application/*;odata.metadata=none", .minimal, false),
+        ("application/xml", .minimal, false),
     ])
-    func formatParametersAreRead(_ header: String, _ omitsMetadata: Bool, _ int64AsStrings: Bool) {
+    func formatParametersAreRead(_ header: String, _ metadata: JSONFormat.Metadata, _ int64AsStrings: Bool) {
         let format = AcceptHeader.jsonFormat(header)
-        #expect(format.omitsMetadata == omitsMetadata && format.int64AsStrings == int64AsStrings, "\(header)")
+        #expect(format.metadata == metadata && format.int64AsStrings == int64AsStrings, "\(header)")
     }
 
     /// `odata.metadata=none` and `IEEE754Compatible=true`, as Graph honours them: no `@odata.context` or

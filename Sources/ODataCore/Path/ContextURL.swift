@@ -35,6 +35,14 @@ extension ResourcePath {
         return s
     }
 
+    /// The canonical path of the addressed collection, or of the collection of the addressed entity.
+    public var collectionCanonical: String {
+        var s = ""
+        s.reserveCapacity(estimatedLength)
+        appendSteps(steps.count - 1, keyOfLast: nil, to: &s)
+        return s
+    }
+
     /// The path as Graph writes it canonically: `deviceAppManagement/mobileApps('a')/userStatuses('b')`.
     public var canonical: String {
         var s = ""

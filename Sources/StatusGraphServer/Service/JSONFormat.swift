@@ -4,9 +4,18 @@ import ODataCore
 /// `Accept` or `$format` (OData JSON §3): how much control information it carries, and whether
 /// `Edm.Int64` numbers travel as strings. Graph honours both.
 struct JSONFormat: Sendable, Equatable {
-    /// `odata.metadata=none`: no `@odata.context` and no `@odata.type`; `@odata.nextLink` and
-    /// `@odata.count` stay (§3.1.3). Else `minimal`, also for `full`, as the answer's `Content-Type` says.
-    var omitsMetadata = false
+    /// How much control information an answer carries (`odata.metadata`, §3.1).
+    enum Metadata: String, Sendable {
+        /// `@odata.context`, `@odata.type` of entities and complex values, paging and counts (§3.1.1).
+        case minimal
+        /// No `@odata.context` and no `@odata.type`; `@odata.nextLink` and `@odata.count` stay (§3.1.3).
+        case none
+        /// Minimal's, and each entity's id, edit and navigation links and each property's type where its
+        /// JSON does not tell it (§3.1.2; `FullMetadata`).
+        case full
+    }
+
+    var metadata = Metadata.minimal
     /// `IEEE754Compatible=true`: `Edm.Int64` values and `@odata.count` as strings (§3.2), exact in
     /// JavaScript, whose numbers keep 53 bits.
     var int64AsStrings = false
@@ -21,7 +30,7 @@ struct JSONFormat: Sendable, Equatable {
             guard pair.count == 2 else { continue }
             let value = HeaderValues.trimmed(pair[1]).lowercased()
             switch HeaderValues.trimmed(pair[0]).lowercased() {
-            case "odata.metadata", "metadata": omitsMetadata = value == "none"
+            case "odata.metadata", "metadata": metadata = Metadata(rawValue: value) ?? .minimal
             case "ieee754compatible": int64AsStrings = value == "true"
             default: break
             }
@@ -35,15 +44,22 @@ struct JSONFormat: Sendable, Equatable {
         self.init(parameters: value.split(separator: ";").dropFirst())
     }
 
+    /// `odata.metadata=none`: the answer's writers leave out `@odata.context` and `@odata.type`.
+    var omitsMetadata: Bool { metadata == .none }
+
     /// The media type of an answer in this format, as Graph writes it.
     var contentType: String {
-        switch (omitsMetadata, int64AsStrings) {
-        case (false, false): "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
-        case (false, true): "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=true;charset=utf-8"
-        case (true, false): "application/json;odata.metadata=none;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
-        case (true, true): "application/json;odata.metadata=none;odata.streaming=true;IEEE754Compatible=true;charset=utf-8"
+        switch (metadata, int64AsStrings) {
+        case (.minimal, false): Self.standardContentType
+        case (.minimal, true): "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=true;charset=utf-8"
+        case (.none, false): "application/json;odata.metadata=none;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
+        case (.none, true): "application/json;odata.metadata=none;odata.streaming=true;IEEE754Compatible=true;charset=utf-8"
+        case (.full, false): "application/json;odata.metadata=full;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
+        case (.full, true): "application/json;odata.metadata=full;odata.streaming=true;IEEE754Compatible=true;charset=utf-8"
         }
     }
+
+    static let standardContentType = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
 }
 
 extension JSONWriter {

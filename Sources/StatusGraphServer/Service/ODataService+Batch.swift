@@ -158,7 +158,9 @@ extension ODataService {
                 let context = new.contains { !requests[$0.index].preferMinimal } ? entityContext(call) : ""
                 let collection = collectionURL(call)
                 for (i, entity) in new {
-                    responses[i] = created(call, entity, preferMinimal: requests[i].preferMinimal, context: context, collection: collection)
+                    // Answered here, not through `dispatch`: finished here too.
+                    responses[i] = finished(
+                        created(call, entity, preferMinimal: requests[i].preferMinimal, context: context, collection: collection), call)
                 }
             } catch {
                 let failed = response(for: createFailure(error, call))

@@ -190,11 +190,9 @@ extension ODataService {
             return ServiceResponse(
                 status: 204, headers: [("Location", location), ("OData-EntityId", location), ("Preference-Applied", "return=minimal")])
         }
-        var response = json(201, headers: [("Location", location)]) { w in
+        return json(201, headers: [("Location", location)]) { w in
             new.projection.write(new.entity, context: context, format: call.format, to: &w)
         }
-        response.format = call.format  // a batch's creates are answered here, not through `dispatch`
-        return response
     }
 
     /// GET `/$count`: the number of members (that `$filter` selects), as text.

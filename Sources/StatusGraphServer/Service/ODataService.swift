@@ -101,9 +101,7 @@ public struct ODataService: Sendable {
             // PowerShell SDK's count cmdlets send `Accept: application/json`, and Graph answers them.
             if case .count = call.path.target { try checkAccepted(r, .plainText, or: .json) } else { try checkAccepted(r, .json) }
         }
-        var response = try await route(call)
-        response.format = call.format
-        return response
+        return finished(try await route(call), call)
     }
 
     /// The handler of a bound call, by its target and method.

@@ -17,6 +17,8 @@ final class VersionContext: Sendable {
     let csdl: String
     /// The OpenAPI description (`$openapi`, written for each request's base URL).
     let openAPI: OpenAPIDocument
+    /// What `odata.metadata=full` adds to an answer.
+    let fullMetadata: FullMetadata
     /// Table → concrete type → projection.
     private let projections: [String: [String: EntityProjection]]
     /// Table → the stored types this version shows, or nil when it knows them all.
@@ -36,6 +38,7 @@ final class VersionContext: Sendable {
         csdl = model.csdl()
         openAPI = OpenAPIDocument(service: service, model: model, limits: queryLimits)
         binder = PathBinder(service: service, model: model)
+        fullMetadata = FullMetadata(model: model, service: service)
         reader = PayloadReader(model: model, ignored: Set(service.serverManaged.keys))
         var projections: [String: [String: EntityProjection]] = [:]
         var visible: [String: Set<String>] = [:]

@@ -1,0 +1,154 @@
+import ODataModel
+
+/// `odata.metadata=full` (OData JSON §3.1.2, as Microsoft.OData.Core writes it): an answer written with
+/// minimal metadata, given what full metadata adds. Each entity gets its `@odata.id` and
+/// `@odata.editLink` (its canonical URL: Graph writes the two alike), a `…@odata.navigationLink` for each
+/// navigation the service answers (immediately before the navigation where it is expanded, after the
+/// properties where it is not), and each property whose JSON does not tell its type (not a string,
+/// boolean, Int32 or finite Double) a `…@odata.type` before its value, in complex values too. Clients of
+/// Intune ask for it to see the `@odata.type` of every value.
+///
+/// It runs only for the requests that ask for it: it reads the answer back rather than burden the
+/// writers every other request goes through.
+public struct FullMetadata: Sendable {
+    /// What an answer holds at its top.
+    public enum Shape: Sendable, Equatable {
+        /// One entity at this URL (the singleton, a summary).
+        case entity(url: String)
+        /// One member of the collection at this URL; its own URL is `url('id')`.
+        case member(ofCollection: String)
+        /// A page of the collection at this URL, in `value`.
+        case page(ofCollection: String)
+    }
+
+    let model: EdmModel
+    let service: ServiceModel
+
+    public init(model: EdmModel, service: ServiceModel) {
+        self.model = model
+        self.service = service
+    }
+
+    /// `body` (an answer in minimal metadata, of `shape`) in full metadata.
+    public func annotate(_ body: JSONValue, shape: Shape) -> JSONValue {
+        guard case .object(let top) = body else { return body }
+        switch shape {
+        case .entity(let url): return .object(entity(top, url: url))
+        case .member(let collection): return .object(entity(top, url: Self.memberURL(collection, top)))
+        case .page(let collection):
+            return .object(
+                JSONObject(
+                    top.members.map { member in
+                        guard member.key == "value", case .array(let items) = member.value else { return member }
+                        return (member.key, .array(items.map { item in
+                            guard case .object(let o) = item else { return item }
+                            return .object(entity(o, url: Self.memberURL(collection, o)))
+                        }))
+                    }))
+        }
+    }
+
+    /// `collection('id')`, the URL of the member `object` of the collection at `collection`.
+    static func memberURL(_ collection: String, _ object: JSONObject) -> String {
+        guard case .string(let id) = object["id"] else { return collection }
+        return collection + "('" + ResourcePath.quoted(id) + "')"
+    }
+
+    /// An entity at `url`: its control information, its properties' types, its navigations' links.
+    private func entity(_ object: JSONObject, url: String) -> JSONObject {
+        guard case .string(let odataType) = object["@odata.type"], let type = model.structuredType(qualified: Substring(odataType))
+        else { return object }
+        let navigations = type.navigationProperties.filter { service.serves($0, of: type, in: model) }
+        var linked = Set<String>()
+        var out: [(key: String, value: JSONValue)] = []
+        out.reserveCapacity(object.members.count * 2 + navigations.count + 2)
+        func link(_ name: String) {
+            guard !linked.contains(name) else { return }
+            linked.insert(name)
+            out.append((name + "@odata.navigationLink", .string(url + "/" + name)))
+        }
+        for member in object.members {
+            switch member.key {
+            case "@odata.context": out.append(member)
+            case "@odata.type":
+                out.append(member)
+                out.append(("@odata.id", .string(url)))
+                out.append(("@odata.editLink", .string(url)))
+            default:
+                // An expanded navigation's annotations (its count, its next link) and the navigation itself.
+                let name = member.key.split(separator: "@", maxSplits: 1).first.map(String.init) ?? member.key
+                if let nav = navigations.first(where: { $0.name == name }) {
+                    link(nav.name)
+                    out.append(name == member.key ? (member.key, expanded(member.value, nav, url: url + "/" + nav.name)) : member)
+                } else if let property = type.property(named: member.key) {
+                    if member.value != .null, let typeName = annotation(property.type, value: member.value) {
+                        out.append((member.key + "@odata.type", .string(typeName)))
+                    }
+                    out.append((member.key, complexValues(member.value, property.type)))
+                } else {
+                    out.append(member)
+                }
+            }
+        }
+        for nav in navigations { link(nav.name) }
+        return JSONObject(out)
+    }
+
+    /// An expanded navigation's value: its entities (of a collection at `url`), or its one entity at `url`.
+    private func expanded(_ value: JSONValue, _ navigation: NavigationProperty, url: String) -> JSONValue {
+        switch value {
+        case .array(let items):
+            return .array(items.map { item in
+                guard case .object(let o) = item else { return item }
+                return .object(entity(o, url: Self.memberURL(url, o)))
+            })
+        case .object(let o): return .object(entity(o, url: url))
+        case .null, .bool, .number, .string: return value
+        }
+    }
+
+    /// A value of `type` with the type annotations of its complex values' members.
+    private func complexValues(_ value: JSONValue, _ type: TypeReference) -> JSONValue {
+        switch (type, value) {
+        case (.collection(let element), .array(let items)): return .array(items.map { complexValues($0, element) })
+        case (.complex(let declared), .object(let o)):
+            let shown: StructuredType? =
+                if case .string(let name) = o["@odata.type"] { model.structuredType(qualified: Substring(name)) } else { model.complexTypes[declared] }
+            guard let shown else { return value }
+            var out: [(key: String, value: JSONValue)] = []
+            out.reserveCapacity(o.members.count * 2)
+            for member in o.members {
+                if let property = shown.property(named: member.key) {
+                    if member.value != .null, let typeName = annotation(property.type, value: member.value) {
+                        out.append((member.key + "@odata.type", .string(typeName)))
+                    }
+                    out.append((member.key, complexValues(member.value, property.type)))
+                } else {
+                    out.append(member)
+                }
+            }
+            return .object(JSONObject(out))
+        default: return value
+        }
+    }
+
+    /// The `…@odata.type` of a property of `type` holding `value`, or nil where its JSON tells it: a string,
+    /// a boolean, an Int32, a Double written as a number, a complex value (which carries its own).
+    public func annotation(_ type: TypeReference, value: JSONValue) -> String? {
+        switch type {
+        case .primitive(.string), .primitive(.boolean), .primitive(.int32): return nil
+        case .primitive(.double): if case .number = value { return nil } else { return "#Double" }
+        case .complex, .entity: return nil
+        case .primitive, .enumeration, .collection: return "#" + Self.name(type, namespace: model.namespace)
+        }
+    }
+
+    /// A type's name in a type annotation: built-in primitive types without `Edm.` (`Collection(String)`).
+    static func name(_ type: TypeReference, namespace: String) -> String {
+        switch type {
+        case .primitive(let kind): String(kind.rawValue.dropFirst("Edm.".count))
+        case .enumeration, .complex, .entity: type.qualifiedName(namespace: namespace)
+        case .collection(let element): "Collection(" + name(element, namespace: namespace) + ")"
+        }
+    }
+}

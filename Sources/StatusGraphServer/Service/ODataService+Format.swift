@@ -1,0 +1,29 @@
+import ODataCore
+
+extension ODataService {
+    /// `response` to `call` as its format asks: its `Content-Type` said, and with full metadata what
+    /// `odata.metadata=full` adds to a JSON answer (read back and written again: only for those who ask).
+    func finished(_ response: ServiceResponse, _ call: Call) -> ServiceResponse {
+        var response = response
+        response.format = call.format
+        guard call.format.metadata == .full, case .json(let body) = response.body, let shape = fullMetadataShape(call),
+            let value = try? JSONParser.parse(body.bytes, maxDepth: .max)  // our own writing: any depth it has
+        else { return response }
+        var w = JSONWriter(capacity: body.count + body.count / 2)
+        w.json(call.version.fullMetadata.annotate(value, shape: shape))
+        response.body = .json(w)
+        return response
+    }
+
+    /// What the answer to `call` holds at its top, and where it lives; nil for an answer that is no entity.
+    private func fullMetadataShape(_ call: Call) -> FullMetadata.Shape? {
+        let url = { (path: String) in call.serviceRoot + "/" + path }
+        switch call.path.target {
+        case .singleton, .summary: return .entity(url: url(call.path.canonical))
+        case .entity: return .member(ofCollection: url(call.path.collectionCanonical))
+        case .collection, .reference:
+            return call.request.method == .get ? .page(ofCollection: url(call.path.canonical)) : .member(ofCollection: url(call.path.canonical))
+        case .count: return nil
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import HTTPTypes
+import Testing
+
+@testable import StatusGraphServer
+
+/// `odata.metadata=full`: each answer kind compared with `Golden/full-metadata.json` (ids and times
+/// masked; `STATUSGRAPH_UPDATE_GOLDEN=1` rewrites it), and every link it writes followed.
+@Suite struct FullMetadataTests {
+    static let full = ["Accept": "application/json;odata.metadata=full"]
+
+    /// A store with an app of complex values, a status of each kind and a configuration with a status.
+    static func populate(_ client: Client) async throws -> (app: String, configuration: String) {
+        let apps = "/beta/deviceAppManagement/mobileApps"
+        let app = try await client.create(
+            apps,
+            ##"{"@odata.type":"#microsoft.graph.win32LobApp","displayName":"Tool","size":9007199254740993,"applicableArchitectures":"x64","##
+                + ##""rules":[{"@odata.type":"#microsoft.graph.win32LobAppFileSystemRule","ruleType":"detection","path":"C:\\Tool","##
+                + ##""fileOrFolderName":"tool.exe","check32BitOn64System":false,"operationType":"exists","operator":"notConfigured"}],"##
+                + ##""minimumSupportedOperatingSystem":{"v10_1607":true}}"##)
+        let user = try await client.create("\(apps)/\(app)/userStatuses", #"{"userName":"Ada","installedDeviceCount":1}"#)
+        _ = try await client.create(
+            "\(apps)/\(app)/userStatuses/\(user)/deviceStatuses",
+            #"{"deviceName":"PC-1","installState":"installed","lastSyncDateTime":"2026-01-02T03:04:05Z"}"#)
+        _ = try await client.create(
+            "\(apps)/\(app)/deviceStatuses", #"{"deviceName":"PC-2","installState":"failed","errorCode":-2016345060}"#)
+        let configuration = try await client.create("/beta/deviceAppManagement/mobileAppConfigurations", Bodies.iosConfiguration)
+        _ = try await client.create(
+            "/beta/deviceAppManagement/mobileAppConfigurations/\(configuration)/deviceStatuses",
+            #"{"deviceDisplayName":"PC-3","status":"compliant","lastReportedDateTime":"2026-01-02T03:04:05Z"}"#)
+        return (app, configuration)
+    }
+
+    @Test func eachAnswerMatchesItsGoldenJSON() async throws {
+        let actual: [String: String] = try await withApp { client in
+            let (app, configuration) = try await Self.populate(client)
+            let apps = "/beta/deviceAppManagement/mobileApps"
+            let configurations = "/beta/deviceAppManagement/mobileAppConfigurations"
+            var out: [String: String] = [:]
+            for (name, method, path, body, headers, status) in [
+                ("singleton", HTTPRequest.Method.get, "/beta/deviceAppManagement", nil, Self.full, 200),
+                ("entity with expansions", .get, "\(apps)/\(app)?$expand=userStatuses($expand=deviceStatuses),installSummary", nil, Self.full, 200),
+                ("page counted, by a cast", .get, "\(apps)/microsoft.graph.win32LobApp?$count=true&$select=displayName,size,rules", nil, Self.full, 200),
+                ("page of device statuses", .get, "\(apps)/\(app)/deviceStatuses", nil, Self.full, 200),
+                ("summary", .get, "\(configurations)/\(configuration)/deviceStatusSummary", nil, Self.full, 200),
+                ("configuration page", .get, "\(configurations)/\(configuration)/deviceStatuses", nil, Self.full, 200),
+                (
+                    "IEEE754Compatible", .get, "\(apps)/\(app)?$select=size", nil,
+                    ["Accept": "application/json;odata.metadata=full;IEEE754Compatible=true"], 200
+                ),
+                ("$format", .get, "\(apps)/\(app)?$select=applicableArchitectures&$format=application/json;odata.metadata=full", nil, [:], 200),
+                ("create", .post, "\(apps)/\(app)/deviceStatuses", #"{"deviceName":"PC-4","installState":"pendingInstall"}"#, Self.full, 201),
+                ("update", .patch, "\(apps)/\(app)", #"{"notes":"patched"}"#, Self.full, 200),
+            ] {
+                let reply = try await client.send(method, path, json: body, headers: headers)
+                #expect(reply.status == status, "\(name): \(reply.text)")
+                #expect(reply.header("Content-Type")?.hasPrefix("application/json;odata.metadata=full;") == true, "\(name)")
+                out[name] = Self.mask(reply.text)
+            }
+            return out
+        }
+        let file = GoldenEntityTests.goldenDirectory.appendingPathComponent("full-metadata.json")
+        if ProcessInfo.processInfo.environment["STATUSGRAPH_UPDATE_GOLDEN"] == "1" {
+            let data = try JSONSerialization.data(withJSONObject: actual, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            try data.write(to: file)
+        }
+        let golden = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: String], "missing \(file.path)")
+        #expect(Set(golden.keys) == Set(actual.keys))
+        for (key, json) in actual.sorted(by: { $0.key < $1.key }) {
+            #expect(golden[key] == json, "\(key) differs from \(file.lastPathComponent)")
+        }
+    }
+
+    /// Every `@odata.id`, `@odata.editLink` and navigation link an answer in full metadata writes is
+    /// followed: an entity's links answer that entity, a navigation's its collection or summary.
+    @Test func everyLinkLeadsWhereItSays() async throws {
+        try await withApp { client in
+            let (app, _) = try await Self.populate(client)
+            var links: [(url: String, id: String?)] = []
+            func collect(_ value: Any) {
+                if let object = value as? [String: Any] {
+                    for (key, member) in object {
+                        if key == "@odata.id" || key == "@odata.editLink" { links.append((member as! String, object["id"] as? String)) }
+                        if key.hasSuffix("@odata.navigationLink") { links.append((member as! String, nil)) }
+                        collect(member)
+                    }
+                } else if let items = value as? [Any] {
+                    items.forEach(collect)
+                }
+            }
+            for path in [
+                "/beta/deviceAppManagement?$expand=mobileApps,mobileAppConfigurations",
+                "/beta/deviceAppManagement/mobileApps/\(app)?$expand=userStatuses($expand=deviceStatuses),deviceStatuses,installSummary",
+                "/v1.0/deviceAppManagement/mobileAppConfigurations?$expand=deviceStatuses,userStatusSummary",
+            ] {
+                let reply = try await client.send(.get, path, headers: Self.full)
+                #expect(reply.status == 200, "\(path): \(reply.text)")
+                collect(reply.json)
+            }
+            #expect(links.count > 30)
+            for (url, id) in links {
+                let path = try #require(URLComponents(string: url)?.percentEncodedPath)
+                let reply = try await client.send(.get, path)
+                #expect(reply.status == 200, "\(url): \(reply.text)")
+                if let id { #expect(reply.json["id"] as? String == id, "\(url)") }
+            }
+        }
+    }
+
+    /// A batch's request answered in full metadata, a create among a batch's creates too.
+    @Test func batchRequestsInFullMetadata() async throws {
+        try await withApp { client in
+            let app = try await client.create("/beta/deviceAppManagement/mobileApps", Bodies.iosLobApp)
+            let url = "/deviceAppManagement/mobileApps/\(app)/deviceStatuses"
+            let headers = #""headers":{"Content-Type":"application/json","Accept":"application/json;odata.metadata=full"}"#
+            let create = { (id: String) in
+                #"{"id":"\#(id)","method":"POST","url":"\#(url)",\#(headers),"body":{"deviceName":"PC\#(id)","installState":"failed"}}"#
+            }
+            let batch = try await client.send(
+                .post, "/beta/$batch",
+                json: #"{"requests":[\#(create("1")),\#(create("2")),{"id":"3","method":"GET","url":"/deviceAppManagement/mobileApps/\#(app)",\#(headers)}]}"#)
+            let responses = batch.json["responses"] as? [[String: Any]] ?? []
+            #expect(responses.count == 3)
+            for response in responses {
+                let body = response["body"] as? [String: Any] ?? [:]
+                let id = body["id"] as? String ?? "?"
+                #expect((response["headers"] as? [String: String])?["Content-Type"]?.hasPrefix("application/json;odata.metadata=full;") == true)
+                #expect((body["@odata.id"] as? String)?.hasSuffix("('\(id)')") == true, "\(body)")
+                #expect(body.keys.filter { $0 == "@odata.editLink" }.count == 1)
+            }
+        }
+    }
+
+    /// Replaces GUIDs, server times and the test server's address with fixed markers.
+    static func mask(_ json: String) -> String {
+        GoldenEntityTests.mask(json).replacingOccurrences(of: #"https?://[^/"]+/"#, with: "<root>/", options: .regularExpression)
+    }
+}
