@@ -40,6 +40,8 @@ import Testing
             for (name, method, path, body, headers, status) in [
                 ("singleton", HTTPRequest.Method.get, "/beta/deviceAppManagement", nil, Self.full, 200),
                 ("entity with expansions", .get, "\(apps)/\(app)?$expand=userStatuses($expand=deviceStatuses),installSummary", nil, Self.full, 200),
+                // Under `$select`, links only for the navigations expanded (and theirs by their own `$select`).
+                ("selected, one navigation expanded", .get, "\(apps)/\(app)?$select=displayName&$expand=userStatuses($select=userName)", nil, Self.full, 200),
                 ("page counted, by a cast", .get, "\(apps)/microsoft.graph.win32LobApp?$count=true&$select=displayName,size,rules", nil, Self.full, 200),
                 ("page of device statuses", .get, "\(apps)/\(app)/deviceStatuses", nil, Self.full, 200),
                 ("summary", .get, "\(configurations)/\(configuration)/deviceStatusSummary", nil, Self.full, 200),

@@ -3,8 +3,8 @@ import ODataModel
 /// `odata.metadata=full` (OData JSON §3.1.2, as Microsoft.OData.Core writes it): an answer written with
 /// minimal metadata, given what full metadata adds. Each entity gets its `@odata.id` and
 /// `@odata.editLink` (its canonical URL: Graph writes the two alike), a `…@odata.navigationLink` for each
-/// navigation the service answers (immediately before the navigation where it is expanded, after the
-/// properties where it is not), and each property whose JSON does not tell its type (not a string,
+/// navigation the service answers that the query selects (`Links`; immediately before the navigation
+/// where it is expanded, after the properties where it is not), and each property whose JSON does not tell its type (not a string,
 /// boolean, Int32 or finite Double) a `…@odata.type` before its value, in complex values too. Clients of
 /// Intune ask for it to see the `@odata.type` of every value.
 ///
@@ -21,6 +21,27 @@ public struct FullMetadata: Sendable {
         case page(ofCollection: String)
     }
 
+    /// Which navigations of the entities at one level get their links, as Microsoft.OData.Core decides:
+    /// every one where `$select` is not given (or is `*`), else only those expanded; the same again for
+    /// the entities each expansion holds, by its own `$select`.
+    public struct Links: Sendable {
+        public var unexpanded: Bool
+        public var expanded: [String: Links]
+
+        public static let all = Links(unexpanded: true, expanded: [:])
+
+        public init(unexpanded: Bool, expanded: [String: Links]) {
+            self.unexpanded = unexpanded
+            self.expanded = expanded
+        }
+
+        /// The links the entities a query answers get.
+        public init(_ query: ODataQuery) {
+            unexpanded = query.select == nil
+            expanded = Dictionary(query.expand.map { ($0.navigation.name, Links($0.query)) }, uniquingKeysWith: { a, _ in a })
+        }
+    }
+
     let model: EdmModel
     let service: ServiceModel
 
@@ -29,12 +50,13 @@ public struct FullMetadata: Sendable {
         self.service = service
     }
 
-    /// `body` (an answer in minimal metadata, of `shape`) in full metadata.
-    public func annotate(_ body: JSONValue, shape: Shape) -> JSONValue {
+    /// `body` (an answer in minimal metadata, of `shape`) in full metadata, its entities' navigation
+    /// links as `links` says.
+    public func annotate(_ body: JSONValue, shape: Shape, links: Links = .all) -> JSONValue {
         guard case .object(let top) = body else { return body }
         switch shape {
-        case .entity(let url): return .object(entity(top, url: url))
-        case .member(let collection): return .object(entity(top, url: Self.memberURL(collection, top)))
+        case .entity(let url): return .object(entity(top, url: url, links: links))
+        case .member(let collection): return .object(entity(top, url: Self.memberURL(collection, top), links: links))
         case .page(let collection):
             return .object(
                 JSONObject(
@@ -42,7 +64,7 @@ public struct FullMetadata: Sendable {
                         guard member.key == "value", case .array(let items) = member.value else { return member }
                         return (member.key, .array(items.map { item in
                             guard case .object(let o) = item else { return item }
-                            return .object(entity(o, url: Self.memberURL(collection, o)))
+                            return .object(entity(o, url: Self.memberURL(collection, o), links: links))
                         }))
                     }))
         }
@@ -55,7 +77,7 @@ public struct FullMetadata: Sendable {
     }
 
     /// An entity at `url`: its control information, its properties' types, its navigations' links.
-    private func entity(_ object: JSONObject, url: String) -> JSONObject {
+    private func entity(_ object: JSONObject, url: String, links: Links) -> JSONObject {
         guard case .string(let odataType) = object["@odata.type"], let type = model.structuredType(qualified: Substring(odataType))
         else { return object }
         let navigations = type.navigationProperties.filter { service.serves($0, of: type, in: model) }
@@ -79,7 +101,8 @@ public struct FullMetadata: Sendable {
                 let name = member.key.split(separator: "@", maxSplits: 1).first.map(String.init) ?? member.key
                 if let nav = navigations.first(where: { $0.name == name }) {
                     link(nav.name)
-                    out.append(name == member.key ? (member.key, expanded(member.value, nav, url: url + "/" + nav.name)) : member)
+                    let nested = links.expanded[nav.name] ?? .all
+                    out.append(name == member.key ? (member.key, expanded(member.value, url: url + "/" + nav.name, links: nested)) : member)
                 } else if let property = type.property(named: member.key) {
                     if member.value != .null, let typeName = annotation(property.type, value: member.value) {
                         out.append((member.key + "@odata.type", .string(typeName)))
@@ -90,19 +113,21 @@ public struct FullMetadata: Sendable {
                 }
             }
         }
-        for nav in navigations { link(nav.name) }
+        if links.unexpanded {
+            for nav in navigations { link(nav.name) }
+        }
         return JSONObject(out)
     }
 
     /// An expanded navigation's value: its entities (of a collection at `url`), or its one entity at `url`.
-    private func expanded(_ value: JSONValue, _ navigation: NavigationProperty, url: String) -> JSONValue {
+    private func expanded(_ value: JSONValue, url: String, links: Links) -> JSONValue {
         switch value {
         case .array(let items):
             return .array(items.map { item in
                 guard case .object(let o) = item else { return item }
-                return .object(entity(o, url: Self.memberURL(url, o)))
+                return .object(entity(o, url: Self.memberURL(url, o), links: links))
             })
-        case .object(let o): return .object(entity(o, url: url))
+        case .object(let o): return .object(entity(o, url: url, links: links))
         case .null, .bool, .number, .string: return value
         }
     }

@@ -9,8 +9,10 @@ extension ODataService {
         guard call.format.metadata == .full, case .json(let body) = response.body, let shape = fullMetadataShape(call),
             let value = try? JSONParser.parse(body.bytes, maxDepth: .max)  // our own writing: any depth it has
         else { return response }
+        // The query was bound before the answer was written: bound again only to say which links it selects.
+        let query = try? bindQuery(call, collection: { if case .collection = call.path.target { true } else { false } }())
         var w = JSONWriter(capacity: body.count + body.count / 2)
-        w.json(call.version.fullMetadata.annotate(value, shape: shape))
+        w.json(call.version.fullMetadata.annotate(value, shape: shape, links: query.map(FullMetadata.Links.init) ?? .all))
         response.body = .json(w)
         return response
     }
