@@ -256,3 +256,57 @@ def test_sdk_retries_through_injected_faults():
             asyncio.run(run())
         finally:
             server.stop()
+
+
+def test_beta_sdk_reads_full_metadata_answers(server):
+    """A client that asks for `odata.metadata=full` (as Intune scripts do, to see every value's type) gets
+    what the SDK reads as it reads minimal answers: the same models, complex values typed by their
+    `@odata.type`; the links full metadata adds stay in `additional_data`."""
+    from msgraph_beta import GraphServiceClient
+    from msgraph_beta.generated.models.win32_lob_app import Win32LobApp
+    from msgraph_beta.generated.models.win32_lob_app_file_system_rule import Win32LobAppFileSystemRule
+    from msgraph_beta.generated.models.win32_lob_app_rule_type import Win32LobAppRuleType
+    from msgraph_beta.generated.models.win32_lob_app_file_system_operation_type import Win32LobAppFileSystemOperationType
+    from msgraph_beta.generated.models.ios_mobile_app_configuration import IosMobileAppConfiguration
+    from msgraph_beta.generated.models.managed_device_mobile_app_configuration_device_status import \
+        ManagedDeviceMobileAppConfigurationDeviceStatus
+    from msgraph_beta.generated.models.compliance_status import ComplianceStatus
+
+    async def full(request):
+        request.headers["Accept"] = "application/json;odata.metadata=full"
+
+    async def run():
+        plain = beta_client(server).device_app_management
+        auth = BaseBearerTokenAuthenticationProvider(StaticToken(server.token))
+        http = httpx.AsyncClient(event_hooks={"request": [full]})
+        dam = GraphServiceClient(request_adapter=HttpxRequestAdapter(auth, http_client=http, base_url=f"{server.url}/beta")) \
+            .device_app_management
+        app = await dam.mobile_apps.post(Win32LobApp(display_name="Tool", install_command_line="setup.exe", rules=[Win32LobAppFileSystemRule(
+            rule_type=Win32LobAppRuleType.Detection, path="C:\\Tool", file_or_folder_name="tool.exe",
+            operation_type=Win32LobAppFileSystemOperationType.Exists)]))
+        assert isinstance(app, Win32LobApp) and app.additional_data["@odata.id"].endswith(f"/mobileApps('{app.id}')")
+        read, minimal = await dam.mobile_apps.by_mobile_app_id(app.id).get(), await plain.mobile_apps.by_mobile_app_id(app.id).get()
+        assert isinstance(read, Win32LobApp) and read.install_command_line == "setup.exe"
+        assert isinstance(read.rules[0], Win32LobAppFileSystemRule) and read.rules[0].path == "C:\\Tool"
+        assert read.rules[0].operation_type == Win32LobAppFileSystemOperationType.Exists
+        assert read.additional_data["size@odata.type"] == "#Int64"  # read-only: the SDK does not send it
+        for name in ("id", "display_name", "size", "created_date_time", "applicable_architectures", "publishing_state"):
+            assert getattr(read, name) == getattr(minimal, name), name
+        rule = lambda r: (r.odata_type, r.rule_type, r.path, r.file_or_folder_name, r.operation_type, r.operator)  # noqa: E731
+        assert [rule(r) for r in read.rules] == [rule(r) for r in minimal.rules]
+
+        cfg = await dam.mobile_app_configurations.post(IosMobileAppConfiguration(display_name="Config", version=3))
+        item = dam.mobile_app_configurations.by_managed_device_mobile_app_configuration_id(cfg.id)
+        status = await item.device_statuses.post(
+            ManagedDeviceMobileAppConfigurationDeviceStatus(device_display_name="PC", status=ComplianceStatus.Compliant))
+        assert status.status == ComplianceStatus.Compliant
+        page = await item.device_statuses.get()
+        assert [(s.id, s.device_display_name, s.status) for s in page.value] == [(status.id, "PC", ComplianceStatus.Compliant)]
+        assert page.value[0].additional_data["@odata.editLink"].endswith(f"/mobileAppConfigurations('{cfg.id}')/deviceStatuses('{status.id}')")
+        summary = await item.device_status_summary.get()
+        assert summary.success_count == 1 and summary.configuration_version == 3
+        assert summary.additional_data["lastUpdateDateTime@odata.type"] == "#DateTimeOffset"
+        configuration = await item.get()
+        assert configuration.additional_data["deviceStatuses@odata.navigationLink"].endswith(f"/mobileAppConfigurations('{cfg.id}')/deviceStatuses")
+
+    asyncio.run(run())
