@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import ODataCore
 import Testing
 
 @testable import StatusGraphServer
@@ -70,6 +71,62 @@ import Testing
         #expect(Set(golden.keys) == Set(actual.keys))
         for (key, json) in actual.sorted(by: { $0.key < $1.key }) {
             #expect(golden[key] == json, "\(key) differs from \(file.lastPathComponent)")
+        }
+    }
+
+    /// One entity of every type of each version, each summary and the singleton, in full metadata: each
+    /// annotation immediately before what it annotates, each entity's id and edit link after its type, and
+    /// nothing else added: without them each answer is its minimal golden (`GoldenEntityTests`).
+    @Test(arguments: ["v1.0", "beta"])
+    func everyTypeIsItsMinimalAnswerAnnotated(version: String) async throws {
+        let replies = try await withApp { client in try await GoldenEntityTests.oneOfEachType(client, version: version, headers: Self.full) }
+        let file = GoldenEntityTests.goldenDirectory.appendingPathComponent("\(version).json")
+        let golden = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: String])
+        #expect(Set(replies.keys) == Set(golden.keys))
+        for (key, reply) in replies {
+            #expect(reply.header("Content-Type")?.hasPrefix("application/json;odata.metadata=full;") == true, "\(key)")
+            #expect(reply.text.contains(#""@odata.id":"#) && reply.text.contains(#""@odata.editLink":"#), "\(key)")
+            let value = try JSONParser.parse(Array(reply.text.utf8))
+            Self.checkAnnotationsPrecede(value, key)
+            var w = JSONWriter()
+            w.json(Self.withoutFullMetadata(value))
+            #expect(GoldenEntityTests.mask(String(decoding: w.bytes, as: UTF8.self)) == golden[key], "\(key)")
+        }
+    }
+
+    /// Checks, at every depth, that a property annotation comes right before its property (a navigation's
+    /// link may stand alone, its navigation not expanded), and an entity's id and edit link right after its type.
+    static func checkAnnotationsPrecede(_ value: JSONValue, _ key: String) {
+        switch value {
+        case .object(let o):
+            let keys = o.members.map(\.key)
+            for (i, name) in keys.enumerated() {
+                if let at = name.firstIndex(of: "@"), at != name.startIndex, !name.hasSuffix("@odata.navigationLink") {
+                    #expect(i + 1 < keys.count && keys[i + 1] == String(name[..<at]), "\(key): \(name) is not followed by what it annotates")
+                }
+                if name == "@odata.type", o["id"] != nil {
+                    #expect(Array(keys[(i + 1)...].prefix(2)) == ["@odata.id", "@odata.editLink"], "\(key): \(keys)")
+                }
+            }
+            o.members.forEach { checkAnnotationsPrecede($0.value, key) }
+        case .array(let items): items.forEach { checkAnnotationsPrecede($0, key) }
+        case .null, .bool, .number, .string: break
+        }
+    }
+
+    /// `value` without what full metadata adds to minimal: ids, edit links, navigation links, property types.
+    static func withoutFullMetadata(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let o):
+            return .object(
+                JSONObject(
+                    o.members.compactMap { member in
+                        let added = ["@odata.id", "@odata.editLink"].contains(member.key) || member.key.hasSuffix("@odata.navigationLink")
+                            || (member.key.hasSuffix("@odata.type") && member.key != "@odata.type")
+                        return added ? nil : (member.key, withoutFullMetadata(member.value))
+                    }))
+        case .array(let items): return .array(items.map(withoutFullMetadata))
+        case .null, .bool, .number, .string: return value
         }
     }
 

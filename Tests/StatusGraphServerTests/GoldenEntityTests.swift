@@ -13,42 +13,8 @@ import Testing
 
     @Test(arguments: ["v1.0", "beta"])
     func everyTypeMatchesItsGoldenJSON(version: String) async throws {
-        let model = try #require(GraphModel.service.versions[version])
-        let layout = try StorageLayout(service: GraphModel.service)
         let actual: [String: String] = try await withApp { client in
-            var out: [String: String] = [:]
-            var parents: [[String]: String] = [:]  // collection path → id of an entity created in it
-            func url(_ path: [String]) -> String {
-                var s = "/\(version)/deviceAppManagement"
-                for (i, nav) in path.enumerated() {
-                    s += "/\(nav)"
-                    if i < path.count - 1 { s += "/\(parents[Array(path[...i])]!)" }
-                }
-                return s
-            }
-            for table in layout.tables where !table.isSingleton {
-                guard model.entityTypes[table.baseType] != nil, table.path.dropLast().indices.allSatisfy({ parents[Array(table.path[...$0])] != nil })
-                else { continue }
-                let concrete = table.family.sorted().compactMap { model.entityTypes[$0] }.filter { !$0.isAbstract }
-                for type in concrete {
-                    let reply = try await client.send(.post, url(table.path), json: #"{"@odata.type":"\#(model.odataType(of: type.name))"}"#)
-                    #expect(reply.status == 201, "\(type.name): \(reply.text)")
-                    out["\(table.path.joined(separator: "/")) \(type.name)"] = Self.mask(reply.text)
-                    if parents[table.path] == nil { parents[table.path] = reply.json["id"] as? String }
-                }
-            }
-            // The summaries of the entities created above, and the singleton.
-            for summary in GraphModel.service.summaries {
-                for table in layout.tables where table.family.contains(summary.parentType) && parents[table.path] != nil {
-                    guard let type = model.entityTypes[summary.parentType], type.navigationProperty(named: summary.navigation) != nil
-                    else { continue }
-                    let reply = try await client.send(.get, "\(url(table.path))/\(parents[table.path]!)/\(summary.navigation)")
-                    #expect(reply.status == 200, "\(summary.navigation): \(reply.text)")
-                    out["\(table.path.joined(separator: "/")) \(summary.navigation)"] = Self.mask(reply.text)
-                }
-            }
-            out["deviceAppManagement"] = Self.mask(try await client.send(.get, "/\(version)/deviceAppManagement").text)
-            return out
+            try await Self.oneOfEachType(client, version: version).mapValues { Self.mask($0.text) }
         }
         let file = Self.goldenDirectory.appendingPathComponent("\(version).json")
         if ProcessInfo.processInfo.environment["STATUSGRAPH_UPDATE_GOLDEN"] == "1" {
@@ -63,6 +29,47 @@ import Testing
             #expect(golden[key] == json, "\(key) differs from \(file.lastPathComponent)")
         }
         #expect(actual.count > (version == "beta" ? 40 : 25))
+    }
+
+    /// One entity of each concrete type of `version` created empty through its collection (the 201 of
+    /// each), each summary of the first of each table, and the singleton, asked for with `headers`.
+    static func oneOfEachType(_ client: Client, version: String, headers: [String: String] = [:]) async throws -> [String: Reply] {
+        let model = try #require(GraphModel.service.versions[version])
+        let layout = try StorageLayout(service: GraphModel.service)
+        var out: [String: Reply] = [:]
+        var parents: [[String]: String] = [:]  // collection path → id of an entity created in it
+        func url(_ path: [String]) -> String {
+            var s = "/\(version)/deviceAppManagement"
+            for (i, nav) in path.enumerated() {
+                s += "/\(nav)"
+                if i < path.count - 1 { s += "/\(parents[Array(path[...i])]!)" }
+            }
+            return s
+        }
+        for table in layout.tables where !table.isSingleton {
+            guard model.entityTypes[table.baseType] != nil, table.path.dropLast().indices.allSatisfy({ parents[Array(table.path[...$0])] != nil })
+            else { continue }
+            let concrete = table.family.sorted().compactMap { model.entityTypes[$0] }.filter { !$0.isAbstract }
+            for type in concrete {
+                let reply = try await client.send(
+                    .post, url(table.path), json: #"{"@odata.type":"\#(model.odataType(of: type.name))"}"#, headers: headers)
+                #expect(reply.status == 201, "\(type.name): \(reply.text)")
+                out["\(table.path.joined(separator: "/")) \(type.name)"] = reply
+                if parents[table.path] == nil { parents[table.path] = reply.json["id"] as? String }
+            }
+        }
+        // The summaries of the entities created above, and the singleton.
+        for summary in GraphModel.service.summaries {
+            for table in layout.tables where table.family.contains(summary.parentType) && parents[table.path] != nil {
+                guard let type = model.entityTypes[summary.parentType], type.navigationProperty(named: summary.navigation) != nil
+                else { continue }
+                let reply = try await client.send(.get, "\(url(table.path))/\(parents[table.path]!)/\(summary.navigation)", headers: headers)
+                #expect(reply.status == 200, "\(summary.navigation): \(reply.text)")
+                out["\(table.path.joined(separator: "/")) \(summary.navigation)"] = reply
+            }
+        }
+        out["deviceAppManagement"] = try await client.send(.get, "/\(version)/deviceAppManagement", headers: headers)
+        return out
     }
 
     /// Replaces GUIDs and server times with fixed markers.
