@@ -103,13 +103,8 @@ public struct FullMetadata: Sendable {
                     link(nav.name)
                     let nested = links.expanded[nav.name] ?? .all
                     out.append(name == member.key ? (member.key, expanded(member.value, url: url + "/" + nav.name, links: nested)) : member)
-                } else if let property = type.property(named: member.key) {
-                    if member.value != .null, let typeName = annotation(property.type, value: member.value) {
-                        out.append((member.key + "@odata.type", .string(typeName)))
-                    }
-                    out.append((member.key, complexValues(member.value, property.type)))
                 } else {
-                    out.append(member)
+                    append(member, of: type, to: &out)
                 }
             }
         }
@@ -142,19 +137,23 @@ public struct FullMetadata: Sendable {
             guard let shown else { return value }
             var out: [(key: String, value: JSONValue)] = []
             out.reserveCapacity(o.members.count * 2)
-            for member in o.members {
-                if let property = shown.property(named: member.key) {
-                    if member.value != .null, let typeName = annotation(property.type, value: member.value) {
-                        out.append((member.key + "@odata.type", .string(typeName)))
-                    }
-                    out.append((member.key, complexValues(member.value, property.type)))
-                } else {
-                    out.append(member)
-                }
-            }
+            for member in o.members { append(member, of: shown, to: &out) }
             return .object(JSONObject(out))
         default: return value
         }
+    }
+
+    /// Appends a member of an object of `type`: a property with its type annotation where it needs one
+    /// and its complex values annotated, anything else as it is.
+    private func append(_ member: (key: String, value: JSONValue), of type: StructuredType, to out: inout [(key: String, value: JSONValue)]) {
+        guard let property = type.property(named: member.key) else {
+            out.append(member)
+            return
+        }
+        if member.value != .null, let typeName = annotation(property.type, value: member.value) {
+            out.append((member.key + "@odata.type", .string(typeName)))
+        }
+        out.append((member.key, complexValues(member.value, property.type)))
     }
 
     /// The `…@odata.type` of a property of `type` holding `value`, or nil where its JSON tells it: a string,
