@@ -8,7 +8,8 @@ import Testing
 /// `$expand` with nested options answers for each parent what the same options answer on its own
 /// collection: users' device statuses (nulls, awkward text, extreme numbers and dates) expanded with
 /// generated `$filter`, `$orderby`, `$skip`, `$top` and `$count`, the expanded links followed, each
-/// parent's members checked against `QueryOracle`. On the backend the app suites run on;
+/// parent's members checked against `QueryOracle`, and each answer in full metadata checked to be the
+/// same answer annotated. On the backend the app suites run on;
 /// `STATUSGRAPH_ORACLE_SEED` and `STATUSGRAPH_ORACLE_COUNT` as elsewhere.
 @Suite struct ExpandOracleTests {
     static let seed = OracleSettings.seed
@@ -61,6 +62,12 @@ import Testing
                     guard reply.status == 200 else {
                         wrong.append("#\(i) \(expand)\n  \(reply.status): \(reply.text)")
                         break
+                    }
+                    // In full metadata the same answer, annotated (its next links alike: tokens are deterministic).
+                    let full = try JSONParser.parse(Array(try await client.send(.get, next, headers: FullMetadataTests.full).text.utf8))
+                    FullMetadataTests.checkAnnotationsPrecede(full, "#\(i) \(expand)")
+                    if FullMetadataTests.withoutFullMetadata(full) != (try JSONParser.parse(Array(reply.text.utf8))) {
+                        wrong.append("#\(i) \(expand): in full metadata another answer than in minimal")
                     }
                     for parent in reply.json["value"] as? [[String: Any]] ?? [] {
                         parents += 1

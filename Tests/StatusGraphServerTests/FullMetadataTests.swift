@@ -95,14 +95,20 @@ import Testing
     }
 
     /// Checks, at every depth, that a property annotation comes right before its property (a navigation's
-    /// link may stand alone, its navigation not expanded), and an entity's id and edit link right after its type.
+    /// link may stand alone, its navigation not expanded; an expanded collection's next link comes right
+    /// after it, known once its members are written, as Microsoft.OData.Core writes it too), and an
+    /// entity's id and edit link right after its type.
     static func checkAnnotationsPrecede(_ value: JSONValue, _ key: String) {
         switch value {
         case .object(let o):
             let keys = o.members.map(\.key)
             for (i, name) in keys.enumerated() {
-                if let at = name.firstIndex(of: "@"), at != name.startIndex, !name.hasSuffix("@odata.navigationLink") {
-                    #expect(i + 1 < keys.count && keys[i + 1] == String(name[..<at]), "\(key): \(name) is not followed by what it annotates")
+                guard let at = name.firstIndex(of: "@"), at != name.startIndex else { continue }
+                let property = String(name[..<at])
+                if name.hasSuffix("@odata.nextLink") {
+                    #expect(i > 0 && keys[i - 1] == property, "\(key): \(name) does not follow what it annotates")
+                } else if !name.hasSuffix("@odata.navigationLink") {
+                    #expect(i + 1 < keys.count && keys[i + 1] == property, "\(key): \(name) is not followed by what it annotates")
                 }
                 if name == "@odata.type", o["id"] != nil {
                     #expect(Array(keys[(i + 1)...].prefix(2)) == ["@odata.id", "@odata.editLink"], "\(key): \(keys)")
