@@ -2,11 +2,11 @@ import ODataModel
 
 /// `odata.metadata=full` (OData JSON §3.1.2, as Microsoft.OData.Core writes it): an answer written with
 /// minimal metadata, given what full metadata adds. Each entity gets its `@odata.id` and
-/// `@odata.editLink` (its canonical URL: Graph writes the two alike), a `…@odata.navigationLink` for each
-/// navigation the service answers that the query selects (`Links`; immediately before the navigation
-/// where it is expanded, after the properties where it is not), and each property whose JSON does not tell its type (not a string,
-/// boolean, Int32 or finite Double) a `…@odata.type` before its value, in complex values too. Clients of
-/// Intune ask for it to see the `@odata.type` of every value.
+/// `@odata.editLink` (its canonical URL: Graph writes the two alike), a `…@odata.navigationLink` for
+/// each navigation the service answers that the query selects (`Links`; immediately before the
+/// navigation where it is expanded, after the properties where it is not), and each property whose
+/// JSON does not tell its type (not a string, boolean, Int32 or finite Double) a `…@odata.type` before
+/// its value, in complex values too. Clients of Intune ask for it to see the `@odata.type` of every value.
 ///
 /// It runs only for the requests that ask for it: it reads the answer back rather than burden the
 /// writers every other request goes through.

@@ -50,7 +50,7 @@ struct JSONFormat: Sendable, Equatable {
     /// The media type of an answer in this format, as Graph writes it.
     var contentType: String {
         switch (metadata, int64AsStrings) {
-        case (.minimal, false): Self.standardContentType
+        case (.minimal, false): "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
         case (.minimal, true): "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=true;charset=utf-8"
         case (.none, false): "application/json;odata.metadata=none;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
         case (.none, true): "application/json;odata.metadata=none;odata.streaming=true;IEEE754Compatible=true;charset=utf-8"
@@ -58,8 +58,6 @@ struct JSONFormat: Sendable, Equatable {
         case (.full, true): "application/json;odata.metadata=full;odata.streaming=true;IEEE754Compatible=true;charset=utf-8"
         }
     }
-
-    static let standardContentType = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
 }
 
 extension JSONWriter {
