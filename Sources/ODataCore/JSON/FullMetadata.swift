@@ -43,11 +43,12 @@ public struct FullMetadata: Sendable {
     }
 
     let model: EdmModel
-    let service: ServiceModel
+    /// Each entity type's navigations the service answers (`ServiceModel.serves`), worked out once.
+    let navigations: [String: [NavigationProperty]]
 
     public init(model: EdmModel, service: ServiceModel) {
         self.model = model
-        self.service = service
+        navigations = model.entityTypes.mapValues { type in type.navigationProperties.filter { service.serves($0, of: type, in: model) } }
     }
 
     /// `body` (an answer in minimal metadata, of `shape`) in full metadata, its entities' navigation
@@ -80,7 +81,7 @@ public struct FullMetadata: Sendable {
     private func entity(_ object: JSONObject, url: String, links: Links) -> JSONObject {
         guard case .string(let odataType) = object["@odata.type"], let type = model.structuredType(qualified: Substring(odataType))
         else { return object }
-        let navigations = type.navigationProperties.filter { service.serves($0, of: type, in: model) }
+        let navigations = self.navigations[type.name] ?? []
         var linked = Set<String>()
         var out: [(key: String, value: JSONValue)] = []
         out.reserveCapacity(object.members.count * 2 + navigations.count + 2)
@@ -98,11 +99,11 @@ public struct FullMetadata: Sendable {
                 out.append(("@odata.editLink", .string(url)))
             default:
                 // An expanded navigation's annotations (its count, its next link) and the navigation itself.
-                let name = member.key.split(separator: "@", maxSplits: 1).first.map(String.init) ?? member.key
+                let name = member.key.firstIndex(of: "@").map { member.key[..<$0] } ?? member.key[...]
                 if let nav = navigations.first(where: { $0.name == name }) {
                     link(nav.name)
                     let nested = links.expanded[nav.name] ?? .all
-                    out.append(name == member.key ? (member.key, expanded(member.value, url: url + "/" + nav.name, links: nested)) : member)
+                    out.append(name.endIndex == member.key.endIndex ? (member.key, expanded(member.value, url: url + "/" + nav.name, links: nested)) : member)
                 } else {
                     append(member, of: type, to: &out)
                 }

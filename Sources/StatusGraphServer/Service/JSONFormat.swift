@@ -74,7 +74,7 @@ extension JSONValue {
         switch self {
         case .object(let o):
             return .object(JSONObject(o.members.compactMap { member in
-                member.key.utf8.starts(with: "@odata.".utf8) || member.key.contains("@odata.")
+                member.key.contains("@odata.")
                     ? nil : (key: member.key, value: member.value.withoutControlInformation)
             }))
         case .array(let items): return .array(items.map(\.withoutControlInformation))
