@@ -57,6 +57,40 @@ import Testing
         #expect(version == "beta" || !listed.contains { $0.contains("userStatuses") && $0.hasPrefix("/deviceAppManagement/mobileApps") })
     }
 
+    /// Each value a GET lists for `$select` and `$expand` binds on the resource it reads: what the
+    /// description offers (Kiota's SDKs make these their typed parameters), the server takes. `$select`
+    /// lists navigation properties too, as Graph's descriptions do.
+    @Test(arguments: versions)
+    func everySelectAndExpandValueItListsBinds(_ version: String) throws {
+        let service = GraphModel.service
+        let model = service.versions[version]!
+        let paths = PathBinder(service: service, model: model)
+        let queries = QueryBinder(service: service, model: model, limits: QueryLimits(), dollarOptional: version == "beta")
+        var checked = 0
+        var navigationsSelected = 0
+        for (path, item) in Self.object(Self.document(version)["paths"]).members {
+            guard case .array(let parameters) = Self.object(Self.object(item)["get"])["parameters"] else { continue }
+            let concrete = path.split(separator: "/").map { $0.hasPrefix("{") ? "k" : $0 }.joined(separator: "/")
+            let bound = try paths.bind(try PathParser.parse(Substring(concrete)))
+            let collection = if case .collection = bound.target { true } else { false }
+            for parameter in parameters.map(Self.object) {
+                guard case .string(let name) = parameter["name"], name == "$select" || name == "$expand",
+                    case .array(let values) = Self.object(Self.object(parameter["schema"])["items"])["enum"]
+                else { continue }
+                for case .string(let value) in values {
+                    let options = try QueryOptions(parsing: Substring("\(name)=\(value)"))
+                    #expect(throws: Never.self, "\(version) \(path) \(name)=\(value)") {
+                        let query = try queries.bind(options, type: bound.cast ?? bound.type, collection: collection)
+                        if query.select?.first?.isNavigation == true { navigationsSelected += 1 }
+                    }
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 500)
+        #expect(navigationsSelected > 10)
+    }
+
     @Test(arguments: versions)
     func referencesResolveAndOperationIDsAreUnique(_ version: String) {
         let document = Self.document(version)

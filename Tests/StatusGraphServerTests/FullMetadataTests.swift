@@ -43,6 +43,11 @@ import Testing
                 ("entity with expansions", .get, "\(apps)/\(app)?$expand=userStatuses($expand=deviceStatuses),installSummary", nil, Self.full, 200),
                 // Under `$select`, links only for the navigations expanded (and theirs by their own `$select`).
                 ("selected, one navigation expanded", .get, "\(apps)/\(app)?$select=displayName&$expand=userStatuses($select=userName)", nil, Self.full, 200),
+                // A navigation named in `$select` gets its link, expanded or not, at each level.
+                (
+                    "navigations selected", .get,
+                    "\(apps)/\(app)?$select=displayName,installSummary&$expand=userStatuses($select=userName,deviceStatuses)", nil, Self.full, 200
+                ),
                 ("page counted, by a cast", .get, "\(apps)/microsoft.graph.win32LobApp?$count=true&$select=displayName,size,rules", nil, Self.full, 200),
                 ("page of device statuses", .get, "\(apps)/\(app)/deviceStatuses", nil, Self.full, 200),
                 ("summary", .get, "\(configurations)/\(configuration)/deviceStatusSummary", nil, Self.full, 200),

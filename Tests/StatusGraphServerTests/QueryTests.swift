@@ -639,4 +639,41 @@ import Testing
             #expect((own.json["value"] as? [[String: Any]])?.map { $0["displayName"] as? String } == ["I", "W"], "\(own.text)")
         }
     }
+
+    /// A navigation property in `$select` (as Graph's OpenAPI descriptions, and so the SDKs' typed
+    /// parameters, offer it; Excel's OData feeds send it): bound as Microsoft.OData binds it, named in the
+    /// context URL, nothing added to a minimal answer, its link in a full one (`FullMetadataTests`).
+    @Test func selectNamesNavigationProperties() async throws {
+        try await withApp { client in
+            let apps = "/beta/deviceAppManagement/mobileApps"
+            let app = try await client.create(apps, ##"{"@odata.type":"#microsoft.graph.win32LobApp","displayName":"W"}"##)
+            _ = try await client.create("\(apps)/\(app)/userStatuses", #"{"userName":"Ada"}"#)
+            for (query, projection, keys) in [
+                ("$select=userStatuses", "(userStatuses)", ["@odata.context", "@odata.type", "id"]),
+                ("$select=DisplayName,UserStatuses,installSummary", "(displayName,userStatuses,installSummary)", ["@odata.context", "@odata.type", "displayName", "id"]),
+                // Selected and expanded: in the context URL twice, as Microsoft.OData writes it.
+                (
+                    "$select=userStatuses&$expand=userStatuses($select=userName)", "(userStatuses,userStatuses(userName))",
+                    ["@odata.context", "@odata.type", "id", "userStatuses"]
+                ),
+                ("$select=microsoft.graph.mobileApp/userStatuses", "(microsoft.graph.mobileApp/userStatuses)", ["@odata.context", "@odata.type", "id"]),
+            ] {
+                let one = try await client.send(.get, "\(apps)/\(app)?\(query)")
+                #expect(one.status == 200, "\(query): \(one.text)")
+                #expect(one.json.keys.sorted() == keys, "\(query): \(one.text)")
+                #expect((one.json["@odata.context"] as? String)?.hasSuffix("#deviceAppManagement/mobileApps\(projection)/$entity") == true, "\(one.text)")
+                let page = try await client.send(.get, "\(apps)?\(query)")
+                #expect(page.status == 200, "\(query): \(page.text)")
+                #expect((page.json["@odata.context"] as? String)?.hasSuffix("#deviceAppManagement/mobileApps\(projection)") == true, "\(page.text)")
+            }
+            // v1.0's configurations: their statuses and summaries; v1.0's apps have no status navigations.
+            let configurations = "/v1.0/deviceAppManagement/mobileAppConfigurations"
+            _ = try await client.create(configurations, Bodies.iosConfiguration)
+            let summaries = try await client.send(.get, "\(configurations)?$select=id,deviceStatusSummary,userStatuses")
+            #expect(summaries.status == 200, "\(summaries.text)")
+            #expect((summaries.json["value"] as? [[String: Any]])?.first?.keys.sorted() == ["@odata.type", "id"], "\(summaries.text)")
+            let v1 = try await client.send(.get, "/v1.0/deviceAppManagement/mobileApps?$select=userStatuses")
+            #expect(v1.status == 400 && v1.errorMessage.contains("could not find a property named 'userStatuses'"), "\(v1.text)")
+        }
+    }
 }

@@ -308,5 +308,16 @@ def test_beta_sdk_reads_full_metadata_answers(server):
         assert summary.additional_data["lastUpdateDateTime@odata.type"] == "#DateTimeOffset"
         configuration = await item.get()
         assert configuration.additional_data["deviceStatuses@odata.navigationLink"].endswith(f"/mobileAppConfigurations('{cfg.id}')/deviceStatuses")
+        # `$select` with a navigation property, one of the values the SDK's typed parameter lists: its
+        # link, and no other navigation's.
+        from kiota_abstractions.base_request_configuration import RequestConfiguration
+        from msgraph_beta.generated.device_app_management.mobile_app_configurations.item.\
+            managed_device_mobile_app_configuration_item_request_builder import ManagedDeviceMobileAppConfigurationItemRequestBuilder
+        parameters = ManagedDeviceMobileAppConfigurationItemRequestBuilder.ManagedDeviceMobileAppConfigurationItemRequestBuilderGetQueryParameters
+        selected = await item.get(RequestConfiguration(query_parameters=parameters(select=["displayName", "deviceStatusSummary"])))
+        assert selected.display_name == "Config" and selected.version is None
+        links = sorted(k for k in selected.additional_data if k.endswith("@odata.navigationLink"))
+        assert links == ["deviceStatusSummary@odata.navigationLink"], selected.additional_data
+        assert selected.additional_data["@odata.context"].endswith("mobileAppConfigurations(displayName,deviceStatusSummary)/$entity")
 
     asyncio.run(run())

@@ -3,8 +3,8 @@ import ODataModel
 /// `odata.metadata=full` (OData JSON §3.1.2, as Microsoft.OData.Core writes it): an answer written with
 /// minimal metadata, given what full metadata adds. Each entity gets its `@odata.id` and
 /// `@odata.editLink` (its canonical URL: Graph writes the two alike), a `…@odata.navigationLink` for
-/// each navigation the service answers that the query selects (`Links`; immediately before the
-/// navigation where it is expanded, after the properties where it is not), and each property whose
+/// each navigation the service answers that the query selects or expands (`Links`; immediately before
+/// the navigation where it is expanded, after the properties where it is not), and each property whose
 /// JSON does not tell its type (not a string, boolean, Int32 or finite Double) a `…@odata.type` before
 /// its value, in complex values too. Clients of Intune ask for it to see the `@odata.type` of every value.
 ///
@@ -22,23 +22,29 @@ public struct FullMetadata: Sendable {
     }
 
     /// Which navigations of the entities at one level get their links, as Microsoft.OData.Core decides:
-    /// every one where `$select` is not given (or is `*`), else only those expanded; the same again for
-    /// the entities each expansion holds, by its own `$select`.
+    /// every one where `$select` is not given (or is `*`), else those it names and those expanded; the
+    /// same again for the entities each expansion holds, by its own `$select`.
     public struct Links: Sendable {
-        public var unexpanded: Bool
+        /// The `$select` items that may name navigations; nil for every navigation.
+        public var selected: [SelectItem]?
         public var expanded: [String: Links]
 
-        public static let all = Links(unexpanded: true, expanded: [:])
+        public static let all = Links(selected: nil, expanded: [:])
 
-        public init(unexpanded: Bool, expanded: [String: Links]) {
-            self.unexpanded = unexpanded
+        public init(selected: [SelectItem]?, expanded: [String: Links]) {
+            self.selected = selected
             self.expanded = expanded
         }
 
         /// The links the entities a query answers get.
         public init(_ query: ODataQuery) {
-            unexpanded = query.select == nil
+            selected = query.select.map { items in items.filter(\.isNavigation) }
             expanded = Dictionary(query.expand.map { ($0.navigation.name, Links($0.query)) }, uniquingKeysWith: { a, _ in a })
+        }
+
+        /// Whether an entity of the type `type` gets the link of its navigation `name` (expanded or not).
+        func links(_ name: String, on type: String) -> Bool {
+            selected?.contains { $0.selectsNavigation(name, on: type) } ?? true
         }
     }
 
@@ -109,9 +115,7 @@ public struct FullMetadata: Sendable {
                 }
             }
         }
-        if links.unexpanded {
-            for nav in navigations { link(nav.name) }
-        }
+        for nav in navigations where links.links(nav.name, on: type.name) { link(nav.name) }
         return JSONObject(out)
     }
 

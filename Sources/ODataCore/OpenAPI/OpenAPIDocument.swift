@@ -196,11 +196,12 @@ public struct OpenAPIDocument: Sendable {
 
     private func select(_ type: StructuredType) -> JSONValue {
         // The type's own properties, then those of the types derived from it (a polymorphic
-        // collection takes them unqualified), each once.
-        var names = type.properties.map(\.name)
-        for derived in type.derivedTypes.sorted() {
-            for p in model.entityTypes[derived]?.properties ?? [] where !names.contains(p.name) { names.append(p.name) }
-        }
+        // collection takes them unqualified), each once; then their navigation properties, as Graph's
+        // descriptions list them.
+        let types = [type] + type.derivedTypes.sorted().compactMap { model.entityTypes[$0] }
+        var names: [String] = []
+        for p in types.flatMap(\.properties) where !names.contains(p.name) { names.append(p.name) }
+        for n in types.flatMap(\.navigationProperties) where !names.contains(n.name) { names.append(n.name) }
         return arrayParameter("$select", "Select properties to be returned", names + ["*"])
     }
 

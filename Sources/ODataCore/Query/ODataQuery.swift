@@ -6,7 +6,7 @@ public struct ODataQuery: Sendable {
     public var filter: BoundExpression?
     /// The client's `$orderby` keys; storage always adds the key last, so that order is total.
     public var orderBy: [OrderKey] = []
-    /// Selected structural properties; nil selects all.
+    /// Selected properties (structural, and navigation properties named in `$select`); nil selects all.
     public var select: [SelectItem]?
     /// Whether `$select` named `*`, which selects all (`select` is nil) and says so in the context URL.
     public var selectsWildcard = false
@@ -32,7 +32,10 @@ public struct ODataQuery: Sendable {
 }
 
 /// A `$select` item: a structural property, as it is or cast to a type (`microsoft.graph.win32LobApp/fileName`),
-/// which selects it only on entities of that type or of one derived from it.
+/// which selects it only on entities of that type or of one derived from it; or a navigation property,
+/// which OData lets a client select (Graph's OpenAPI descriptions, and so its SDKs, list them among
+/// `$select`'s values): it adds nothing to a minimal answer but its name in the context URL, and in full
+/// metadata the navigation's link.
 public struct SelectItem: Sendable, Equatable {
     /// The property's name, as the model spells it.
     public let property: String
@@ -40,19 +43,27 @@ public struct SelectItem: Sendable, Equatable {
     public let cast: String?
     /// The types (unqualified names) the item selects its property on; nil for every type.
     public let types: Set<String>?
+    /// Whether `property` names a navigation property.
+    public let isNavigation: Bool
 
-    public init(property: String, cast: String? = nil, types: Set<String>? = nil) {
+    public init(property: String, cast: String? = nil, types: Set<String>? = nil, isNavigation: Bool = false) {
         self.property = property
         self.cast = cast
         self.types = types
+        self.isNavigation = isNavigation
     }
 
     /// The item as the context URL writes it.
     public var text: String { cast.map { "\($0)/\(property)" } ?? property }
 
-    /// Whether the item selects the property `name` on an entity of the type `type`.
+    /// Whether the item selects the structural property `name` on an entity of the type `type`.
     public func selects(_ name: String, on type: String) -> Bool {
-        property == name && (types?.contains(type) ?? true)
+        !isNavigation && property == name && (types?.contains(type) ?? true)
+    }
+
+    /// Whether the item selects the navigation property `name` on an entity of the type `type`.
+    public func selectsNavigation(_ name: String, on type: String) -> Bool {
+        isNavigation && property == name && (types?.contains(type) ?? true)
     }
 }
 

@@ -111,29 +111,42 @@ public final class QueryBinder: Sendable {
                     throw .badRequest(
                         "$select: '\(item[..<item.lastIndex(of: "/")!])' is not a type derived from \(model.namespace).\(type.name).", target: "$select")
                 }
-                guard let property = cast.property(matching: name) else {
-                    throw .badRequest(
-                        "$select: could not find a property named '\(name)' on type '\(model.namespace).\(cast.name)'.", target: "$select")
+                let types = Set([cast.name] + cast.derivedTypes)
+                let castName = "\(model.namespace).\(cast.name)"
+                if let property = cast.property(matching: name) {
+                    append(SelectItem(property: property.name, cast: castName, types: types), to: &items)
+                } else if let navigation = cast.navigationProperty(matching: name) {
+                    append(SelectItem(property: navigation.name, cast: castName, types: types, isNavigation: true), to: &items)
+                } else {
+                    throw .badRequest("$select: could not find a property named '\(name)' on type '\(castName)'.", target: "$select")
                 }
-                let selected = SelectItem(
-                    property: property.name, cast: "\(model.namespace).\(cast.name)", types: Set([cast.name] + cast.derivedTypes))
-                if !items.contains(selected) { items.append(selected) }
                 continue
             }
-            if let property = type.property(matching: name)
-                ?? type.derivedTypes.lazy.compactMap({ self.model.entityTypes[$0]?.property(matching: name) }).first
-            {
-                let selected = SelectItem(property: property.name)
-                if !items.contains(selected) { items.append(selected) }
-                continue
+            // The type's own properties, then those of the types derived from it, unqualified as Graph takes them.
+            if let property = declared(on: type, { $0.property(matching: name) }) {
+                append(SelectItem(property: property.name), to: &items)
+            } else if let navigation = declared(on: type, { $0.navigationProperty(matching: name) }) {
+                append(SelectItem(property: navigation.name, isNavigation: true), to: &items)
+            } else {
+                throw .badRequest(
+                    "$select: could not find a property named '\(name)' on type '\(model.namespace).\(type.name)'.", target: "$select")
             }
-            if type.navigationProperty(matching: name) != nil {
-                throw .badRequest("'\(name)' is a navigation property: use $expand=\(name) to include it.", target: "$select")
-            }
-            throw .badRequest(
-                "$select: could not find a property named '\(name)' on type '\(model.namespace).\(type.name)'.", target: "$select")
         }
         return (items, wildcard)
+    }
+
+    /// What `lookup` finds on `type`, else on the first type derived from it where it finds something.
+    private func declared<T>(on type: StructuredType, _ lookup: (StructuredType) -> T?) -> T? {
+        if let found = lookup(type) { return found }
+        for name in type.derivedTypes {
+            if let derived = model.entityTypes[name], let found = lookup(derived) { return found }
+        }
+        return nil
+    }
+
+    /// Appends `item` unless it is there already (an item named twice selects it once, as Microsoft.OData keeps it).
+    private func append(_ item: SelectItem, to items: inout [SelectItem]) {
+        if !items.contains(item) { items.append(item) }
     }
 
     private func expand(_ text: String, type: StructuredType, depth: Int) throws(ODataError) -> [ExpandItem] {
