@@ -574,6 +574,8 @@ import Testing
         ("$skip=abc", "whole number"),
         ("$count=yes", "true or false"),
         ("$expand=nothing", "could not find a navigation property named 'nothing'"),
+        ("$expand=*($top=1)", "'*' takes no options here"),
+        ("$expand=*,*", "$expand names '*' twice"),
         ("$search=phone", "'$search' is not supported"),
         ("$skiptoken=forged.token", "not valid"),
         ("$select=microsoft.graph.webApp/appUrl", "'microsoft.graph.webApp' is not a type derived from microsoft.graph.mobileAppInstallStatus"),
@@ -674,6 +676,40 @@ import Testing
             #expect((summaries.json["value"] as? [[String: Any]])?.first?.keys.sorted() == ["@odata.type", "id"], "\(summaries.text)")
             let v1 = try await client.send(.get, "/v1.0/deviceAppManagement/mobileApps?$select=userStatuses")
             #expect(v1.status == 400 && v1.errorMessage.contains("could not find a property named 'userStatuses'"), "\(v1.text)")
+        }
+    }
+
+    /// `$expand=*` expands, where it stands, every navigation the service answers on the type, in the
+    /// order the model declares them (as Microsoft.OData expands it, and Graph's OpenAPI descriptions
+    /// offer it); a navigation also named keeps its own options.
+    @Test func expandStarExpandsEveryNavigationServed() async throws {
+        try await withApp { client in
+            let apps = "/beta/deviceAppManagement/mobileApps"
+            let app = try await client.create(apps, ##"{"@odata.type":"#microsoft.graph.win32LobApp","displayName":"W"}"##)
+            let user = try await client.create("\(apps)/\(app)/userStatuses", #"{"userName":"Ada"}"#)
+            _ = try await client.create("\(apps)/\(app)/userStatuses/\(user)/deviceStatuses", #"{"deviceName":"PC","installState":"failed"}"#)
+            _ = try await client.create("\(apps)/\(app)/deviceStatuses", #"{"deviceName":"PC","installState":"failed"}"#)
+            let all = try await client.send(.get, "\(apps)/\(app)?$expand=*")
+            #expect(all.status == 200, "\(all.text)")
+            #expect((all.json["@odata.context"] as? String)?.hasSuffix("mobileApps(deviceStatuses(),installSummary(),userStatuses())/$entity") == true, "\(all.text)")
+            #expect((all.json["deviceStatuses"] as? [[String: Any]])?.count == 1)
+            #expect((all.json["installSummary"] as? [String: Any])?["failedDeviceCount"] as? Int == 1)
+            let users = all.json["userStatuses"] as? [[String: Any]]
+            #expect(users?.first?["userName"] as? String == "Ada" && users?.first?["deviceStatuses"] == nil, "one level: \(all.text)")
+            // Named with options, and the rest by `*`; nested.
+            let mixed = try await client.send(.get, "\(apps)/\(app)?$select=id&$expand=userStatuses($select=userName;$expand=*),*")
+            #expect(mixed.status == 200, "\(mixed.text)")
+            #expect(
+                (mixed.json["@odata.context"] as? String)?.hasSuffix("mobileApps(id,userStatuses(userName,deviceStatuses()),deviceStatuses(),installSummary())/$entity") == true,
+                "\(mixed.text)")
+            let mixedUser = (mixed.json["userStatuses"] as? [[String: Any]])?.first
+            #expect(mixedUser?.keys.sorted() == ["@odata.type", "deviceStatuses", "id", "userName"], "\(mixed.text)")
+            // A collection, and a version where the type has no navigation the service answers.
+            let page = try await client.send(.get, "/beta/deviceAppManagement/mobileAppConfigurations?$expand=*")
+            #expect(page.status == 200 && (page.json["@odata.context"] as? String)?.hasSuffix(
+                "mobileAppConfigurations(deviceStatuses(),deviceStatusSummary(),userStatuses(),userStatusSummary())") == true, "\(page.text)")
+            let v1 = try await client.send(.get, "/v1.0/deviceAppManagement/mobileApps?$expand=*")
+            #expect(v1.status == 200 && (v1.json["@odata.context"] as? String)?.hasSuffix("#deviceAppManagement/mobileApps") == true, "\(v1.text)")
         }
     }
 }

@@ -207,7 +207,7 @@ public struct OpenAPIDocument: Sendable {
 
     private func expand(_ type: StructuredType) -> JSONValue? {
         let names = type.navigationProperties.filter(\.containsTarget).map(\.name)
-        return names.isEmpty ? nil : arrayParameter("$expand", "Expand related entities", names)
+        return names.isEmpty ? nil : arrayParameter("$expand", "Expand related entities", ["*"] + names)
     }
 
     private func orderBy() -> JSONValue {

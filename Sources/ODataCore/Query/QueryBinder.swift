@@ -154,6 +154,8 @@ public final class QueryBinder: Sendable {
             throw .badRequest("$expand nests deeper than \(limits.maxExpandDepth) levels.", target: "$expand")
         }
         var items: [ExpandItem] = []
+        // Where `*` stood: it expands, there, each navigation the service answers that no other item names.
+        var star: Int?
         for raw in QueryOptions.splitTopLevel(Substring(text), separator: ",") {
             let item = raw.trimmingSpaces()
             var name = item
@@ -163,7 +165,13 @@ public final class QueryBinder: Sendable {
                 name = item[..<open]
                 nested = try QueryOptions(nested: item[item.index(after: open)..<item.index(before: item.endIndex)], dollarOptional: dollarOptional)
             }
-            if name == "*" { throw .badRequest("$expand=* is not supported; name the navigation properties.", target: "$expand") }
+            if name == "*" {
+                // OData gives `*` only `$levels`, which this service does not take.
+                guard item == "*" else { throw .badRequest("$expand: '*' takes no options here; name the navigation properties to give them options.", target: "$expand") }
+                guard star == nil else { throw .badRequest("$expand names '*' twice.", target: "$expand") }
+                star = items.count
+                continue
+            }
             guard let nav = type.navigationProperty(matching: String(name)), nav.containsTarget, let target = model.entityTypes[nav.target] else {
                 throw .badRequest(
                     "$expand: could not find a navigation property named '\(name)' on type '\(model.namespace).\(type.name)'.", target: "$expand")
@@ -176,6 +184,15 @@ public final class QueryBinder: Sendable {
             }
             let query = try bind(nested, type: target, collection: nav.isCollection, depth: depth + 1)
             items.append(ExpandItem(navigation: nav, type: target, query: query, options: nested.passthrough))
+        }
+        if let star {
+            var all: [ExpandItem] = []
+            for nav in type.navigationProperties where service.serves(nav, of: type, in: model) && !items.contains(where: { $0.navigation.name == nav.name }) {
+                guard let target = model.entityTypes[nav.target] else { continue }
+                let query = try bind(QueryOptions(), type: target, collection: nav.isCollection, depth: depth + 1)
+                all.append(ExpandItem(navigation: nav, type: target, query: query, options: []))
+            }
+            items.insert(contentsOf: all, at: star)
         }
         guard items.count <= limits.maxExpandItems else {
             throw .badRequest("$expand names more than \(limits.maxExpandItems) navigation properties.", target: "$expand")
