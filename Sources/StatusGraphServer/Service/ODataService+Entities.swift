@@ -23,12 +23,26 @@ extension ODataService {
             guard written else { throw notFound(call) }
             return ServiceResponse(status: 200, body: .json(w))
         }
-        guard
-            let row = try await store.get(table, in: call.scope, id: id(call), types: types),
-            let projection = call.version.projection(table, type: row.type)
-        else { throw notFound(call) }
-        let expansions = try await expand(call, q.expand, table: table, prefix: call.scope.parents, rows: [row]).expansions
-        _ = try await tokenCodec()  // expanded collections may need tokens
+        guard let row = try await store.get(table, in: call.scope, id: id(call), types: types) else { throw notFound(call) }
+        return try await answer(call, q, table: table, row: row, containers: call.scope.parents)
+    }
+
+    /// PATCH: sets the properties the body gives; 200 with the entity, or 204 with `Prefer: return=minimal`.
+    func update(_ call: Call) async throws -> ServiceResponse {
+        let table = try table(call)
+        let types = call.version.types(table, cast: call.path.cast)
+        guard let existing = try await store.get(table, in: call.scope, id: id(call), types: types) else { throw notFound(call) }
+        return try await update(call, table: table, existing, in: call.scope, types: types)
+    }
+
+    /// `row` (of `table`, in the containers `containers`) with what `q` expands, as a GET answers it.
+    private func answer(_ call: Call, _ q: ODataQuery, table: StorageTable, row: StoredEntity, containers: [String]) async throws -> ServiceResponse {
+        guard let projection = call.version.projection(table, type: row.type) else { throw notFound(call) }
+        var expansions: [Expansion] = []
+        if !q.expand.isEmpty {
+            expansions = try await expand(call, q.expand, table: table, prefix: containers, rows: [row]).expansions
+            _ = try await tokenCodec()  // expanded collections may need tokens
+        }
         let context = contextURL(call, q, entity: true)
         return json(200) { w in
             projection.write(row, context: context, selected: projection.selection(q.select), format: call.format, to: &w) { w in
@@ -37,16 +51,13 @@ extension ODataService {
         }
     }
 
-    /// PATCH: sets the properties the body gives; 200 with the entity, or 204 with `Prefer: return=minimal`.
-    func update(_ call: Call) async throws -> ServiceResponse {
-        let table = try table(call)
-        let types = call.version.types(table, cast: call.path.cast)
-        guard let existing = try await store.get(table, in: call.scope, id: id(call), types: types),
-            let type = call.model.entityTypes[existing.type], let current = call.version.projection(table, type: type.name)
+    /// Sets on `existing` (of `table`, in `scope`) the properties the body gives, and answers as PATCH does.
+    private func update(_ call: Call, table: StorageTable, _ existing: StoredEntity, in scope: Scope, types: Set<String>?) async throws -> ServiceResponse {
+        guard let type = call.model.entityTypes[existing.type], let current = call.version.projection(table, type: type.name)
         else { throw notFound(call) }
         let payload = try call.version.reader.readEntity(readJSON(call.request), declared: type, mode: .update)
         let set = try changes(table, payload: payload, projection: current, model: call.model, now: DateTimeOffset.now(), creating: false)
-        guard let row = try await store.update(table, in: call.scope, id: existing.id, types: types, set: set),
+        guard let row = try await store.update(table, in: scope, id: existing.id, types: types, set: set),
             let projection = call.version.projection(table, type: row.type)
         else { throw notFound(call) }
         if call.request.preferMinimal {
@@ -80,34 +91,12 @@ extension ODataService {
     func getSingleton(_ call: Call) async throws -> ServiceResponse {
         let table = try singletonTable(call)
         let q = try bindQuery(call, collection: false)
-        let row = try await singletonRow(call, table)
-        guard let projection = call.version.projection(table, type: row.type) else { throw notFound(call) }
-        var expansions: [Expansion] = []
-        if !q.expand.isEmpty {
-            expansions = try await expand(call, q.expand, table: table, prefix: [], rows: [row]).expansions
-            _ = try await tokenCodec()  // expanded collections may need tokens
-        }
-        let context = contextURL(call, q, entity: true)
-        return json(200) { w in
-            projection.write(row, context: context, selected: projection.selection(q.select), format: call.format, to: &w) { w in
-                writeExpansions(call, expansions, id: row.id, path: call.path.canonical, to: &w)
-            }
-        }
+        return try await answer(call, q, table: table, row: try await singletonRow(call, table), containers: [])
     }
 
     func updateSingleton(_ call: Call) async throws -> ServiceResponse {
         let table = try singletonTable(call)
         let existing = try await singletonRow(call, table)
-        guard let type = call.model.entityTypes[existing.type], let current = call.version.projection(table, type: type.name)
-        else { throw notFound(call) }
-        let payload = try call.version.reader.readEntity(readJSON(call.request), declared: type, mode: .update)
-        let set = try changes(table, payload: payload, projection: current, model: call.model, now: DateTimeOffset.now(), creating: false)
-        guard let row = try await store.update(table, in: Scope(tenant: call.request.tenant, parents: []), id: existing.id, types: nil, set: set),
-            let projection = call.version.projection(table, type: row.type)
-        else { throw notFound(call) }
-        if call.request.preferMinimal {
-            return ServiceResponse(status: 204, headers: [("Preference-Applied", "return=minimal")])
-        }
-        return json(200) { w in projection.write(row, context: call.context, format: call.format, to: &w) }
+        return try await update(call, table: table, existing, in: Scope(tenant: call.request.tenant, parents: []), types: nil)
     }
 }
