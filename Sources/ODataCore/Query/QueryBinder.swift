@@ -167,7 +167,9 @@ public final class QueryBinder: Sendable {
             }
             if name == "*" {
                 // OData gives `*` only `$levels`, which this service does not take.
-                guard item == "*" else { throw .badRequest("$expand: '*' takes no options here; name the navigation properties to give them options.", target: "$expand") }
+                guard item == "*" else {
+                    throw .badRequest("$expand: '*' takes no options here; name the navigation properties to give them options.", target: "$expand")
+                }
                 guard star == nil else { throw .badRequest("$expand names '*' twice.", target: "$expand") }
                 star = items.count
                 continue
@@ -187,8 +189,8 @@ public final class QueryBinder: Sendable {
         }
         if let star {
             var all: [ExpandItem] = []
-            for nav in type.navigationProperties where service.serves(nav, of: type, in: model) && !items.contains(where: { $0.navigation.name == nav.name }) {
-                guard let target = model.entityTypes[nav.target] else { continue }
+            for nav in type.navigationProperties where service.serves(nav, of: type, in: model) {
+                guard !items.contains(where: { $0.navigation.name == nav.name }), let target = model.entityTypes[nav.target] else { continue }
                 let query = try bind(QueryOptions(), type: target, collection: nav.isCollection, depth: depth + 1)
                 all.append(ExpandItem(navigation: nav, type: target, query: query, options: []))
             }
