@@ -71,6 +71,16 @@ def test_v1_sdk_creates_configuration_statuses_and_reads_summary(server):
         assert summary.success_count == 2 and summary.error_count == 1 and summary.configuration_version == 2
         listed = await dam.mobile_app_configurations.get()
         assert [c.id for c in listed.value] == [cfg.id]
+        # `$expand=*`, a value of the SDK's typed parameter: every navigation, read into the model's own.
+        from kiota_abstractions.base_request_configuration import RequestConfiguration
+        from msgraph.generated.device_app_management.mobile_app_configurations.item.\
+            managed_device_mobile_app_configuration_item_request_builder import ManagedDeviceMobileAppConfigurationItemRequestBuilder
+        parameters = ManagedDeviceMobileAppConfigurationItemRequestBuilder.ManagedDeviceMobileAppConfigurationItemRequestBuilderGetQueryParameters
+        item = dam.mobile_app_configurations.by_managed_device_mobile_app_configuration_id(cfg.id)
+        expanded = await item.get(RequestConfiguration(query_parameters=parameters(expand=["*"])))
+        assert sorted(s.status for s in expanded.user_statuses) == sorted([ComplianceStatus.Compliant] * 2 + [ComplianceStatus.Error])
+        assert expanded.device_statuses == [] and expanded.device_status_summary.success_count == 0
+        assert expanded.user_status_summary.success_count == 2 and expanded.user_status_summary.error_count == 1
 
     asyncio.run(run())
 
