@@ -46,7 +46,7 @@ import Testing
     /// The headers an error's kind calls for, the same on a direct answer and inside a `$batch` (both are
     /// built from this response).
     @Test(arguments: [
-        (ODataError(.unauthorized, code: "InvalidAuthenticationToken", message: "m"), [("WWW-Authenticate", "Bearer")]),
+        (ODataError(.unauthorized, code: "InvalidAuthenticationToken", message: "m"), [("WWW-Authenticate", ErrorMapping.bearerChallenge)]),
         (ODataError(.serviceUnavailable, code: "ServiceUnavailable", message: "m"), [("Retry-After", "5")]),
         (.methodNotAllowed("PUT", path: "/p", allowed: ["GET", "POST"]), [("Allow", "GET, HEAD, POST")]),
         (.methodNotAllowed("PUT", path: "/p", allowed: []), []),

@@ -60,7 +60,9 @@ import Testing
             #expect(reply.status == 401, "\(name): \(reply.text)")
             #expect(reply.error["code"] as? String == "InvalidAuthenticationToken")
             #expect(reply.errorMessage.contains(phrase), "\(name): \(reply.errorMessage)")
-            #expect(reply.header("WWW-Authenticate") == "Bearer")
+            #expect(
+                reply.header("WWW-Authenticate")
+                    == #"Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000""#)
         }
     }
 

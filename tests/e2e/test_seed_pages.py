@@ -136,7 +136,10 @@ def test_tokens_from_the_cli_carry_their_permissions(server):
     assert server.get("/beta/deviceAppManagement", headers={"Authorization": f"Bearer {expired}"}).status_code == 200
     assert server.get("/beta/deviceAppManagement", headers={}).status_code == 200  # the fixture's token
     missing = requests_get_without_token(server)
-    assert missing.status_code == 401 and missing.headers["WWW-Authenticate"] == "Bearer"
+    # Graph's challenge, as MSAL's WwwAuthenticateParameters read it: the authority and Graph's app id
+    assert missing.status_code == 401 and missing.headers["WWW-Authenticate"] == (
+        'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", '
+        'client_id="00000003-0000-0000-c000-000000000000"')
 
 
 def requests_get_without_token(server):

@@ -46,6 +46,11 @@ enum ErrorMapping {
     /// What a 503 tells the client to wait before it retries.
     static let unavailableRetryAfterSeconds = 5
 
+    /// The challenge of a 401, as Graph writes it: where a token for it comes from and Graph's own
+    /// application id, which MSAL's `WwwAuthenticateParameters` read to find the authority.
+    static let bearerChallenge =
+        #"Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000""#
+
     static let internalError = ODataError(
         .internalError, code: "InternalServerError", message: "An unexpected error occurred; it has been logged.")
 
@@ -99,7 +104,7 @@ extension ServiceResponse {
         var headers = headers
         switch error.kind {
         case .unauthorized:
-            headers.append(("WWW-Authenticate", "Bearer"))
+            headers.append(("WWW-Authenticate", ErrorMapping.bearerChallenge))
         case .methodNotAllowed:
             // HEAD goes wherever GET does.
             let methods = error.allowedMethods.flatMap { $0 == "GET" ? ["GET", "HEAD"] : [$0] }
