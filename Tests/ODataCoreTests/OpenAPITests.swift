@@ -15,6 +15,11 @@ import Testing
         return o
     }
 
+    /// A path the description lists, bound as a request to it would be (each `{key}` stands for some id).
+    static func bind(_ path: String, _ binder: PathBinder) throws -> ResourcePath {
+        try binder.bind(try PathParser.parse(Substring(path.split(separator: "/").map { $0.hasPrefix("{") ? "k" : $0 }.joined(separator: "/"))))
+    }
+
     static func object(_ value: JSONValue?) -> JSONObject {
         if case .object(let o) = value { return o }
         return JSONObject()
@@ -27,9 +32,7 @@ import Testing
         let paths = Self.object(Self.document(version)["paths"])
         #expect(paths.members.count > 10)
         for (path, item) in paths.members {
-            // Each `{key}` stands for some id.
-            let concrete = path.split(separator: "/").map { $0.hasPrefix("{") ? "k" : $0 }.joined(separator: "/")
-            let bound = try binder.bind(try PathParser.parse(Substring(concrete)))
+            let bound = try Self.bind(path, binder)
             let methods = Self.object(item).members.map(\.key).filter { $0 != "parameters" }
             let expected = bound.cast == nil ? bound.target.methods.map { $0.lowercased() } : ["get"]
             #expect(methods == expected, "\(version) \(path)")
@@ -70,8 +73,7 @@ import Testing
         var navigationsSelected = 0
         for (path, item) in Self.object(Self.document(version)["paths"]).members {
             guard case .array(let parameters) = Self.object(Self.object(item)["get"])["parameters"] else { continue }
-            let concrete = path.split(separator: "/").map { $0.hasPrefix("{") ? "k" : $0 }.joined(separator: "/")
-            let bound = try paths.bind(try PathParser.parse(Substring(concrete)))
+            let bound = try Self.bind(path, paths)
             let collection = if case .collection = bound.target { true } else { false }
             for parameter in parameters.map(Self.object) {
                 guard case .string(let name) = parameter["name"], name == "$select" || name == "$expand",

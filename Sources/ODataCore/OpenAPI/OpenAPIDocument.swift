@@ -206,7 +206,7 @@ public struct OpenAPIDocument: Sendable {
     }
 
     private func expand(_ type: StructuredType) -> JSONValue? {
-        let names = type.navigationProperties.filter(\.containsTarget).map(\.name)
+        let names = type.navigationProperties.filter { service.serves($0, of: type, in: model) }.map(\.name)
         return names.isEmpty ? nil : arrayParameter("$expand", "Expand related entities", ["*"] + names)
     }
 

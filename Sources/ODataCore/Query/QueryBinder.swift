@@ -178,7 +178,7 @@ public final class QueryBinder: Sendable {
                 throw .badRequest(
                     "$expand: could not find a navigation property named '\(name)' on type '\(model.namespace).\(type.name)'.", target: "$expand")
             }
-            if !nav.isCollection, service.summary(for: nav.name, on: type) == nil {
+            guard service.serves(nav, of: type, in: model) else {
                 throw .badRequest("$expand: '\(name)' cannot be expanded.", target: "$expand")
             }
             guard !items.contains(where: { $0.navigation.name == nav.name }) else {
