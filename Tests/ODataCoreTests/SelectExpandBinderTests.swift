@@ -19,6 +19,13 @@ import Testing
         ("$select=displayName", "displayName"),
         ("$select=DisplayName,displayName", "displayName"),  // named twice: selected once
         ("$select=*", "*"),
+        // With `*`, as Microsoft.OData's binder keeps them: the navigations named before it stay beside it;
+        // the structural properties before it, and everything after it, `*` subsumes.
+        ("$select=displayName,*", "*"),
+        ("$select=userStatuses,*", "userStatuses,*"),
+        ("$select=userStatuses,displayName,*,installSummary,fileName", "userStatuses,*"),
+        ("$select=microsoft.graph.mobileApp/userStatuses,*,*", "microsoft.graph.mobileApp/userStatuses,*"),
+        ("$select=*&$expand=userStatuses", "*,userStatuses()"),
         ("$select=displayName,microsoft.graph.win32LobApp/fileName", "displayName,microsoft.graph.win32LobApp/fileName"),
         ("$select=fileName", "fileName"),  // a derived type's property, unqualified
         // Navigation properties: named as they stand, before the expansions.

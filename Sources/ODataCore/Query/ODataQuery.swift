@@ -10,6 +10,10 @@ public struct ODataQuery: Sendable {
     public var select: [SelectItem]?
     /// Whether `$select` named `*`, which selects all (`select` is nil) and says so in the context URL.
     public var selectsWildcard = false
+    /// With `*`, the navigation properties `$select` named before it, which the context URL keeps beside
+    /// it (`userStatuses,*`, as Microsoft.OData writes it; what comes after `*`, and the structural
+    /// properties before it, `*` subsumes).
+    public var navigationsBeforeWildcard: [SelectItem] = []
     public var top: Int?
     public var skip: Int?
     public var count = false
@@ -25,7 +29,7 @@ public struct ODataQuery: Sendable {
     /// `*` for `$select=*`; nil when the query has neither option.
     public var contextProjection: String? {
         guard select != nil || selectsWildcard || !expand.isEmpty else { return nil }
-        var items = selectsWildcard ? ["*"] : select?.map(\.text) ?? []
+        var items = selectsWildcard ? navigationsBeforeWildcard.map(\.text) + ["*"] : select?.map(\.text) ?? []
         items += expand.map { "\($0.navigation.name)(\($0.query.contextProjection ?? ""))" }
         return items.joined(separator: ",")
     }

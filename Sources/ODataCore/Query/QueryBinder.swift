@@ -70,9 +70,12 @@ public final class QueryBinder: Sendable {
             }
         }
         if let text = options["$select"] {
-            let (items, wildcard) = try select(text, type: type)
-            query.select = wildcard ? nil : items
-            query.selectsWildcard = wildcard
+            let (items, wildcardAt) = try select(text, type: type)
+            query.select = wildcardAt == nil ? items : nil
+            query.selectsWildcard = wildcardAt != nil
+            // Microsoft.OData keeps the navigations named before `*` beside it (the items after it, and the
+            // structural ones before it, `*` subsumes): `$select=userStatuses,*` is `(userStatuses,*)`.
+            if let wildcardAt { query.navigationsBeforeWildcard = items[..<wildcardAt].filter(\.isNavigation) }
         }
         if let text = options["$expand"] { query.expand = try expand(text, type: type, depth: depth) }
         query.skipToken = options["$skiptoken"]
@@ -86,15 +89,15 @@ public final class QueryBinder: Sendable {
         return n
     }
 
-    /// The selected properties, and whether `*` is among them (every item is checked all the same, as
-    /// Microsoft.OData does; with `*` the others select nothing more).
-    private func select(_ text: String, type: StructuredType) throws(ODataError) -> (items: [SelectItem], wildcard: Bool) {
+    /// The selected properties, and how many of them came before `*` when it is among them (every item
+    /// is checked all the same, as Microsoft.OData does; with `*` the others select nothing more).
+    private func select(_ text: String, type: StructuredType) throws(ODataError) -> (items: [SelectItem], wildcardAt: Int?) {
         var items: [SelectItem] = []
-        var wildcard = false
+        var wildcardAt: Int?
         for raw in text.split(separator: ",", omittingEmptySubsequences: false) {
             let item = raw.trimmingSpaces()
             if item == "*" {
-                wildcard = true
+                if wildcardAt == nil { wildcardAt = items.count }
                 continue
             }
             var name = String(item)
@@ -132,7 +135,7 @@ public final class QueryBinder: Sendable {
                     "$select: could not find a property named '\(name)' on type '\(model.namespace).\(type.name)'.", target: "$select")
             }
         }
-        return (items, wildcard)
+        return (items, wildcardAt)
     }
 
     /// What `lookup` finds on `type`, else on the first type derived from it where it finds something.
