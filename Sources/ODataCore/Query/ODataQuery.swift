@@ -8,12 +8,11 @@ public struct ODataQuery: Sendable {
     public var orderBy: [OrderKey] = []
     /// Selected properties (structural, and navigation properties named in `$select`); nil selects all.
     public var select: [SelectItem]?
-    /// Whether `$select` named `*`, which selects all (`select` is nil) and says so in the context URL.
-    public var selectsWildcard = false
-    /// With `*`, the navigation properties `$select` named before it, which the context URL keeps beside
-    /// it (`userStatuses,*`, as Microsoft.OData writes it; what comes after `*`, and the structural
-    /// properties before it, `*` subsumes).
-    public var navigationsBeforeWildcard: [SelectItem] = []
+    /// Set when `$select` named `*`, which selects all (`select` is nil) and says so in the context URL:
+    /// the navigation properties named before it, which the context URL keeps beside it (`userStatuses,*`,
+    /// as Microsoft.OData writes it; what comes after `*`, and the structural properties before it, `*`
+    /// subsumes).
+    public var wildcard: [SelectItem]?
     public var top: Int?
     public var skip: Int?
     public var count = false
@@ -28,8 +27,8 @@ public struct ODataQuery: Sendable {
     /// navigation with the projection of its own options (`deviceName,userStatuses(userName,deviceStatuses())`),
     /// `*` for `$select=*`; nil when the query has neither option.
     public var contextProjection: String? {
-        guard select != nil || selectsWildcard || !expand.isEmpty else { return nil }
-        var items = selectsWildcard ? navigationsBeforeWildcard.map(\.text) + ["*"] : select?.map(\.text) ?? []
+        guard select != nil || wildcard != nil || !expand.isEmpty else { return nil }
+        var items = wildcard.map { $0.map(\.text) + ["*"] } ?? select?.map(\.text) ?? []
         items += expand.map { "\($0.navigation.name)(\($0.query.contextProjection ?? ""))" }
         return items.joined(separator: ",")
     }

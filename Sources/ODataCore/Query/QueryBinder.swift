@@ -71,11 +71,10 @@ public final class QueryBinder: Sendable {
         }
         if let text = options["$select"] {
             let (items, wildcardAt) = try select(text, type: type)
-            query.select = wildcardAt == nil ? items : nil
-            query.selectsWildcard = wildcardAt != nil
             // Microsoft.OData keeps the navigations named before `*` beside it (the items after it, and the
             // structural ones before it, `*` subsumes): `$select=userStatuses,*` is `(userStatuses,*)`.
-            if let wildcardAt { query.navigationsBeforeWildcard = items[..<wildcardAt].filter(\.isNavigation) }
+            query.select = wildcardAt == nil ? items : nil
+            query.wildcard = wildcardAt.map { items[..<$0].filter(\.isNavigation) }
         }
         if let text = options["$expand"] { query.expand = try expand(text, type: type, depth: depth) }
         query.skipToken = options["$skiptoken"]
