@@ -35,6 +35,10 @@ import Testing
         ("/deviceAppManagement/mobileAppConfigurations/c/deviceStatusSummary", "summary(deviceStatusSummary) deviceAppManagement/mobileAppConfigurations('c')/deviceStatusSummary : managedDeviceMobileAppConfigurationDeviceSummary table=mobileAppConfigurations parents=[\"c\"]"),
         ("/deviceAppManagement/mobileApps/microsoft.graph.webApp", "collection deviceAppManagement/mobileApps : webApp cast webApp table=mobileApps parents=[]"),
         ("/deviceAppManagement/mobileApps/a1/graph.iosLobApp", "entity deviceAppManagement/mobileApps('a1') : iosLobApp cast iosLobApp table=mobileApps parents=[]"),
+        // A cast before the key narrows the member as one after it does.
+        ("/deviceAppManagement/mobileApps/graph.iosLobApp/a1", "entity deviceAppManagement/mobileApps('a1') : iosLobApp cast iosLobApp table=mobileApps parents=[]"),
+        // A container's cast is its step's; the target has none of its own.
+        ("/deviceAppManagement/mobileApps/a1/graph.webApp/userStatuses", "collection deviceAppManagement/mobileApps('a1')/userStatuses : userAppInstallStatus table=mobileApps/userStatuses parents=[\"a1\"]"),
         ("//deviceAppManagement//mobileApps/", "collection deviceAppManagement/mobileApps : mobileApp table=mobileApps parents=[]"),
     ])
     func binds(_ path: String, _ expected: String) throws {
@@ -75,6 +79,18 @@ import Testing
         #expect(try fragment("/deviceAppManagement/mobileApps/a/userStatuses/u") == "deviceAppManagement/mobileApps('a')/userStatuses/$entity")
         #expect(try fragment("/deviceAppManagement/mobileApps/a/installSummary") == "deviceAppManagement/mobileApps('a')/installSummary/$entity")
         #expect(try fragment("/deviceAppManagement") == "deviceAppManagement")
+        // Casts, as OData JSON §10 and Microsoft.OData.Core write them: the target's after its collection,
+        // a container's after its key; a cast to the declared type is none.
+        #expect(try fragment("/deviceAppManagement/mobileApps/microsoft.graph.webApp") == "deviceAppManagement/mobileApps/microsoft.graph.webApp")
+        #expect(try fragment("/deviceAppManagement/mobileApps/a/graph.webApp") == "deviceAppManagement/mobileApps/microsoft.graph.webApp/$entity")
+        #expect(try fragment("/deviceAppManagement/mobileApps/graph.webApp/a") == "deviceAppManagement/mobileApps/microsoft.graph.webApp/$entity")
+        #expect(
+            try fragment("/deviceAppManagement/mobileApps/a/graph.win32LobApp/userStatuses/u/deviceStatuses")
+                == "deviceAppManagement/mobileApps('a')/microsoft.graph.win32LobApp/userStatuses('u')/deviceStatuses")
+        #expect(
+            try fragment("/deviceAppManagement/mobileApps/a/graph.win32LobApp/installSummary")
+                == "deviceAppManagement/mobileApps('a')/microsoft.graph.win32LobApp/installSummary/$entity")
+        #expect(try fragment("/deviceAppManagement/mobileApps/microsoft.graph.mobileApp") == "deviceAppManagement/mobileApps")
     }
 
     @Test(arguments: [

@@ -340,17 +340,56 @@ import Testing
             let cast = try await client.send(.get, "/beta/deviceAppManagement/mobileApps/microsoft.graph.webApp")
             let ids = (cast.json["value"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
             #expect(ids == [web])
-            #expect(try await client.send(.get, "/beta/deviceAppManagement/mobileApps/\(ios)/microsoft.graph.webApp").status == 404)
-            #expect(try await client.send(.get, "/beta/deviceAppManagement/mobileApps/\(web)/graph.webApp").status == 200)
             let count = try await client.send(.get, "/beta/deviceAppManagement/mobileApps/$count")
             #expect(count.text == "2")
             #expect(count.header("Content-Type")?.hasPrefix("text/plain") == true)
+            let apps = "/beta/deviceAppManagement/mobileApps"
+            _ = try await client.create("\(apps)/\(ios)/userStatuses", #"{"userName":"Ada"}"#)
+            _ = try await client.create("\(apps)/\(web)/userStatuses", #"{"userName":"Bea"}"#)
+            // An entity cast to a type it is not of is not at that path, nor is anything it contains;
+            // a cast before the key narrows as one after it does.
+            for (method, path, body, status) in [
+                (HTTPRequest.Method.get, "\(apps)/\(ios)/microsoft.graph.webApp", nil as String?, 404),
+                (.get, "\(apps)/microsoft.graph.webApp/\(ios)", nil, 404),
+                (.patch, "\(apps)/microsoft.graph.webApp/\(ios)", #"{"notes":"x"}"#, 404),
+                (.delete, "\(apps)/microsoft.graph.webApp/\(ios)", nil, 404),
+                (.get, "\(apps)/\(ios)/microsoft.graph.webApp/userStatuses", nil, 404),
+                (.get, "\(apps)/microsoft.graph.webApp/\(ios)/userStatuses", nil, 404),
+                (.get, "\(apps)/\(ios)/microsoft.graph.webApp/userStatuses/$count", nil, 404),
+                (.get, "\(apps)/\(ios)/microsoft.graph.webApp/installSummary", nil, 404),
+                (.post, "\(apps)/\(ios)/microsoft.graph.webApp/userStatuses", #"{"userName":"Cy"}"#, 404),
+                (.post, "\(apps)/\(ios)/microsoft.graph.webApp/deviceStatuses", #"{"deviceName":"PC"}"#, 404),
+                (.get, "\(apps)/\(web)/graph.webApp", nil, 200),
+                (.get, "\(apps)/graph.webApp/\(web)", nil, 200),
+                (.get, "\(apps)/\(web)/microsoft.graph.webApp/userStatuses", nil, 200),
+                (.get, "\(apps)/microsoft.graph.webApp/\(web)/userStatuses", nil, 200),
+                (.get, "\(apps)/\(web)/microsoft.graph.webApp/installSummary", nil, 200),
+                (.get, "\(apps)/\(ios)/microsoft.graph.mobileLobApp/userStatuses", nil, 200),
+            ] {
+                let reply = try await client.send(method, path, json: body)
+                #expect(reply.status == status, "\(method) \(path): \(reply.text)")
+                if status == 404 { #expect(reply.error["code"] as? String == "ResourceNotFound", "\(path)") }
+            }
+            let statuses = try await client.send(.get, "\(apps)/\(ios)/userStatuses")
+            #expect((statuses.json["value"] as? [Any])?.count == 1, "a refused create stores nothing: \(statuses.text)")
+            // `@odata.context` names a cast as OData JSON §10 writes it: the target's after its collection, a container's after its key.
+            for (path, context) in [
+                ("\(apps)/microsoft.graph.webApp", "mobileApps/microsoft.graph.webApp"),
+                ("\(apps)/\(web)/microsoft.graph.webApp", "mobileApps/microsoft.graph.webApp/$entity"),
+                ("\(apps)/microsoft.graph.webApp/\(web)?$select=displayName", "mobileApps/microsoft.graph.webApp(displayName)/$entity"),
+                ("\(apps)/\(web)/microsoft.graph.webApp/userStatuses", "mobileApps('\(web)')/microsoft.graph.webApp/userStatuses"),
+                ("\(apps)/\(web)/microsoft.graph.webApp/installSummary", "mobileApps('\(web)')/microsoft.graph.webApp/installSummary/$entity"),
+                ("\(apps)/microsoft.graph.mobileApp", "mobileApps"),
+            ] {
+                let reply = try await client.send(.get, path)
+                #expect(reply.json["@odata.context"] as? String == "https://graph.test/beta/$metadata#deviceAppManagement/\(context)", "\(path): \(reply.text)")
+            }
         }
     }
 
     @Test func betaOnlyTypesAreHiddenFromV1() async throws {
         try await withApp { client in
-            _ = try await client.create(
+            let android = try await client.create(
                 "/beta/deviceAppManagement/mobileAppConfigurations",
                 ##"{"@odata.type":"#microsoft.graph.androidManagedStoreAppConfiguration","displayName":"Android"}"##)
             let ios = try await client.create("/beta/deviceAppManagement/mobileAppConfigurations", Bodies.iosConfiguration)
@@ -362,6 +401,24 @@ import Testing
                 .post, "/v1.0/deviceAppManagement/mobileAppConfigurations",
                 json: ##"{"@odata.type":"#microsoft.graph.androidManagedStoreAppConfiguration","displayName":"Android"}"##)
             #expect(refused.status == 400)
+            // What a configuration v1.0 does not show contains is not there in v1.0 either.
+            let configurations = "deviceAppManagement/mobileAppConfigurations/\(android)"
+            _ = try await client.create("/beta/\(configurations)/deviceStatuses", #"{"deviceDisplayName":"PC","status":"compliant"}"#)
+            for (version, method, path, body, status) in [
+                ("v1.0", HTTPRequest.Method.get, "", nil as String?, 404),
+                ("v1.0", .get, "/deviceStatuses", nil, 404),
+                ("v1.0", .get, "/deviceStatuses/$count", nil, 404),
+                ("v1.0", .get, "/deviceStatusSummary", nil, 404),
+                ("v1.0", .post, "/deviceStatuses", #"{"deviceDisplayName":"PC2"}"#, 404),
+                ("v1.0", .post, "/userStatuses", #"{"userDisplayName":"Ada"}"#, 404),
+                ("beta", .get, "/deviceStatuses", nil, 200),
+                ("beta", .get, "/deviceStatusSummary", nil, 200),
+            ] {
+                let reply = try await client.send(method, "/\(version)/\(configurations)\(path)", json: body)
+                #expect(reply.status == status, "\(version) \(method) \(path): \(reply.text)")
+            }
+            let statuses = try await client.send(.get, "/beta/\(configurations)/deviceStatuses")
+            #expect((statuses.json["value"] as? [Any])?.count == 1, "\(statuses.text)")
         }
     }
 

@@ -12,7 +12,7 @@ extension ResourcePath {
     /// Appends `contextFragment` to `s`.
     public func appendContextFragment(to s: inout String) {
         s.reserveCapacity(s.utf8.count + estimatedLength + 8)
-        appendSteps(steps.count - 1, keyOfLast: nil, to: &s)
+        appendSteps(steps.count - 1, keyOfLast: nil, to: &s, casts: true)
         switch target {
         case .singleton, .collection, .count, .reference: break
         case .entity, .summary: s += "/$entity"
@@ -56,8 +56,11 @@ extension ResourcePath {
         key.utf8.contains(UInt8(ascii: "'")) ? key.replacingOccurrences(of: "'", with: "''") : key
     }
 
-    /// The singleton, then each step's navigation and key, up to `last` (whose key is `keyOfLast`).
-    private func appendSteps(_ last: Int, keyOfLast: String?, to s: inout String, includingLast: Bool = true) {
+    /// The singleton, then each step's navigation and key, up to `last` (whose key is `keyOfLast`). With
+    /// `casts`, as `@odata.context` names a path (OData JSON §10, as Microsoft.OData.Core writes it), each
+    /// step's cast to a type other than its navigation's after it: `mobileApps('a')/microsoft.graph.webApp/userStatuses`,
+    /// and `mobileApps/microsoft.graph.webApp` for the collection or a member of it. Canonical URLs have none.
+    private func appendSteps(_ last: Int, keyOfLast: String?, to s: inout String, includingLast: Bool = true, casts: Bool = false) {
         s += singleton
         for (i, step) in steps.enumerated() where i < last || (i == last && includingLast) {
             s += "/"
@@ -66,6 +69,12 @@ extension ResourcePath {
                 s += "('"
                 s += ResourcePath.quoted(key)
                 s += "')"
+            }
+            if casts, let cast = step.cast, cast.name != step.navigation.target {
+                s += "/"
+                s += namespace
+                s += "."
+                s += cast.name
             }
         }
     }

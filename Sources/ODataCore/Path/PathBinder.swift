@@ -39,6 +39,9 @@ public final class PathBinder: Sendable {
                 if let derived = try castTo(segment.name, from: type), segment.key == nil {
                     type = derived
                     cast = derived
+                    if case .entity = target, let last = steps.popLast() {
+                        steps.append(.init(navigation: last.navigation, key: last.key, cast: derived))
+                    }
                     continue
                 }
                 guard let nav = type.navigationProperty(matching: segment.name), nav.containsTarget,
@@ -54,12 +57,12 @@ public final class PathBinder: Sendable {
                 cast = nil
                 type = navType
                 if nav.isCollection {
-                    steps.append(.init(navigation: nav, key: segment.key))
+                    steps.append(.init(navigation: nav, key: segment.key, cast: nil))
                     target = segment.key == nil ? .collection : .entity
                 } else {
                     guard segment.key == nil else { throw .badRequest("The single-valued navigation '\(nav.name)' takes no key.") }
                     guard let summary = service.summary(for: nav.name, on: owner) else { throw .segmentNotFound(segment.name) }
-                    steps.append(.init(navigation: nav, key: nil))
+                    steps.append(.init(navigation: nav, key: nil, cast: nil))
                     target = .summary(summary)
                 }
             case .collection:
@@ -71,18 +74,20 @@ public final class PathBinder: Sendable {
                     if let derived = try castTo(segment.name, from: type) {
                         type = derived
                         cast = derived
+                        let last = steps.removeLast()
+                        steps.append(.init(navigation: last.navigation, key: nil, cast: derived))
                         continue
                     }
                     if segment.name.hasPrefix("$") { throw .segmentNotFound(segment.name) }
+                    // A cast before the key narrows the member as one after it would.
                     let last = steps.removeLast()
-                    steps.append(.init(navigation: last.navigation, key: segment.name))
+                    steps.append(.init(navigation: last.navigation, key: segment.name, cast: last.cast))
                     target = .entity
-                    cast = nil
                 }
             case .summary, .count, .reference:
                 throw .segmentNotFound(segment.name)
             }
         }
-        return ResourcePath(singleton: singleton.name, steps: steps, target: target, type: type, cast: cast)
+        return ResourcePath(singleton: singleton.name, steps: steps, target: target, type: type, cast: cast, namespace: model.namespace)
     }
 }

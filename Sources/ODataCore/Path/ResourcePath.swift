@@ -8,6 +8,9 @@ public struct ResourcePath: Sendable {
     public struct Step: Sendable {
         public let navigation: NavigationProperty
         public let key: String?
+        /// The derived type a cast segment narrows this step's entity (or, unkeyed, its collection) to:
+        /// `mobileApps/{id}/microsoft.graph.webApp/userStatuses`, `mobileApps/microsoft.graph.webApp/{id}`.
+        public let cast: StructuredType?
     }
 
     public enum Target: Sendable {
@@ -39,8 +42,11 @@ public struct ResourcePath: Sendable {
     public let collectionPath: [String]
     /// The keys of every keyed step, outermost first.
     public let keys: [String]
+    /// The model's namespace, which qualifies the casts in `@odata.context`.
+    let namespace: String
 
-    init(singleton: String, steps: [Step], target: Target, type: StructuredType, cast: StructuredType?) {
+    init(singleton: String, steps: [Step], target: Target, type: StructuredType, cast: StructuredType?, namespace: String) {
+        self.namespace = namespace
         self.singleton = singleton
         self.steps = steps
         self.target = target

@@ -137,6 +137,7 @@ extension ODataService {
             default: return await each(requests)
             }
             table = try self.table(call)
+            try await checkContainers(call)
         } catch {
             let failed = response(for: error)
             return requests.map { _ in failed }

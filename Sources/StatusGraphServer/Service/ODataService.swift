@@ -107,6 +107,7 @@ public struct ODataService: Sendable {
     /// The handler of a bound call, by its target and method.
     private func route(_ call: Call) async throws -> ServiceResponse {
         let r = call.request
+        try await checkContainers(call)
         switch (call.path.target, r.method) {
         case (.singleton, .get): return try await getSingleton(call)
         case (.singleton, .patch): return try await updateSingleton(call)

@@ -74,6 +74,9 @@ final class VersionContext: Sendable {
         projections[table.name]?.values.first { $0.isType(type) }
     }
 
+    /// Whether this version shows every type stored in every table (beta does; v1.0 does not know some).
+    var showsEveryStoredType: Bool { visibleTypes.isEmpty }
+
     /// The concrete types a request may see in `table`: those this version knows, narrowed by a cast.
     func types(_ table: StorageTable, cast: StructuredType?) -> Set<String>? {
         guard let cast else { return visibleTypes[table.name] }
