@@ -274,6 +274,7 @@ def test_beta_sdk_reads_full_metadata_answers(server):
     `@odata.type`; the links full metadata adds stay in `additional_data`."""
     from msgraph_beta import GraphServiceClient
     from msgraph_beta.generated.models.win32_lob_app import Win32LobApp
+    from msgraph_beta.generated.models.web_app import WebApp
     from msgraph_beta.generated.models.win32_lob_app_file_system_rule import Win32LobAppFileSystemRule
     from msgraph_beta.generated.models.win32_lob_app_rule_type import Win32LobAppRuleType
     from msgraph_beta.generated.models.win32_lob_app_file_system_operation_type import Win32LobAppFileSystemOperationType
@@ -304,6 +305,21 @@ def test_beta_sdk_reads_full_metadata_answers(server):
             assert getattr(read, name) == getattr(minimal, name), name
         rule = lambda r: (r.odata_type, r.rule_type, r.path, r.file_or_folder_name, r.operation_type, r.operator)  # noqa: E731
         assert [rule(r) for r in read.rules] == [rule(r) for r in minimal.rules]
+        # The app is of a type derived from `mobileApp`: its edit link has the cast segment (its id has
+        # none), and the SDK's cast request builders, which address that URL, read it.
+        assert read.additional_data["@odata.editLink"].endswith(f"/mobileApps('{app.id}')/microsoft.graph.win32LobApp")
+        cast = await dam.mobile_apps.by_mobile_app_id(app.id).graph_win32_lob_app.get()
+        assert isinstance(cast, Win32LobApp) and cast.id == app.id
+        assert cast.additional_data["@odata.context"].endswith("mobileApps/microsoft.graph.win32LobApp/$entity")
+        listed = await plain.mobile_apps.graph_win32_lob_app.get()
+        assert [a.id for a in listed.value] == [app.id]
+        from kiota_abstractions.api_error import APIError
+        web = await plain.mobile_apps.post(WebApp(display_name="Portal", app_url="https://portal.contoso.com"))
+        try:
+            await plain.mobile_apps.by_mobile_app_id(web.id).graph_win32_lob_app.get()
+            raise AssertionError("a web app read as a win32 app")
+        except APIError as e:
+            assert e.response_status_code == 404
 
         cfg = await dam.mobile_app_configurations.post(IosMobileAppConfiguration(display_name="Config", version=3))
         item = dam.mobile_app_configurations.by_managed_device_mobile_app_configuration_id(cfg.id)
@@ -317,7 +333,8 @@ def test_beta_sdk_reads_full_metadata_answers(server):
         assert summary.success_count == 1 and summary.configuration_version == 3
         assert summary.additional_data["lastUpdateDateTime@odata.type"] == "#DateTimeOffset"
         configuration = await item.get()
-        assert configuration.additional_data["deviceStatuses@odata.navigationLink"].endswith(f"/mobileAppConfigurations('{cfg.id}')/deviceStatuses")
+        assert configuration.additional_data["deviceStatuses@odata.navigationLink"].endswith(
+            f"/mobileAppConfigurations('{cfg.id}')/microsoft.graph.iosMobileAppConfiguration/deviceStatuses")
         # `$select` with a navigation property, one of the values the SDK's typed parameter lists: its
         # link, and no other navigation's.
         from kiota_abstractions.base_request_configuration import RequestConfiguration

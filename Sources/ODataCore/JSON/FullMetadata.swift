@@ -1,24 +1,26 @@
 import ODataModel
 
 /// `odata.metadata=full` (OData JSON §3.1.2, as Microsoft.OData.Core writes it): an answer written with
-/// minimal metadata, given what full metadata adds. Each entity gets its `@odata.id` and
-/// `@odata.editLink` (its canonical URL: Graph writes the two alike), a `…@odata.navigationLink` for
-/// each navigation the service answers that the query selects or expands (`Links`; immediately before
-/// the navigation where it is expanded, after the properties where it is not), and each property whose
+/// minimal metadata, given what full metadata adds. Each entity gets its `@odata.id` (its canonical
+/// URL) and `@odata.editLink` (the same, and a cast segment when the entity is of a type derived from
+/// the one its collection declares, as Microsoft.OData.Core's conventional links have it), a
+/// `…@odata.navigationLink` (after the edit link) for each navigation the service answers that the
+/// query selects or expands (`Links`; immediately before the navigation where it is expanded, after the
+/// properties where it is not), and each property whose
 /// JSON does not tell its type (not a string, boolean, Int32 or finite Double) a `…@odata.type` before
 /// its value, in complex values too. Clients of Intune ask for it to see the `@odata.type` of every value.
 ///
 /// It runs only for the requests that ask for it: it reads the answer back rather than burden the
 /// writers every other request goes through.
 public struct FullMetadata: Sendable {
-    /// What an answer holds at its top.
+    /// What an answer holds at its top, and the entity type (unqualified) its navigation declares.
     public enum Shape: Sendable, Equatable {
         /// One entity at this URL (the singleton, a summary).
-        case entity(url: String)
+        case entity(url: String, declared: String)
         /// One member of the collection at this URL; its own URL is `url('id')`.
-        case member(ofCollection: String)
+        case member(ofCollection: String, declared: String)
         /// A page of the collection at this URL, in `value`.
-        case page(ofCollection: String)
+        case page(ofCollection: String, declared: String)
     }
 
     /// Which navigations of the entities at one level get their links, as Microsoft.OData.Core decides:
@@ -62,16 +64,17 @@ public struct FullMetadata: Sendable {
     public func annotate(_ body: JSONValue, shape: Shape, links: Links = .all) -> JSONValue {
         guard case .object(let top) = body else { return body }
         switch shape {
-        case .entity(let url): return .object(entity(top, url: url, links: links))
-        case .member(let collection): return .object(entity(top, url: Self.memberURL(collection, top), links: links))
-        case .page(let collection):
+        case .entity(let url, let declared): return .object(entity(top, url: url, declared: declared, links: links))
+        case .member(let collection, let declared):
+            return .object(entity(top, url: Self.memberURL(collection, top), declared: declared, links: links))
+        case .page(let collection, let declared):
             return .object(
                 JSONObject(
                     top.members.map { member in
                         guard member.key == "value", case .array(let items) = member.value else { return member }
                         return (member.key, .array(items.map { item in
                             guard case .object(let o) = item else { return item }
-                            return .object(entity(o, url: Self.memberURL(collection, o), links: links))
+                            return .object(entity(o, url: Self.memberURL(collection, o), declared: declared, links: links))
                         }))
                     }))
         }
@@ -83,10 +86,14 @@ public struct FullMetadata: Sendable {
         return collection + "('" + ResourcePath.quoted(id) + "')"
     }
 
-    /// An entity at `url`: its control information, its properties' types, its navigations' links.
-    private func entity(_ object: JSONObject, url: String, links: Links) -> JSONObject {
+    /// An entity at `url`, in a collection or navigation that declares the type `declared`: its control
+    /// information, its properties' types, its navigations' links.
+    private func entity(_ object: JSONObject, url: String, declared: String, links: Links) -> JSONObject {
         guard case .string(let odataType) = object["@odata.type"], let type = model.structuredType(qualified: Substring(odataType))
         else { return object }
+        // Links to what it contains start from its edit link (Microsoft.OData.Core: the read link, the
+        // edit link unless given); the ids of what it contains from its id.
+        let editLink = type.name == declared ? url : url + "/" + model.namespace + "." + type.name
         let navigations = self.navigations[type.name] ?? []
         var linked = Set<String>()
         var out: [(key: String, value: JSONValue)] = []
@@ -94,7 +101,7 @@ public struct FullMetadata: Sendable {
         func link(_ name: String) {
             guard !linked.contains(name) else { return }
             linked.insert(name)
-            out.append((name + "@odata.navigationLink", .string(url + "/" + name)))
+            out.append((name + "@odata.navigationLink", .string(editLink + "/" + name)))
         }
         for member in object.members {
             switch member.key {
@@ -102,14 +109,15 @@ public struct FullMetadata: Sendable {
             case "@odata.type":
                 out.append(member)
                 out.append(("@odata.id", .string(url)))
-                out.append(("@odata.editLink", .string(url)))
+                out.append(("@odata.editLink", .string(editLink)))
             default:
                 // An expanded navigation's annotations (its count, its next link) and the navigation itself.
                 let name = member.key.firstIndex(of: "@").map { member.key[..<$0] } ?? member.key[...]
                 if let nav = navigations.first(where: { $0.name == name }) {
                     link(nav.name)
                     let nested = links.expanded[nav.name] ?? .all
-                    out.append(name.endIndex == member.key.endIndex ? (member.key, expanded(member.value, url: url + "/" + nav.name, links: nested)) : member)
+                    let value = expanded(member.value, url: url + "/" + nav.name, declared: nav.target, links: nested)
+                    out.append(name.endIndex == member.key.endIndex ? (member.key, value) : member)
                 } else {
                     append(member, of: type, to: &out)
                 }
@@ -119,15 +127,16 @@ public struct FullMetadata: Sendable {
         return JSONObject(out)
     }
 
-    /// An expanded navigation's value: its entities (of a collection at `url`), or its one entity at `url`.
-    private func expanded(_ value: JSONValue, url: String, links: Links) -> JSONValue {
+    /// An expanded navigation's value (declaring the type `declared`): its entities (of a collection at
+    /// `url`), or its one entity at `url`.
+    private func expanded(_ value: JSONValue, url: String, declared: String, links: Links) -> JSONValue {
         switch value {
         case .array(let items):
             return .array(items.map { item in
                 guard case .object(let o) = item else { return item }
-                return .object(entity(o, url: Self.memberURL(url, o), links: links))
+                return .object(entity(o, url: Self.memberURL(url, o), declared: declared, links: links))
             })
-        case .object(let o): return .object(entity(o, url: url, links: links))
+        case .object(let o): return .object(entity(o, url: url, declared: declared, links: links))
         case .null, .bool, .number, .string: return value
         }
     }

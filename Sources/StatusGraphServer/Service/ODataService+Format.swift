@@ -20,11 +20,14 @@ extension ODataService {
     /// What the answer to `call` holds at its top, and where it lives; nil for an answer that is no entity.
     private func fullMetadataShape(_ call: Call) -> FullMetadata.Shape? {
         let url = { (path: String) in call.serviceRoot + "/" + path }
+        // The type the addressed navigation declares: an entity of a type derived from it has a cast in its edit link.
+        let declared = call.path.steps.last?.navigation.target ?? call.path.type.name
         switch call.path.target {
-        case .singleton, .summary: return .entity(url: url(call.path.canonical))
-        case .entity: return .member(ofCollection: url(call.path.collectionCanonical))
+        case .singleton, .summary: return .entity(url: url(call.path.canonical), declared: declared)
+        case .entity: return .member(ofCollection: url(call.path.collectionCanonical), declared: declared)
         case .collection, .reference:
-            return call.request.method == .get ? .page(ofCollection: url(call.path.canonical)) : .member(ofCollection: url(call.path.canonical))
+            let collection = url(call.path.canonical)
+            return call.request.method == .get ? .page(ofCollection: collection, declared: declared) : .member(ofCollection: collection, declared: declared)
         case .count: return nil
         }
     }
