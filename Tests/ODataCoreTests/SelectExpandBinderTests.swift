@@ -39,6 +39,10 @@ import Testing
         ("$expand=userStatuses($top=1),*", "userStatuses(),deviceStatuses(),installSummary()"),
         ("$expand=installSummary,*,userStatuses($select=userName)", "installSummary(),deviceStatuses(),userStatuses(userName)"),
         ("$expand=userStatuses($expand=*)", "userStatuses(deviceStatuses())"),
+        // A type segment before the navigation, as Microsoft.OData writes it back.
+        ("$expand=microsoft.graph.win32LobApp/userStatuses($select=userName)", "microsoft.graph.win32LobApp/userStatuses(userName)"),
+        ("$expand=graph.webApp/installSummary,deviceStatuses", "microsoft.graph.webApp/installSummary(),deviceStatuses()"),
+        ("$expand=microsoft.graph.win32LobApp/userStatuses,*", "microsoft.graph.win32LobApp/userStatuses(),deviceStatuses(),installSummary()"),
     ])
     func binds(_ query: String, _ expected: String) throws {
         #expect(try Self.projection(query) == expected)
@@ -58,6 +62,9 @@ import Testing
     @Test(arguments: [
         ("$select=nothing", "could not find a property named 'nothing' on type 'microsoft.graph.mobileApp'"),
         ("$select=largeIcon/type", "could not find a property named 'largeIcon/type'"),
+        ("$expand=microsoft.graph.userAppInstallStatus/deviceStatuses", "'microsoft.graph.userAppInstallStatus' is not a type derived from microsoft.graph.mobileApp"),
+        ("$expand=microsoft.graph.win32LobApp/nothing", "could not find a navigation property named 'nothing' on type 'microsoft.graph.win32LobApp'"),
+        ("$expand=userStatuses,microsoft.graph.win32LobApp/userStatuses", "names 'userStatuses' twice"),
         ("$select=microsoft.graph.mobileAppInstallStatus/deviceName", "is not a type derived from microsoft.graph.mobileApp"),
         ("$select=microsoft.graph.win32LobApp/nothing", "could not find a property named 'nothing' on type 'microsoft.graph.win32LobApp'"),
         ("$expand=nothing", "could not find a navigation property named 'nothing'"),

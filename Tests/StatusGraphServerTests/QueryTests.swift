@@ -642,6 +642,43 @@ import Testing
         }
     }
 
+    /// An `$expand` item cast to a type expands its navigation only on entities of that type (or derived
+    /// from it), as Microsoft.OData binds a type segment in an expand path; the others answer without it.
+    @Test func expandCastToATypeExpandsOnlyOnThatType() async throws {
+        try await withApp { client in
+            let apps = "/beta/deviceAppManagement/mobileApps"
+            let win = try await client.create(apps, ##"{"@odata.type":"#microsoft.graph.win32LobApp","displayName":"W"}"##)
+            let web = try await client.create(apps, Bodies.webApp)
+            for app in [win, web] {
+                _ = try await client.create("\(apps)/\(app)/userStatuses", #"{"userName":"Ada","failedDeviceCount":1}"#)
+                _ = try await client.create("\(apps)/\(app)/deviceStatuses", #"{"deviceName":"PC","installState":"failed"}"#)
+            }
+            for (path, expected) in [
+                (
+                    "\(apps)?$orderby=displayName&$select=displayName&$expand=microsoft.graph.win32LobApp/userStatuses($select=userName;$count=true)",
+                    [["@odata.type", "displayName", "id"], ["@odata.type", "displayName", "id", "userStatuses", "userStatuses@odata.count"]]
+                ),
+                (
+                    "\(apps)?$orderby=displayName&$select=id&$expand=graph.webApp/installSummary,deviceStatuses($select=id)",
+                    [["@odata.type", "deviceStatuses", "id", "installSummary"], ["@odata.type", "deviceStatuses", "id"]]
+                ),
+            ] {
+                let reply = try await client.send(.get, path)
+                #expect(reply.status == 200, "\(path): \(reply.text)")
+                let value = reply.json["value"] as? [[String: Any]] ?? []
+                #expect(value.map { $0["id"] as? String } == [web, win], "\(path)")  // "Contoso Web" before "W"
+                #expect(value.map { $0.keys.sorted() } == expected, "\(path): \(reply.text)")
+            }
+            let one = try await client.send(.get, "\(apps)/\(win)?$select=id&$expand=microsoft.graph.win32LobApp/userStatuses($select=userName)")
+            #expect((one.json["userStatuses"] as? [[String: Any]])?.map { $0["userName"] as? String } == ["Ada"], "\(one.text)")
+            #expect(
+                (one.json["@odata.context"] as? String)?.hasSuffix("mobileApps(id,microsoft.graph.win32LobApp/userStatuses(userName))/$entity") == true,
+                "\(one.text)")
+            let other = try await client.send(.get, "\(apps)/\(web)?$select=id&$expand=microsoft.graph.win32LobApp/userStatuses")
+            #expect(other.status == 200 && other.json["userStatuses"] == nil, "\(other.text)")
+        }
+    }
+
     /// A navigation property in `$select` (as Graph's OpenAPI descriptions, and so the SDKs' typed
     /// parameters, offer it; Excel's OData feeds send it): bound as Microsoft.OData binds it, named in the
     /// context URL, nothing added to a minimal answer, its link in a full one (`FullMetadataTests`).

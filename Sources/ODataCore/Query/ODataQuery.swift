@@ -29,7 +29,7 @@ public struct ODataQuery: Sendable {
     public var contextProjection: String? {
         guard select != nil || wildcard != nil || !expand.isEmpty else { return nil }
         var items = wildcard.map { $0.map(\.text) + ["*"] } ?? select?.map(\.text) ?? []
-        items += expand.map { "\($0.navigation.name)(\($0.query.contextProjection ?? ""))" }
+        items += expand.map { "\($0.text)(\($0.query.contextProjection ?? ""))" }
         return items.joined(separator: ",")
     }
 }
@@ -81,11 +81,23 @@ public struct OrderKey: Sendable, Equatable {
     }
 }
 
-/// One `$expand` item: a contained navigation and the options applied to what it leads to.
+/// One `$expand` item: a contained navigation and the options applied to what it leads to; cast to a
+/// type (`microsoft.graph.win32LobApp/userStatuses`), it expands the navigation only on entities of that
+/// type or of one derived from it, as Microsoft.OData binds a type segment in an expand path.
 public struct ExpandItem: Sendable {
     public let navigation: NavigationProperty
     public let type: StructuredType
     public let query: ODataQuery
     /// The options as written, for `@odata.nextLink` of expanded collections.
     public let options: [(name: String, value: String)]
+    /// The cast type's qualified name; nil when the item is not cast.
+    public var cast: String? = nil
+    /// The types (unqualified names) of the entities the item expands on; nil for every type.
+    public var types: Set<String>? = nil
+
+    /// Whether the item expands its navigation on an entity of the type `type`.
+    public func expands(on type: String) -> Bool { types?.contains(type) ?? true }
+
+    /// The item's path as the context URL writes it.
+    public var text: String { cast.map { "\($0)/\(navigation.name)" } ?? navigation.name }
 }

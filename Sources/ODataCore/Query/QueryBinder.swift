@@ -176,18 +176,35 @@ public final class QueryBinder: Sendable {
                 star = items.count
                 continue
             }
-            guard let nav = type.navigationProperty(matching: String(name)), nav.containsTarget, let target = model.entityTypes[nav.target] else {
-                throw .badRequest(
-                    "$expand: could not find a navigation property named '\(name)' on type '\(model.namespace).\(type.name)'.", target: "$expand")
+            // A type segment before the navigation (`microsoft.graph.win32LobApp/userStatuses`): the
+            // navigation of that type, expanded only on entities of it.
+            var owner = type
+            var cast: StructuredType?
+            if let slash = name.lastIndex(of: "/"), let named = model.structuredType(qualified: name[..<slash]) {
+                guard named.kind == .entity, type.isAssignable(from: named) else {
+                    throw .badRequest("$expand: '\(name[..<slash])' is not a type derived from \(model.namespace).\(type.name).", target: "$expand")
+                }
+                owner = named
+                cast = named
+                name = name[name.index(after: slash)...]
             }
-            guard service.serves(nav, of: type, in: model) else {
+            guard let nav = owner.navigationProperty(matching: String(name)), nav.containsTarget, let target = model.entityTypes[nav.target] else {
+                throw .badRequest(
+                    "$expand: could not find a navigation property named '\(name)' on type '\(model.namespace).\(owner.name)'.", target: "$expand")
+            }
+            guard service.serves(nav, of: owner, in: model) else {
                 throw .badRequest("$expand: '\(name)' cannot be expanded.", target: "$expand")
             }
             guard !items.contains(where: { $0.navigation.name == nav.name }) else {
                 throw .badRequest("$expand names '\(name)' twice.", target: "$expand")
             }
             let query = try bind(nested, type: target, collection: nav.isCollection, depth: depth + 1)
-            items.append(ExpandItem(navigation: nav, type: target, query: query, options: nested.passthrough))
+            var expanded = ExpandItem(navigation: nav, type: target, query: query, options: nested.passthrough)
+            if let cast {
+                expanded.cast = "\(model.namespace).\(cast.name)"
+                expanded.types = Set([cast.name] + cast.derivedTypes)
+            }
+            items.append(expanded)
         }
         if let star {
             var all: [ExpandItem] = []

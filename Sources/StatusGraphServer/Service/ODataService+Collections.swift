@@ -101,7 +101,7 @@ extension ODataService {
                 for row in rows {
                     project(row.type)
                     projection?.write(row, context: nil, selected: selected, format: call.format, to: &items) { w in
-                        writeExpansions(call, expansions, id: row.id, path: call.path.memberPath(id: row.id), to: &w)
+                        writeExpansions(call, expansions, id: row.id, type: row.type, path: call.path.memberPath(id: row.id), to: &w)
                     }
                 }
                 written = rows.count

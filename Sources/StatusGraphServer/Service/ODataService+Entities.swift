@@ -46,7 +46,7 @@ extension ODataService {
         let context = contextURL(call, q, entity: true)
         return json(200) { w in
             projection.write(row, context: context, selected: projection.selection(q.select), format: call.format, to: &w) { w in
-                writeExpansions(call, expansions, id: row.id, path: call.path.canonical, to: &w)
+                writeExpansions(call, expansions, id: row.id, type: row.type, path: call.path.canonical, to: &w)
             }
         }
     }

@@ -123,7 +123,7 @@ extension ODataService {
             let shown = expansions[i].shown
             let lq = memberQuery(call, expansions[i], child)
             var nestedGroups: [(prefix: [String], rows: [StoredEntity])] = []
-            for group in groups where !group.rows.isEmpty {
+            for group in Self.admitted(groups, by: expansions[i].item) {
                 let found =
                     ofSingleton
                     ? [group.rows[0].id: try await store.list(child, in: Scope(tenant: tenant, parents: []), lq)]
@@ -159,7 +159,7 @@ extension ODataService {
                 guard let summary = summary(call, item) else { continue }
                 let plan = call.version.summaryPlan(summary, type: item.type, parentTable: table, store: store)
                 let selected = plan.selection(item.query.select)
-                for group in groups where !group.rows.isEmpty {
+                for group in Self.admitted(groups, by: item) {
                     // One query for the counts of every row of the group.
                     let key = { (row: StoredEntity) in Scope(tenant: tenant, parents: group.prefix + [row.id]).parentKey }
                     let counts = Dictionary(
@@ -176,7 +176,7 @@ extension ODataService {
             }
             if item.query.count {
                 let lq = memberQuery(call, expansions[i], child)
-                for group in groups where !group.rows.isEmpty {
+                for group in Self.admitted(groups, by: item) {
                     let counted =
                         ofSingleton
                         ? [group.rows[0].id: try await store.count(child, in: Scope(tenant: tenant, parents: []), lq)]
@@ -194,9 +194,20 @@ extension ODataService {
         }
     }
 
-    /// Writes the expanded navigations of the entity `id` (whose canonical path is `path`).
-    func writeExpansions(_ call: Call, _ expansions: [Expansion], id: String, path: String, to w: inout JSONWriter) {
-        for e in expansions {
+    /// The groups' rows that `item` expands on (all, unless it is cast to a type), in groups that have any.
+    private static func admitted(_ groups: [(prefix: [String], rows: [StoredEntity])], by item: ExpandItem)
+        -> [(prefix: [String], rows: [StoredEntity])]
+    {
+        guard item.types != nil else { return groups.filter { !$0.rows.isEmpty } }
+        return groups.compactMap { group in
+            let rows = group.rows.filter { item.expands(on: $0.type) }
+            return rows.isEmpty ? nil : (group.prefix, rows)
+        }
+    }
+
+    /// Writes the expanded navigations of the entity `id` of the type `type` (whose canonical path is `path`).
+    func writeExpansions(_ call: Call, _ expansions: [Expansion], id: String, type: String, path: String, to w: inout JSONWriter) {
+        for e in expansions where e.item.expands(on: type) {
             let name = e.item.navigation.name
             guard let table = e.table else {
                 if let json = e.summaries[id] {
@@ -221,7 +232,7 @@ extension ODataService {
                 }
                 let memberPath = "\(path)/\(name)('\(ResourcePath.quoted(member.id))')"
                 projection?.write(member, context: nil, selected: selected, format: call.format, to: &w) { w in
-                    writeExpansions(call, e.nested, id: member.id, path: memberPath, to: &w)
+                    writeExpansions(call, e.nested, id: member.id, type: member.type, path: memberPath, to: &w)
                 }
             }
             w.endArray()
