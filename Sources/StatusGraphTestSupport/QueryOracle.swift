@@ -49,6 +49,10 @@ public struct QueryOracle {
         case .typeCast(let types, let member):
             guard case .string(let type)? = row[Self.typeKey], types.contains(type) else { return nil }
             return value(member, row)
+        case .count(let collection):
+            // A null collection has no members, as an empty one.
+            guard case .collection(let items)? = member(collection, row) else { return .integer(0) }
+            return .integer(Int64(items.count))
         case .comparison, .and, .or, .not, .membership, .has, .lambda, .isOf:
             return .boolean(holds(e, row))
         }

@@ -37,6 +37,9 @@ import Testing
         #expect(try Self.bind("roleScopeTagIds/any(t: t eq '0')", type: "mobileApp")
             == "$it/roleScopeTagIds/any(t: (t eq '0':Edm.String))")
         #expect(try Self.bind("largeIcon/type eq 'image/png'", type: "mobileApp") == "($it/largeIcon/type eq 'image/png':Edm.String)")
+        #expect(try Self.bind("roleScopeTagIds/$count gt 1", type: "mobileApp") == "($it/roleScopeTagIds/$count gt 1:Edm.Int64)")
+        #expect(try Self.bind("rules/any(r: r/microsoft.graph.win32LobAppRegistryRule/keyPath ne null) and rules/$count le 2", type: "win32LobApp")
+            .hasSuffix("and ($it/rules/$count le 2:Edm.Int64))"))
         // A cast on the entity: null where the entity is of another type.
         #expect(try Self.bind("microsoft.graph.win32LobApp/applicableArchitectures has 'x64'", type: "mobileApp")
             == "(($it/applicableArchitectures if isof(win32LobApp|win32CatalogApp)) has 2)")
@@ -71,6 +74,7 @@ import Testing
         ("now(lastSyncDateTime) eq 1", "'now' takes 0 arguments"),
         ("round(errorCode) eq 1", "the function 'round' is not supported"),
         ("deviceName/any(x: x eq 'a')", "is not a collection"),
+        ("deviceName/$count eq 1", "'deviceName' is not a collection; '$count' needs one"),
         ("lastSyncDateTime gt '2020-01-01T00:00:00Z'", "quoted"),
         ("microsoft.graph.webApp/appUrl eq 'x'", "is not a type derived from"),
         // OData compares Edm.Binary with null only; a binary literal is base64url.

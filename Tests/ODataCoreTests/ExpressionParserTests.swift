@@ -18,6 +18,8 @@ import Testing
         ("roleScopeTagIds/any(t: t eq '0')", "roleScopeTagIds/any(t: (t eq '0'))"),
         ("roleScopeTagIds/all(t:t ne '0')", "roleScopeTagIds/all(t: (t ne '0'))"),
         ("roleScopeTagIds/any()", "roleScopeTagIds/any()"),
+        ("roleScopeTagIds/$count gt 1", "(roleScopeTagIds/$count gt 1)"),
+        ("microsoft.graph.win32LobApp/rules/$count eq 0", "(microsoft.graph.win32LobApp/rules/$count eq 0)"),
         ("errorCode lt -5 and size ge 1.5e3", "((errorCode lt -5) and (size ge 1.5e3))"),
         ("id eq 0f5e4a2c-1111-2222-3333-444455556666", "(id eq guid:0f5e4a2c-1111-2222-3333-444455556666)"),
         ("description eq null", "(description eq null)"),
@@ -49,6 +51,7 @@ import Testing
         ("f(a,", "ends too early"),
         ("a/any(t t eq 1)", "expected ':'"),
         ("a/all()", "all() needs"),
+        ("a/$count(b) gt 0", "'/$count' takes no options here"),
         ("a eq 1 b", "unexpected 'b'"),
         // 36 characters shaped like a GUID but followed by a letter are not one (`0f` is then the number 0).
         ("id eq 0f5e4a2c-1111-2222-3333-444455556666x", "unexpected '5e4'"),

@@ -334,6 +334,7 @@ struct ModelGenerator {
         switch type {
         case .collection(let element):
             if chance(0.1) { return "\(path)/any()" }
+            if chance(0.1) { return "\(path)/$count \(pick(["eq", "ne", "gt", "ge", "lt", "le"])) \(int(0...3))" }
             variables += 1
             let v = "v\(variables)"
             return "\(path)/\(pick(["any", "all"]))(\(v): \(leaf(v, element, in: model)))"

@@ -74,6 +74,7 @@ import Testing
             == #"EXISTS (SELECT 1 FROM jsonb_array_elements(("T"."roleScopeTagIds")::jsonb) AS "_e1"("value") WHERE ((("_e1"."value" #>> '{}') COLLATE "C") = ?))"#)
         // Text inside JSON is compared as the columns are, by code point.
         #expect(try sql("largeIcon/type eq 'image/png'") == #"(((("T"."largeIcon")::jsonb #>> '{type}') COLLATE "C") = ?)"#)
+        #expect(try sql("roleScopeTagIds/$count gt 1") == #"(COALESCE(jsonb_array_length(("T"."roleScopeTagIds")::jsonb), 0) > ?)"#)
         #expect(try sql("minimumSupportedOperatingSystem/v10_1607 eq false", on: "windowsUniversalAppX")
             == #"(CASE WHEN jsonb_typeof(("T"."minimumSupportedOperatingSystem")::jsonb #> '{}') = 'object' THEN COALESCE(((("T"."minimumSupportedOperatingSystem")::jsonb #>> '{v10_1607}'))::boolean, ?) END = ?)"#)
         #expect(try sql("contains(displayName, 'x') and not (isFeatured eq true)")

@@ -167,6 +167,9 @@ final class RecordingDatabase: SQLDatabase {
             [.text("0")]))
         #expect(try sql("largeIcon/type eq 'image/png'") == SQLFragment(
             #"(json_extract("T"."largeIcon", '$.type') = ?)"#, [.text("image/png")]))
+        // `/$count`: a null collection has none.
+        #expect(try sql("roleScopeTagIds/$count gt 1") == SQLFragment(
+            #"(COALESCE(json_array_length("T"."roleScopeTagIds"), 0) > ?)"#, [.integer(1)]))
         // A non-nullable member its object may lack (written through v1.0) reads as its default, as shown.
         #expect(try sql("minimumSupportedOperatingSystem/v10_1607 eq false", on: "windowsUniversalAppX") == SQLFragment(
             #"(CASE WHEN json_type("T"."minimumSupportedOperatingSystem", '$') = 'object' THEN COALESCE(json_extract("T"."minimumSupportedOperatingSystem", '$.v10_1607'), ?) END = ?)"#,

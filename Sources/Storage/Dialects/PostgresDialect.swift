@@ -43,6 +43,8 @@ public struct PostgresDialect: SQLDialect {
         "jsonb_array_elements((\(json))::jsonb) AS \(quote(alias))(\"value\")"
     }
 
+    public func jsonArrayLength(_ json: String) -> String { "jsonb_array_length((\(json))::jsonb)" }
+
     public func jsonElementValue(alias: String, kind: ColumnKind) -> String {
         cast("(\(quote(alias)).\"value\" #>> '{}')", kind)
     }

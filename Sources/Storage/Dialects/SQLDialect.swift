@@ -19,6 +19,8 @@ public protocol SQLDialect: Sendable {
     func jsonIsObject(_ json: String, path: [String]) -> String
     /// A table expression yielding one row per element of the JSON array `json`, named `alias`.
     func jsonElements(_ json: String, alias: String) -> String
+    /// How many elements the JSON array `json` has (null for null).
+    func jsonArrayLength(_ json: String) -> String
     /// The value of the current element of `alias`, as a SQL value of `kind`.
     func jsonElementValue(alias: String, kind: ColumnKind) -> String
     /// The current element of `alias` as a JSON document (for paths into it).

@@ -42,6 +42,8 @@ public struct SQLiteDialect: SQLDialect {
 
     public func jsonElements(_ json: String, alias: String) -> String { "json_each(\(json)) AS \(quote(alias))" }
 
+    public func jsonArrayLength(_ json: String) -> String { "json_array_length(\(json))" }
+
     public func jsonElementValue(alias: String, kind: ColumnKind) -> String { "\(quote(alias)).\"value\"" }
 
     public func jsonElementDocument(alias: String) -> String { "\(quote(alias)).\"value\"" }

@@ -255,6 +255,9 @@ public struct ExpressionTranslator {
             // PostgreSQL would fail the statement.
             let divisor = op == .div || op == .mod ? "NULLIF(" + (try value(b)) + ", 0)" : try value(b)
             return combine(try value(a), divisor) { dialect.checkedNumber("(\($0) \(symbol) \($1))", integer: integer) }
+        case .count(let collection):
+            // A null collection has no members, as an empty one.
+            return combine([try value(collection)]) { "COALESCE(\(dialect.jsonArrayLength($0[0])), 0)" }
         default:
             return "(" + (try predicate(e)) + ")"
         }

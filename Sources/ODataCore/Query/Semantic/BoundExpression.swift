@@ -30,6 +30,8 @@ public indirect enum BoundExpression: Sendable, Equatable {
     /// `value` where the entity's concrete type is one of `types` (that type and those derived from it),
     /// else null, as OData has a cast.
     case typeCast(types: [String], value: BoundExpression)
+    /// How many members a collection has (none where it is null), an `Edm.Int64` as Microsoft.OData's `CountNode` is.
+    case count(BoundExpression)
 
     /// The expression's type; nil for `null`.
     public var type: TypeReference? {
@@ -37,6 +39,7 @@ public indirect enum BoundExpression: Sendable, Equatable {
         case .constant(_, let t): return t
         case .property(_, _, let t), .element(_, _, let t): return t
         case .typeCast(_, let value): return value.type
+        case .count: return .primitive(.int64)
         case .comparison, .and, .or, .not, .membership, .has, .lambda, .isOf: return .primitive(.boolean)
         case .call(let f, let args): return f.resultType(args)
         case .arithmetic(_, let a, let b):
@@ -106,6 +109,7 @@ extension BoundExpression: CustomStringConvertible {
         case .arithmetic(let op, let a, let b): return "(\(a) \(op.rawValue) \(b))"
         case .isOf(let types): return "isof(\(types.joined(separator: "|")))"
         case .typeCast(let types, let value): return "(\(value) if isof(\(types.joined(separator: "|"))))"
+        case .count(let c): return "\(c)/$count"
         }
     }
 

@@ -74,6 +74,12 @@ public struct ExpressionBinder: Sendable {
             let b = try bind(body!, scope: inner)
             guard b.type == .primitive(.boolean) else { throw fail("the body of '\(kind.rawValue)' must be true or false.") }
             return .lambda(kind, collection: collection, variable: variable, body: b)
+        case .count(let collectionPath):
+            let collection = try bindMember(collectionPath, scope: scope)
+            guard case .collection? = collection.type else {
+                throw fail("'\(collectionPath.joined(separator: "/"))' is not a collection; '$count' needs one.")
+            }
+            return .count(collection)
         }
     }
 

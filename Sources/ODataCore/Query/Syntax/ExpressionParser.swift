@@ -216,6 +216,10 @@ public struct ExpressionParser {
                 try expect(.close, "')' to close the lambda")
                 return try node(.lambda(kind, collection: path, variable: variable, body: body))
             }
+            if name == "$count" {
+                if peek == .open { throw error("'/$count' takes no options here") }
+                return try node(.count(collection: path))
+            }
             path.append(name)
         }
         return try node(.member(path))

@@ -12,6 +12,8 @@ public indirect enum ExpressionSyntax: Sendable, Equatable {
     case call(String, [ExpressionSyntax])
     /// `path/any(v: body)`, `path/all(v: body)`; `path/any()` has neither variable nor body.
     case lambda(LambdaKind, collection: [String], variable: String?, body: ExpressionSyntax?)
+    /// `path/$count`: how many members the collection at `path` has (OData 4.01 §5.1.1.1, as Microsoft.OData binds it).
+    case count(collection: [String])
 }
 
 public enum LambdaKind: String, Sendable, Equatable { case any, all }
@@ -65,6 +67,7 @@ extension ExpressionSyntax: CustomStringConvertible {
         case .lambda(let kind, let path, let variable, let body):
             let inner = variable.map { "\($0): \(body.map(\.description) ?? "")" } ?? ""
             return "\(path.joined(separator: "/"))/\(kind.rawValue)(\(inner))"
+        case .count(let path): return "\(path.joined(separator: "/"))/$count"
         }
     }
 }
