@@ -38,6 +38,9 @@ import Testing
             == "$it/roleScopeTagIds/any(t: (t eq '0':Edm.String))")
         #expect(try Self.bind("largeIcon/type eq 'image/png'", type: "mobileApp") == "($it/largeIcon/type eq 'image/png':Edm.String)")
         #expect(try Self.bind("roleScopeTagIds/$count gt 1", type: "mobileApp") == "($it/roleScopeTagIds/$count gt 1:Edm.Int64)")
+        // Through a cast on the entity: null on entities of other types, as the collection is.
+        #expect(try Self.bind("microsoft.graph.win32LobApp/rules/$count eq 0", type: "mobileApp")
+            .hasPrefix("(($it/rules/$count if isof(win32"))
         #expect(try Self.bind("rules/any(r: r/microsoft.graph.win32LobAppRegistryRule/keyPath ne null) and rules/$count le 2", type: "win32LobApp")
             .hasSuffix("and ($it/rules/$count le 2:Edm.Int64))"))
         // A cast on the entity: null where the entity is of another type.

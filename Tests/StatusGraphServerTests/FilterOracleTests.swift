@@ -297,6 +297,17 @@ struct ModelGenerator {
         let model = service.versions[version]!
         var named: Set<String> = []  // a key named twice is a 400
         return (0..<int(1...3)).compactMap { _ in
+            // Now and then a collection's size (`roleScopeTagIds/$count`), through a cast at times.
+            if chance(0.1) {
+                let owner = chance(0.5) ? model.entityTypes[target.base]! : pick(kinds(in: model))
+                let collections = owner.properties.filter { $0.type.isCollection && usable($0, in: model) }
+                if !collections.isEmpty {
+                    let cast = owner.name == target.base ? "" : "microsoft.graph.\(owner.name)/"
+                    let key = cast + pick(collections).name + "/$count"
+                    guard named.insert(key).inserted else { return nil }
+                    return key + pick(["", " asc", " desc"])
+                }
+            }
             var path = ""
             var type: TypeReference = .primitive(.string)
             for _ in 0..<20 {  // until a single value

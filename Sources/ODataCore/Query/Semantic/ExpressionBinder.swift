@@ -79,6 +79,8 @@ public struct ExpressionBinder: Sendable {
             guard case .collection? = collection.type else {
                 throw fail("'\(collectionPath.joined(separator: "/"))' is not a collection; '$count' needs one.")
             }
+            // Through a cast on the entity that does not hold, the count is null, as the collection is.
+            if case .typeCast(let types, let inner) = collection { return .typeCast(types: types, value: .count(inner)) }
             return .count(collection)
         }
     }
