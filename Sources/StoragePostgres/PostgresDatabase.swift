@@ -65,12 +65,18 @@ public final class PostgresDatabase: SQLDatabase {
         var configuration = PostgresClient.Configuration(
             host: host, port: components.port ?? 5432, username: user, password: components.password,
             database: database.isEmpty ? nil : database, tls: tls)
-        // A fixed-size pool without keep-alive pings (as HikariCP recommends): PostgresNIO's pool
-        // schedules a keep-alive timer, and an idle-timeout timer for connections above the minimum,
-        // each as a task, every time a connection goes back to the pool — once per statement. A
-        // connection that died while idle is found when next used, and replaced (see `withConnection`).
+        // No keep-alive pings (as HikariCP recommends): PostgresNIO's pool schedules a keep-alive timer,
+        // as a task, every time a connection goes back to the pool — once per statement. A connection
+        // that died while idle is found when next used, and replaced (see `withConnection`).
+        // No minimum either, though the pool then also times each idle connection out: with one,
+        // PostgresNIO 1.33's pool stops the process (a precondition in `PoolStateMachine.ConnectionGroup
+        // .createNewDemandConnectionIfPossible`, `minimum <= active`) when a connection is asked for while
+        // the database is lost and fewer than the minimum are open — as happened under load when the
+        // database restarted (e2e `test_database_lost_under_load_loses_no_acknowledged_write`). Idle
+        // connections are kept for ten minutes, so a busy server keeps its pool.
         configuration.options.maximumConnections = settings.maximumConnections
-        configuration.options.minimumConnections = settings.maximumConnections
+        configuration.options.minimumConnections = 0
+        configuration.options.connectionIdleTimeout = .seconds(600)
         configuration.options.keepAliveBehavior = nil
         configuration.options.connectTimeout = settings.connectTimeout
         var poolLogger = logger

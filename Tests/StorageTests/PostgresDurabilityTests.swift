@@ -38,8 +38,12 @@ import Testing
             let read = SQLStatement("SELECT $1::bigint + 1", [.integer(41)])
             var terminated = 0
             for _ in 0..<3 {
-                // Every connection of the pool but the one that asks (the pool keeps all of them open, and
-                // opens new ones in the place of those it lost).
+                // Reads at once open several connections, which then wait idle in the pool (for ten minutes).
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<4 { group.addTask { _ = try await database.query(SQLStatement("SELECT pg_sleep(0.05)", [])) } }
+                    try await group.waitForAll()
+                }
+                // Every connection of the pool but the one that asks.
                 let answer = try await database.query(SQLStatement(
                     "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()) AS t",
                     []))
