@@ -99,28 +99,19 @@ public final class QueryBinder: Sendable {
                 if wildcardAt == nil { wildcardAt = items.count }
                 continue
             }
-            var name = String(item)
-            var cast: StructuredType?
-            if let slash = item.lastIndex(of: "/"), let named = model.structuredType(qualified: item[..<slash]) {
-                name = String(item[item.index(after: slash)...])  // microsoft.graph.webApp/appUrl
-                cast = named
-            }
+            let (segment, rest) = try typeSegment(item, on: type, option: "$select")  // microsoft.graph.webApp/appUrl
+            let name = String(rest)
             guard !name.isEmpty else { throw .badRequest("$select has an empty item.", target: "$select") }
             // Names in any case, as Graph takes them; kept as the model spells them.
-            if let cast {
+            if let segment {
                 // Selected only on entities of the cast type or derived from it.
-                guard type.isAssignable(from: cast) else {
-                    throw .badRequest(
-                        "$select: '\(item[..<item.lastIndex(of: "/")!])' is not a type derived from \(model.namespace).\(type.name).", target: "$select")
-                }
-                let types = Set([cast.name] + cast.derivedTypes)
-                let castName = "\(model.namespace).\(cast.name)"
+                let cast = segment.type
                 if let property = cast.property(matching: name) {
-                    append(SelectItem(property: property.name, cast: castName, types: types), to: &items)
+                    append(SelectItem(property: property.name, cast: segment.name, types: segment.types), to: &items)
                 } else if let navigation = cast.navigationProperty(matching: name) {
-                    append(SelectItem(property: navigation.name, cast: castName, types: types, isNavigation: true), to: &items)
+                    append(SelectItem(property: navigation.name, cast: segment.name, types: segment.types, isNavigation: true), to: &items)
                 } else {
-                    throw .badRequest("$select: could not find a property named '\(name)' on type '\(castName)'.", target: "$select")
+                    throw .badRequest("$select: could not find a property named '\(name)' on type '\(segment.name)'.", target: "$select")
                 }
                 continue
             }
@@ -135,6 +126,27 @@ public final class QueryBinder: Sendable {
             }
         }
         return (items, wildcardAt)
+    }
+
+    /// A type segment that opens a `$select` or `$expand` item (`microsoft.graph.win32LobApp/…`).
+    private struct TypeSegment {
+        let type: StructuredType
+        /// Its qualified name, as the context URL writes it.
+        let name: String
+        /// The types (unqualified names) it admits: itself and those derived from it.
+        let types: Set<String>
+    }
+
+    /// `item` split into its type segment, when it starts with the qualified name of a type, and the
+    /// rest after the `/`. The type must be `type` or derived from it (Microsoft.OData binds an item
+    /// with a type segment only on entities of that type).
+    private func typeSegment(_ item: Substring, on type: StructuredType, option: String) throws(ODataError) -> (TypeSegment?, Substring) {
+        guard let slash = item.lastIndex(of: "/"), let named = model.structuredType(qualified: item[..<slash]) else { return (nil, item) }
+        guard named.kind == .entity, type.isAssignable(from: named) else {
+            throw .badRequest("\(option): '\(item[..<slash])' is not a type derived from \(model.namespace).\(type.name).", target: option)
+        }
+        let segment = TypeSegment(type: named, name: "\(model.namespace).\(named.name)", types: Set([named.name] + named.derivedTypes))
+        return (segment, item[item.index(after: slash)...])
     }
 
     /// What `lookup` finds on `type`, else on the first type derived from it where it finds something.
@@ -178,16 +190,9 @@ public final class QueryBinder: Sendable {
             }
             // A type segment before the navigation (`microsoft.graph.win32LobApp/userStatuses`): the
             // navigation of that type, expanded only on entities of it.
-            var owner = type
-            var cast: StructuredType?
-            if let slash = name.lastIndex(of: "/"), let named = model.structuredType(qualified: name[..<slash]) {
-                guard named.kind == .entity, type.isAssignable(from: named) else {
-                    throw .badRequest("$expand: '\(name[..<slash])' is not a type derived from \(model.namespace).\(type.name).", target: "$expand")
-                }
-                owner = named
-                cast = named
-                name = name[name.index(after: slash)...]
-            }
+            let segment: TypeSegment?
+            (segment, name) = try typeSegment(name, on: type, option: "$expand")
+            let owner = segment?.type ?? type
             guard let nav = owner.navigationProperty(matching: String(name)), nav.containsTarget, let target = model.entityTypes[nav.target] else {
                 throw .badRequest(
                     "$expand: could not find a navigation property named '\(name)' on type '\(model.namespace).\(owner.name)'.", target: "$expand")
@@ -200,9 +205,9 @@ public final class QueryBinder: Sendable {
             }
             let query = try bind(nested, type: target, collection: nav.isCollection, depth: depth + 1)
             var expanded = ExpandItem(navigation: nav, type: target, query: query, options: nested.passthrough)
-            if let cast {
-                expanded.cast = "\(model.namespace).\(cast.name)"
-                expanded.types = Set([cast.name] + cast.derivedTypes)
+            if let segment {
+                expanded.cast = segment.name
+                expanded.types = segment.types
             }
             items.append(expanded)
         }
