@@ -28,6 +28,16 @@ import Testing
         ("$select=*&$expand=userStatuses", "*,userStatuses()"),
         ("$select=displayName,microsoft.graph.win32LobApp/fileName", "displayName,microsoft.graph.win32LobApp/fileName"),
         ("$select=fileName", "fileName"),  // a derived type's property, unqualified
+        // Paths into complex values (OData's select paths), through collections of them and casts.
+        ("$select=largeIcon/type,displayName", "largeIcon/type,displayName"),
+        ("$select=LargeIcon/Type,largeIcon/type", "largeIcon/type"),
+        ("$select=largeIcon,largeIcon/type", "largeIcon,largeIcon/type"),
+        ("$select=rules/ruleType", "rules/ruleType"),
+        ("$select=rules/keyPath", "rules/keyPath"),  // a member of a type derived from the rule's
+        (
+            "$select=microsoft.graph.win32LobApp/rules/microsoft.graph.win32LobAppRegistryRule/keyPath",
+            "microsoft.graph.win32LobApp/rules/microsoft.graph.win32LobAppRegistryRule/keyPath"
+        ),
         // Navigation properties: named as they stand, before the expansions.
         ("$select=userStatuses", "userStatuses"),
         ("$select=displayName,installSummary,userStatuses", "displayName,installSummary,userStatuses"),
@@ -61,7 +71,13 @@ import Testing
 
     @Test(arguments: [
         ("$select=nothing", "could not find a property named 'nothing' on type 'microsoft.graph.mobileApp'"),
-        ("$select=largeIcon/type", "could not find a property named 'largeIcon/type'"),
+        ("$select=largeIcon/nothing", "could not find a property named 'nothing' on type 'microsoft.graph.mimeContent'"),
+        ("$select=displayName/length", "'displayName' has no member 'length'"),
+        ("$select=largeIcon/type/x", "'largeIcon/type' has no member 'x'"),
+        ("$select=largeIcon//type", "'largeIcon//type' has an empty segment"),
+        ("$select=userStatuses/userName", "'userStatuses' is a navigation property"),
+        ("$select=rules/microsoft.graph.mimeContent/type", "'microsoft.graph.mimeContent' is not a type derived from microsoft.graph.win32LobAppRule"),
+        ("$select=nothing/type", "could not find a property named 'nothing' on type 'microsoft.graph.mobileApp'"),
         ("$expand=microsoft.graph.userAppInstallStatus/deviceStatuses", "'microsoft.graph.userAppInstallStatus' is not a type derived from microsoft.graph.mobileApp"),
         ("$expand=microsoft.graph.win32LobApp/nothing", "could not find a navigation property named 'nothing' on type 'microsoft.graph.win32LobApp'"),
         ("$expand=userStatuses,microsoft.graph.win32LobApp/userStatuses", "names 'userStatuses' twice"),

@@ -679,6 +679,52 @@ import Testing
         }
     }
 
+    /// `$select` paths into complex values (OData's select paths, as Microsoft.OData binds and writes
+    /// them): a member of a complex property, of each value of a collection of them, after a cast only on
+    /// values of that type; control information kept as the format asks.
+    @Test func selectPathsKeepMembersOfComplexValues() async throws {
+        try await withApp { client in
+            let apps = "/beta/deviceAppManagement/mobileApps"
+            let win = try await client.create(
+                apps,
+                ##"{"@odata.type":"#microsoft.graph.win32LobApp","displayName":"W","largeIcon":{"type":"image/png","value":"AAAA"},"rules":["##
+                    + ##"{"@odata.type":"#microsoft.graph.win32LobAppRegistryRule","ruleType":"detection","keyPath":"HKLM","operationType":"exists"},"##
+                    + ##"{"@odata.type":"#microsoft.graph.win32LobAppFileSystemRule","ruleType":"requirement","path":"C:","operationType":"exists"}]}"##)
+            let web = try await client.create(apps, Bodies.webApp)
+            let page = try await client.send(.get, "\(apps)?$orderby=displayName&$select=LargeIcon/Type,displayName")
+            #expect(page.status == 200, "\(page.text)")
+            let value = page.json["value"] as? [[String: Any]] ?? []
+            #expect(value.map { $0["id"] as? String } == [web, win])
+            #expect(value.map { $0.keys.sorted() } == [["@odata.type", "displayName", "id", "largeIcon"], ["@odata.type", "displayName", "id", "largeIcon"]])
+            #expect(value[0]["largeIcon"] is NSNull, "\(page.text)")
+            #expect((value[1]["largeIcon"] as? [String: String]) == ["@odata.type": "#microsoft.graph.mimeContent", "type": "image/png"], "\(page.text)")
+            #expect((page.json["@odata.context"] as? String)?.hasSuffix("mobileApps(largeIcon/type,displayName)") == true, "\(page.text)")
+
+            func rules(_ query: String, accept: String? = nil) async throws -> [[String: String]] {
+                let one = try await client.send(.get, "\(apps)/\(win)?\(query)", headers: accept.map { ["Accept": $0] } ?? [:])
+                #expect(one.status == 200, "\(query): \(one.text)")
+                return one.json["rules"] as? [[String: String]] ?? []
+            }
+            let registry = "#microsoft.graph.win32LobAppRegistryRule", fileSystem = "#microsoft.graph.win32LobAppFileSystemRule"
+            for (query, expected) in [
+                ("$select=rules/ruleType", [["@odata.type": registry, "ruleType": "detection"], ["@odata.type": fileSystem, "ruleType": "requirement"]]),
+                // A member of a derived type, unqualified: on the values that have it.
+                ("$select=rules/keyPath", [["@odata.type": registry, "keyPath": "HKLM"], ["@odata.type": fileSystem]]),
+                (
+                    "$select=microsoft.graph.win32LobApp/rules/microsoft.graph.win32LobAppRegistryRule/operationType,rules/ruleType",
+                    [["@odata.type": registry, "ruleType": "detection", "operationType": "exists"], ["@odata.type": fileSystem, "ruleType": "requirement"]]
+                ),
+            ] {
+                #expect(try await rules(query) == expected, "\(query)")
+            }
+            #expect(try await rules("$select=rules/ruleType", accept: "application/json;odata.metadata=none") == [["ruleType": "detection"], ["ruleType": "requirement"]])
+            // In v1.0 too, with the whole property where one item names it whole.
+            let v1 = try await client.send(.get, "/v1.0/deviceAppManagement/mobileApps/\(win)?$select=largeIcon,largeIcon/type")
+            #expect((v1.json["largeIcon"] as? [String: String])?["value"] == "AAAA", "\(v1.text)")
+            #expect((v1.json["@odata.context"] as? String)?.hasSuffix("mobileApps(largeIcon,largeIcon/type)/$entity") == true, "\(v1.text)")
+        }
+    }
+
     /// A navigation property in `$select` (as Graph's OpenAPI descriptions, and so the SDKs' typed
     /// parameters, offer it; Excel's OData feeds send it): bound as Microsoft.OData binds it, named in the
     /// context URL, nothing added to a minimal answer, its link in a full one (`FullMetadataTests`).

@@ -346,5 +346,16 @@ def test_beta_sdk_reads_full_metadata_answers(server):
         links = sorted(k for k in selected.additional_data if k.endswith("@odata.navigationLink"))
         assert links == ["deviceStatusSummary@odata.navigationLink"], selected.additional_data
         assert selected.additional_data["@odata.context"].endswith("mobileAppConfigurations(displayName,deviceStatusSummary)/$entity")
+        # `$select` paths into complex values (`rules/path`): each rule with only its path, still typed
+        # by its `@odata.type`, in full metadata as in minimal.
+        from msgraph_beta.generated.device_app_management.mobile_apps.item.mobile_app_item_request_builder import \
+            MobileAppItemRequestBuilder
+        parameters = MobileAppItemRequestBuilder.MobileAppItemRequestBuilderGetQueryParameters
+        for apps in (dam, plain):
+            part = await apps.mobile_apps.by_mobile_app_id(app.id).get(
+                RequestConfiguration(query_parameters=parameters(select=["displayName", "rules/path"])))
+            assert isinstance(part, Win32LobApp) and part.display_name == "Tool" and part.install_command_line is None
+            assert [(type(r), r.path, r.file_or_folder_name) for r in part.rules] == [(Win32LobAppFileSystemRule, "C:\\Tool", None)]
+            assert part.additional_data["@odata.context"].endswith("mobileApps(displayName,rules/path)/$entity")
 
     asyncio.run(run())

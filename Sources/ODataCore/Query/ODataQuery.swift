@@ -48,18 +48,33 @@ public struct SelectItem: Sendable, Equatable {
     public let types: Set<String>?
     /// Whether `property` names a navigation property.
     public let isNavigation: Bool
+    /// The path into the property's complex values when the item keeps only part of them
+    /// (`largeIcon/type`); empty when it keeps the property whole.
+    public let members: [SelectPathStep]
 
-    public init(property: String, cast: String? = nil, types: Set<String>? = nil, isNavigation: Bool = false) {
+    public init(
+        property: String, cast: String? = nil, types: Set<String>? = nil, isNavigation: Bool = false, members: [SelectPathStep] = []
+    ) {
         self.property = property
         self.cast = cast
         self.types = types
         self.isNavigation = isNavigation
+        self.members = members
     }
 
     /// The item as the context URL writes it.
-    public var text: String { cast.map { "\($0)/\(property)" } ?? property }
+    public var text: String {
+        var s = cast.map { "\($0)/\(property)" } ?? property
+        for step in members {
+            switch step {
+            case .member(let name): s += "/" + name
+            case .cast(let name, _): s += "/" + name
+            }
+        }
+        return s
+    }
 
-    /// Whether the item selects the structural property `name` on an entity of the type `type`.
+    /// Whether the item selects the structural property `name`, whole or in part, on an entity of the type `type`.
     public func selects(_ name: String, on type: String) -> Bool {
         !isNavigation && property == name && (types?.contains(type) ?? true)
     }

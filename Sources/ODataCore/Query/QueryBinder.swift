@@ -100,32 +100,53 @@ public final class QueryBinder: Sendable {
                 continue
             }
             let (segment, rest) = try typeSegment(item, on: type, option: "$select")  // microsoft.graph.webApp/appUrl
-            let name = String(rest)
-            guard !name.isEmpty else { throw .badRequest("$select has an empty item.", target: "$select") }
-            // Names in any case, as Graph takes them; kept as the model spells them.
-            if let segment {
-                // Selected only on entities of the cast type or derived from it.
-                let cast = segment.type
-                if let property = cast.property(matching: name) {
-                    append(SelectItem(property: property.name, cast: segment.name, types: segment.types), to: &items)
-                } else if let navigation = cast.navigationProperty(matching: name) {
-                    append(SelectItem(property: navigation.name, cast: segment.name, types: segment.types, isNavigation: true), to: &items)
-                } else {
-                    throw .badRequest("$select: could not find a property named '\(name)' on type '\(segment.name)'.", target: "$select")
-                }
-                continue
+            // The property, then a path into its complex values (`largeIcon/type`).
+            let parts = rest.split(separator: "/", omittingEmptySubsequences: false)
+            guard !parts.contains(where: \.isEmpty) else {
+                throw .badRequest(item.isEmpty ? "$select has an empty item." : "$select: '\(item)' has an empty segment.", target: "$select")
             }
-            // The type's own properties, then those of the types derived from it, unqualified as Graph takes them.
-            if let property = declared(on: type, { $0.property(matching: name) }) {
-                append(SelectItem(property: property.name), to: &items)
-            } else if let navigation = declared(on: type, { $0.navigationProperty(matching: name) }) {
-                append(SelectItem(property: navigation.name, isNavigation: true), to: &items)
+            let name = String(parts[0])
+            // Names in any case, as Graph takes them; kept as the model spells them. After a type segment,
+            // the cast type's (selected only on entities of it or derived from it); else the type's own
+            // properties, then those of the types derived from it, unqualified as Graph takes them.
+            let owner = segment?.name ?? "\(model.namespace).\(type.name)"
+            if let property = segment.map({ $0.type.property(matching: name) }) ?? declared(on: type, { $0.property(matching: name) }) {
+                let members = try selectPath(parts.dropFirst(), into: property)
+                append(SelectItem(property: property.name, cast: segment?.name, types: segment?.types, members: members), to: &items)
+            } else if let navigation = segment.map({ $0.type.navigationProperty(matching: name) })
+                ?? declared(on: type, { $0.navigationProperty(matching: name) })
+            {
+                guard parts.count == 1 else {
+                    throw .badRequest(
+                        "$select: '\(navigation.name)' is a navigation property; select its properties with $expand=\(navigation.name)($select=…).",
+                        target: "$select")
+                }
+                append(SelectItem(property: navigation.name, cast: segment?.name, types: segment?.types, isNavigation: true), to: &items)
             } else {
-                throw .badRequest(
-                    "$select: could not find a property named '\(name)' on type '\(model.namespace).\(type.name)'.", target: "$select")
+                throw .badRequest("$select: could not find a property named '\(name)' on type '\(owner)'.", target: "$select")
             }
         }
         return (items, wildcardAt)
+    }
+
+    /// The steps of a `$select` path into the complex values of `property` (none: the property whole).
+    /// It may go through collections of complex values, and cast to derived complex types.
+    private func selectPath(_ path: ArraySlice<Substring>, into property: Property) throws(ODataError) -> [SelectPathStep] {
+        guard !path.isEmpty else { return [] }
+        let walked: ComplexPath
+        do {
+            walked = try ComplexPath.walk(property.type, path.map(String.init), from: property.name, throughCollections: true, in: model)
+        } catch {
+            throw .badRequest("$select: \(error.message)", target: "$select")
+        }
+        return walked.steps.map { step in
+            switch step {
+            case .member(let name):
+                return .member(name)
+            case .cast(let cast):
+                return .cast("\(model.namespace).\(cast.name)", admits: Set(([cast.name] + cast.derivedTypes).map(model.odataType(of:))))
+            }
+        }
     }
 
     /// A type segment that opens a `$select` or `$expand` item (`microsoft.graph.win32LobApp/…`).
@@ -141,7 +162,7 @@ public final class QueryBinder: Sendable {
     /// rest after the `/`. The type must be `type` or derived from it (Microsoft.OData binds an item
     /// with a type segment only on entities of that type).
     private func typeSegment(_ item: Substring, on type: StructuredType, option: String) throws(ODataError) -> (TypeSegment?, Substring) {
-        guard let slash = item.lastIndex(of: "/"), let named = model.structuredType(qualified: item[..<slash]) else { return (nil, item) }
+        guard let slash = item.firstIndex(of: "/"), let named = model.structuredType(qualified: item[..<slash]) else { return (nil, item) }
         guard named.kind == .entity, type.isAssignable(from: named) else {
             throw .badRequest("\(option): '\(item[..<slash])' is not a type derived from \(model.namespace).\(type.name).", target: option)
         }

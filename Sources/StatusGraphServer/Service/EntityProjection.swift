@@ -105,17 +105,33 @@ final class EntityProjection: @unchecked Sendable {
         }
     }
 
-    /// Which fields `$select` keeps (by field index), or nil for all; worked out once per request and type.
-    func selection(_ items: [SelectItem]?) -> [Bool]? {
+    /// What `$select` keeps of an entity of this type: which fields (by field index), and of those kept
+    /// in part (`largeIcon/type`), which members.
+    struct Selection {
+        let fields: [Bool]
+        /// By field index: the members kept of a field kept in part; nil where it is kept whole, or not at all.
+        let members: [SelectedMembers?]
+    }
+
+    /// What `$select` keeps, or nil for all; worked out once per request and type.
+    func selection(_ items: [SelectItem]?) -> Selection? {
         guard let items else { return nil }
-        return fields.map { field in items.contains { $0.selects(field.name, on: typeName) } }
+        var kept: [Bool] = []
+        var members: [SelectedMembers?] = []
+        for field in fields {
+            let naming = items.filter { $0.selects(field.name, on: typeName) }
+            kept.append(!naming.isEmpty)
+            // Named whole by one item, it is kept whole whatever others name of its members.
+            members.append(naming.isEmpty || naming.contains { $0.members.isEmpty } ? nil : SelectedMembers(naming.map(\.members)))
+        }
+        return Selection(fields: kept, members: members)
     }
 
     /// Writes the entity as a JSON object in `format`, with `@odata.context` first when given, only the
     /// `selected` fields when given (the id always; see `selection`), and what `expanded` adds before the
     /// object closes.
     func write<Row: ProjectedRow>(
-        _ row: Row, context: String?, selected: [Bool]? = nil, format: JSONFormat, to w: inout JSONWriter,
+        _ row: Row, context: String?, selected: Selection? = nil, format: JSONFormat, to w: inout JSONWriter,
         expanded: ((inout JSONWriter) -> Void)? = nil
     ) {
         w.beginObject()
@@ -130,8 +146,20 @@ final class EntityProjection: @unchecked Sendable {
         }
         row.writeID(to: &w)
         let keys = UnsafeBufferPointer(keyBytes)
-        for (i, slot) in slots.enumerated() where selected?[i] ?? true {
+        for (i, slot) in slots.enumerated() where selected?.fields[i] ?? true {
             w.key(encoded: UnsafeBufferPointer(rebasing: keys[slot.keyStart..<slot.keyEnd]))
+            if let members = selected?.members[i] {
+                // Kept in part: written whole, then written again with only the members selected.
+                var whole = JSONWriter(capacity: 256)
+                writeValue(of: row, slot, i, format: format, to: &whole)
+                if let value = try? JSONParser.parse(whole.bytes) {
+                    let kept = members.prune(value)
+                    w.json(format.omitsMetadata ? kept.withoutControlInformation : kept)
+                } else {
+                    w.raw(whole)
+                }
+                continue
+            }
             if slot.kind == .json && format.omitsMetadata {
                 // Complex values as kept carry their `@odata.type`: written, then written again without it.
                 var kept = JSONWriter(capacity: 256)

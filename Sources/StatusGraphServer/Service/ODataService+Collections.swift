@@ -54,7 +54,7 @@ extension ODataService {
         if pageLimit > 0 {
             lq.limit = pageLimit + (mayContinue ? 1 : 0)
             var projection: EntityProjection?
-            var selected: [Bool]?
+            var selected: EntityProjection.Selection?
             func project(_ type: String) {
                 if projection?.typeName != type {
                     projection = call.version.projection(table, type: type)

@@ -224,7 +224,7 @@ extension ODataService {
             w.key(name)
             w.beginArray()
             var projection: EntityProjection?
-            var selected: [Bool]?
+            var selected: EntityProjection.Selection?
             for member in members {
                 if projection?.typeName != member.type {
                     projection = call.version.projection(table, type: member.type)

@@ -115,33 +115,18 @@ public struct ExpressionBinder: Sendable {
         return castTypes.map { .typeCast(types: $0, value: member) } ?? member
     }
 
-    /// The type reached by following `path` into complex values, and the path as the model spells it.
+    /// The type reached by following `path` into complex values, and the path as the model spells it
+    /// (a cast as its `@odata.type`, `#microsoft.graph.…`).
     private func walk(_ start: TypeReference, _ path: [String], from root: String) throws(ODataError) -> (TypeReference, [String]) {
-        var current = start
-        var walked = root
-        var names: [String] = []
-        for segment in path {
-            guard case .complex(let name) = current, let complex = model.complexTypes[name] else {
-                throw fail("'\(walked)' has no member '\(segment)'.")
+        let walked: ComplexPath
+        do { walked = try ComplexPath.walk(start, path, from: root, in: model) } catch { throw fail(error.message) }
+        let names = walked.steps.map { step in
+            switch step {
+            case .member(let name): return name
+            case .cast(let type): return model.odataType(of: type.name)
             }
-            // A cast to a derived type: its members, null where the value is not of that type.
-            if segment.utf8.contains(UInt8(ascii: ".")) {
-                guard let cast = model.structuredType(qualified: Substring(segment)), cast.kind == .complex, complex.isAssignable(from: cast) else {
-                    throw fail("'\(segment)' is not a type derived from \(model.namespace).\(name).")
-                }
-                current = .complex(cast.name)
-                walked += "/" + segment
-                names.append(model.odataType(of: cast.name))
-                continue
-            }
-            guard let p = complex.property(matching: segment)
-                ?? complex.derivedTypes.lazy.compactMap({ model.complexTypes[$0]?.property(matching: segment) }).first
-            else { throw fail("could not find a property named '\(segment)' on type '\(model.namespace).\(name)'.") }
-            current = p.type
-            walked += "/" + p.name
-            names.append(p.name)
         }
-        return (current, names)
+        return (walked.type, names)
     }
 
     private func bindBinary(_ op: BinaryOperator, _ lhs: ExpressionSyntax, _ rhs: ExpressionSyntax, scope: [String: TypeReference])
