@@ -676,6 +676,55 @@ import Testing
         }
     }
 
+    /// Deleting an entity deletes what it contains at every depth (an app's statuses, its users' devices)
+    /// and their counts; nothing of another entity or tenant goes, and nothing at all when the entity is
+    /// not there or not of a type the call may delete.
+    @Test(arguments: TestBackend.available)
+    func deletingAContainerDeletesWhatItContains(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let root = Scope(tenant: "t", parents: [])
+            for app in ["big", "small"] { try await store.insert(apps, in: root, row(apps, id: app, type: "iosLobApp")) }
+            try await store.insert(apps, in: Scope(tenant: "other", parents: []), row(apps, id: "big", type: "iosLobApp"))
+            for (tenant, app) in [("t", "big"), ("t", "small"), ("other", "big")] {
+                let inApp = Scope(tenant: tenant, parents: [app])
+                for i in 0..<7 { try await store.insert(appDeviceStatuses, in: inApp, deviceStatus("d\(i)", i % 2 == 0 ? "installed" : "failed")) }
+                for u in 0..<4 {
+                    try await store.insert(userStatuses, in: inApp, row(userStatuses, id: "u\(u)", type: "userAppInstallStatus"))
+                    for i in 0..<2 {
+                        try await store.insert(
+                            deviceStatuses, in: Scope(tenant: tenant, parents: [app, "u\(u)"]),
+                            row(deviceStatuses, id: "x\(i)", type: "mobileAppInstallStatus"))
+                    }
+                }
+            }
+            func left(_ tenant: String, _ app: String) async throws -> [Int] {
+                let inApp = Scope(tenant: tenant, parents: [app])
+                var rows = [try await store.count(appDeviceStatuses, in: inApp, query()), try await store.count(userStatuses, in: inApp, query())]
+                for u in 0..<4 { rows.append(try await store.count(deviceStatuses, in: Scope(tenant: tenant, parents: [app, "u\(u)"]), query())) }
+                return rows
+            }
+            let full = [7, 4, 2, 2, 2, 2]
+            // Not there, or of another type: nothing is deleted.
+            #expect(try await !store.delete(apps, in: root, id: "none", types: nil))
+            #expect(try await !store.delete(apps, in: root, id: "big", types: ["webApp"]))
+            #expect(try await left("t", "big") == full)
+
+            #expect(try await store.delete(apps, in: root, id: "big", types: ["iosLobApp"]))
+            #expect(try await store.get(apps, in: root, id: "big", types: nil) == nil)
+            #expect(try await left("t", "big") == [0, 0, 0, 0, 0, 0])
+            #expect(try await left("t", "small") == full)
+            #expect(try await left("other", "big") == full)
+            let counts = try await store.counts(tenant: "t", parentKeys: ["big", "small"], sources: [appDeviceStatuses.name])
+            var kept: [String: Int64] = [:]
+            for c in counts where c.count != 0 { kept[c.parent + " " + c.bucket, default: 0] += c.count }
+            #expect(kept == ["small installedDeviceCount": 4, "small failedDeviceCount": 3])
+            // A status that contains others (a user's devices) goes the same way.
+            let user = Scope(tenant: "t", parents: ["small"])
+            #expect(try await store.delete(userStatuses, in: user, id: "u0", types: nil))
+            #expect(try await left("t", "small") == [7, 3, 0, 2, 2, 2])
+        }
+    }
+
     /// A write whose rollback journal outgrows memory (deleting an app deletes its statuses, and every
     /// page they fill is journaled; on SQLite past `SQLiteSettings.statementJournalSpill`, when the
     /// journal moves to a file) shares its commit with small writes, one of which fails: each keeps
