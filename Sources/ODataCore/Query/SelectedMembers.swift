@@ -22,7 +22,7 @@ public struct SelectedMembers: Sendable, Equatable {
         var kept: SelectedMembers
     }
 
-    public init() {}
+    private init() {}
 
     /// The members `paths` name (a path that is empty keeps the value whole).
     public init(_ paths: some Sequence<[SelectPathStep]>) {

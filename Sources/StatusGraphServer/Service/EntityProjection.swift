@@ -148,23 +148,18 @@ final class EntityProjection: @unchecked Sendable {
         let keys = UnsafeBufferPointer(keyBytes)
         for (i, slot) in slots.enumerated() where selected?.fields[i] ?? true {
             w.key(encoded: UnsafeBufferPointer(rebasing: keys[slot.keyStart..<slot.keyEnd]))
-            if let members = selected?.members[i] {
-                // Kept in part: written whole, then written again with only the members selected.
+            let members = selected?.members[i]
+            if members != nil || (slot.kind == .json && format.omitsMetadata) {
+                // Kept in part (`largeIcon/type`), or a complex value as kept, which carries its
+                // `@odata.type`, where the format omits it: written, then written again as asked.
                 var whole = JSONWriter(capacity: 256)
                 writeValue(of: row, slot, i, format: format, to: &whole)
-                if let value = try? JSONParser.parse(whole.bytes) {
-                    let kept = members.prune(value)
-                    w.json(format.omitsMetadata ? kept.withoutControlInformation : kept)
-                } else {
+                guard var value = try? JSONParser.parse(whole.bytes) else {
                     w.raw(whole)
+                    continue
                 }
-                continue
-            }
-            if slot.kind == .json && format.omitsMetadata {
-                // Complex values as kept carry their `@odata.type`: written, then written again without it.
-                var kept = JSONWriter(capacity: 256)
-                writeValue(of: row, slot, i, format: format, to: &kept)
-                if let value = try? JSONParser.parse(kept.bytes) { w.json(value.withoutControlInformation) } else { w.raw(kept) }
+                if let members { value = members.prune(value) }
+                w.json(format.omitsMetadata ? value.withoutControlInformation : value)
                 continue
             }
             writeValue(of: row, slot, i, format: format, to: &w)
