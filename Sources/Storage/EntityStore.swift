@@ -89,7 +89,7 @@ public protocol EntityStore: Sendable {
     /// Sets when a container's counted rows last changed (kept at zero counts if it holds none).
     func setCountsUpdated(_ value: CountsUpdated) async throws
 
-    /// Removes everything a tenant has (its entities and their counts); how many entities went.
+    /// Removes everything a tenant has (its entities, their counts and deletion marks); how many entities went.
     func deleteTenant(_ tenant: String) async throws -> Int
 
     /// Whether the store answers: one trivial read, through the same connections the requests use.
@@ -102,6 +102,27 @@ public protocol EntityStore: Sendable {
     func backup(into path: String) async throws
 
     func close() async throws
+}
+
+/// A store that keeps deletion marks and purges what a marked entity contains in steps (what
+/// `BackgroundPurgeStore` is made of).
+public protocol PurgeableStore: EntityStore {
+    /// The deletion marks kept (`BackgroundPurgeStore`), oldest first.
+    func purgeMarks() async throws -> [EntityKey]
+
+    /// How many rows the entity `key` contains, at any depth, counted up to `limit`.
+    func containedRows(_ key: EntityKey, upTo limit: Int) async throws -> Int
+
+    /// Keeps a deletion mark for the entity (of `types`), which stays stored meanwhile; false when there
+    /// is no such entity or it is marked already.
+    func markDeleted(_ table: StorageTable, in scope: Scope, id: String, types: Set<String>?) async throws -> Bool
+
+    /// Deletes at most `rows` of the rows the entity `key` contains, the most deeply contained first, in
+    /// a statement per table; how many went.
+    func purgeContents(_ key: EntityKey, rows: Int) async throws -> Int
+
+    /// Deletes the entity `key` (and whatever it still contains), then its mark.
+    func finishPurge(_ key: EntityKey) async throws
 }
 
 extension EntityStore {

@@ -13,6 +13,8 @@ public struct ListQuery: Sendable {
     /// Read only rows after this position: the values of the order keys, then the id (from `sortKeys`).
     public var after: [SQLValue]?
     public var offset = 0
+    /// Ids of the container's rows to leave out (entities deleted whose purge is under way).
+    public var excludedIds: [String] = []
     public var limit: Int
 
     public init(model: EdmModel, types: Set<String>?, limit: Int) {

@@ -101,6 +101,7 @@ extension SQLEntityStore {
         b.append(" FROM "); b.identifier(table.name); b.append(" WHERE ")
         scope(&b)
         typeCondition(&b, query.types)
+        excludedCondition(&b, query)
         if let filter = try filterCondition(table, query) { b.append(" AND "); b.append(filter) }
         if let after = query.after { b.append(" AND "); b.append(try keysetCondition(keys, after: after)) }
         b.append(" ORDER BY "); b.append(orderClause(keys))

@@ -43,6 +43,7 @@ extension SQLEntityStore {
         b.append("SELECT COUNT(*) FROM "); b.identifier(table.name); b.append(" WHERE ")
         Self.scopeCondition(&b, table, scope)
         typeCondition(&b, query.types)
+        excludedCondition(&b, query)
         if let filter = try filterCondition(table, query) { b.append(" AND "); b.append(filter) }
         guard case .integer(let n)? = try await database.query(b.statement).first?.first else {
             throw StorageError(.internalError, "COUNT returned no number")
@@ -62,6 +63,7 @@ extension SQLEntityStore {
         b.list(containers) { b, c in b.bind(.text(c)) }
         b.append(")")
         typeCondition(&b, query.types)
+        excludedCondition(&b, query)
         if let filter = try filterCondition(table, query) { b.append(" AND "); b.append(filter) }
         b.append(" GROUP BY \(group)")
         return try await groupedCounts(b.statement)

@@ -101,17 +101,19 @@ extension SQLEntityStore {
     public func deleteTenant(_ tenant: String) async throws -> Int {
         var removed = 0
         // The most deeply contained first, so no delete cascades into another table's rows (each
-        // statement's work is its own table's, and its triggers'), then what is left of the counts.
+        // statement's work is its own table's, and its triggers'), then what is left of the counts and the deletion marks.
         for table in layout.tablesParentsFirst.reversed() {
             var b = SQLBuilder(d)
             b.append("DELETE FROM "); b.identifier(table.name)
             b.append(" WHERE "); b.identifier("_tenant"); b.append(" = "); b.bind(.text(tenant))
             removed += try await database.write(b.statement).changes
         }
-        var c = SQLBuilder(d)
-        c.append("DELETE FROM "); c.identifier(StorageLayout.countsTable)
-        c.append(" WHERE "); c.identifier("_tenant"); c.append(" = "); c.bind(.text(tenant))
-        _ = try await database.write(c.statement)
+        for kept in [StorageLayout.countsTable, StorageLayout.purgesTable] {
+            var c = SQLBuilder(d)
+            c.append("DELETE FROM "); c.identifier(kept)
+            c.append(" WHERE "); c.identifier("_tenant"); c.append(" = "); c.bind(.text(tenant))
+            _ = try await database.write(c.statement)
+        }
         return removed
     }
 

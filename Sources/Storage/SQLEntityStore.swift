@@ -2,7 +2,7 @@ import Synchronization
 
 /// `EntityStore` over any `SQLDatabase`: the statements are built here once per shape, with bound
 /// parameters only, through the database's dialect.
-public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
+public final class SQLEntityStore<Database: SQLDatabase>: PurgeableStore {
     public let layout: StorageLayout
     public let database: Database
     let d: any SQLDialect
@@ -73,6 +73,14 @@ public final class SQLEntityStore<Database: SQLDatabase>: EntityStore {
         guard let types else { return }
         b.append(" AND "); b.identifier("_type"); b.append(" IN (")
         b.list(types.sorted()) { b, t in b.bind(.text(t)) }
+        b.append(")")
+    }
+
+    /// ` AND "id" NOT IN (…)`: the rows a query leaves out, if any.
+    func excludedCondition(_ b: inout SQLBuilder, _ query: ListQuery) {
+        guard !query.excludedIds.isEmpty else { return }
+        b.append(" AND "); b.identifier("id"); b.append(" NOT IN (")
+        b.list(query.excludedIds) { b, id in b.bind(.text(id)) }
         b.append(")")
     }
 

@@ -64,7 +64,7 @@ struct StorageOptions: ParsableArguments {
 
     struct Opened {
         let store: any EntityStore
-        /// What runs beside the server (the PostgreSQL pool).
+        /// What runs beside the server (the PostgreSQL pool, SQLite's background purges).
         let services: [any Service]
         let description: String
     }
@@ -74,7 +74,9 @@ struct StorageOptions: ParsableArguments {
         guard let database else {
             do {
                 let sqlite = try SQLiteDatabase.open(dataDirectory: dataDirectory, readTimeLimit: .seconds(timeout))
-                return Opened(store: SQLEntityStore(layout: layout, database: sqlite), services: [], description: "SQLite in \(dataDirectory)")
+                // The file is this process's alone, so a big delete may answer at once and purge after.
+                let store = BackgroundPurgeStore(SQLEntityStore(layout: layout, database: sqlite))
+                return Opened(store: store, services: [PurgeService(store: store, logger: logger)], description: "SQLite in \(dataDirectory)")
             } catch let error as StorageError {
                 throw StartupError(error.message)
             }

@@ -116,8 +116,10 @@ private func runApp<T: Sendable>(
 func openStore(dataDirectory dir: String) async throws -> OpenedStore {
     switch TestBackend.selected {
     case .sqlite:
+        // As `statusgraph serve` opens it: big deletes purged in the background.
         return OpenedStore(
-            store: SQLEntityStore(layout: try StorageLayout(service: GraphModel.service), database: try SQLiteDatabase.open(dataDirectory: dir)))
+            store: BackgroundPurgeStore(
+                SQLEntityStore(layout: try StorageLayout(service: GraphModel.service), database: try SQLiteDatabase.open(dataDirectory: dir))))
     case .postgres:
         return try await TestBackend.postgres.open(key: "app" + String(dir.hashValue.magnitude))
     }

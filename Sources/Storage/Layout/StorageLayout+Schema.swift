@@ -5,6 +5,9 @@ extension StorageLayout {
 
     public static let schemaTable = "_schema"
 
+    /// The entities deleted whose contents are still being purged (see `BackgroundPurgeStore`).
+    public static let purgesTable = "_purges"
+
     /// The schema of this layout for a dialect: tables (created if missing), and the triggers and
     /// counts derived from the model's summary rules (replaced, and the counts recomputed, whenever
     /// the rules change — they are code, not data).
@@ -27,6 +30,11 @@ extension StorageLayout {
         tablesDDL.append(countsTableDDL(d))
         tablesDDL.append(
             "CREATE TABLE IF NOT EXISTS \(c(Self.schemaTable)) (\(c("key")) TEXT NOT NULL PRIMARY KEY, \(c("value")) TEXT NOT NULL)")
+        // A mark per entity: its tenant, table and keys (`EntityKey.joinedPath`), and when it was deleted.
+        tablesDDL.append(
+            "CREATE TABLE IF NOT EXISTS \(c(Self.purgesTable)) (\(c("_tenant")) TEXT NOT NULL, \(c("table")) TEXT NOT NULL, "
+                + "\(c("key")) TEXT NOT NULL, \(c("deleted")) \(d.columnType(.timestamp)) NOT NULL, "
+                + "PRIMARY KEY (\(c("_tenant")), \(c("table")), \(c("key"))))")
         var triggers: [String] = []
         // The counts are derived: rebuilt, table and all, whenever the rules or their shape change.
         var recount = ["DROP TABLE IF EXISTS \(c(Self.countsTable))", countsTableDDL(d)]

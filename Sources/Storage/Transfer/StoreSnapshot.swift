@@ -8,6 +8,9 @@ public protocol StoreSnapshot: Sendable {
     /// tenant's, in key order: at most `limit` after `cursor`. Rows copied into a store are counted at
     /// once, but changed when their first store says.
     func dumpCountsUpdated(after cursor: CountsUpdated?, limit: Int) async throws -> [CountsUpdated]
+
+    /// The deletion marks the store held (`BackgroundPurgeStore`), oldest first.
+    func purgeMarks() async throws -> [EntityKey]
 }
 
 /// `StoreSnapshot` over a SQL database's snapshot reads (`SQLDatabase.withSnapshot`).
@@ -57,6 +60,10 @@ struct SQLStoreSnapshot: StoreSnapshot {
             else { throw StorageError(.internalError, "malformed summary count row") }
             return CountsUpdated(tenant: tenant, source: source, parent: parent, ticks: ticks)
         }
+    }
+
+    func purgeMarks() async throws -> [EntityKey] {
+        try DeletionMarkRows.keys(try await query(DeletionMarkRows.select(dialect)), layout)
     }
 
     /// ` WHERE (k1, k2, …) > (?, ?, …)`: the rows after `cursor`'s key, if there is one.
