@@ -1,7 +1,7 @@
 import Synchronization
 
-/// A store whose big deletes answer at once and purge in the background, as Graph's do: deleting an
-/// entity that contains more than `threshold` rows keeps a deletion mark for it (one short write), and
+/// A store whose big deletes answer at once and purge in the background, as Graph's do: deleting a
+/// top-level entity that contains more than `threshold` rows keeps a deletion mark for it (one short write), and
 /// `runPurges` then deletes what it contains in steps of `step` rows, each its own short transaction,
 /// the entity itself last. Meanwhile the entity and everything in it answer as if gone: reads, lists
 /// and counts leave them out, writes into them find no container, an export skips them. Other writes
@@ -114,7 +114,11 @@ public final class BackgroundPurgeStore: EntityStore {
         if hides(table, scope.tenant, scope.parents + [id]) { return false }
         let key = EntityKey(tenant: scope.tenant, table: table.name, parents: scope.parents, id: id)
         // A key holding `/` would not be found again from its mark (`EntityKey.joinedPath`).
-        guard !key.path.contains(where: { $0.contains("/") }), try await inner.containedRows(key, upTo: threshold + 1) > threshold else {
+        // Only a collection's top-level entities (apps, configurations): a summary counts the statuses
+        // of its entity, which a mark on one of them would not take out of the counts until its purge ends.
+        guard table.parentKeyColumns.isEmpty, !key.path.contains(where: { $0.contains("/") }),
+            try await inner.containedRows(key, upTo: threshold + 1) > threshold
+        else {
             return try await inner.delete(table, in: scope, id: id, types: types)
         }
         // Not marked: there is no such entity (of these types), or a concurrent delete marked it first.
