@@ -6,12 +6,8 @@ import StatusGraphTestSupport
 import Testing
 
 /// Big deletes that answer at once and purge in steps (`BackgroundPurgeStore`), over every backend's store.
-@Suite struct BackgroundPurgeTests {
+@Suite struct BackgroundPurgeTests: AppTables {
     let layout = try! StorageLayout(service: GraphModel.service)
-    var apps: StorageTable { layout.table(path: ["mobileApps"])! }
-    var userStatuses: StorageTable { layout.table(path: ["mobileApps", "userStatuses"])! }
-    var deviceStatuses: StorageTable { layout.table(path: ["mobileApps", "userStatuses", "deviceStatuses"])! }
-    var appDeviceStatuses: StorageTable { layout.table(path: ["mobileApps", "deviceStatuses"])! }
     let model = GraphModel.service.versions["beta"]!
     let root = Scope(tenant: "t", parents: [])
     var all: ListQuery { ListQuery(model: model, types: nil, limit: 100) }

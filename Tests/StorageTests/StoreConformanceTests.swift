@@ -8,12 +8,8 @@ import ODataModel
 import Testing
 
 /// The storage conformance suite: the same behaviour, checked the same way, on every backend.
-@Suite struct StoreConformanceTests {
+@Suite struct StoreConformanceTests: AppTables {
     let layout = try! StorageLayout(service: GraphModel.service)
-    var apps: StorageTable { layout.table(path: ["mobileApps"])! }
-    var userStatuses: StorageTable { layout.table(path: ["mobileApps", "userStatuses"])! }
-    var deviceStatuses: StorageTable { layout.table(path: ["mobileApps", "userStatuses", "deviceStatuses"])! }
-    var appDeviceStatuses: StorageTable { layout.table(path: ["mobileApps", "deviceStatuses"])! }
 
     func withStore<T>(_ backend: TestBackend, _ body: (any EntityStore) async throws -> T) async throws -> T {
         try await backend.withStore(body)

@@ -10,13 +10,9 @@ import Testing
 
 /// A store copied whole (`statusgraph export` / `import`): a dump's order and paging on each backend,
 /// the file's round trip between every pair of backends, and the files an import refuses.
-@Suite struct StoreTransferTests {
+@Suite struct StoreTransferTests: AppTables {
     let layout = try! StorageLayout(service: GraphModel.service)
     var singleton: StorageTable { layout.table(path: [])! }
-    var apps: StorageTable { layout.table(path: ["mobileApps"])! }
-    var userStatuses: StorageTable { layout.table(path: ["mobileApps", "userStatuses"])! }
-    var deviceStatuses: StorageTable { layout.table(path: ["mobileApps", "userStatuses", "deviceStatuses"])! }
-    var appDeviceStatuses: StorageTable { layout.table(path: ["mobileApps", "deviceStatuses"])! }
     var provisioning: StorageTable { layout.table(path: ["iosLobAppProvisioningConfigurations"])! }
 
     /// A row as the service makes one: its type's defaults, then `values`.

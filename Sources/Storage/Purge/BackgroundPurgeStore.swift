@@ -22,7 +22,7 @@ public final class BackgroundPurgeStore: EntityStore {
     private let wakes: AsyncStream<Void>
     private let waker: AsyncStream<Void>.Continuation
 
-    public init(_ inner: any PurgeableStore, threshold: Int = 1_000, step: Int = 1_000) {
+    public init(_ inner: any PurgeableStore, threshold: Int = 1_000, step: Int = 250) {
         self.inner = inner
         self.threshold = threshold
         self.step = step
