@@ -95,7 +95,9 @@ extension SQLEntityStore {
         Self.scopeCondition(&b, table, scope)
         b.append(" AND "); b.identifier("id"); b.append(" = "); b.bind(.text(id))
         typeCondition(&b, types)
-        return try await database.write(b.statement).changes > 0
+        // An entity that contains others takes them along, however many: a write as long as they are.
+        let write = containedTables(table).isEmpty ? database.write : database.longWrite
+        return try await write(b.statement).changes > 0
     }
 
     public func deleteTenant(_ tenant: String) async throws -> Int {
@@ -106,7 +108,7 @@ extension SQLEntityStore {
             var b = SQLBuilder(d)
             b.append("DELETE FROM "); b.identifier(table.name)
             b.append(" WHERE "); b.identifier("_tenant"); b.append(" = "); b.bind(.text(tenant))
-            removed += try await database.write(b.statement).changes
+            removed += try await database.longWrite(b.statement).changes
         }
         for kept in [StorageLayout.countsTable, StorageLayout.purgesTable] {
             var c = SQLBuilder(d)

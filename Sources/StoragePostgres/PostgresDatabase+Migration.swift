@@ -112,20 +112,24 @@ extension PostgresDatabase {
     /// Runs `body` in a transaction on `connection`; `body` runs its statements through the function it
     /// is given. Committed when `body` returns (the answer to `COMMIT` comes after the commit), rolled
     /// back when it throws.
-    private func transaction(
-        on connection: PostgresConnection, _ body: ((PostgresQuery) async throws -> [PostgresRow]) async throws -> Void
-    ) async throws {
+    /// Runs `body` in a transaction on `connection`, rolled back when it throws; `body` runs its
+    /// statements through the function it is given.
+    func transaction<T>(
+        on connection: PostgresConnection, _ body: ((PostgresQuery) async throws -> [PostgresRow]) async throws -> T
+    ) async throws -> T {
         let run: (PostgresQuery) async throws -> [PostgresRow] = { query in
             try await self.send(on: connection) { connection.query(query, logger: self.logger) }.rows
         }
         _ = try await run("BEGIN")
+        let result: T
         do {
-            try await body(run)
+            result = try await body(run)
         } catch {
             _ = try? await run("ROLLBACK")
             throw error
         }
         _ = try await run("COMMIT")
+        return result
     }
 
     /// PostgreSQL's `statement_timeout` for the connections' role and database, in milliseconds, the

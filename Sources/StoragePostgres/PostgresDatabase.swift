@@ -17,6 +17,7 @@ public final class PostgresDatabase: SQLDatabase {
     public let displayURL: String
     let timeout: Duration
     let migrationTimeout: Duration
+    let deleteTimeout: Duration
     private let maximumConnections: Int
     let logger: Logger
     /// The statements prepared on the pool's connections.
@@ -42,6 +43,9 @@ public final class PostgresDatabase: SQLDatabase {
         /// The longest a migration may take once PostgreSQL answered (waiting for another instance's
         /// included): recounting or re-indexing a large store takes longer than any request may.
         public var migrationTimeout: Duration = .seconds(3600)
+        /// The longest a delete of an entity with everything it contains may take (an app of a million
+        /// statuses took 17–27 s here), and a reset of a tenant's statements.
+        public var deleteTimeout: Duration = .seconds(600)
         public init(url: String) { self.url = url }
     }
 
@@ -84,6 +88,7 @@ public final class PostgresDatabase: SQLDatabase {
         self.client = PostgresClient(configuration: configuration, backgroundLogger: poolLogger)
         self.timeout = settings.timeout
         self.migrationTimeout = settings.migrationTimeout
+        self.deleteTimeout = settings.deleteTimeout
         self.maximumConnections = settings.maximumConnections
         self.logger = logger
         self.prepared = PreparedStatements(promotion: settings.prepareAfter)
@@ -128,24 +133,53 @@ public final class PostgresDatabase: SQLDatabase {
         ]
     }
 
+    /// One statement in its own transaction, confirmed committed (see `unnamed`).
     public func write(_ statement: SQLStatement) async throws -> (rows: [[SQLValue]], changes: Int) {
         try await withConnection { connection in
-            // A write is one statement in its own transaction: when PostgreSQL aborts it for a conflict
-            // with a concurrent one (a deadlock, a serialization failure), nothing of it remains, and it
-            // is run again. Writes into one container queue on its counts row (one per shard: a
-            // statement moves one row of counts per container), so this is the exception.
-            var attempt = 1
-            while true {
-                do {
-                    let result = try await self.unnamed(statement, on: connection, confirmingTheCommit: true)
-                    return (try result.rows.map(Self.values), result.metadata.rows ?? 0)
-                } catch where attempt < Self.writeAttempts && Self.isTransient(error) {
-                    self.rerunWrites.add(1, ordering: .relaxed)
-                    attempt += 1
-                }
+            try await self.rerunningTransient {
+                let result = try await self.unnamed(statement, on: connection, confirmingTheCommit: true)
+                return (try result.rows.map(Self.values), result.metadata.rows ?? 0)
             }
         }
     }
+
+    /// In a transaction of its own whose `statement_timeout` is `deleteTimeout`: the role's, which
+    /// should be a little under `--db-timeout` (see README), would stop it.
+    public func longWrite(_ statement: SQLStatement) async throws -> (rows: [[SQLValue]], changes: Int) {
+        let limit = deleteTimeout
+        let timeout = PostgresQuery(unsafeSQL: "SET LOCAL statement_timeout = \(limit.components.seconds * 1000 + limit.components.attoseconds / 1_000_000_000_000_000)")
+        let timedOut = "PostgreSQL at \(displayURL) did not finish a delete within \(limit.inWords) (--db-delete-timeout)"
+        return try await withConnection(timedOut: timedOut, within: limit) { connection in
+            do {
+                return try await self.rerunningTransient {
+                    try await self.transaction(on: connection) { run in
+                        _ = try await run(timeout)
+                        let result = try await self.unnamed(statement, on: connection)
+                        return (try result.rows.map(Self.values), result.metadata.rows ?? 0)
+                    }
+                }
+            } catch where Self.sqlState(error) == "57014" {
+                throw StorageError(.unavailable, timedOut, underlying: error)  // stopped by the statement_timeout set above
+            }
+        }
+    }
+
+    /// Runs `body`, a write, again when PostgreSQL aborted it for a conflict with a concurrent one (a
+    /// deadlock, a serialization failure): nothing of it remains then. Writes into one container queue
+    /// on its counts row (one per shard: a statement moves one row of counts per container), so this
+    /// is the exception.
+    private func rerunningTransient<T>(_ body: () async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await body()
+            } catch where attempt < Self.writeAttempts && Self.isTransient(error) {
+                rerunWrites.add(1, ordering: .relaxed)
+                attempt += 1
+            }
+        }
+    }
+
 
     /// Runs a read on `connection`: as a statement prepared there when it runs often (see `PreparedStatements`).
     private func read(_ statement: SQLStatement, on connection: PostgresConnection) async throws -> [PostgresRow] {

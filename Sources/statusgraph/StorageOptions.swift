@@ -43,6 +43,11 @@ struct StorageOptions: ParsableArguments {
     var migrationTimeout = 3600.0
 
     @Option(
+        name: .customLong("db-delete-timeout"),
+        help: "Seconds a PostgreSQL delete of an entity with everything it contains may take (an app of a million statuses: 17–27 s here).")
+    var deleteTimeout = 600.0
+
+    @Option(
         name: .customLong("db-prepare-after"),
         help: "Prepare a read on a PostgreSQL connection from its nth run on; 0 never (for a pooler that shares server sessions, such as PgBouncer in transaction mode).")
     var prepareAfter = 3
@@ -54,11 +59,11 @@ struct StorageOptions: ParsableArguments {
         guard prepareAfter >= 0 else { throw ValidationError("--db-prepare-after must be 0 or more") }
         // PostgresNIO's pool counts its connections in 16 bits (more than 65,535 trap in it).
         guard (1...10_000).contains(poolSize) else { throw ValidationError("--db-pool-size must be between 1 and 10000") }
-        guard timeout > 0, connectTimeout > 0, migrationTimeout > 0 else {
-            throw ValidationError("--db-timeout, --db-connect-timeout and --db-migration-timeout must be positive")
-        }
-        guard timeout <= Self.longestTimeout, connectTimeout <= Self.longestTimeout, migrationTimeout <= Self.longestTimeout else {
-            throw ValidationError("--db-timeout, --db-connect-timeout and --db-migration-timeout must be at most \(Int(Self.longestTimeout)) seconds")
+        let timeouts = [timeout, connectTimeout, migrationTimeout, deleteTimeout]
+        let names = "--db-timeout, --db-connect-timeout, --db-migration-timeout and --db-delete-timeout"
+        guard timeouts.allSatisfy({ $0 > 0 }) else { throw ValidationError("\(names) must be positive") }
+        guard timeouts.allSatisfy({ $0 <= Self.longestTimeout }) else {
+            throw ValidationError("\(names) must be at most \(Int(Self.longestTimeout)) seconds")
         }
     }
 
@@ -87,6 +92,7 @@ struct StorageOptions: ParsableArguments {
         settings.connectTimeout = .seconds(connectTimeout)
         settings.prepareAfter = prepareAfter
         settings.migrationTimeout = .seconds(migrationTimeout)
+        settings.deleteTimeout = .seconds(deleteTimeout)
         do {
             let postgres = try PostgresDatabase(settings: settings, logger: logger)
             return Opened(

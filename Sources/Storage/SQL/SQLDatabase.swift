@@ -12,6 +12,9 @@ public protocol SQLDatabase: Sendable {
     func query(_ statement: SQLStatement, restart: (() -> Void)?, each body: (SQLRow) throws -> Void) async throws
     /// Runs a write, durable when it returns; the rows it returns (RETURNING) and how many rows it changed.
     func write(_ statement: SQLStatement) async throws -> (rows: [[SQLValue]], changes: Int)
+    /// Runs a write that may take as long as the rows it reaches (a delete of an entity and everything
+    /// it contains): as `write`, within the database's limit for those where it bounds writes.
+    func longWrite(_ statement: SQLStatement) async throws -> (rows: [[SQLValue]], changes: Int)
     /// How many inserts into one table run at once before further ones wait and are combined into
     /// multi-row statements (see `InsertBatcher`); nil runs each as it comes.
     var insertLanes: Int? { get }
@@ -36,6 +39,10 @@ extension SQLDatabase {
     public var insertLanes: Int? { nil }
 
     public func statistics() -> [StorageStatistic] { [] }
+
+    public func longWrite(_ statement: SQLStatement) async throws -> (rows: [[SQLValue]], changes: Int) {
+        try await write(statement)
+    }
 
     public func backup(into path: String) async throws {
         throw StorageError(.unavailable, "a backup file is made of a SQLite store; back PostgreSQL up with its own tools (pg_dump)")
