@@ -49,7 +49,12 @@ public final class BackgroundPurgeStore: EntityStore {
         var next = wakes.makeAsyncIterator()
         while !Task.isCancelled {
             do {
-                while try await purgeStep() { await Task.yield() }
+                while true {
+                    // As long idle as the step wrote: a write that comes meanwhile goes at once.
+                    let started = ContinuousClock.now
+                    guard try await purgeStep() else { break }
+                    try await Task.sleep(for: ContinuousClock.now - started)
+                }
             } catch is CancellationError {
                 return
             } catch {
