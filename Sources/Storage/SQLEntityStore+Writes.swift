@@ -96,7 +96,7 @@ extension SQLEntityStore {
         b.append(" AND "); b.identifier("id"); b.append(" = "); b.bind(.text(id))
         typeCondition(&b, types)
         // An entity that contains others takes them along, however many: a write as long as they are.
-        let write = containedTables(table).isEmpty ? database.write : database.longWrite
+        let write = layout.children(of: table).isEmpty ? database.write : database.longWrite
         return try await write(b.statement).changes > 0
     }
 

@@ -147,7 +147,7 @@ public final class PostgresDatabase: SQLDatabase {
     /// should be a little under `--db-timeout` (see README), would stop it.
     public func longWrite(_ statement: SQLStatement) async throws -> (rows: [[SQLValue]], changes: Int) {
         let limit = deleteTimeout
-        let timeout = PostgresQuery(unsafeSQL: "SET LOCAL statement_timeout = \(limit.components.seconds * 1000 + limit.components.attoseconds / 1_000_000_000_000_000)")
+        let timeout = PostgresQuery(unsafeSQL: "SET LOCAL statement_timeout = \(limit.nanoseconds / 1_000_000)")
         let timedOut = "PostgreSQL at \(displayURL) did not finish a delete within \(limit.inWords) (--db-delete-timeout)"
         return try await withConnection(timedOut: timedOut, within: limit) { connection in
             do {

@@ -99,10 +99,6 @@ public final class BackgroundPurgeStore: EntityStore {
         return marks.withLock { $0.hides(table, tenant: tenant, keys: keys) }
     }
 
-    private func hasMarks(_ tenant: String) -> Bool {
-        pending.load(ordering: .acquiring) > 0 && marks.withLock { $0.marks.contains { $0.key.tenant == tenant } }
-    }
-
     /// `query` leaving out the container's marked rows.
     private func visible(_ table: StorageTable, _ scope: Scope, _ query: ListQuery) -> ListQuery {
         guard pending.load(ordering: .acquiring) > 0 else { return query }
@@ -156,14 +152,15 @@ public final class BackgroundPurgeStore: EntityStore {
     public func list(_ table: StorageTable, tenant: String, parents: [String], containers: [String], _ query: ListQuery) async throws
         -> [String: [StoredEntity]]
     {
-        guard hasMarks(tenant) else { return try await inner.list(table, tenant: tenant, parents: parents, containers: containers, query) }
-        // Each container on its own, its marked rows left out (rare: only while a purge is under way).
-        var out: [String: [StoredEntity]] = [:]
-        for container in containers {
-            let members = try await list(table, in: Scope(tenant: tenant, parents: parents + [container]), query)
-            if !members.isEmpty { out[container] = members }
-        }
-        return out
+        if hides(table, tenant, parents) { return [:] }
+        return try await inner.list(table, tenant: tenant, parents: parents, containers: shown(table, tenant, parents, containers), query)
+    }
+
+    /// The containers that are not marked. (Only top-level entities are marked, never the members of a
+    /// contained collection: those need no leaving out.)
+    private func shown(_ table: StorageTable, _ tenant: String, _ parents: [String], _ containers: [String]) -> [String] {
+        guard pending.load(ordering: .acquiring) > 0 else { return containers }
+        return marks.withLock { marks in containers.filter { !marks.hides(table, tenant: tenant, keys: parents + [$0]) } }
     }
 
     public func get(_ table: StorageTable, in scope: Scope, id: String, types: Set<String>?) async throws -> StoredEntity? {
@@ -186,13 +183,8 @@ public final class BackgroundPurgeStore: EntityStore {
     public func count(_ table: StorageTable, tenant: String, parents: [String], containers: [String], _ query: ListQuery) async throws
         -> [String: Int]
     {
-        guard hasMarks(tenant) else { return try await inner.count(table, tenant: tenant, parents: parents, containers: containers, query) }
-        var out: [String: Int] = [:]
-        for container in containers {
-            let n = try await count(table, in: Scope(tenant: tenant, parents: parents + [container]), query)
-            if n > 0 { out[container] = n }
-        }
-        return out
+        if hides(table, tenant, parents) { return [:] }
+        return try await inner.count(table, tenant: tenant, parents: parents, containers: shown(table, tenant, parents, containers), query)
     }
 
     public func containerExists(_ table: StorageTable, in scope: Scope) async throws -> Bool {

@@ -28,7 +28,7 @@ struct DeletionMarks: Sendable {
 
     /// Whether the rows of `table` in the container a summary count names (`Scope.parentKey`) are under a mark.
     func hides(_ table: StorageTable, tenant: String, parentKey: String) -> Bool {
-        hides(table, tenant: tenant, keys: parentKey.split(separator: "/", omittingEmptySubsequences: false).map(String.init))
+        hides(table, tenant: tenant, keys: EntityKey.keys(joinedPath: parentKey))
     }
 
     /// The ids of `table`'s rows in the container `scope` that are marked themselves (the rows a list

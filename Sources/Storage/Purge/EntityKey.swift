@@ -22,9 +22,14 @@ public struct EntityKey: Sendable, Hashable {
     /// background.
     public var joinedPath: String { path.joined(separator: "/") }
 
+    /// The keys a `joinedPath` (or a `Scope.parentKey`) holds.
+    static func keys(joinedPath: String) -> [String] {
+        joinedPath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+    }
+
     /// The key a mark kept as `joinedPath` names, in `table` (whose depth says how many keys it has).
     init?(tenant: String, table: StorageTable, joinedPath: String) {
-        let keys = joinedPath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let keys = Self.keys(joinedPath: joinedPath)
         guard keys.count == table.parentKeyColumns.count + 1 else { return nil }
         self.init(tenant: tenant, table: table.name, parents: Array(keys.dropLast()), id: keys.last!)
     }

@@ -8,29 +8,30 @@ struct UnmarkedSnapshot: StoreSnapshot {
     /// Pages of the unmarked rows, each full unless it is the last (as `StoreExport` reads them): the
     /// snapshot's pages read on past the marked rows until one is full.
     func dump(_ table: StorageTable, after cursor: DumpedRow?, limit: Int) async throws -> [DumpedRow] {
-        var kept: [DumpedRow] = []
-        var position = cursor
-        while kept.count < limit {
-            let page = try await snapshot.dump(table, after: position, limit: limit)
-            kept += page.filter { row in
-                !marks.hides(table, tenant: row.scope.tenant, keys: row.scope.parents + (table.isSingleton ? [] : [row.entity.id]))
-            }
-            guard page.count == limit, let last = page.last else { break }
-            position = last
+        try await Self.fullPage(after: cursor, limit: limit, read: { try await snapshot.dump(table, after: $0, limit: limit) }) { row in
+            !marks.hides(table, tenant: row.scope.tenant, keys: row.scope.parents + (table.isSingleton ? [] : [row.entity.id]))
         }
-        return Array(kept.prefix(limit))
     }
 
     /// The same for the counts' times: a marked container's are left out.
     func dumpCountsUpdated(after cursor: CountsUpdated?, limit: Int) async throws -> [CountsUpdated] {
-        var kept: [CountsUpdated] = []
+        try await Self.fullPage(after: cursor, limit: limit, read: { try await snapshot.dumpCountsUpdated(after: $0, limit: limit) }) {
+            counted in
+            guard let source = layout.table(named: counted.source) else { return true }
+            return !marks.hides(source, tenant: counted.tenant, parentKey: counted.parent)
+        }
+    }
+
+    /// Up to `limit` items that `keep` takes, from pages that `read` reads after a position (each of
+    /// `limit` items but the last), read on until they fill one or run out.
+    private static func fullPage<Item>(
+        after cursor: Item?, limit: Int, read: (Item?) async throws -> [Item], keep: (Item) -> Bool
+    ) async throws -> [Item] {
+        var kept: [Item] = []
         var position = cursor
         while kept.count < limit {
-            let page = try await snapshot.dumpCountsUpdated(after: position, limit: limit)
-            kept += page.filter { counted in
-                guard let source = layout.table(named: counted.source) else { return true }
-                return !marks.hides(source, tenant: counted.tenant, parentKey: counted.parent)
-            }
+            let page = try await read(position)
+            kept += page.filter(keep)
             guard page.count == limit, let last = page.last else { break }
             position = last
         }
