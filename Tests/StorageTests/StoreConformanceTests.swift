@@ -721,6 +721,78 @@ import Testing
         }
     }
 
+    /// A delete statement of many rows (a purge's step here; a reset's and a cascade's are the same
+    /// kind) moves its container's counts by the rows it removed, once: after every step, the counts are
+    /// those of a store that was only ever given the rows left. PostgreSQL moves them once per
+    /// statement, SQLite once per row.
+    @Test(arguments: TestBackend.available)
+    func aDeleteOfManyRowsLeavesTheCountsOfTheRowsLeft(_ backend: TestBackend) async throws {
+        let states = ["installed", "failed", "notInstalled", "pendingInstall", "notApplicable", "uninstallFailed", "unknown"]
+        let tenant = Scope(tenant: "t", parents: [])
+        func fill(_ store: any EntityStore) async throws {
+            for app in ["a", "b"] {
+                try await store.insert(apps, in: tenant, row(apps, id: app, type: "iosLobApp"))
+                let inApp = Scope(tenant: "t", parents: [app])
+                try await store.insert(appDeviceStatuses, in: inApp, (0..<20).map { deviceStatus("d\($0)", states[$0 % states.count]) })
+                for u in 0..<6 {
+                    let values: [String: SQLValue] = [
+                        "installedDeviceCount": .integer(Int64(u % 2)), "failedDeviceCount": .integer(Int64(u % 3)),
+                        "notInstalledDeviceCount": .integer(Int64(u / 4)),
+                    ]
+                    try await store.insert(userStatuses, in: inApp, row(userStatuses, id: "u\(u)", type: "userAppInstallStatus", values))
+                    try await store.insert(
+                        deviceStatuses, in: Scope(tenant: "t", parents: [app, "u\(u)"]),
+                        [row(deviceStatuses, id: "x", type: "mobileAppInstallStatus", ["installState": .text("failed")])])
+                }
+            }
+        }
+        /// Every count of both apps that is not zero, by app, source and bucket, the shards added up.
+        func counts(_ store: any EntityStore) async throws -> [String: Int64] {
+            var kept: [String: Int64] = [:]
+            for c in try await store.counts(tenant: "t", parentKeys: ["a", "b"], sources: [appDeviceStatuses.name, userStatuses.name]) {
+                kept["\(c.parent) \(c.source) \(c.bucket)", default: 0] += c.count
+            }
+            return kept.filter { $0.value != 0 }
+        }
+        /// `to` given only the rows `from` holds now.
+        func copy(from: any EntityStore, to: any EntityStore) async throws {
+            _ = try await to.deleteTenant("t")
+            for app in try await from.list(apps, in: tenant, query()) {
+                try await to.insert(apps, in: tenant, [app])
+                let inApp = Scope(tenant: "t", parents: [app.id])
+                let devices = try await from.list(appDeviceStatuses, in: inApp, query())
+                if !devices.isEmpty { try await to.insert(appDeviceStatuses, in: inApp, devices) }
+                for user in try await from.list(userStatuses, in: inApp, query()) {
+                    try await to.insert(userStatuses, in: inApp, [user])
+                    let inUser = Scope(tenant: "t", parents: [app.id, user.id])
+                    let nested = try await from.list(deviceStatuses, in: inUser, query())
+                    if !nested.isEmpty { try await to.insert(deviceStatuses, in: inUser, nested) }
+                }
+            }
+        }
+        try await withStore(backend) { oracle in
+            try await withStore(backend) { store in
+                let purged = try #require(store as? any PurgeableStore)
+                try await fill(store)
+                let full = try await counts(store)
+                #expect(full["a \(appDeviceStatuses.name) failedDeviceCount"] == 6)
+                #expect(full["a \(userStatuses.name) failedUserCount"] == 4)
+                #expect(try await purged.markDeleted(apps, in: tenant, id: "a", types: nil))
+                let a = EntityKey(tenant: "t", table: apps.name, parents: [], id: "a")
+                var steps = 0
+                while try await purged.purgeContents(a, rows: 7) > 0 {
+                    steps += 1
+                    try await copy(from: store, to: oracle)
+                    #expect(try await counts(store) == counts(oracle), "after step \(steps)")
+                }
+                #expect(steps == 5)  // 6 nested, 20 device statuses and 6 user statuses: 32 rows, 7 at a time
+                let left = try await counts(store)
+                #expect(left.keys.allSatisfy { $0.hasPrefix("b ") })
+                #expect(left == full.filter { $0.key.hasPrefix("b ") })
+            }
+        }
+    }
+
     /// A write whose rollback journal outgrows memory (deleting an app deletes its statuses, and every
     /// page they fill is journaled; on SQLite past `SQLiteSettings.statementJournalSpill`, when the
     /// journal moves to a file) shares its commit with small writes, one of which fails: each keeps

@@ -65,9 +65,10 @@ public protocol SQLDialect: Sendable {
 
     /// Statements that run `body` (statements using `NEW.`/`OLD.` rows) after each `event` on `table`.
     func trigger(name: String, table: String, event: TriggerEvent, body: [String]) -> [String]
-    /// Statements that run `body` once after each insert statement into `table`, with the rows it
-    /// inserted readable as the table `rows`; nil where triggers run only per row (then `trigger`).
-    func statementInsertTrigger(name: String, table: String, rows: String, body: [String]) -> [String]?
+    /// Statements that run `body` once after each insert or delete statement (`event`) on `table`, with
+    /// the rows it inserted or deleted readable as the table `rows`; nil where triggers run only per row
+    /// (then `trigger`).
+    func statementTrigger(name: String, table: String, event: RowsEvent, rows: String, body: [String]) -> [String]?
     /// The count shard a write's transaction updates (an expression), or nil where there is one. With
     /// one count row per container, concurrent writes into one container wait for each other through
     /// their commits; spread over shards by connection, they commit side by side, and a
@@ -85,6 +86,18 @@ public enum DatePart: String, Sendable, CaseIterable {
 
 public enum TriggerEvent: String, Sendable {
     case insert = "INSERT", update = "UPDATE", delete = "DELETE"
+}
+
+/// A statement that adds rows or removes them: its rows are one table (an update's would be two).
+public enum RowsEvent: Sendable {
+    case insert, delete
+
+    public var trigger: TriggerEvent {
+        switch self {
+        case .insert: .insert
+        case .delete: .delete
+        }
+    }
 }
 
 extension SQLDialect {

@@ -91,5 +91,5 @@ public struct SQLiteDialect: SQLDialect {
     }
 
     /// SQLite has row triggers only.
-    public func statementInsertTrigger(name: String, table: String, rows: String, body: [String]) -> [String]? { nil }
+    public func statementTrigger(name: String, table: String, event: RowsEvent, rows: String, body: [String]) -> [String]? { nil }
 }

@@ -130,20 +130,26 @@ extension StorageLayout {
     }
 
     /// `INSERT INTO counts (…) SELECT …`: the counts of the rows of `rows` (the table itself, or the rows an
-    /// insert statement added), summed per container, the containers in the order of their keys (so that
-    /// two statements lock count rows in one order), into `shard`.
-    private func summedCounts(_ table: StorageTable, rows: String, shard: String, _ d: any SQLDialect) -> String {
+    /// insert or delete statement added or removed), summed per container, the containers in the order
+    /// of their keys (so that two statements lock count rows in one order), into `shard`. Removed rows
+    /// count down, and only in the containers still stored (a container's delete takes its counts).
+    private func summedCounts(_ table: StorageTable, rows: String, shard: String, event: RowsEvent = .insert, _ d: any SQLDialect) -> String {
         let source = d.quote(rows), grouped = d.quote("row_buckets")
         let keys = (["_tenant"] + table.parentKeyColumns).map(d.quote)
         let buckets = table.feeds.indices.map { "\(bucketExpression(table, feed: $0, row: source, d)) AS \(d.quote("b\($0)"))" }
         let counted = table.feeds.indices.map { "\(d.quote("b\($0)")) IS NOT NULL" }
-        let sums = table.buckets.indices.map { "SUM(CASE WHEN \(d.quote("b\(table.bucketFeeds[$0])")) = \($0) THEN 1 ELSE 0 END)" }
+        let sign: String, kept: String
+        switch event {
+        case .insert: (sign, kept) = ("", "")
+        case .delete: (sign, kept) = ("-", " HAVING " + containerExists(table, row: grouped, d))
+        }
+        let sums = table.buckets.indices.map { "\(sign)SUM(CASE WHEN \(d.quote("b\(table.bucketFeeds[$0])")) = \($0) THEN 1 ELSE 0 END)" }
         let groupKeys = keys.map { "\(grouped).\($0)" }.joined(separator: ", ")
         return countsInsertHead(table, d)
             + "SELECT \(grouped).\(d.quote("_tenant")), \(d.literal(table.name)), \(parentExpression(table.parentKeyColumns, row: grouped, d)), "
             + "\(shard), \(sums.joined(separator: ", ")), \(d.nowTicks) "
             + "FROM (SELECT \(keys.map { "\(source).\($0)" }.joined(separator: ", ")), \(buckets.joined(separator: ", ")) FROM \(source)) AS \(grouped) "
-            + "WHERE (\(counted.joined(separator: " OR "))) GROUP BY \(groupKeys) ORDER BY \(groupKeys)"
+            + "WHERE (\(counted.joined(separator: " OR "))) GROUP BY \(groupKeys)\(kept) ORDER BY \(groupKeys)"
     }
 
     /// `CASE WHEN … THEN n … END` over `row` (`NEW`, `OLD` or the table): the column of `table.buckets`
@@ -185,9 +191,9 @@ extension StorageLayout {
 
     /// The triggers that keep a table's counts: each write moves its container's counts (in this
     /// transaction's shard) in one upsert of one row, every count column by the row's new bucket (+1)
-    /// and its old one (−1); where the database has statement triggers, an insert statement moves
-    /// each container's counts once for all its rows. A row counted nowhere moves nothing; nor does a deleted row once its
-    /// container is gone (deleting the container deletes its entities and its counts, in an order
+    /// and its old one (−1); where the database has statement triggers, an insert or delete statement
+    /// moves each container's counts once for all its rows. A row counted nowhere moves nothing; nor
+    /// does a deleted row once its container is gone (deleting the container deletes its entities and its counts, in an order
     /// that differs between databases).
     private func counterTriggers(_ table: StorageTable, _ d: any SQLDialect) -> [String] {
         guard table.depth > 0, !table.feeds.isEmpty else { return [] }
@@ -219,13 +225,16 @@ extension StorageLayout {
                 + upsert
         }
         let prefix = "\(table.name)_counts"
-        // An insert statement's counts: one upsert per container (where the database has statement triggers).
-        let added = summedCounts(table, rows: "inserted", shard: d.countShard ?? "0", d) + " " + upsert
-        let insert = d.statementInsertTrigger(name: "\(prefix)_insert", table: table.name, rows: "inserted", body: [added])
-            ?? d.trigger(name: "\(prefix)_insert", table: table.name, event: .insert, body: [move(new: true, old: false)])
-        return insert
+        // An insert or delete statement's counts: one upsert per container (where the database has
+        // statement triggers); else one per row.
+        func statementOrRows(_ event: RowsEvent, _ name: String, rows: String, perRow: String) -> [String] {
+            let summed = summedCounts(table, rows: rows, shard: d.countShard ?? "0", event: event, d) + " " + upsert
+            return d.statementTrigger(name: "\(prefix)_\(name)", table: table.name, event: event, rows: rows, body: [summed])
+                ?? d.trigger(name: "\(prefix)_\(name)", table: table.name, event: event.trigger, body: [perRow])
+        }
+        return statementOrRows(.insert, "insert", rows: "inserted", perRow: move(new: true, old: false))
             + d.trigger(name: "\(prefix)_update", table: table.name, event: .update, body: [move(new: true, old: true)])
-            + d.trigger(name: "\(prefix)_delete", table: table.name, event: .delete, body: [move(new: false, old: true)])
+            + statementOrRows(.delete, "delete", rows: "deleted", perRow: move(new: false, old: true))
     }
 
     /// When an entity goes, so do the counts kept for the collections it contains.
