@@ -53,7 +53,10 @@ let package = Package(
         // The scale-out backend.
         .target(
             name: "StoragePostgres",
-            dependencies: ["Storage", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: [
+                "Storage", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: optimized
         ),
         // What the test suites share: the backends they run on, an interpreter of queries to check them by.
