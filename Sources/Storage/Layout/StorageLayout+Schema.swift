@@ -193,8 +193,8 @@ extension StorageLayout {
     /// transaction's shard) in one upsert of one row, every count column by the row's new bucket (+1)
     /// and its old one (−1); where the database has statement triggers, an insert or delete statement
     /// moves each container's counts once for all its rows. A row counted nowhere moves nothing; nor
-    /// does a deleted row once its container is gone (deleting the container deletes its entities and its counts, in an order
-    /// that differs between databases).
+    /// does a deleted row once its container is gone (deleting the container deletes its entities and
+    /// its counts, in an order that differs between databases).
     private func counterTriggers(_ table: StorageTable, _ d: any SQLDialect) -> [String] {
         guard table.depth > 0, !table.feeds.isEmpty else { return [] }
         let counts = d.quote(Self.countsTable)
