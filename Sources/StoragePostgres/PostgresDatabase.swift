@@ -82,7 +82,7 @@ public final class PostgresDatabase: SQLDatabase {
         // other statement under load); a `Task.sleep` that is cancelled leaves its wake-up job queued
         // until its deadline (about 330 bytes: see `TimeLimit`). With ten minutes, a server answering
         // 7,500 reads/s grew by 6 MB every 5 s, towards 800 MB; with 10 s, it holds 15 MB at most at
-        // that rate. A connection idle for 10 s is closed, and made again when needed (a few ms).
+        // that rate. A connection idle for 10 s is closed, and made again when needed (8–10 ms here).
         configuration.options.maximumConnections = settings.maximumConnections
         configuration.options.minimumConnections = 0
         configuration.options.connectionIdleTimeout = .seconds(10)
