@@ -126,14 +126,15 @@ extension StorageLayout {
     /// Recomputes the counts of a table's rows from scratch (after the rules changed).
     private func recountStatements(_ table: StorageTable, _ d: any SQLDialect) -> [String] {
         guard table.depth > 0, !table.feeds.isEmpty else { return [] }
-        return [summedCounts(table, rows: table.name, shard: "0", d)]
+        return [summedCounts(table, rows: table.name, shard: "0", event: .insert, d)]
     }
 
     /// `INSERT INTO counts (…) SELECT …`: the counts of the rows of `rows` (the table itself, or the rows an
     /// insert or delete statement added or removed), summed per container, the containers in the order
-    /// of their keys (so that two statements lock count rows in one order), into `shard`. Removed rows
-    /// count down, and only in the containers still stored (a container's delete takes its counts).
-    private func summedCounts(_ table: StorageTable, rows: String, shard: String, event: RowsEvent = .insert, _ d: any SQLDialect) -> String {
+    /// of their keys (so that two statements lock count rows in one order), into `shard`. Rows added
+    /// (`.insert`; a table recounted whole is counted as added) count up; removed rows count down, and
+    /// only in the containers still stored (a container's delete takes its counts).
+    private func summedCounts(_ table: StorageTable, rows: String, shard: String, event: RowsEvent, _ d: any SQLDialect) -> String {
         let source = d.quote(rows), grouped = d.quote("row_buckets")
         let keys = (["_tenant"] + table.parentKeyColumns).map(d.quote)
         let buckets = table.feeds.indices.map { "\(bucketExpression(table, feed: $0, row: source, d)) AS \(d.quote("b\($0)"))" }
