@@ -22,6 +22,8 @@ public final class PostgresDatabase: SQLDatabase {
     let logger: Logger
     /// The statements prepared on the pool's connections.
     let prepared: PreparedStatements
+    /// What cancels the calls that run past their time limits.
+    private let deadlines = CallDeadlines()
     /// Writes run again after PostgreSQL aborted them for concurrent ones (a deadlock, a serialization failure).
     private let rerunWrites = Atomic<Int>(0)
     /// Connections lent now, lent so far, and the time their borrowers waited for them (for `/metrics`).
@@ -80,7 +82,7 @@ public final class PostgresDatabase: SQLDatabase {
         // Idle connections are kept for 10 s. The pool times each one out with a task that sleeps, and
         // starts one every time a connection goes back with no request waiting for it (about every
         // other statement under load); a `Task.sleep` that is cancelled leaves its wake-up job queued
-        // until its deadline (about 330 bytes: see `TimeLimit`). With ten minutes, a server answering
+        // until its deadline (about 330 bytes; see `CallDeadlines`). With ten minutes, a server answering
         // 7,500 reads/s grew by 6 MB every 5 s, towards 800 MB; with 10 s, it holds 15 MB at most at
         // that rate. A connection idle for 10 s is closed, and made again when needed (8–10 ms here).
         configuration.options.maximumConnections = settings.maximumConnections
@@ -357,26 +359,16 @@ public final class PostgresDatabase: SQLDatabase {
         }
     }
 
-    /// Runs `body` within the timeout, translating PostgreSQL's errors (those of a read, `isRead`, or of
+    /// Runs `body` within the timeout (`limit`, by default `timeout`; see `CallDeadlines`), translating PostgreSQL's errors (those of a read, `isRead`, or of
     /// a write). `timedOut` is the message when it does not answer in time (by default written then, not
     /// for every call).
     func bounded<T: Sendable>(
         timedOut: String?, within limit: Duration? = nil, isRead: Bool = false, _ body: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         do {
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await body() }
-                group.addTask {
-                    try await TimeLimit.sleep(for: limit ?? self.timeout)
-                    return nil
-                }
-                guard let first = try await group.next() else { throw CancellationError() }
-                group.cancelAll()
-                guard let value = first else {
-                    throw StorageError(.unavailable, timedOut ?? "PostgreSQL at \(self.displayURL) did not answer within \(self.timeout)")
-                }
-                return value
-            }
+            return try await deadlines.run(within: limit ?? timeout, body)
+        } catch is CallDeadlines.Expired {
+            throw StorageError(.unavailable, timedOut ?? "PostgreSQL at \(displayURL) did not answer within \(timeout)")
         } catch where Self.isDatabaseError(error) {
             throw translate(error, context: displayURL, isRead: isRead)
         }
