@@ -359,9 +359,9 @@ public final class PostgresDatabase: SQLDatabase {
         }
     }
 
-    /// Runs `body` within the timeout (`limit`, by default `timeout`; see `CallDeadlines`), translating PostgreSQL's errors (those of a read, `isRead`, or of
-    /// a write). `timedOut` is the message when it does not answer in time (by default written then, not
-    /// for every call).
+    /// Runs `body` within the timeout (`limit`, by default `timeout`; see `CallDeadlines`), translating
+    /// PostgreSQL's errors (those of a read, `isRead`, or of a write). `timedOut` is the message when it
+    /// does not answer in time (by default written then, not for every call).
     func bounded<T: Sendable>(
         timedOut: String?, within limit: Duration? = nil, isRead: Bool = false, _ body: @escaping @Sendable () async throws -> T
     ) async throws -> T {
