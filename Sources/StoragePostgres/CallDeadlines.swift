@@ -73,8 +73,9 @@ final class CallDeadlines: Sendable {
             let id = state.nextID
             state.nextID &+= 1
             state.calls[id] = Watched(deadline: deadline, task: task)
-            defer { state.sweepScheduled = true }
-            return (id, !state.sweepScheduled)
+            let schedule = !state.sweepScheduled
+            state.sweepScheduled = true
+            return (id, schedule)
         }
         if schedule { scheduleSweep() }
         return id
