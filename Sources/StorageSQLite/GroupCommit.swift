@@ -35,14 +35,17 @@ final class GroupCommit: Sendable {
 
     private let pool: DatabasePool
     private let execute: Execute
+    /// Empties the write-ahead log after a commit that leaves it past its limit.
+    private let log: LogLimit
     private let state = Mutex(State())
     /// Transactions committed, and the writes they held (their ratio: writes per commit).
     private let commits = Atomic<Int>(0)
     private let committedWrites = Atomic<Int>(0)
     private let thread = DispatchQueue(label: "statusgraph.sqlite.group-commit")
 
-    init(pool: DatabasePool, execute: @escaping Execute) {
+    init(pool: DatabasePool, log: LogLimit, execute: @escaping Execute) {
         self.pool = pool
+        self.log = log
         self.execute = execute
     }
 
@@ -57,7 +60,7 @@ final class GroupCommit: Sendable {
             StorageStatistic(
                 "statusgraph_sqlite_waiting_writes", .gauge, state.withLock { $0.queue.count },
                 help: "Writes waiting for the next commit."),
-        ]
+        ] + log.statistics
     }
 
     /// Runs `statement` in the next group; returns once its group is durable (or failed).
@@ -85,6 +88,8 @@ final class GroupCommit: Sendable {
             for (pending, outcome) in zip(group, commit(group.map(\.statement))) {
                 pending.continuation.resume(returning: outcome)
             }
+            // After the group is answered: the writes that came meanwhile wait for it, not these.
+            log.afterCommit(pool)
         }
     }
 

@@ -18,16 +18,24 @@ public final class SQLiteDatabase: SQLDatabase {
     /// The writer's prepared statements (used on the writer's queue alone).
     let writerStatements: StatementCache
 
+    /// The write-ahead log's size past which the writer empties it (`LogLimit`).
+    public static let defaultLogLimit = 64 << 20
+
+    /// How long the writer waits for a lock (another process's, at start: see `claim`).
+    static let busyMilliseconds: Int32 = 10_000
+
     /// Opens (creating if needed) the database file at `path`. A read that runs past `readTimeLimit` is
-    /// stopped and fails with `StorageError.timedOut`.
+    /// stopped and fails with `StorageError.timedOut`. The write-ahead log is emptied once it passes
+    /// `logLimit` bytes (`LogLimit`).
     public init(
-        path: String, readers: Int = max(4, ProcessInfo.processInfo.activeProcessorCount * 2), readTimeLimit: Duration? = nil
+        path: String, readers: Int = max(4, ProcessInfo.processInfo.activeProcessorCount * 2), readTimeLimit: Duration? = nil,
+        logLimit: Int = defaultLogLimit
     ) throws {
         _ = SQLiteSettings.applied
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.maximumReaderCount = readers
-        config.busyMode = .timeout(10)
+        config.busyMode = .timeout(Double(Self.busyMilliseconds) / 1000)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
@@ -37,10 +45,19 @@ public final class SQLiteDatabase: SQLDatabase {
         } catch {
             throw StorageError(.unavailable, "cannot open the SQLite database at \(path)", underlying: error)
         }
+        let log = LogLimit(limit: logLimit, busyMilliseconds: Self.busyMilliseconds)
+        do {
+            try pool.writeWithoutTransaction { db in
+                guard let connection = db.sqliteConnection else { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "the database is closed") }
+                try log.install(on: connection)
+            }
+        } catch {
+            throw StorageError(.unavailable, "cannot open the SQLite database at \(path)", underlying: error)
+        }
         let writerBindings = BindingBuffer()  // used by the group commit's thread alone
         let writerStatements = StatementCache()
         self.writerStatements = writerStatements
-        writes = GroupCommit(pool: pool) { db, statement in
+        writes = GroupCommit(pool: pool, log: log) { db, statement in
             guard let connection = db.sqliteConnection else {
                 throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "the database is closed")
             }

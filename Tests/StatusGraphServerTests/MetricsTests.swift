@@ -48,6 +48,10 @@ import Testing
                 #expect((s["statusgraph_sqlite_committed_writes_total"] ?? 0) >= s["statusgraph_sqlite_commits_total"] ?? 1)
                 #expect(s["statusgraph_sqlite_waiting_writes"] == 0)
                 #expect(s["statusgraph_sqlite_long_reads_total"] != nil)
+                // The write-ahead log: a few pages, never emptied at this size.
+                #expect((1...1000).contains(s["statusgraph_sqlite_log_pages"] ?? -1))
+                #expect(s["statusgraph_sqlite_log_truncations_total"] == 0)
+                #expect(s["statusgraph_sqlite_log_truncations_deferred_total"] == 0)
             case .postgres:
                 #expect((s["statusgraph_postgres_pool_connections_max"] ?? 0) >= 1)
                 #expect(s["statusgraph_postgres_rerun_writes_total"] != nil)

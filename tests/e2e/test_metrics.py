@@ -41,5 +41,7 @@ def test_metrics_parse_as_prometheus_reads_them():
                 assert families["statusgraph_postgres_pool_wait_seconds"].samples[0].value >= 0
             else:
                 assert families["statusgraph_sqlite_commits"].samples[0].value >= 1
+                assert families["statusgraph_sqlite_log_pages"].type == "gauge"
+                assert families["statusgraph_sqlite_log_truncations"].type == "counter"
         finally:
             server.stop()
