@@ -21,7 +21,7 @@ public final class SQLiteDatabase: SQLDatabase {
     /// The write-ahead log's size past which the writer empties it (`LogLimit`).
     public static let defaultLogLimit = 64 << 20
 
-    /// How long the writer waits for a lock (another process's, at start: see `claim`).
+    /// The writer's busy timeout: how long it waits for a lock before SQLite answers that it is busy.
     static let busyMilliseconds: Int32 = 10_000
 
     /// Opens (creating if needed) the database file at `path`. A read that runs past `readTimeLimit` is
