@@ -18,15 +18,19 @@ import Synchronization
 /// `TRUNCATE` checkpoint after the group is answered: it copies what is left, waits for the reads
 /// still on older pages to end (reads that begin meanwhile read the database file), and empties the
 /// log. Writes wait meanwhile, as long as the longest read then running (a read takes microseconds
-/// to milliseconds alone, hundreds of milliseconds among many), at most 1 s. When a read holds on
-/// longer (a long scan, an export's snapshot), the writer goes on and tries again once the log has
-/// grown by `limit` more, then twice that, four times, …: a read held for minutes costs the writes a
-/// few waits, not one per `limit` of log, let alone one per commit. The log's file
+/// to milliseconds alone, hundreds of milliseconds among many, seconds for a scan of a large app),
+/// at most 1 s at first. When a read outlasts the wait, the writer goes on and tries again once the
+/// log has grown by `limit` more, then twice that, four times, …, each time waiting twice as long, up
+/// to 8 s (a read is stopped after `--db-timeout`, 10 s by default, so steady long reads are waited
+/// out); after an emptying, the wait is twice what it took, at least 1 s. A read held for minutes (an
+/// export's snapshot) costs the writes a few waits, not one per `limit` of log. The log's file
 /// is also cut back to `limit` whenever SQLite starts it over (`journal_size_limit`), so a log that
 /// once grew does not keep its size on disk.
 final class LogLimit: Sendable {
-    /// The longest the writer waits for the reads on older pages to end.
-    static let waitMilliseconds: Int32 = 1000
+    /// The longest the writer waits for the reads on older pages to end, at first and at most: twice as
+    /// long after each attempt they outlasted, and back to twice what the last emptying took.
+    static let firstWaitMilliseconds = 1000
+    static let maximumWaitMilliseconds = 8000
     /// SQLite's own checkpoint threshold (`SQLITE_DEFAULT_WAL_AUTOCHECKPOINT`), kept by the hook that
     /// replaces its default one.
     static let checkpointPages: Int32 = 1000
@@ -40,8 +44,10 @@ final class LogLimit: Sendable {
     private let nextAttempt: Atomic<Int>
     private let truncations = Atomic<Int>(0)
     private let deferrals = Atomic<Int>(0)
-    /// Attempts in a row that found reads still running (the next one comes after more log).
+    /// Attempts in a row that found reads still running (the next one comes after more log), and how
+    /// long the next one waits.
     private let deferredInARow = Atomic<Int>(0)
+    private let waitMilliseconds = Atomic<Int>(firstWaitMilliseconds)
 
     /// For a log emptied past `limit` bytes (SQLite's own checkpoints keep it near 4 MB while nothing
     /// holds them back), of `pageBytes` pages, on a writer whose busy timeout is `busyMilliseconds`.
@@ -98,20 +104,26 @@ final class LogLimit: Sendable {
     func afterCommit(_ pool: DatabasePool) {
         let count = pages.load(ordering: .relaxed)
         guard count >= nextAttempt.load(ordering: .relaxed) else { return }
+        let wait = waitMilliseconds.load(ordering: .relaxed)
+        let start = ContinuousClock.now
         let emptied =
             (try? pool.writeWithoutTransaction { db -> Bool in
                 guard let connection = db.sqliteConnection else { return false }
-                sqlite3_busy_timeout(connection, Self.waitMilliseconds)
+                sqlite3_busy_timeout(connection, Int32(wait))
                 defer { sqlite3_busy_timeout(connection, busyMilliseconds) }
                 return sqlite3_wal_checkpoint_v2(connection, "main", SQLITE_CHECKPOINT_TRUNCATE, nil, nil) == SQLITE_OK
             }) ?? false
         if emptied {
+            let took = (ContinuousClock.now - start).components
+            let tookMilliseconds = Int(took.seconds) * 1000 + Int(took.attoseconds / 1_000_000_000_000_000)
+            waitMilliseconds.store(max(Self.firstWaitMilliseconds, min(wait, 2 * tookMilliseconds)), ordering: .relaxed)
             truncations.add(1, ordering: .relaxed)
             deferredInARow.store(0, ordering: .relaxed)
             pages.store(0, ordering: .relaxed)
             nextAttempt.store(Self.pages(limit, pageBytes), ordering: .relaxed)
         } else {
             deferrals.add(1, ordering: .relaxed)
+            waitMilliseconds.store(min(Self.maximumWaitMilliseconds, 2 * wait), ordering: .relaxed)
             let inARow = deferredInARow.add(1, ordering: .relaxed).newValue
             nextAttempt.store(count + Self.pages(limit, pageBytes) << min(inARow - 1, 16), ordering: .relaxed)
         }
