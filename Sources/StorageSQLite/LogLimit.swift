@@ -38,7 +38,8 @@ final class LogLimit: Sendable {
     let limit: Int
     /// The writer's usual busy timeout, which the checkpoint shortens to `waitMilliseconds` for itself.
     private let busyMilliseconds: Int32
-    private let pageBytes: Int
+    /// `limit` in pages.
+    private let limitPages: Int
     /// Pages in the log after the last commit (the hook's count), and when the writer next tries.
     private let pages = Atomic<Int>(0)
     private let nextAttempt: Atomic<Int>
@@ -54,11 +55,9 @@ final class LogLimit: Sendable {
     init(limit: Int, busyMilliseconds: Int32, pageBytes: Int = 4096) {
         self.limit = limit
         self.busyMilliseconds = busyMilliseconds
-        self.pageBytes = pageBytes
-        nextAttempt = Atomic(Self.pages(limit, pageBytes))
+        limitPages = max(1, limit / pageBytes)
+        nextAttempt = Atomic(limitPages)
     }
-
-    private static func pages(_ bytes: Int, _ pageBytes: Int) -> Int { max(1, bytes / pageBytes) }
 
     var statistics: [StorageStatistic] {
         [
@@ -95,7 +94,7 @@ final class LogLimit: Sendable {
         // Fewer pages than before: SQLite started the log over; a later excess is tried afresh.
         if count < pages.load(ordering: .relaxed) {
             deferredInARow.store(0, ordering: .relaxed)
-            nextAttempt.store(Self.pages(limit, pageBytes), ordering: .relaxed)
+            nextAttempt.store(limitPages, ordering: .relaxed)
         }
         pages.store(count, ordering: .relaxed)
     }
@@ -108,7 +107,7 @@ final class LogLimit: Sendable {
         let start = ContinuousClock.now
         let emptied =
             (try? pool.writeWithoutTransaction { db -> Bool in
-                guard let connection = db.sqliteConnection else { return false }
+                let connection = try db.openConnection
                 sqlite3_busy_timeout(connection, Int32(wait))
                 defer { sqlite3_busy_timeout(connection, busyMilliseconds) }
                 return sqlite3_wal_checkpoint_v2(connection, "main", SQLITE_CHECKPOINT_TRUNCATE, nil, nil) == SQLITE_OK
@@ -120,12 +119,12 @@ final class LogLimit: Sendable {
             truncations.add(1, ordering: .relaxed)
             deferredInARow.store(0, ordering: .relaxed)
             pages.store(0, ordering: .relaxed)
-            nextAttempt.store(Self.pages(limit, pageBytes), ordering: .relaxed)
+            nextAttempt.store(limitPages, ordering: .relaxed)
         } else {
             deferrals.add(1, ordering: .relaxed)
             waitMilliseconds.store(min(Self.maximumWaitMilliseconds, 2 * wait), ordering: .relaxed)
             let inARow = deferredInARow.add(1, ordering: .relaxed).newValue
-            nextAttempt.store(count + Self.pages(limit, pageBytes) << min(inARow - 1, 16), ordering: .relaxed)
+            nextAttempt.store(count + limitPages << min(inARow - 1, 16), ordering: .relaxed)
         }
     }
 }

@@ -30,3 +30,13 @@ extension SQLiteDatabase {
         }
     }
 }
+
+extension Database {
+    /// The connection's SQLite handle, or an error once GRDB has closed it.
+    var openConnection: OpaquePointer {
+        get throws {
+            guard let connection = sqliteConnection else { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "the database is closed") }
+            return connection
+        }
+    }
+}

@@ -40,17 +40,10 @@ public final class SQLiteDatabase: SQLDatabase {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         try Self.claim(path)
-        do {
-            pool = try DatabasePool(path: path, configuration: config)
-        } catch {
-            throw StorageError(.unavailable, "cannot open the SQLite database at \(path)", underlying: error)
-        }
         let log = LogLimit(limit: logLimit, busyMilliseconds: Self.busyMilliseconds)
         do {
-            try pool.writeWithoutTransaction { db in
-                guard let connection = db.sqliteConnection else { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "the database is closed") }
-                try log.install(on: connection)
-            }
+            pool = try DatabasePool(path: path, configuration: config)
+            try pool.writeWithoutTransaction { db in try log.install(on: try db.openConnection) }
         } catch {
             throw StorageError(.unavailable, "cannot open the SQLite database at \(path)", underlying: error)
         }
@@ -58,9 +51,7 @@ public final class SQLiteDatabase: SQLDatabase {
         let writerStatements = StatementCache()
         self.writerStatements = writerStatements
         writes = GroupCommit(pool: pool, log: log) { db, statement in
-            guard let connection = db.sqliteConnection else {
-                throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "the database is closed")
-            }
+            let connection = try db.openConnection
             let rows = try Self.fetch(try writerStatements.statement(statement.sql, on: connection), connection, writerBindings, statement)
             return (rows, db.changesCount)
         }
