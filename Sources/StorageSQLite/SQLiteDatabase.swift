@@ -40,7 +40,8 @@ public final class SQLiteDatabase: SQLDatabase {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         try Self.claim(path)
-        let log = LogLimit(limit: logLimit, busyMilliseconds: Self.busyMilliseconds)
+        let readerConnections = SQLiteReaders(path: path, keptIdle: readers, timeLimit: readTimeLimit)
+        let log = LogLimit(limit: logLimit, busyMilliseconds: Self.busyMilliseconds) { readerConnections.longReadsRunning }
         do {
             pool = try DatabasePool(path: path, configuration: config)
             try pool.writeWithoutTransaction { db in try log.install(on: try db.openConnection) }
@@ -55,7 +56,7 @@ public final class SQLiteDatabase: SQLDatabase {
             let rows = try Self.fetch(try writerStatements.statement(statement.sql, on: connection), connection, writerBindings, statement)
             return (rows, db.changesCount)
         }
-        self.readers = SQLiteReaders(path: path, keptIdle: readers, timeLimit: readTimeLimit)
+        self.readers = readerConnections
     }
 
     /// Takes the database file for this process (see `SQLiteSettings`), or fails at once naming the

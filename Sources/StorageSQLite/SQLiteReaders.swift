@@ -24,6 +24,7 @@ final class SQLiteReaders: Sendable {
     private let timeLimitNanoseconds: UInt64?
     private let idle = Mutex<(connections: [ReaderConnection], closed: Bool)>(([], false))
     private let movedReads = Atomic<Int>(0)
+    private let longReads = Atomic<Int>(0)
 
     init(path: String, keptIdle: Int, timeLimit: Duration?) {
         self.path = path
@@ -43,9 +44,15 @@ final class SQLiteReaders: Sendable {
             return try readHere(body, inline: true)
         } catch is LeavesInline {
             movedReads.add(1, ordering: .relaxed)
+            longReads.add(1, ordering: .relaxed)
+            defer { longReads.subtract(1, ordering: .relaxed) }
             return try await ReadThreads.shared.run { try readHere(body, inline: false) }
         }
     }
+
+    /// Reads that outran their slice on a request's thread and are still running on `ReadThreads`:
+    /// what would hold the writer longest were it to wait for the reads then running (`LogLimit`).
+    var longReadsRunning: Int { longReads.load(ordering: .relaxed) }
 
     var statistics: [StorageStatistic] {
         [

@@ -52,6 +52,7 @@ import Testing
                 #expect((1...1000).contains(s["statusgraph_sqlite_log_pages"] ?? -1))
                 #expect(s["statusgraph_sqlite_log_truncations_total"] == 0)
                 #expect(s["statusgraph_sqlite_log_truncations_deferred_total"] == 0)
+                #expect(s["statusgraph_sqlite_log_truncations_postponed_total"] == 0)
             case .postgres:
                 #expect((s["statusgraph_postgres_pool_connections_max"] ?? 0) >= 1)
                 #expect(s["statusgraph_postgres_rerun_writes_total"] != nil)

@@ -43,5 +43,6 @@ def test_metrics_parse_as_prometheus_reads_them():
                 assert families["statusgraph_sqlite_commits"].samples[0].value >= 1
                 assert families["statusgraph_sqlite_log_pages"].type == "gauge"
                 assert families["statusgraph_sqlite_log_truncations"].type == "counter"
+                assert families["statusgraph_sqlite_log_truncations_postponed"].type == "counter"
         finally:
             server.stop()
