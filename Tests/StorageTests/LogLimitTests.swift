@@ -53,7 +53,8 @@ import Testing
     }
 
     /// A long read (one moved off the request's thread) puts the emptying off: the writer does not wait
-    /// for it until the log has grown to four times its limit, and empties it once it can.
+    /// for it until the log has grown to four times its limit, and empties it once it can. Each insert
+    /// here adds sixteen pages or so.
     @Test func aLongReadPutsTheEmptyingOffUntilFourTimesTheLimit() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -61,8 +62,10 @@ import Testing
         let path = SQLiteDatabase.path(dataDirectory: directory)
         let database = try SQLiteDatabase(path: path, readTimeLimit: .seconds(8), logLimit: Self.limit)
         _ = try await database.write(SQLStatement("CREATE TABLE t (x BLOB NOT NULL)"))
+        var inserted = 0
         func insert(_ count: Int) async throws {
-            for _ in 0..<count { _ = try await database.write(SQLStatement("INSERT INTO t VALUES (randomblob(16000))")) }
+            for _ in 0..<count { _ = try await database.write(SQLStatement("INSERT INTO t VALUES (randomblob(64000))")) }
+            inserted += count
         }
 
         // A read with no end but its time limit, which outruns its slice and goes on on the store's threads.
@@ -71,23 +74,19 @@ import Testing
                 SQLStatement("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c WHERE (SELECT count(*) FROM t) >= 0"))
         }
         while figure(database, "statusgraph_sqlite_long_reads_total") < 1 { try await Task.sleep(for: .milliseconds(5)) }
-        try await insert(150)  // ~600 pages: past the limit (256), short of four times it
+        try await insert(40)  // ~640 pages: past the limit (256), short of four times it
         #expect(figure(database, "statusgraph_sqlite_log_pages") > 512)
         #expect(figure(database, "statusgraph_sqlite_log_truncations_postponed_total") >= 1)
         #expect(figure(database, "statusgraph_sqlite_log_truncations_deferred_total") == 0)
         #expect(figure(database, "statusgraph_sqlite_log_truncations_total") == 0)
         // Past four times the limit the writer waits for the read as for any other (and gives up here).
-        try await insert(150)
+        try await insert(30)
         #expect(figure(database, "statusgraph_sqlite_log_truncations_deferred_total") >= 1)
         #expect(figure(database, "statusgraph_sqlite_log_truncations_total") == 0)
 
         _ = await read.value  // stopped at its time limit
         // The next attempt (after another limit's worth of log) empties it.
-        var inserted = 300
-        while figure(database, "statusgraph_sqlite_log_truncations_total") < 1, inserted < 600 {
-            try await insert(1)
-            inserted += 1
-        }
+        while figure(database, "statusgraph_sqlite_log_truncations_total") < 1, inserted < 200 { try await insert(1) }
         #expect(figure(database, "statusgraph_sqlite_log_truncations_total") == 1)
         #expect(figure(database, "statusgraph_sqlite_log_pages") < 256)
         #expect(try await database.query(SQLStatement("SELECT count(*) FROM t")) == [[.integer(Int64(inserted))]])
