@@ -1,6 +1,6 @@
 import Foundation
 import Storage
-import StorageSQLite
+@testable import StorageSQLite
 import Testing
 
 /// SQLite reads that take long leave Swift's cooperative threads (which every request needs) for the
@@ -59,6 +59,19 @@ import Testing
             #expect(rows == [[.integer(1)], [.integer(3_000_000)]])
             #expect(restarts == 1)
             #expect(longReads(database) == 1)
+        }
+    }
+
+    /// A moved read counts as running long while it runs (what `LogLimit` asks before it waits for
+    /// the reads), and no longer once it has ended. Its rows come twice: from its start on the request's
+    /// thread, then from its run on the store's.
+    @Test func aMovedReadCountsAsLongWhileItRuns() async throws {
+        try await withDatabase { database in
+            var running: [Int] = []
+            let statement = SQLStatement(Self.counting + " SELECT x FROM n WHERE x = 1 OR x = 3000000")
+            try await database.query(statement, restart: { running.append(-1) }) { _ in running.append(database.readers.longReadsRunning) }
+            #expect(running == [0, -1, 1, 1])
+            #expect(database.readers.longReadsRunning == 0)
         }
     }
 
