@@ -9,6 +9,12 @@ extension SQLiteDatabase {
     public func withSnapshot<T>(
         _ body: (_ query: @escaping @Sendable (SQLStatement) async throws -> [[SQLValue]]) async throws -> T
     ) async throws -> T {
+        try await readers.counted { try await snapshot(body) }
+    }
+
+    private func snapshot<T>(
+        _ body: (_ query: @escaping @Sendable (SQLStatement) async throws -> [[SQLValue]]) async throws -> T
+    ) async throws -> T {
         let connection = try await run { try readers.dedicated() }
         try await run { try connection.execute("BEGIN") }
         let query: @Sendable (SQLStatement) async throws -> [[SQLValue]] = { statement in
@@ -35,9 +41,11 @@ extension SQLiteDatabase {
         // A reader refuses to write (`query_only`); this one writes only the new file.
         try await run { try connection.execute("PRAGMA query_only = 0") }
         let statement = SQLStatement("VACUUM INTO ?", [.text(path)])
-        try await run {
-            _ = try await ReadThreads.shared.run {
-                try Self.fetch(try connection.statement(statement.sql), connection.handle, connection.bindings, statement)
+        try await readers.counted {
+            try await run {
+                _ = try await ReadThreads.shared.run {
+                    try Self.fetch(try connection.statement(statement.sql), connection.handle, connection.bindings, statement)
+                }
             }
         }
     }

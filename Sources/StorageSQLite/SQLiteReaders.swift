@@ -50,9 +50,18 @@ final class SQLiteReaders: Sendable {
         }
     }
 
-    /// Reads that outran their slice on a request's thread and are still running on `ReadThreads`:
-    /// what would hold the writer longest were it to wait for the reads then running (`LogLimit`).
+    /// Reads that outran their slice on a request's thread and are still running on `ReadThreads`, and
+    /// snapshots and backups under way (`counted`): what would hold the writer longest were it to wait
+    /// for the reads then running (`LogLimit`).
     var longReadsRunning: Int { longReads.load(ordering: .relaxed) }
+
+    /// Runs `body`, a read known to be long (a snapshot that spans statements, a backup), counted in
+    /// `longReadsRunning` meanwhile.
+    func counted<T>(_ body: () async throws -> T) async rethrows -> T {
+        longReads.add(1, ordering: .relaxed)
+        defer { longReads.subtract(1, ordering: .relaxed) }
+        return try await body()
+    }
 
     var statistics: [StorageStatistic] {
         [

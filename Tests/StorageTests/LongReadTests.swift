@@ -75,6 +75,18 @@ import Testing
         }
     }
 
+    /// A snapshot (an export's) counts as a long read for as long as it is open.
+    @Test func aSnapshotCountsAsLongWhileItIsOpen() async throws {
+        try await withDatabase { database in
+            let running = try await database.withSnapshot { query in
+                _ = try await query(SQLStatement("SELECT 1"))
+                return database.readers.longReadsRunning
+            }
+            #expect(running == 1)
+            #expect(database.readers.longReadsRunning == 0)
+        }
+    }
+
     /// A long read moved stops at the time limit all the same, and says so.
     @Test func aMovedReadKeepsItsTimeLimit() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
