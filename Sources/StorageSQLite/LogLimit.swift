@@ -30,11 +30,11 @@ import Synchronization
 /// The writes wait as long as the longest read then running has left. So while a long read runs (one
 /// that outran its slice on a request's thread, an export's snapshot, a backup:
 /// `SQLiteReaders.longReadsRunning`) the writer puts the emptying off to a later group, one with no
-/// long read running, up to `postponeFactor` times the limit; past that it waits for them as above. Measured on the project's machine (2026-12-08, four
-/// minutes of `scripts/bench --soak`, whose `$count`s over a growing app are long reads, always some
-/// running): one client's creates, 31 of 11,458 over 500 ms (the slowest 1,050 ms) when the writer
-/// waited at every 64 MB, 12 of 13,354 with the emptying put off; none over 119 ms without a limit,
-/// but the log then grew to 5.1 GB.
+/// long read running, up to `postponeFactor` times the limit; past that it waits for them as above.
+/// Measured on the project's machine (2026-12-08, four minutes of `scripts/bench --soak`, whose
+/// `$count`s over a growing app are long reads, always some running): one client's creates, 31 of
+/// 11,458 over 500 ms (the slowest 1,050 ms) when the writer waited at every 64 MB, 12 of 13,354 with
+/// the emptying put off; none over 119 ms without a limit, but the log then grew to 5.1 GB.
 final class LogLimit: Sendable {
     /// The longest the writer waits for the reads on older pages to end, at first and at most: twice as
     /// long after each attempt they outlasted, and back to twice what the last emptying took.

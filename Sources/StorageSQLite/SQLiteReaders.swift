@@ -44,9 +44,7 @@ final class SQLiteReaders: Sendable {
             return try readHere(body, inline: true)
         } catch is LeavesInline {
             movedReads.add(1, ordering: .relaxed)
-            longReads.add(1, ordering: .relaxed)
-            defer { longReads.subtract(1, ordering: .relaxed) }
-            return try await ReadThreads.shared.run { try readHere(body, inline: false) }
+            return try await counted { try await ReadThreads.shared.run { try readHere(body, inline: false) } }
         }
     }
 
@@ -55,8 +53,8 @@ final class SQLiteReaders: Sendable {
     /// for the reads then running (`LogLimit`).
     var longReadsRunning: Int { longReads.load(ordering: .relaxed) }
 
-    /// Runs `body`, a read known to be long (a snapshot that spans statements, a backup), counted in
-    /// `longReadsRunning` meanwhile.
+    /// Runs `body`, a read known to be long (one moved, a snapshot that spans statements, a backup),
+    /// counted in `longReadsRunning` meanwhile.
     func counted<T>(_ body: () async throws -> T) async rethrows -> T {
         longReads.add(1, ordering: .relaxed)
         defer { longReads.subtract(1, ordering: .relaxed) }

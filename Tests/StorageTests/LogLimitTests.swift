@@ -13,13 +13,19 @@ import Testing
 @Suite struct LogLimitTests {
     static let limit = 1 << 20
 
+    /// A directory of its own for a test's files, which the test removes.
+    static func directory() throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
     func figure(_ database: SQLiteDatabase, _ name: String) -> Double {
         database.statistics().first { $0.name == name }?.value ?? -1
     }
 
     @Test func aLogHeldByAReadIsEmptiedOnceTheReadEnds() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = SQLiteDatabase.path(dataDirectory: directory)
         let database = try SQLiteDatabase(path: path, logLimit: Self.limit)
@@ -60,8 +66,7 @@ import Testing
     /// them in the server: `LongReadTests`), and a read held open on a connection of its own keeps the
     /// log from being emptied while they last.
     @Test func aLongReadPutsTheEmptyingOffUntilFourTimesTheLimit() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/log.sqlite"
         let longReads = Atomic<Int>(1)
